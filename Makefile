@@ -1,0 +1,44 @@
+# Thin wrapper over Meson + ninja so that `make`, `make check` and
+# `make demo` work for a newcomer.  Build trees:
+#   build/       the normal build (make)
+#   build-san/   ASan + UBSan, used by make check
+#   build-fuzz/  clang + libFuzzer targets (make fuzz)
+MESON	?= meson
+NINJA	?= ninja
+
+all: build/build.ninja
+	$(NINJA) -C build
+
+build/build.ninja:
+	$(MESON) setup build
+
+build-san/build.ninja:
+	$(MESON) setup build-san -Db_sanitize=address,undefined -Db_lundef=false
+
+build-fuzz/build.ninja:
+	CC=clang $(MESON) setup build-fuzz -Dfuzz=true \
+	    -Db_sanitize=address,undefined -Db_lundef=false \
+	    -Dc_args=-fsanitize=fuzzer-no-link
+
+san: build-san/build.ninja
+	$(NINJA) -C build-san
+
+fuzz: build-fuzz/build.ninja
+	$(NINJA) -C build-fuzz
+
+# Installs what is missing, builds, runs mailtrust check on examples/.
+demo:
+	sh scripts/install-deps build
+	$(MAKE) all
+	sh scripts/demo
+
+# Installs what is missing, builds with sanitizers, runs every test.
+check:
+	sh scripts/install-deps test
+	$(MAKE) san
+	sh tests/run build-san
+
+clean:
+	rm -rf build build-san build-fuzz
+
+.PHONY: all san fuzz demo check clean

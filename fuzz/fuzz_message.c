@@ -1,0 +1,81 @@
+/*
+ * fuzz_message.c - libFuzzer target: message_parse() on any bytes.
+ *
+ * Parses the input with small limits (so the limit paths are reached
+ * quickly) and with the defaults, then reads every string of the model
+ * so the sanitizers see any dangling or unterminated one.
+ */
+#include <stdint.h>
+#include <string.h>
+
+#include "mime/message.h"
+#include "util/arena.h"
+
+int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);
+
+static size_t sink;
+
+static void
+touch(const char *s)
+{
+	if (s != NULL)
+		sink += strlen(s);
+}
+
+static void
+walk(const struct message *m)
+{
+	size_t i, k;
+
+	for (i = 0; i < m->n_headers; i++) {
+		touch(m->headers[i].decoded);
+		sink += m->headers[i].raw[m->headers[i].raw_len - 1];
+	}
+	for (i = 0; i < m->from.n; i++)
+		touch(m->from.v[i].addr);
+	for (i = 0; i < m->n_received; i++) {
+		touch(m->received[i].ip);
+		touch(m->received[i].from_helo);
+	}
+	for (i = 0; i < m->n_parts; i++) {
+		touch(m->parts[i].text);
+		touch(m->parts[i].filename);
+		touch(m->parts[i].sniffed);
+		for (k = 0; k < m->parts[i].n_archive_names; k++)
+			touch(m->parts[i].archive_names[k]);
+		if (m->parts[i].size > 0 && m->parts[i].data != NULL)
+			sink += m->parts[i].data[m->parts[i].size - 1];
+	}
+	for (i = 0; i < m->n_links; i++) {
+		touch(m->links[i].href);
+		touch(m->links[i].text);
+	}
+	touch(m->text);
+	touch(m->defect_notes);
+	touch(m->subject);
+}
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
+{
+	struct message_limits lim = *message_default_limits();
+	struct message *m;
+	struct arena *a;
+
+	a = arena_new(0);
+	if ((m = message_parse(a, (const char *)data, len, NULL)) != NULL)
+		walk(m);
+	arena_free(a);
+
+	lim.max_parts = 8;
+	lim.max_depth = 3;
+	lim.max_links = 4;
+	lim.max_text = 64;
+	lim.max_headers = 8;
+	lim.max_archive_entries = 2;
+	a = arena_new(0);
+	if ((m = message_parse(a, (const char *)data, len, &lim)) != NULL)
+		walk(m);
+	arena_free(a);
+	return 0;
+}

@@ -1,0 +1,63 @@
+/*
+ * fuzz_url.c - libFuzzer target: the link readers of src/detect/ on any
+ * bytes: urls_parse (libcurl underneath, our scheme and host handling
+ * around it), urls_host_in_text, urls_redirect_target, detect_utf8,
+ * lookalike_distance, and the brand and lexicon patterns (PCRE2 with
+ * its match limit) from the shipped data/, loaded once.
+ */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "detect/detect.h"
+#include "scan/config.h"
+#include "util/arena.h"
+
+int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);
+
+static size_t sink;
+static struct config cfg;
+static int loaded;	/* 1 ok, -1 failed */
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
+{
+	struct lexicon_hit lh[LEXICON_MAX_SYMBOLS];
+	struct brand_hit bh[8];
+	struct arena *a;
+	struct url u;
+	char *s, *h;
+	void *cu;
+	char err[512];
+
+	if (loaded == 0)
+		loaded = config_load(&cfg, MT_SRCDATADIR, err,
+		    sizeof(err)) == 0 ? 1 : -1;
+	if (len > 65536)
+		return 0;
+	a = arena_new(0);
+	if ((s = arena_strndup(a, (const char *)data, len)) == NULL)
+		goto out;
+	cu = urls_handle();
+	if (urls_parse(a, cu, s, &u) == 0) {
+		sink += strlen(u.host) + strlen(u.regdom);
+		if ((h = urls_redirect_target(a, &u)) != NULL)
+			sink += strlen(h);
+	}
+	urls_handle_free(cu);
+	if ((h = urls_host_in_text(a, (const char *)data, len)) != NULL)
+		sink += strlen(h);
+	if (detect_utf8(a, (const char *)data, len) != NULL)
+		sink++;
+	sink += lookalike_distance((const char *)data, len / 2,
+	    (const char *)data + len / 2, len - len / 2, 2);
+	if (loaded == 1) {
+		sink += lexicon_scan(cfg.detect->lexicon, a, (const char *)data,
+		    len, lh, LEXICON_MAX_SYMBOLS);
+		sink += brands_find(cfg.detect->brands, a, (const char *)data,
+		    len, len & 1, bh, 8);
+	}
+out:
+	arena_free(a);
+	return 0;
+}

@@ -1,0 +1,440 @@
+/*
+ * dkim_key.c - DKIM key records and the signature primitives.
+ *
+ * Parses the key record a selector publishes (RFC 6376 3.6.1: v= k= h=
+ * s= t= p=) into an OpenSSL key, applies RFC 8301's floor on RSA sizes
+ * (reported by the caller, which knows the signature), and checks or
+ * makes signatures over a SHA-256 digest: RSASSA-PKCS1-v1_5 (RFC 6376
+ * 3.3.1, RFC 8017 8.2) and Ed25519 over the digest (RFC 8463 3, "PureEdDSA"
+ * of the hash).  Private keys for signing come from PEM files or from a
+ * bare base64 Ed25519 seed (RFC 8032 5.1.5's 32-byte secret).
+ *
+ * Memory: a struct dkim_key owns its EVP_PKEY until dkim_key_clear();
+ * decoded bytes live in the caller's arena.  Limits: keys above
+ * DKIM_RSA_MAX_BITS are refused (verification cost), key files above
+ * KEYFILE_MAX bytes are not read.
+ */
+#include <string.h>
+
+#include <openssl/bio.h>
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <openssl/rsa.h>
+#include <openssl/x509.h>
+
+#include "auth/dkim.h"
+#include "util/arena.h"
+#include "util/buf.h"
+
+#define KEYFILE_MAX	(64u * 1024)
+#define ED25519_LEN	32
+
+static int
+b64_val(unsigned char c)
+{
+	if (c >= 'A' && c <= 'Z')
+		return c - 'A';
+	if (c >= 'a' && c <= 'z')
+		return c - 'a' + 26;
+	if (c >= '0' && c <= '9')
+		return c - '0' + 52;
+	if (c == '+')
+		return 62;
+	if (c == '/')
+		return 63;
+	return -1;
+}
+
+/*
+ * Decodes into out (room for cap bytes).  FWS is skipped; '=' may only
+ * close the data; a missing final padding is forgiven because some
+ * publishers drop it and nothing is ambiguous without it.
+ */
+static int
+b64_decode_into(const char *s, size_t len, unsigned char *out, size_t cap,
+    size_t *outlen)
+{
+	unsigned acc = 0;
+	size_t i, n = 0, bits = 0, pad = 0, chars = 0;
+	int v;
+
+	for (i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)s[i];
+
+		if (c == ' ' || c == '\t' || c == '\r' || c == '\n')
+			continue;
+		if (c == '=') {
+			pad++;
+			continue;
+		}
+		if (pad > 0 || (v = b64_val(c)) < 0)
+			return -1;
+		chars++;
+		acc = (acc << 6) | (unsigned)v;
+		bits += 6;
+		if (bits >= 8) {
+			bits -= 8;
+			if (n == cap)
+				return -1;
+			out[n++] = (unsigned char)(acc >> bits);
+			acc &= (1u << bits) - 1;
+		}
+	}
+	if (pad > 2 || chars % 4 == 1 || (pad > 0 && (chars + pad) % 4 != 0))
+		return -1;
+	*outlen = n;
+	return 0;
+}
+
+int
+dkim_b64_decode(struct arena *a, const char *s, size_t len,
+    unsigned char **out, size_t *outlen)
+{
+	size_t cap = len / 4 * 3 + 3;
+
+	if ((*out = arena_alloc(a, cap)) == NULL)
+		return -1;
+	return b64_decode_into(s, len, *out, cap, outlen);
+}
+
+char *
+dkim_b64_encode(struct arena *a, const unsigned char *p, size_t n)
+{
+	char *out;
+
+	if (n > (1u << 24))
+		return NULL;
+	if ((out = arena_alloc(a, (n + 2) / 3 * 4 + 1)) == NULL)
+		return NULL;
+	EVP_EncodeBlock((unsigned char *)out, p, (int)n);
+	return out;
+}
+
+static bool
+list_has(const char *v, size_t len, const char *word)
+{
+	size_t i = 0, s, e, wl = strlen(word);
+
+	while (i <= len) {
+		s = i;
+		while (i < len && v[i] != ':')
+			i++;
+		e = i;
+		while (s < e && (v[s] == ' ' || v[s] == '\t' || v[s] == '\r' ||
+		    v[s] == '\n'))
+			s++;
+		while (e > s && (v[e - 1] == ' ' || v[e - 1] == '\t' ||
+		    v[e - 1] == '\r' || v[e - 1] == '\n'))
+			e--;
+		if (e - s == wl && memcmp(v + s, word, wl) == 0)
+			return true;
+		i++;
+	}
+	return false;
+}
+
+/*
+ * One DER element with the given tag at *p (X.690 8.1): its contents,
+ * and *p moved past it.  Definite lengths up to 4 octets only.
+ */
+static int
+der_take(const unsigned char **p, const unsigned char *end, unsigned tag,
+    const unsigned char **body, size_t *blen)
+{
+	const unsigned char *q = *p;
+	size_t len, n;
+
+	if (end - q < 2 || *q++ != tag)
+		return -1;
+	len = *q++;
+	if (len & 0x80) {
+		n = len & 0x7f;
+		if (n == 0 || n > 4 || (size_t)(end - q) < n)
+			return -1;
+		for (len = 0; n > 0; n--)
+			len = len << 8 | *q++;
+	}
+	if (len > (size_t)(end - q))
+		return -1;
+	*body = q;
+	*blen = len;
+	*p = q + len;
+	return 0;
+}
+
+/* 1.2.840.113549.1.1.1, rsaEncryption (RFC 8017 A.1). */
+static const unsigned char rsa_oid[] = {
+	0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x01,
+};
+
+/*
+ * The key of a SubjectPublicKeyInfo (RFC 5280 4.1.2.7, which RFC 6376
+ * 3.6.1 names for p=).  Unwrapped here rather than by d2i_PUBKEY():
+ * OpenSSL 3's generic decoder costs over 100 microseconds per key, the
+ * RSA-specific one about one, and every message needs a key.  -1 = not
+ * this structure; -2 = a well-formed SPKI of another algorithm.
+ */
+static int
+spki_rsa(const unsigned char *der, size_t len, const unsigned char **key,
+    size_t *klen)
+{
+	const unsigned char *p = der, *end = der + len, *spki, *alg, *q, *oid;
+	const unsigned char *bits;
+	size_t spkilen, alglen, oidlen, bitslen;
+
+	if (der_take(&p, end, 0x30, &spki, &spkilen) == -1 || p != end)
+		return -1;
+	p = spki;
+	end = spki + spkilen;
+	if (der_take(&p, end, 0x30, &alg, &alglen) == -1)
+		return -1;
+	q = alg;
+	if (der_take(&q, alg + alglen, 0x06, &oid, &oidlen) == -1)
+		return -1;
+	if (der_take(&p, end, 0x03, &bits, &bitslen) == -1 || p != end ||
+	    bitslen < 2 || bits[0] != 0)
+		return -1;
+	if (oidlen != sizeof(rsa_oid) || memcmp(oid, rsa_oid, oidlen) != 0)
+		return -2;
+	*key = bits + 1;
+	*klen = bitslen - 1;
+	return 0;
+}
+
+static EVP_PKEY *
+rsa_from_der(const unsigned char *der, size_t len)
+{
+	const unsigned char *key, *p;
+	EVP_PKEY *k;
+	size_t klen;
+	int r;
+
+	/* Some publish the bare PKCS#1 RSAPublicKey; accept that too. */
+	if ((r = spki_rsa(der, len, &key, &klen)) == -2)
+		return NULL;
+	if (r == -1) {
+		key = der;
+		klen = len;
+	}
+	p = key;
+	if ((k = d2i_PublicKey(EVP_PKEY_RSA, NULL, &p, (long)klen)) != NULL &&
+	    p == key + klen)
+		return k;
+	EVP_PKEY_free(k);
+	return NULL;
+}
+
+int
+dkim_key_parse(const char *txt, size_t len, struct dkim_key *k,
+    const char **why)
+{
+	const struct dkim_tag *v, *h, *kt, *s, *t, *p;
+	struct dkim_tags tags;
+	unsigned char der[4096];
+	size_t derlen;
+
+	memset(k, 0, sizeof(*k));
+	if (dkim_tags_parse(txt, len, &tags, why) == -1)
+		return -1;
+	/* 3.6.1 v=: if there, it is the first tag and says DKIM1. */
+	if ((v = dkim_tags_get(&tags, "v")) != NULL &&
+	    (v != &tags.v[0] || v->value_len != 5 ||
+	    memcmp(v->value, "DKIM1", 5) != 0)) {
+		*why = "key record is not DKIM1 (v=)";
+		return -1;
+	}
+	k->type = DKIM_KEY_RSA;
+	if ((kt = dkim_tags_get(&tags, "k")) != NULL) {
+		if (kt->value_len == 3 && memcmp(kt->value, "rsa", 3) == 0)
+			k->type = DKIM_KEY_RSA;
+		else if (kt->value_len == 7 &&
+		    memcmp(kt->value, "ed25519", 7) == 0)
+			k->type = DKIM_KEY_ED25519;
+		else {
+			*why = "unknown key type (k=)";
+			return -1;
+		}
+	}
+	k->sha1 = k->sha256 = true;
+	if ((h = dkim_tags_get(&tags, "h")) != NULL) {
+		k->sha1 = list_has(h->value, h->value_len, "sha1");
+		k->sha256 = list_has(h->value, h->value_len, "sha256");
+	}
+	if ((s = dkim_tags_get(&tags, "s")) != NULL &&
+	    !list_has(s->value, s->value_len, "*") &&
+	    !list_has(s->value, s->value_len, "email")) {
+		*why = "key is not for email (s=)";
+		return -1;
+	}
+	if ((t = dkim_tags_get(&tags, "t")) != NULL) {
+		k->testing = list_has(t->value, t->value_len, "y");
+		k->strict = list_has(t->value, t->value_len, "s");
+	}
+	if ((p = dkim_tags_get(&tags, "p")) == NULL) {
+		*why = "key record has no p=";
+		return -1;
+	}
+	if (p->value_len == 0) {
+		k->revoked = true;	/* 3.6.1: empty p= revokes */
+		return 0;
+	}
+	if (b64_decode_into(p->value, p->value_len, der, sizeof(der),
+	    &derlen) == -1) {
+		*why = "key p= is not base64 (or too long)";
+		return -1;
+	}
+	if (k->type == DKIM_KEY_ED25519) {
+		/* RFC 8463 4: the bare 32-byte key, not an SPKI wrapper. */
+		if (derlen != ED25519_LEN ||
+		    (k->pkey = EVP_PKEY_new_raw_public_key(EVP_PKEY_ED25519,
+		    NULL, der, derlen)) == NULL) {
+			*why = "key p= is not a 32-byte Ed25519 key";
+			return -1;
+		}
+		k->bits = 256;
+		return 0;
+	}
+	if ((k->pkey = rsa_from_der(der, derlen)) == NULL ||
+	    EVP_PKEY_get_base_id(k->pkey) != EVP_PKEY_RSA) {
+		dkim_key_clear(k);
+		*why = "key p= is not an RSA public key";
+		return -1;
+	}
+	k->bits = (unsigned)EVP_PKEY_get_bits(k->pkey);
+	if (k->bits > DKIM_RSA_MAX_BITS) {
+		dkim_key_clear(k);
+		*why = "RSA key larger than 8192 bits";
+		return -1;
+	}
+	return 0;
+}
+
+void
+dkim_key_clear(struct dkim_key *k)
+{
+	EVP_PKEY_free(k->pkey);
+	k->pkey = NULL;
+}
+
+int
+dkim_key_verify(const struct dkim_key *k, const unsigned char *digest,
+    size_t dlen, const unsigned char *sig, size_t slen)
+{
+	EVP_PKEY_CTX *pc = NULL;
+	EVP_MD_CTX *mc = NULL;
+	int rc = 0;
+
+	if (k->pkey == NULL)
+		return 0;
+	if (k->type == DKIM_KEY_ED25519) {
+		if ((mc = EVP_MD_CTX_new()) == NULL)
+			goto out;
+		if (EVP_DigestVerifyInit(mc, NULL, NULL, NULL, k->pkey) != 1)
+			goto out;
+		rc = EVP_DigestVerify(mc, sig, slen, digest, dlen) == 1;
+		goto out;
+	}
+	if ((pc = EVP_PKEY_CTX_new(k->pkey, NULL)) == NULL ||
+	    EVP_PKEY_verify_init(pc) != 1 ||
+	    EVP_PKEY_CTX_set_rsa_padding(pc, RSA_PKCS1_PADDING) != 1 ||
+	    EVP_PKEY_CTX_set_signature_md(pc, EVP_sha256()) != 1)
+		goto out;
+	rc = EVP_PKEY_verify(pc, sig, slen, digest, dlen) == 1;
+out:
+	EVP_PKEY_CTX_free(pc);
+	EVP_MD_CTX_free(mc);
+	return rc;
+}
+
+int
+dkim_privkey_sign(EVP_PKEY *key, struct arena *a, const unsigned char *digest,
+    size_t dlen, unsigned char **sig, size_t *slen)
+{
+	EVP_PKEY_CTX *pc = NULL;
+	EVP_MD_CTX *mc = NULL;
+	size_t n = 0;
+	int rc = -1;
+
+	if (dkim_privkey_alg(key) == DKIM_ALG_ED25519_SHA256) {
+		if ((mc = EVP_MD_CTX_new()) == NULL ||
+		    EVP_DigestSignInit(mc, NULL, NULL, NULL, key) != 1 ||
+		    EVP_DigestSign(mc, NULL, &n, digest, dlen) != 1 ||
+		    (*sig = arena_alloc(a, n)) == NULL ||
+		    EVP_DigestSign(mc, *sig, &n, digest, dlen) != 1)
+			goto out;
+	} else {
+		if ((pc = EVP_PKEY_CTX_new(key, NULL)) == NULL ||
+		    EVP_PKEY_sign_init(pc) != 1 ||
+		    EVP_PKEY_CTX_set_rsa_padding(pc, RSA_PKCS1_PADDING) != 1 ||
+		    EVP_PKEY_CTX_set_signature_md(pc, EVP_sha256()) != 1 ||
+		    EVP_PKEY_sign(pc, NULL, &n, digest, dlen) != 1 ||
+		    (*sig = arena_alloc(a, n)) == NULL ||
+		    EVP_PKEY_sign(pc, *sig, &n, digest, dlen) != 1)
+			goto out;
+	}
+	*slen = n;
+	rc = 0;
+out:
+	EVP_PKEY_CTX_free(pc);
+	EVP_MD_CTX_free(mc);
+	return rc;
+}
+
+enum dkim_alg
+dkim_privkey_alg(EVP_PKEY *key)
+{
+	switch (EVP_PKEY_get_base_id(key)) {
+	case EVP_PKEY_RSA:
+		return DKIM_ALG_RSA_SHA256;
+	case EVP_PKEY_ED25519:
+		return DKIM_ALG_ED25519_SHA256;
+	default:
+		return DKIM_ALG_NONE;
+	}
+}
+
+EVP_PKEY *
+dkim_privkey_load(const char *path, const char **why)
+{
+	unsigned char seed[64];
+	EVP_PKEY *k = NULL;
+	struct buf b;
+	size_t n;
+	BIO *bio;
+
+	buf_init(&b, KEYFILE_MAX);
+	if (buf_read_file(&b, path) == -1) {
+		*why = "cannot read the key file";
+		goto out;
+	}
+	if ((bio = BIO_new_mem_buf(b.data, (int)b.len)) == NULL) {
+		*why = "out of memory";
+		goto out;
+	}
+	k = PEM_read_bio_PrivateKey(bio, NULL, NULL, NULL);
+	BIO_free(bio);
+	if (k == NULL && b64_decode_into(b.data, b.len, seed, sizeof(seed),
+	    &n) == 0 && n == ED25519_LEN)
+		k = EVP_PKEY_new_raw_private_key(EVP_PKEY_ED25519, NULL, seed,
+		    n);
+	OPENSSL_cleanse(seed, sizeof(seed));
+	if (k == NULL) {
+		*why = "not a PEM private key nor an Ed25519 seed";
+		goto out;
+	}
+	if (dkim_privkey_alg(k) == DKIM_ALG_NONE) {
+		*why = "key is neither RSA nor Ed25519";
+		EVP_PKEY_free(k);
+		k = NULL;
+	} else if (dkim_privkey_alg(k) == DKIM_ALG_RSA_SHA256 &&
+	    EVP_PKEY_get_bits(k) < DKIM_RSA_MIN_BITS) {
+		*why = "RSA key under 1024 bits (RFC 8301 3.2)";
+		EVP_PKEY_free(k);
+		k = NULL;
+	}
+out:
+	if (b.data != NULL)
+		OPENSSL_cleanse(b.data, b.len);
+	buf_free(&b);
+	return k;
+}

@@ -1,0 +1,490 @@
+/*
+ * brands.c - the brands a phisher pretends to be (data/brands): their
+ * names, their own domains, and finding the names in a text.
+ *
+ * data/brands has one brand per line:
+ *	NAME | domain domain ... | name; name; ...
+ * A name prefixed with "=" matches only in that letter case ("ING" the
+ * bank, not "ing" in "Meeting"); "~" marks a weak name, one that is also
+ * an ordinary word ("Post", "Apple") and counts only where a sender
+ * names itself (display name, subject, logo), never in running text.
+ *
+ * All names of all brands are compiled once into two PCRE2 patterns
+ * (JIT): a plain one, and a "claim" one that accepts a name only in the
+ * sender's own voice ("Ihr IONOS Team", "(c) 2024 PayPal", "Sparkasse
+ * Kundenservice").  Each alternative ends in (*MARK:n), so one pass
+ * over a text says which name matched.  Names need a boundary on both
+ * sides that is neither a letter nor a digit (Unicode properties), so
+ * "ING" does not match inside "BOOKING".
+ *
+ * Memory: heap, owned by struct brands, read-only after loading.
+ * Limits: BRANDS_MAX brands, BRANDS_MAX_DOMAINS domains and
+ * BRANDS_MAX_NAMES names each; at most BRANDS_SCAN_MAX matches are
+ * looked at per text.
+ */
+#define PCRE2_CODE_UNIT_WIDTH 8
+#include <pcre2.h>
+#include <fnmatch.h>
+#include <libpsl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "detect.h"
+#include "scan/scan.h"
+#include "util/buf.h"
+#include "util/str.h"
+
+#define BRANDS_SCAN_MAX		64
+#define BRANDS_PATTERN_MAX	(1024u * 1024)
+
+struct brand_name {
+	char	*text;
+	int	 brand;
+	bool	 cased;
+	bool	 weak;
+};
+
+struct brands {
+	struct brand		*v;
+	size_t			 n;
+	struct brand_name	*names;
+	size_t			 n_names;
+	struct detect_list	 owner;		/* domain -> brand index */
+	pcre2_code		*plain;
+	pcre2_code		*claim;
+	pcre2_match_context	*mctx;
+};
+
+static char *
+trim(char *s)
+{
+	size_t n;
+
+	while (*s == ' ' || *s == '\t')
+		s++;
+	n = strlen(s);
+	while (n > 0 && (s[n - 1] == ' ' || s[n - 1] == '\t'))
+		s[--n] = '\0';
+	return s;
+}
+
+static int
+add_label(struct brand *b, const char *domain)
+{
+	const char *reg, *dot;
+	char *label;
+	size_t i, n;
+
+	reg = psl_registrable_domain(psl_builtin(), domain);
+	if (reg == NULL)
+		reg = domain;
+	n = (dot = strchr(reg, '.')) != NULL ? (size_t)(dot - reg) :
+	    strlen(reg);
+	for (i = 0; i < b->n_labels; i++)
+		if (strlen(b->labels[i]) == n &&
+		    strncmp(b->labels[i], reg, n) == 0)
+			return 0;
+	if ((label = strndup(reg, n)) == NULL)
+		return -1;
+	b->labels[b->n_labels++] = label;
+	return 0;
+}
+
+static int
+brand_line(void *arg, char *line, char *err, size_t errlen)
+{
+	struct brands *bs = arg;
+	char *name, *doms, *names, *tok, *save, *nm;
+	struct brand_name *nn;
+	struct brand *b, *nv;
+	bool generic;
+
+	name = line;
+	if ((doms = strchr(name, '|')) == NULL ||
+	    (names = strchr(doms + 1, '|')) == NULL) {
+		snprintf(err, errlen, "want NAME | domains | names");
+		return -1;
+	}
+	*doms++ = '\0';
+	*names++ = '\0';
+	name = trim(name);
+	if (*name == '\0' || bs->n >= BRANDS_MAX) {
+		snprintf(err, errlen, *name ? "too many brands" : "no name");
+		return -1;
+	}
+	if ((nv = realloc(bs->v, (bs->n + 1) * sizeof(*nv))) == NULL)
+		goto nomem;
+	bs->v = nv;
+	b = &bs->v[bs->n];
+	memset(b, 0, sizeof(*b));
+	if ((b->name = strdup(name)) == NULL ||
+	    (b->domains = calloc(BRANDS_MAX_DOMAINS, sizeof(char *))) ==
+	    NULL || (b->labels = calloc(BRANDS_MAX_DOMAINS,
+	    sizeof(char *))) == NULL || (b->globs = calloc(BRANDS_MAX_DOMAINS,
+	    sizeof(char *))) == NULL)
+		goto nomem_b;
+	bs->n++;
+	for (tok = strtok_r(doms, " \t", &save); tok != NULL;
+	    tok = strtok_r(NULL, " \t", &save)) {
+		if (b->n_domains + b->n_globs == BRANDS_MAX_DOMAINS) {
+			snprintf(err, errlen, "too many domains");
+			return -1;
+		}
+		generic = tok[0] == '~';
+		if (generic)
+			tok++;
+		if (strchr(tok, '*') != NULL) {
+			if ((b->globs[b->n_globs] = strdup(tok)) == NULL)
+				goto nomem;
+			str_lower(b->globs[b->n_globs++]);
+			continue;
+		}
+		if ((b->domains[b->n_domains] = strdup(tok)) == NULL)
+			goto nomem;
+		str_lower(b->domains[b->n_domains]);
+		if (detect_list_add(&bs->owner, b->domains[b->n_domains],
+		    (int)(bs->n - 1)) == -1 || (!generic &&
+		    add_label(b, b->domains[b->n_domains]) == -1))
+			goto nomem;
+		b->n_domains++;
+	}
+	if (b->n_domains + b->n_globs == 0) {
+		snprintf(err, errlen, "brand %s has no domain", name);
+		return -1;
+	}
+	for (tok = strtok_r(names, ";", &save); tok != NULL;
+	    tok = strtok_r(NULL, ";", &save)) {
+		bool cased = false, weak = false;
+
+		nm = trim(tok);
+		for (;; nm++) {
+			if (*nm == '=')
+				cased = true;
+			else if (*nm == '~')
+				weak = true;
+			else
+				break;
+		}
+		if (*nm == '\0')
+			continue;
+		if (bs->n_names >= BRANDS_MAX * BRANDS_MAX_NAMES) {
+			snprintf(err, errlen, "too many names");
+			return -1;
+		}
+		nn = realloc(bs->names, (bs->n_names + 1) * sizeof(*nn));
+		if (nn == NULL)
+			goto nomem;
+		bs->names = nn;
+		nn = &bs->names[bs->n_names];
+		if ((nn->text = strdup(nm)) == NULL)
+			goto nomem;
+		nn->brand = (int)(bs->n - 1);
+		nn->cased = cased;
+		nn->weak = weak;
+		bs->n_names++;
+	}
+	return 0;
+nomem_b:
+	free(b->name);
+	free(b->domains);
+	free(b->labels);
+	free(b->globs);
+nomem:
+	snprintf(err, errlen, "out of memory");
+	return -1;
+}
+
+/* Longer names first, so "Deutsche Post" wins over "Post" at one place. */
+static int
+name_cmp(const void *a, const void *b)
+{
+	const struct brand_name *x = a, *y = b;
+	size_t lx = strlen(x->text), ly = strlen(y->text);
+
+	return lx < ly ? 1 : lx > ly ? -1 : 0;
+}
+
+/*
+ * Appends the alternation of every name, each a literal (white space
+ * and hyphens between words match any run of either) ended by its mark.
+ */
+static int
+add_names(struct buf *p, const struct brands *bs)
+{
+	const unsigned char *c;
+	size_t i;
+
+	buf_adds(p, "(?:");
+	for (i = 0; i < bs->n_names; i++) {
+		if (i > 0)
+			buf_addc(p, '|');
+		if (bs->names[i].cased)
+			buf_adds(p, "(?-i:");
+		for (c = (const unsigned char *)bs->names[i].text; *c; c++) {
+			if (*c == ' ' || *c == '-') {
+				while (c[1] == ' ' || c[1] == '-')
+					c++;
+				buf_adds(p, "[\\s\\-]*");
+			} else if (*c < 0x80 && !((*c >= 'a' && *c <= 'z') ||
+			    (*c >= 'A' && *c <= 'Z') ||
+			    (*c >= '0' && *c <= '9'))) {
+				buf_addc(p, '\\');
+				buf_addc(p, (char)*c);
+			} else
+				buf_addc(p, (char)*c);
+		}
+		if (bs->names[i].cased)
+			buf_addc(p, ')');
+		buf_printf(p, "(*:%zu)", i);
+	}
+	return buf_adds(p, ")");
+}
+
+#define NB_BEFORE	"(?<![\\p{L}\\p{N}])"
+#define NB_AFTER	"(?![\\p{L}\\p{N}])"
+/*
+ * The sender speaking: a copyright line, "Ihr X", "X Team".  English
+ * "your X" is left out: technical writing says "your Outlook" all day.
+ */
+#define CLAIM_BEFORE	"(?:(?:\xc2\xa9|\\(c\\)|copyright)\\s*" \
+	"(?:\\d{4}(?:\\s*[-\xe2\x80\x93]\\s*\\d{4})?\\s*)?(?:by\\s+)?" \
+	"|\\b(?:ihr|ihre|ihrem|ihres|dein|deine)\\s+)"
+#define CLAIM_AFTER	"[\\s\\-]*(?:team|kundenservice|kundendienst|" \
+	"kundenbetreuung|kundensupport|sicherheitsteam|servicecenter|" \
+	"service[\\s\\-]*(?:team|center)|support[\\s\\-]*team|" \
+	"security[\\s\\-]*(?:team|center|department)|account[\\s\\-]*team|" \
+	"customer[\\s\\-]*(?:service|support|care)|online[\\s\\-]*banking|" \
+	"(?:se|ag|gmbh)\\b)"
+
+static pcre2_code *
+compile(const char *pat, size_t len, char *err, size_t errlen)
+{
+	PCRE2_UCHAR msg[256];
+	PCRE2_SIZE off;
+	pcre2_code *re;
+	int ec;
+
+	re = pcre2_compile((PCRE2_SPTR)pat, len, PCRE2_UTF | PCRE2_UCP |
+	    PCRE2_CASELESS, &ec, &off, NULL);
+	if (re == NULL) {
+		pcre2_get_error_message(ec, msg, sizeof(msg));
+		snprintf(err, errlen, "brand pattern: %s at %zu", msg,
+		    (size_t)off);
+		return NULL;
+	}
+	/* Without JIT (some platforms) the interpreter still works. */
+	(void)pcre2_jit_compile(re, PCRE2_JIT_COMPLETE);
+	return re;
+}
+
+int
+brands_load(struct brands **out, const char *path, char *err, size_t errlen)
+{
+	struct brands *bs;
+	struct buf p;
+
+	*out = NULL;
+	if ((bs = calloc(1, sizeof(*bs))) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	if (detect_data_read(path, brand_line, bs, err, errlen) == -1)
+		goto fail;
+	if (bs->n_names == 0) {
+		snprintf(err, errlen, "%s: no brand names", path);
+		goto fail;
+	}
+	qsort(bs->names, bs->n_names, sizeof(*bs->names), name_cmp);
+
+	buf_init(&p, BRANDS_PATTERN_MAX);
+	buf_adds(&p, NB_BEFORE);
+	add_names(&p, bs);
+	if (buf_adds(&p, NB_AFTER) == -1 ||
+	    (bs->plain = compile(p.data, p.len, err, errlen)) == NULL) {
+		if (bs->plain == NULL && err[0] == '\0')
+			snprintf(err, errlen, "%s: too many names", path);
+		buf_free(&p);
+		goto fail;
+	}
+	buf_reset(&p);
+	buf_adds(&p, CLAIM_BEFORE);
+	add_names(&p, bs);
+	buf_adds(&p, NB_AFTER "|" NB_BEFORE);
+	add_names(&p, bs);
+	if (buf_adds(&p, CLAIM_AFTER) == -1 ||
+	    (bs->claim = compile(p.data, p.len, err, errlen)) == NULL) {
+		buf_free(&p);
+		goto fail;
+	}
+	buf_free(&p);
+	if ((bs->mctx = pcre2_match_context_create(NULL)) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		goto fail;
+	}
+	pcre2_set_match_limit(bs->mctx, LEXICON_MATCH_LIMIT);
+	*out = bs;
+	return 0;
+fail:
+	brands_free(bs);
+	return -1;
+}
+
+void
+brands_free(struct brands *bs)
+{
+	size_t i, j;
+
+	if (bs == NULL)
+		return;
+	for (i = 0; i < bs->n; i++) {
+		for (j = 0; j < bs->v[i].n_domains; j++)
+			free(bs->v[i].domains[j]);
+		for (j = 0; j < bs->v[i].n_labels; j++)
+			free(bs->v[i].labels[j]);
+		for (j = 0; j < bs->v[i].n_globs; j++)
+			free(bs->v[i].globs[j]);
+		free(bs->v[i].globs);
+		free(bs->v[i].domains);
+		free(bs->v[i].labels);
+		free(bs->v[i].name);
+	}
+	for (i = 0; i < bs->n_names; i++)
+		free(bs->names[i].text);
+	free(bs->names);
+	free(bs->v);
+	detect_list_free(&bs->owner);
+	pcre2_code_free(bs->plain);
+	pcre2_code_free(bs->claim);
+	pcre2_match_context_free(bs->mctx);
+	free(bs);
+}
+
+size_t
+brands_count(const struct brands *bs)
+{
+	return bs != NULL ? bs->n : 0;
+}
+
+const struct brand *
+brands_get(const struct brands *bs, int i)
+{
+	return (bs != NULL && i >= 0 && (size_t)i < bs->n) ? &bs->v[i] : NULL;
+}
+
+int
+brands_owner(const struct brands *bs, const char *host)
+{
+	const char *reg;
+	size_t i, j;
+	int v;
+
+	if (bs == NULL || host == NULL)
+		return -1;
+	if (detect_list_find(&bs->owner, host, NULL, &v) != NULL)
+		return v;
+	/* Families such as the savings banks' sparkasse-REGION.de. */
+	reg = psl_registrable_domain(psl_builtin(), host);
+	for (i = 0; reg != NULL && i < bs->n; i++)
+		for (j = 0; j < bs->v[i].n_globs; j++)
+			if (fnmatch(bs->v[i].globs[j], reg, 0) == 0)
+				return (int)i;
+	return -1;
+}
+
+static long
+mark_index(PCRE2_SPTR mark)
+{
+	long v = 0;
+
+	if (mark == NULL || *mark == '\0')
+		return -1;
+	for (; *mark != '\0'; mark++) {
+		if (*mark < '0' || *mark > '9' || v > 10000000)
+			return -1;
+		v = v * 10 + (*mark - '0');
+	}
+	return v;
+}
+
+size_t
+brands_find(const struct brands *bs, struct arena *a, const char *text,
+    size_t len, bool claim, struct brand_hit *hits, size_t max)
+{
+	const pcre2_code *re;
+	pcre2_match_data *md;
+	PCRE2_SIZE *ov, off = 0;
+	const struct brand_name *nm;
+	size_t n = 0, i, loops;
+	long k;
+	int rc;
+
+	if (bs == NULL || text == NULL || len == 0 || max == 0 ||
+	    (text = detect_utf8(a, text, len)) == NULL)
+		return 0;
+	re = claim ? bs->claim : bs->plain;
+	if ((md = pcre2_match_data_create_from_pattern(re, NULL)) == NULL)
+		return 0;
+	for (loops = 0; off < len && loops < BRANDS_SCAN_MAX; loops++) {
+		rc = pcre2_match(re, (PCRE2_SPTR)text, len, off,
+		    PCRE2_NO_UTF_CHECK, md, bs->mctx);
+		if (rc < 0)
+			break;	/* no match, or over the match limit */
+		ov = pcre2_get_ovector_pointer(md);
+		k = mark_index(pcre2_get_mark(md));
+		if (k >= 0 && (size_t)k < bs->n_names) {
+			nm = &bs->names[k];
+			for (i = 0; i < n; i++)
+				if (hits[i].brand == nm->brand)
+					break;
+			if (i < n) {
+				if (hits[i].weak && !nm->weak) {
+					hits[i].weak = false;
+					hits[i].off = ov[0];
+					hits[i].len = ov[1] - ov[0];
+				}
+			} else if (n < max) {
+				hits[n].brand = nm->brand;
+				hits[n].weak = nm->weak;
+				hits[n].off = ov[0];
+				hits[n].len = ov[1] - ov[0];
+				n++;
+			}
+		}
+		off = ov[1] > ov[0] ? ov[1] : ov[0] + 1;
+		/* Never restart inside a UTF-8 sequence. */
+		while (off < len && ((unsigned char)text[off] & 0xc0) == 0x80)
+			off++;
+	}
+	pcre2_match_data_free(md);
+	return n;
+}
+
+bool
+brands_authenticated(const struct brands *bs, int b, const struct scan *s)
+{
+	const char *p, *q;
+	char d[256];
+	size_t n;
+
+	if (brands_get(bs, b) == NULL)
+		return false;
+	if (s->auth.dmarc == AUTH_PASS &&
+	    brands_owner(bs, s->auth.dmarc_domain) == b)
+		return true;
+	/* A passing signature of one of the brand's domains vouches too. */
+	for (p = s->auth.dkim_domains; p != NULL && *p != '\0'; p = q) {
+		while (*p == ' ' || *p == ',')
+			p++;
+		for (q = p; *q != '\0' && *q != ','; q++)
+			;
+		n = (size_t)(q - p);
+		if (n == 0 || n >= sizeof(d))
+			continue;
+		memcpy(d, p, n);
+		d[n] = '\0';
+		if (brands_owner(bs, d) == b)
+			return true;
+	}
+	return false;
+}

@@ -1,0 +1,314 @@
+/*
+ * urls.c - link targets taken apart for the link checks.
+ *
+ * URLs are parsed by libcurl's URL API (RFC 3986 with WHATWG-style
+ * leniency: it normalises numeric IPv4 forms such as "0x7f.1", which a
+ * browser would also accept and a phisher uses to hide an address).
+ * One CURLU handle is reused for all links of a message; what we keep
+ * is copied into the message's arena.  The registrable domain ("public
+ * suffix plus one label", the unit a person registers) comes from
+ * libpsl's built-in list, read-only and shared.
+ *
+ * Also here: reading a link's visible text as a host name, and finding
+ * a second URL carried in a query string (an open redirect hop).  Those
+ * two are cursor scans over (pointer, length) with fixed ceilings.
+ *
+ * Limits: hrefs beyond URLS_MAX_HREF bytes are cut before parsing (a
+ * host is always at the front); a redirect parameter is decoded up to
+ * URLS_MAX_REDIRECT bytes.
+ */
+#include <arpa/inet.h>
+#include <curl/curl.h>
+#include <idn2.h>
+#include <libpsl.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "detect.h"
+#include "util/arena.h"
+#include "util/str.h"
+
+#define URLS_MAX_REDIRECT	2048
+#define URLS_MAX_HOST		253	/* RFC 1035 2.3.4 */
+
+void *
+urls_handle(void)
+{
+	return curl_url();
+}
+
+void
+urls_handle_free(void *h)
+{
+	if (h != NULL)
+		curl_url_cleanup(h);
+}
+
+static char *
+part(struct arena *a, CURLU *h, CURLUPart what)
+{
+	char *v = NULL, *copy = NULL;
+
+	if (curl_url_get(h, what, &v, 0) == CURLUE_OK && v != NULL)
+		copy = arena_strdup(a, v);
+	curl_free(v);
+	return copy;
+}
+
+static bool
+is_ip(const char *host)
+{
+	unsigned char buf[16];
+	char tmp[64];
+	size_t n;
+
+	if (host[0] == '[') {
+		n = strlen(host);
+		if (n < 3 || n - 2 >= sizeof(tmp) || host[n - 1] != ']')
+			return false;
+		memcpy(tmp, host + 1, n - 2);
+		tmp[n - 2] = '\0';
+		return inet_pton(AF_INET6, tmp, buf) == 1;
+	}
+	return inet_pton(AF_INET, host, buf) == 1;
+}
+
+int
+urls_parse(struct arena *a, void *handle, const char *href, struct url *u)
+{
+	const char *p;
+	char *cut = NULL, *ace;
+	CURLUcode rc;
+	size_t n;
+
+	memset(u, 0, sizeof(*u));
+	if (handle == NULL || href == NULL)
+		return -1;
+	while (*href == ' ' || *href == '\t' || *href == '\n' || *href == '\r')
+		href++;
+	if (*href == '\0' || *href == '#')
+		return -1;
+	n = strnlen(href, URLS_MAX_HREF + 1);
+	if (n > URLS_MAX_HREF) {
+		if ((cut = arena_strndup(a, href, URLS_MAX_HREF)) == NULL)
+			return -1;
+		href = cut;
+	}
+	/*
+	 * A scheme other than the web's (mailto:, tel:, cid:) has no host
+	 * worth judging; curl would guess "mailto" to be a host name.
+	 */
+	for (p = href; (*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+	    (*p >= '0' && *p <= '9') || *p == '+' || *p == '-' || *p == '.';
+	    p++)
+		;
+	/* ("www.x.de:8080/" is a host and port, not a scheme.) */
+	if (*p == ':' && p > href && !str_iprefix(href, (size_t)(p - href) +
+	    1, "http:") && !str_iprefix(href, (size_t)(p - href) + 1,
+	    "https:") && !str_iprefix(href, (size_t)(p - href) + 1, "ftp:") &&
+	    !(p[1] >= '0' && p[1] <= '9' && memchr(href, '.',
+	    (size_t)(p - href)) != NULL))
+		return -1;
+	/* "//host/..." is scheme-relative: a browser would use http(s). */
+	if (href[0] == '/' && href[1] == '/') {
+		if ((cut = arena_printf(a, "http:%s", href)) == NULL)
+			return -1;
+		href = cut;
+	}
+	/*
+	 * A handle that holds a URL resolves the next one relative to it
+	 * (a redirect), so it is emptied first.
+	 */
+	(void)curl_url_set(handle, CURLUPART_URL, NULL, 0);
+	rc = curl_url_set(handle, CURLUPART_URL, href,
+	    CURLU_NON_SUPPORT_SCHEME | CURLU_GUESS_SCHEME | CURLU_ALLOW_SPACE);
+	if (rc != CURLUE_OK)
+		return -1;
+	if ((u->host = part(a, handle, CURLUPART_HOST)) == NULL ||
+	    u->host[0] == '\0')
+		return -1;
+	u->scheme = part(a, handle, CURLUPART_SCHEME);
+	if (u->scheme == NULL)
+		u->scheme = "";
+	str_lower(u->scheme);
+	u->path = part(a, handle, CURLUPART_PATH);
+	u->query = part(a, handle, CURLUPART_QUERY);
+	{
+		char *user = NULL;
+
+		if (curl_url_get(handle, CURLUPART_USER, &user, 0) ==
+		    CURLUE_OK && user != NULL && user[0] != '\0')
+			u->userinfo = true;
+		curl_free(user);
+	}
+	if (strlen(u->host) > URLS_MAX_HOST)
+		return -1;
+	str_lower(u->host);
+	n = strlen(u->host);
+	if (n > 0 && u->host[n - 1] == '.')
+		u->host[n - 1] = '\0';
+	for (p = u->host; *p != '\0'; p++)
+		if ((unsigned char)*p >= 0x80)
+			break;
+	if (*p != '\0') {
+		/* A Unicode host: work on its ACE form like DNS does. */
+		if (idn2_to_ascii_8z(u->host, &ace, IDN2_NONTRANSITIONAL) !=
+		    IDN2_OK)
+			return -1;
+		u->host = arena_strdup(a, ace);
+		idn2_free(ace);
+		if (u->host == NULL)
+			return -1;
+		u->idn = true;
+	}
+	if (strncmp(u->host, "xn--", 4) == 0 || strstr(u->host, ".xn--"))
+		u->idn = true;
+	if ((u->ip = is_ip(u->host)))
+		u->regdom = u->host;
+	else
+		u->regdom = urls_regdom(a, u->host);
+	return u->regdom != NULL ? 0 : -1;
+}
+
+char *
+urls_regdom(struct arena *a, const char *host)
+{
+	const char *r;
+	char *lc;
+
+	if (host == NULL || (lc = arena_strdup(a, host)) == NULL)
+		return NULL;
+	str_lower(lc);
+	r = psl_registrable_domain(psl_builtin(), lc);
+	return r != NULL ? (char *)r : lc;
+}
+
+static bool
+host_char(int c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+	    (c >= '0' && c <= '9') || c == '-' || c == '.';
+}
+
+static bool
+file_suffix(const char *tld)
+{
+	static const char *const ext[] = {
+		"sv", "py", "sh", "pl", "md", "rs", "cc", "so", "ps", "ms",
+		"ml", "pm", "mk", "in", "am", "ac", "cs", "cpp", "txt", "zip",
+		"gz", "bz", "tk", "vc", "hs", "ai", "st", "vb",
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(ext) / sizeof(ext[0]); i++)
+		if (strcmp(tld, ext[i]) == 0)
+			return true;
+	return false;
+}
+
+char *
+urls_host_in_text(struct arena *a, const char *text, size_t len)
+{
+	const char *p = text, *h, *tld;
+	size_t hl, i, tl;
+	char *host;
+
+	if (text == NULL)
+		return NULL;
+	str_trim(&p, &len);
+	/* Brackets and quotes around a shown address are decoration. */
+	while (len > 0 && (*p == '<' || *p == '(' || *p == '[' || *p == '"')) {
+		p++;
+		len--;
+	}
+	while (len > 0 && (p[len - 1] == '>' || p[len - 1] == ')' ||
+	    p[len - 1] == ']' || p[len - 1] == '"' || p[len - 1] == '.'))
+		len--;
+	if (len == 0 || len > URLS_MAX_HREF)
+		return NULL;
+	for (i = 0; i < len; i++)
+		if (p[i] == ' ' || p[i] == '\t' || p[i] == '\n' || p[i] == '@')
+			return NULL;	/* words, or an address */
+	if (str_iprefix(p, len, "https://"))
+		h = p + 8;
+	else if (str_iprefix(p, len, "http://"))
+		h = p + 7;
+	else
+		h = p;
+	for (hl = 0; h + hl < p + len && host_char((unsigned char)h[hl]); hl++)
+		;
+	if (hl == 0 || hl > URLS_MAX_HOST ||
+	    (h + hl < p + len && h[hl] != '/' && h[hl] != ':' &&
+	    h[hl] != '?' && h[hl] != '#'))
+		return NULL;
+	while (hl > 0 && h[hl - 1] == '.')
+		hl--;
+	if ((host = arena_strndup(a, h, hl)) == NULL)
+		return NULL;
+	str_lower(host);
+	if ((tld = strrchr(host, '.')) == NULL || tld == host)
+		return NULL;
+	tld++;
+	/* The last label must be a real suffix: "index.html" is a file. */
+	for (tl = 0; tld[tl] != '\0'; tl++)
+		if (!(tld[tl] >= 'a' && tld[tl] <= 'z'))
+			return NULL;
+	if (tl < 2 || !psl_is_public_suffix2(psl_builtin(), tld,
+	    PSL_TYPE_ANY | PSL_TYPE_NO_STAR_RULE))
+		return NULL;
+	/*
+	 * Without "www." or a scheme, a name ending in a suffix that is
+	 * also a common file extension ("detector.sv", "setup.py") is
+	 * more likely a file than a site.
+	 */
+	if (h == p && !str_iprefix(host, hl, "www.") && file_suffix(tld))
+		return NULL;
+	return host;
+}
+
+static int
+hexval(int c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+char *
+urls_redirect_target(struct arena *a, const struct url *u)
+{
+	char dec[URLS_MAX_REDIRECT + 1], *host;
+	const char *q, *s;
+	size_t n = 0, hl;
+	int hi, lo;
+
+	if (u->query == NULL)
+		return NULL;
+	/* Decode %XX twice over at most: some redirectors nest. */
+	for (q = u->query; *q != '\0' && n < URLS_MAX_REDIRECT; q++) {
+		if (*q == '%' && (hi = hexval(q[1])) >= 0 &&
+		    (lo = hexval(q[2])) >= 0) {
+			dec[n++] = (char)(hi * 16 + lo);
+			q += 2;
+		} else
+			dec[n++] = *q;
+	}
+	dec[n] = '\0';
+	if ((s = str_imem(dec, n, "://", 3)) == NULL || s - dec < 4 ||
+	    !(str_iprefix(s - 4, 4, "http") || (s - dec >= 5 &&
+	    str_iprefix(s - 5, 5, "https"))))
+		return NULL;
+	s += 3;
+	for (hl = 0; s[hl] != '\0' && host_char((unsigned char)s[hl]); hl++)
+		;
+	if (hl == 0 || hl > URLS_MAX_HOST || memchr(s, '.', hl) == NULL)
+		return NULL;
+	if ((host = arena_strndup(a, s, hl)) == NULL)
+		return NULL;
+	str_lower(host);
+	return host;
+}

@@ -1,0 +1,56 @@
+/*
+ * cli.h - the subcommands of the mailtrust command.
+ *
+ * Each subcommand is one file, cli_NAME.c, exporting cli_NAME(argc, argv)
+ * with argv[0] being the subcommand's name.  They translate arguments to
+ * library calls and results to text or JSON; no logic of their own.
+ * Exit status: see enum cli_exit.
+ */
+#ifndef MT_CLI_H
+#define MT_CLI_H
+
+#include <stdbool.h>
+
+/*
+ * Exit codes.  check exits with the verdict (0 authenticated ... 5
+ * malware); the others use 0 for success.  The sysexits(3) values mark
+ * errors, so a script can tell a verdict from a failure.
+ */
+enum cli_exit {
+	CLI_EXIT_OK		= 0,
+	CLI_EXIT_USAGE		= 64,	/* EX_USAGE */
+	CLI_EXIT_DATAERR	= 65,	/* EX_DATAERR */
+	CLI_EXIT_NOINPUT	= 66,	/* EX_NOINPUT */
+	CLI_EXIT_SOFTWARE	= 70,	/* EX_SOFTWARE */
+	CLI_EXIT_CONFIG		= 78,	/* EX_CONFIG */
+};
+
+typedef int cli_fn(int argc, char **argv);
+
+/* Subcommands; a weak symbol is NULL until its module is built in. */
+cli_fn	cli_check;
+cli_fn	cli_eval	__attribute__((weak));
+cli_fn	cli_spf		__attribute__((weak));
+cli_fn	cli_dmarc	__attribute__((weak));
+cli_fn	cli_authres	__attribute__((weak));
+cli_fn	cli_dkim	__attribute__((weak));
+cli_fn	cli_arc		__attribute__((weak));
+cli_fn	cli_sign	__attribute__((weak));
+cli_fn	cli_arc_seal	__attribute__((weak));
+cli_fn	cli_dig		__attribute__((weak));
+cli_fn	cli_audit	__attribute__((weak));
+cli_fn	cli_scan	__attribute__((weak));
+cli_fn	cli_milter	__attribute__((weak));
+cli_fn	cli_serve	__attribute__((weak));
+cli_fn	cli_learn	__attribute__((weak));
+cli_fn	cli_quarantine	__attribute__((weak));
+
+/* Shared helpers for subcommands (cli_util.c). */
+struct buf;
+struct dns_resolver;
+/* Reads FILE or "-" (stdin) whole, up to max bytes; prints the error. */
+int	cli_read_input(const char *path, struct buf *, unsigned long max);
+/* --zone FILE or the real resolver; prints the error, returns NULL. */
+struct dns_resolver *cli_open_resolver(const char *zone_path);
+
+#endif

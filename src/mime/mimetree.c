@@ -1,0 +1,640 @@
+/*
+ * mimetree.c - the MIME part tree (RFC 2045, RFC 2046), through GMime.
+ *
+ * GMime's parser finds the structure (boundaries, nested messages, its
+ * own nesting ceiling); this file walks the result once, pre-order, into
+ * message.parts, applying max_parts and max_depth, and copies out what
+ * the model needs so no GMime object outlives the call.  The input is
+ * handed to GMime without a copy (a GByteArray over the caller's bytes
+ * that GMime does not own).  Part contents are found as slices of that
+ * buffer, so 7bit/8bit/binary need no copy and base64 and
+ * quoted-printable (RFC 2045 6.7, 6.8) are decoded here straight into
+ * the arena; only rarer encodings (uuencode) use GMime's filters.
+ * A message/rfc822 part (RFC 2046 5.2.1) becomes an is_message node whose
+ * child is the attached message's root; when it was itself encoded, the
+ * decoded bytes are parsed again, within the same depth limit.
+ *
+ * Text parts (text/plain, text/html) become UTF-8 (charset.c), HTML goes
+ * to html.c; every other leaf is sniffed with libmagic and zip archives
+ * are listed (attach.c).
+ *
+ * Memory: everything kept is in the arena; GMime objects are unreffed
+ * before returning.  g_mime_init() and xmlInitParser() run once
+ * (pthread_once); after that this file is safe to use from several
+ * threads, each with its own arena.
+ */
+#include <pthread.h>
+#include <string.h>
+
+#include <gmime/gmime.h>
+#include <libxml/parser.h>
+
+#include "mime/mimeint.h"
+#include "util/arena.h"
+#include "util/str.h"
+
+static pthread_once_t	mimetree_once = PTHREAD_ONCE_INIT;
+
+static void
+mimetree_init(void)
+{
+	g_mime_init();
+	xmlInitParser();
+}
+
+void
+mimetree_global_init(void)
+{
+	(void)pthread_once(&mimetree_once, mimetree_init);
+}
+
+static void
+warn_cb(gint64 offset, GMimeParserWarning code, const gchar *item,
+    gpointer user)
+{
+	struct mime_ctx *ctx = user;
+
+	(void)offset;
+	(void)item;
+	switch (code) {
+	case GMIME_WARN_MALFORMED_MULTIPART:
+		message_defect(ctx, MSG_DEF_BAD_MULTIPART,
+		    "multipart without its closing boundary");
+		break;
+	case GMIME_CRIT_MULTIPART_WITHOUT_BOUNDARY:
+		message_defect(ctx, MSG_DEF_BAD_MULTIPART,
+		    "multipart without a boundary parameter");
+		break;
+	case GMIME_WARN_TRUNCATED_MESSAGE:
+		message_defect(ctx, MSG_DEF_BAD_MULTIPART,
+		    "message ends inside a part");
+		break;
+	case GMIME_CRIT_NESTING_OVERFLOW:
+		message_defect(ctx, MSG_DEF_TOO_DEEP,
+		    "nesting beyond GMime's ceiling");
+		break;
+	case GMIME_WARN_INVALID_CONTENT_TYPE:
+		message_defect(ctx, MSG_DEF_HEADER_SYNTAX,
+		    "invalid Content-Type");
+		break;
+	default:
+		break;
+	}
+}
+
+static int
+b64v(unsigned char c)
+{
+	if (c >= 'A' && c <= 'Z')
+		return c - 'A';
+	if (c >= 'a' && c <= 'z')
+		return c - 'a' + 26;
+	if (c >= '0' && c <= '9')
+		return c - '0' + 52;
+	if (c == '+' || c == '-')	/* '-': the URL-safe alphabet */
+		return 62;
+	if (c == '/' || c == '_')
+		return 63;
+	return -1;
+}
+
+/* RFC 2045 6.8; characters outside the alphabet are skipped, noted. */
+static unsigned char *
+decode_base64(struct arena *a, const char *s, size_t n, size_t *outlen,
+    bool *bad)
+{
+	unsigned char *o;
+	unsigned acc = 0, bits = 0;
+	size_t i, ol = 0;
+	int v;
+
+	if ((o = arena_alloc(a, n / 4 * 3 + 3)) == NULL)
+		return NULL;
+	for (i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+
+		if ((v = b64v(c)) < 0) {
+			if (c != '\r' && c != '\n' && c != ' ' && c != '\t' &&
+			    c != '=')
+				*bad = true;
+			continue;
+		}
+		acc = (acc << 6) | (unsigned)v;
+		bits += 6;
+		if (bits >= 8) {
+			bits -= 8;
+			o[ol++] = (unsigned char)(acc >> bits);
+		}
+	}
+	*outlen = ol;
+	return o;
+}
+
+static int
+hexv(unsigned char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	return -1;
+}
+
+/* RFC 2045 6.7: "=XX", soft line breaks "=" CRLF; lone "=" kept. */
+static unsigned char *
+decode_qp(struct arena *a, const char *s, size_t n, size_t *outlen,
+    bool *bad)
+{
+	unsigned char *o;
+	size_t i, j, ol = 0;
+	int h, l;
+
+	if ((o = arena_alloc(a, n + 1)) == NULL)
+		return NULL;
+	for (i = 0; i < n; i++) {
+		if (s[i] != '=') {
+			o[ol++] = (unsigned char)s[i];
+			continue;
+		}
+		if (i + 2 < n && (h = hexv((unsigned char)s[i + 1])) >= 0 &&
+		    (l = hexv((unsigned char)s[i + 2])) >= 0) {
+			o[ol++] = (unsigned char)(h << 4 | l);
+			i += 2;
+			continue;
+		}
+		/* Rule 3: white space may sit between "=" and the break. */
+		for (j = i + 1; j < n && (s[j] == ' ' || s[j] == '\t'); j++)
+			;
+		if (j < n && s[j] == '\r')
+			j++;
+		if (j < n && s[j] == '\n') {
+			i = j;
+			continue;
+		}
+		if (j >= n)
+			break;
+		*bad = true;
+		o[ol++] = '=';
+	}
+	*outlen = ol;
+	return o;
+}
+
+static char *
+lowered(struct arena *a, const char *s)
+{
+	char *r;
+
+	if (s == NULL)
+		return NULL;
+	if ((r = arena_strdup(a, s)) != NULL)
+		str_lower(r);
+	return r;
+}
+
+/* GMime's parameter values are meant to be UTF-8; make sure. */
+static char *
+utf8_param(struct mime_ctx *ctx, const char *s)
+{
+	uint32_t defects = 0;
+
+	if (s == NULL)
+		return NULL;
+	return charset_to_utf8(ctx->arena, NULL, s, strlen(s), NULL,
+	    &defects);
+}
+
+static size_t
+new_part(struct mime_ctx *ctx, int parent, unsigned depth)
+{
+	struct message *m = ctx->msg;
+	struct part *np;
+	size_t ncap;
+
+	if (m->n_parts >= ctx->lim->max_parts) {
+		message_defect(ctx, MSG_DEF_TOO_MANY_PARTS, arena_printf(
+		    ctx->arena, "more than %zu parts", ctx->lim->max_parts));
+		return (size_t)-1;
+	}
+	if (m->n_parts == ctx->cap_parts) {
+		ncap = ctx->cap_parts ? ctx->cap_parts * 2 : 8;
+		if (ncap > ctx->lim->max_parts)
+			ncap = ctx->lim->max_parts;
+		np = arena_grow(ctx->arena, m->parts,
+		    ctx->cap_parts * sizeof(*np), ncap * sizeof(*np));
+		if (np == NULL) {
+			ctx->oom = true;
+			return (size_t)-1;
+		}
+		m->parts = np;
+		ctx->cap_parts = ncap;
+	}
+	np = &m->parts[m->n_parts];
+	np->index = m->n_parts;
+	np->parent = parent;
+	np->depth = depth;
+	return m->n_parts++;
+}
+
+/* Appends a part's text to message.text, within max_joined. */
+static void
+join_text(struct mime_ctx *ctx, const char *t, size_t n)
+{
+	struct message *m = ctx->msg;
+	size_t want, ncap;
+	char *nt;
+
+	if (n == 0)
+		return;
+	if (m->text_len + n + 1 > ctx->max_joined) {
+		if (m->text_len + 1 >= ctx->max_joined)
+			return;
+		n = ctx->max_joined - m->text_len - 1;
+		while (n > 0 && ((unsigned char)t[n] & 0xc0) == 0x80)
+			n--;
+	}
+	want = m->text_len + n + 2;
+	if (want > ctx->cap_text) {
+		ncap = ctx->cap_text ? ctx->cap_text : 4096;
+		while (ncap < want)
+			ncap *= 2;
+		if ((nt = arena_grow(ctx->arena, m->text, ctx->cap_text,
+		    ncap)) == NULL) {
+			ctx->oom = true;
+			return;
+		}
+		m->text = nt;
+		ctx->cap_text = ncap;
+	}
+	if (m->text_len > 0)
+		m->text[m->text_len++] = '\n';
+	memcpy(m->text + m->text_len, t, n);
+	m->text_len += n;
+	m->text[m->text_len] = '\0';
+}
+
+/* CRLF and lone CR become LF, in place; returns the new length. */
+static size_t
+to_lf(char *s, size_t n)
+{
+	size_t i, o = 0;
+
+	for (i = 0; i < n; i++) {
+		if (s[i] == '\r') {
+			s[o++] = '\n';
+			if (i + 1 < n && s[i + 1] == '\n')
+				i++;
+		} else
+			s[o++] = s[i];
+	}
+	s[o] = '\0';
+	return o;
+}
+
+static void
+text_part(struct mime_ctx *ctx, size_t idx, bool join)
+{
+	struct part *p = &ctx->msg->parts[idx];
+	size_t n = p->size, ul;
+	uint32_t defects = 0;
+	char *u, *t;
+	size_t tl;
+
+	if (p->data == NULL)
+		return;
+	if (n > ctx->lim->max_text)
+		n = ctx->lim->max_text;
+	u = charset_to_utf8(ctx->arena, p->charset, (const char *)p->data, n,
+	    &ul, &defects);
+	if (u == NULL) {
+		ctx->oom = true;
+		return;
+	}
+	if (defects & MSG_DEF_BAD_CHARSET)
+		message_defect(ctx, MSG_DEF_BAD_CHARSET, arena_printf(
+		    ctx->arena, "part %zu: charset %s does not fit", idx,
+		    p->charset ? p->charset : "(none)"));
+	if (p->is_html) {
+		if (html_extract(ctx, u, ul, idx, &t, &tl) == -1) {
+			ctx->oom = true;
+			return;
+		}
+		p = &ctx->msg->parts[idx];
+		p->text = t;
+		p->text_len = tl;
+	} else {
+		p->text = u;
+		p->text_len = to_lf(u, ul);
+		if (html_text_urls(ctx, p->text, p->text_len, idx) == -1) {
+			ctx->oom = true;
+			return;
+		}
+		p = &ctx->msg->parts[idx];
+	}
+	if (join)
+		join_text(ctx, p->text, p->text_len);
+}
+
+/* Decoded content of a leaf, as a slice of the input when possible. */
+static void
+leaf_content(struct mime_ctx *ctx, GMimePart *gp, size_t idx)
+{
+	GMimeDataWrapper *dw;
+	GMimeStream *st, *out;
+	GByteArray *ba;
+	GMimeContentEncoding enc;
+	const char *raw = NULL;
+	size_t rawlen = 0, ol = 0;
+	unsigned char *o = NULL;
+	bool bad = false;
+	gint64 s, e;
+
+	if ((dw = g_mime_part_get_content(gp)) == NULL)
+		return;
+	enc = g_mime_data_wrapper_get_encoding(dw);
+	st = g_mime_data_wrapper_get_stream(dw);
+	if (st != NULL && GMIME_IS_STREAM_MEM(st) &&
+	    (ba = g_mime_stream_mem_get_byte_array(GMIME_STREAM_MEM(st))) !=
+	    NULL) {
+		s = st->bound_start;
+		e = st->bound_end < 0 ? (gint64)ba->len : st->bound_end;
+		if (s >= 0 && s <= e && e <= (gint64)ba->len) {
+			raw = (const char *)ba->data + s;
+			rawlen = (size_t)(e - s);
+		}
+	}
+	if (raw != NULL) {
+		switch (enc) {
+		case GMIME_CONTENT_ENCODING_DEFAULT:
+		case GMIME_CONTENT_ENCODING_7BIT:
+		case GMIME_CONTENT_ENCODING_8BIT:
+		case GMIME_CONTENT_ENCODING_BINARY:
+			/*
+			 * The slice is of the caller's input or of an arena
+			 * buffer, both of which outlive the model.
+			 */
+			ctx->msg->parts[idx].data = (const unsigned char *)raw;
+			ctx->msg->parts[idx].size = rawlen;
+			return;
+		case GMIME_CONTENT_ENCODING_BASE64:
+			o = decode_base64(ctx->arena, raw, rawlen, &ol, &bad);
+			goto decoded;
+		case GMIME_CONTENT_ENCODING_QUOTEDPRINTABLE:
+			o = decode_qp(ctx->arena, raw, rawlen, &ol, &bad);
+			goto decoded;
+		default:
+			break;
+		}
+	}
+	/* uuencode and anything unusual: GMime's own filters. */
+	out = g_mime_stream_mem_new();
+	g_mime_data_wrapper_write_to_stream(dw, out);
+	ba = g_mime_stream_mem_get_byte_array(GMIME_STREAM_MEM(out));
+	if (ba != NULL) {
+		o = arena_memdup(ctx->arena, ba->data, ba->len);
+		ol = ba->len;
+		if (o == NULL)
+			ctx->oom = true;
+	}
+	g_object_unref(out);
+decoded:
+	if (o == NULL) {
+		ctx->oom = true;
+		return;
+	}
+	if (bad)
+		message_defect(ctx, MSG_DEF_BAD_ENCODING, arena_printf(
+		    ctx->arena, "part %zu: broken %s", idx,
+		    enc == GMIME_CONTENT_ENCODING_BASE64 ? "base64" :
+		    "quoted-printable"));
+	ctx->msg->parts[idx].data = o;
+	ctx->msg->parts[idx].size = ol;
+}
+
+static bool
+looks_zip(const struct part *p)
+{
+	size_t n;
+
+	if (p->size >= 4 && p->data[0] == 'P' && p->data[1] == 'K' &&
+	    ((p->data[2] == 3 && p->data[3] == 4) ||
+	    (p->data[2] == 5 && p->data[3] == 6)))
+		return true;
+	if (p->content_type != NULL && (strcmp(p->content_type,
+	    "application/zip") == 0 || strcmp(p->content_type,
+	    "application/x-zip-compressed") == 0))
+		return true;
+	return p->filename != NULL && (n = strlen(p->filename)) > 4 &&
+	    str_isuffix(p->filename, n, ".zip");
+}
+
+static void	walk(struct mime_ctx *, GMimeObject *, int, unsigned, bool);
+static void	walk_buffer(struct mime_ctx *, const char *, size_t, int,
+		    unsigned);
+
+static void
+leaf(struct mime_ctx *ctx, GMimePart *gp, size_t idx, bool skip_plain)
+{
+	struct part *p = &ctx->msg->parts[idx];
+	bool text;
+
+	p->transfer_encoding = lowered(ctx->arena,
+	    g_mime_content_encoding_to_string(
+	    g_mime_part_get_content_encoding(gp)));
+	leaf_content(ctx, gp, idx);
+	if (ctx->oom)
+		return;
+	p = &ctx->msg->parts[idx];
+	text = p->content_type != NULL &&
+	    (strcmp(p->content_type, "text/plain") == 0 || p->is_html);
+	if (text) {
+		text_part(ctx, idx, !p->is_attachment &&
+		    !(skip_plain && !p->is_html));
+		return;
+	}
+	if (p->data != NULL && p->size > 0) {
+		p->sniffed = attach_sniff(ctx->arena, p->data, p->size);
+		if (looks_zip(p) && attach_zip_names(ctx, p) == -1)
+			ctx->oom = true;
+	}
+	/* An encoded message/rfc822 was left whole by GMime: parse it. */
+	if (p->content_type != NULL &&
+	    strcmp(p->content_type, "message/rfc822") == 0 &&
+	    p->data != NULL) {
+		p->is_message = true;
+		walk_buffer(ctx, (const char *)p->data, p->size, (int)idx,
+		    p->depth + 1);
+	}
+}
+
+/* Does a multipart/alternative offer HTML (so its plain text repeats)? */
+static bool
+alt_has_html(GMimeMultipart *mp)
+{
+	GMimeContentType *ct;
+	int i, n = g_mime_multipart_get_count(mp);
+
+	for (i = 0; i < n; i++) {
+		ct = g_mime_object_get_content_type(
+		    g_mime_multipart_get_part(mp, i));
+		if (ct != NULL && g_mime_content_type_is_type(ct, "text",
+		    "html"))
+			return true;
+	}
+	return false;
+}
+
+static void
+walk(struct mime_ctx *ctx, GMimeObject *obj, int parent, unsigned depth,
+    bool skip_plain)
+{
+	GMimeContentType *ct;
+	GMimeMessage *inner;
+	struct part *p;
+	const char *fn, *disp, *mt, *st;
+	size_t idx;
+	int i, n;
+
+	if (ctx->oom || obj == NULL)
+		return;
+	if (depth > ctx->lim->max_depth) {
+		message_defect(ctx, MSG_DEF_TOO_DEEP, arena_printf(ctx->arena,
+		    "parts nested deeper than %zu", ctx->lim->max_depth));
+		return;
+	}
+	if ((idx = new_part(ctx, parent, depth)) == (size_t)-1)
+		return;
+	p = &ctx->msg->parts[idx];
+	ct = g_mime_object_get_content_type(obj);
+	mt = ct ? g_mime_content_type_get_media_type(ct) : NULL;
+	st = ct ? g_mime_content_type_get_media_subtype(ct) : NULL;
+	p->content_type = arena_printf(ctx->arena, "%s/%s",
+	    mt ? mt : "text", st ? st : "plain");
+	if (p->content_type == NULL) {
+		ctx->oom = true;
+		return;
+	}
+	str_lower(p->content_type);
+	p->charset = lowered(ctx->arena,
+	    g_mime_object_get_content_type_parameter(obj, "charset"));
+	disp = g_mime_object_get_disposition(obj);
+	p->disposition = lowered(ctx->arena, disp);
+	fn = g_mime_object_get_content_disposition_parameter(obj, "filename");
+	if (fn == NULL || *fn == '\0')
+		fn = g_mime_object_get_content_type_parameter(obj, "name");
+	if (fn != NULL && *fn != '\0')
+		p->filename = utf8_param(ctx, fn);
+	p->is_attachment = p->filename != NULL || (p->disposition != NULL &&
+	    strcmp(p->disposition, "attachment") == 0);
+	p->is_html = strcmp(p->content_type, "text/html") == 0;
+
+	if (GMIME_IS_MULTIPART(obj)) {
+		GMimeMultipart *mp = GMIME_MULTIPART(obj);
+		bool alt;
+
+		p->is_multipart = true;
+		if (g_mime_object_get_content_type_parameter(obj,
+		    "boundary") == NULL)
+			message_defect(ctx, MSG_DEF_BAD_MULTIPART,
+			    "multipart without a boundary parameter");
+		alt = strcmp(p->content_type, "multipart/alternative") == 0 &&
+		    alt_has_html(mp);
+		n = g_mime_multipart_get_count(mp);
+		for (i = 0; i < n && !ctx->oom; i++)
+			walk(ctx, g_mime_multipart_get_part(mp, i), (int)idx,
+			    depth + 1, alt);
+	} else if (GMIME_IS_MESSAGE_PART(obj)) {
+		p->is_message = true;
+		inner = g_mime_message_part_get_message(
+		    GMIME_MESSAGE_PART(obj));
+		if (inner != NULL)
+			walk(ctx, g_mime_message_get_mime_part(inner), (int)idx,
+			    depth + 1, false);
+	} else if (GMIME_IS_PART(obj))
+		leaf(ctx, GMIME_PART(obj), idx, skip_plain);
+}
+
+static GMimeMessage *
+gmime_parse(struct mime_ctx *ctx, const char *data, size_t len,
+    GByteArray **bap, GMimeParserOptions **optsp)
+{
+	GMimeParserOptions *opts;
+	GMimeParser *parser;
+	GMimeMessage *gm;
+	GMimeStream *stream;
+	GByteArray *ba;
+
+	opts = g_mime_parser_options_new();
+	g_mime_parser_options_set_warning_callback(opts, warn_cb, ctx);
+	/*
+	 * GMime only reads from this stream; it does not own the bytes, so
+	 * no copy of the message is made.
+	 */
+	ba = g_byte_array_new_take((guint8 *)(uintptr_t)data, len);
+	stream = g_mime_stream_mem_new_with_byte_array(ba);
+	g_mime_stream_mem_set_owner(GMIME_STREAM_MEM(stream), FALSE);
+	parser = g_mime_parser_new_with_stream(stream);
+	g_object_unref(stream);
+	g_mime_parser_set_format(parser, GMIME_FORMAT_MESSAGE);
+	gm = g_mime_parser_construct_message(parser, opts);
+	g_object_unref(parser);
+	*bap = ba;
+	*optsp = opts;
+	return gm;
+}
+
+static void
+gmime_done(GMimeMessage *gm, GByteArray *ba, GMimeParserOptions *opts)
+{
+	if (gm != NULL)
+		g_object_unref(gm);
+	/* Frees the array header only: the bytes are the caller's. */
+	(void)g_byte_array_free(ba, FALSE);
+	g_mime_parser_options_free(opts);
+}
+
+static void
+walk_buffer(struct mime_ctx *ctx, const char *data, size_t len, int parent,
+    unsigned depth)
+{
+	GMimeParserOptions *opts;
+	GMimeMessage *gm;
+	GByteArray *ba;
+
+	if (depth > ctx->lim->max_depth) {
+		message_defect(ctx, MSG_DEF_TOO_DEEP, arena_printf(ctx->arena,
+		    "parts nested deeper than %zu", ctx->lim->max_depth));
+		return;
+	}
+	gm = gmime_parse(ctx, data, len, &ba, &opts);
+	if (gm != NULL)
+		walk(ctx, g_mime_message_get_mime_part(gm), parent, depth,
+		    false);
+	gmime_done(gm, ba, opts);
+}
+
+int
+mimetree_build(struct mime_ctx *ctx, const char *data, size_t len)
+{
+	GMimeParserOptions *opts;
+	GMimeMessage *gm;
+	GByteArray *ba;
+	GMimeObject *root = NULL;
+	size_t idx;
+
+	mimetree_global_init();
+	gm = gmime_parse(ctx, data, len, &ba, &opts);
+	if (gm != NULL)
+		root = g_mime_message_get_mime_part(gm);
+	if (root != NULL)
+		walk(ctx, root, -1, 0, false);
+	else if (!ctx->oom && (idx = new_part(ctx, -1, 0)) != (size_t)-1) {
+		/* No body GMime could see: an empty text/plain root. */
+		ctx->msg->parts[idx].content_type = arena_strdup(ctx->arena,
+		    "text/plain");
+	}
+	gmime_done(gm, ba, opts);
+	return ctx->oom ? -1 : 0;
+}

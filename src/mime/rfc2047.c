@@ -1,0 +1,360 @@
+/*
+ * rfc2047.c - unfolding and encoded words in unstructured header text.
+ *
+ * RFC 5322 2.2.3: a folded value is unfolded by removing each line break
+ * that precedes white space (bare LF is treated like CRLF).  RFC 2047:
+ * "=?charset?B|Q?text?=" words are decoded (section 4) and converted to
+ * UTF-8; white space between two adjacent encoded words is dropped
+ * (section 6.2), and adjacent words in the same charset are joined before
+ * conversion, because senders split multi-byte characters across words.
+ * A "*language" suffix on the charset (RFC 2231 section 5) is ignored.
+ * A word that does not decode (bad base64, bad structure) stays in the
+ * output as written, and sets MSG_DEF_BAD_ENCODING.  Raw 8-bit text
+ * outside encoded words is taken as UTF-8 when valid, else
+ * windows-1252.
+ *
+ * Memory: the result is a NUL-terminated string in the arena; a heap
+ * scratch buffer lives only during the call.  Output is bounded by four
+ * bytes per input byte.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "mime/mimeint.h"
+#include "util/arena.h"
+#include "util/str.h"
+
+#define RFC2047_CHARSET_MAX	64
+
+struct sbuf {
+	char	*p;
+	size_t	 len;
+	size_t	 cap;
+	bool	 fail;
+};
+
+static void
+sb_add(struct sbuf *b, const void *s, size_t n)
+{
+	char *np;
+	size_t ncap;
+
+	if (b->fail || n == 0)
+		return;
+	if (b->cap - b->len < n + 1) {
+		ncap = b->cap ? b->cap : 256;
+		while (ncap - b->len < n + 1) {
+			if (ncap > SIZE_MAX / 2) {
+				b->fail = true;
+				return;
+			}
+			ncap *= 2;
+		}
+		if ((np = realloc(b->p, ncap)) == NULL) {
+			b->fail = true;
+			return;
+		}
+		b->p = np;
+		b->cap = ncap;
+	}
+	memcpy(b->p + b->len, s, n);
+	b->len += n;
+}
+
+static int
+hexval(int c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	c = str_lc(c);
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	return -1;
+}
+
+static int
+b64val(int c)
+{
+	if (c >= 'A' && c <= 'Z')
+		return c - 'A';
+	if (c >= 'a' && c <= 'z')
+		return c - 'a' + 26;
+	if (c >= '0' && c <= '9')
+		return c - '0' + 52;
+	if (c == '+')
+		return 62;
+	if (c == '/')
+		return 63;
+	return -1;
+}
+
+/* RFC 2047 4.1; padding may be missing, as it often is. */
+static bool
+decode_b(struct sbuf *o, const char *s, size_t n)
+{
+	unsigned acc = 0, bits = 0;
+	unsigned char c;
+	size_t i;
+	int v;
+
+	for (i = 0; i < n; i++) {
+		if (s[i] == '=')
+			break;
+		if ((v = b64val((unsigned char)s[i])) < 0)
+			return false;
+		acc = (acc << 6) | (unsigned)v;
+		bits += 6;
+		if (bits >= 8) {
+			bits -= 8;
+			c = (unsigned char)(acc >> bits);
+			sb_add(o, &c, 1);
+		}
+	}
+	for (; i < n; i++)
+		if (s[i] != '=')
+			return false;
+	return true;
+}
+
+/* RFC 2047 4.2: "_" is a space, "=XX" a byte. */
+static bool
+decode_q(struct sbuf *o, const char *s, size_t n)
+{
+	unsigned char c;
+	size_t i;
+	int h, l;
+	bool clean = true;
+
+	for (i = 0; i < n; i++) {
+		c = (unsigned char)s[i];
+		if (c == '_')
+			c = ' ';
+		else if (c == '=') {
+			if (i + 2 < n &&
+			    (h = hexval((unsigned char)s[i + 1])) >= 0 &&
+			    (l = hexval((unsigned char)s[i + 2])) >= 0) {
+				c = (unsigned char)(h << 4 | l);
+				i += 2;
+			} else
+				clean = false;
+		}
+		sb_add(o, &c, 1);
+	}
+	return clean;
+}
+
+struct eword {
+	const char	*cs;
+	size_t		 cslen;
+	char		 enc;
+	const char	*text;
+	size_t		 tlen;
+	size_t		 end;		/* offset after "?=" */
+};
+
+static bool
+is_wsp(char c)
+{
+	return c == ' ' || c == '\t';
+}
+
+/* Recognises "=?cs?e?text?=" at s[i]; no white space inside. */
+static bool
+scan_word(const char *s, size_t n, size_t i, struct eword *w)
+{
+	size_t j, k;
+
+	if (i + 1 >= n || s[i] != '=' || s[i + 1] != '?')
+		return false;
+	for (j = i + 2; j < n && s[j] != '?'; j++)
+		if (is_wsp(s[j]) || j - i - 2 > RFC2047_CHARSET_MAX)
+			return false;
+	if (j == i + 2 || j + 3 >= n || s[j + 2] != '?')
+		return false;
+	w->cs = s + i + 2;
+	w->cslen = j - i - 2;
+	for (k = 0; k < w->cslen; k++)
+		if (w->cs[k] == '*') {
+			w->cslen = k;
+			break;
+		}
+	w->enc = (char)str_lc((unsigned char)s[j + 1]);
+	if (w->enc != 'b' && w->enc != 'q')
+		return false;
+	w->text = s + j + 3;
+	for (k = j + 3; k + 1 < n; k++) {
+		if (s[k] == '?' && s[k + 1] == '=') {
+			w->tlen = k - (j + 3);
+			w->end = k + 2;
+			return true;
+		}
+		if (is_wsp(s[k]))
+			return false;
+	}
+	return false;
+}
+
+struct dec {
+	struct arena	*a;
+	struct sbuf	 out;
+	struct sbuf	 pend;		/* undecoded bytes of joined words */
+	char		 cs[RFC2047_CHARSET_MAX + 1];
+	uint32_t	*defects;
+	bool		 oom;
+};
+
+static void
+flush(struct dec *d)
+{
+	char *u;
+	size_t ul;
+
+	if (d->pend.len == 0)
+		return;
+	u = charset_to_utf8(d->a, d->cs, d->pend.p, d->pend.len, &ul,
+	    d->defects);
+	if (u == NULL)
+		d->oom = true;
+	else
+		sb_add(&d->out, u, ul);
+	d->pend.len = 0;
+}
+
+static void
+literal(struct dec *d, const char *s, size_t n)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t i, ul;
+	char *u;
+
+	for (i = 0; i < n && p[i] < 0x80; i++)
+		;
+	if (i == n || charset_valid_utf8(s, n, NULL)) {
+		sb_add(&d->out, s, n);
+		return;
+	}
+	if ((u = charset_1252_to_utf8(d->a, s, n, &ul)) == NULL)
+		d->oom = true;
+	else
+		sb_add(&d->out, u, ul);
+}
+
+char *
+rfc2047_decode(struct arena *a, const char *v, size_t vlen,
+    uint32_t *defects)
+{
+	struct dec d;
+	struct eword w;
+	struct sbuf un = { 0 };
+	const char *s;
+	size_t i, j, n, ws = 0, wslen = 0, mark;
+	bool after_word = false, has8 = false, hasword = false, decoded;
+	char *res = NULL;
+
+	memset(&d, 0, sizeof(d));
+	d.a = a;
+	d.defects = defects;
+
+	/* Unfold: drop CR and LF; the white space that follows stays. */
+	for (i = 0; i < vlen; i = j) {
+		for (j = i; j < vlen && v[j] != '\r' && v[j] != '\n'; j++)
+			if ((unsigned char)v[j] >= 0x80)
+				has8 = true;
+		sb_add(&un, v + i, j - i);
+		while (j < vlen && (v[j] == '\r' || v[j] == '\n'))
+			j++;
+	}
+	s = un.p != NULL ? un.p : "";
+	n = un.len;
+	while (n > 0 && is_wsp(s[0])) {
+		s++;
+		n--;
+	}
+	while (n > 0 && is_wsp(s[n - 1]))
+		n--;
+	hasword = n > 1 && memmem(s, n, "=?", 2) != NULL;
+	if (!hasword && !has8) {
+		res = arena_strndup(a, s, n);
+		goto done;
+	}
+
+	for (i = 0; i < n;) {
+		if (is_wsp(s[i])) {
+			for (j = i; j < n && is_wsp(s[j]); j++)
+				;
+			if (after_word) {
+				/* Dropped if another word follows. */
+				ws = i;
+				wslen = j - i;
+			} else
+				sb_add(&d.out, s + i, j - i);
+			i = j;
+			continue;
+		}
+		if (scan_word(s, n, i, &w)) {
+			mark = d.pend.len;
+			if (w.cslen != strlen(d.cs) ||
+			    !str_ieqn(w.cs, w.cslen, d.cs, strlen(d.cs))) {
+				flush(&d);
+				mark = 0;
+			}
+			if (w.enc == 'q') {
+				if (!decode_q(&d.pend, w.text, w.tlen))
+					*defects |= MSG_DEF_BAD_ENCODING;
+				decoded = true;
+			} else
+				decoded = decode_b(&d.pend, w.text, w.tlen);
+			if (decoded) {
+				memcpy(d.cs, w.cs, w.cslen);
+				d.cs[w.cslen] = '\0';
+				wslen = 0;
+				after_word = true;
+				i = w.end;
+				continue;
+			}
+			/* Undecodable: keep the word as written. */
+			d.pend.len = mark;
+			*defects |= MSG_DEF_BAD_ENCODING;
+			flush(&d);
+			if (wslen > 0)
+				sb_add(&d.out, s + ws, wslen);
+			wslen = 0;
+			after_word = false;
+			sb_add(&d.out, s + i, w.end - i);
+			i = w.end;
+			continue;
+		}
+		flush(&d);
+		if (wslen > 0)
+			sb_add(&d.out, s + ws, wslen);
+		wslen = 0;
+		after_word = false;
+		/* A literal run ends at white space or a possible word. */
+		for (j = i + 1; j < n && !is_wsp(s[j]) &&
+		    !(s[j] == '=' && j + 1 < n && s[j + 1] == '?'); j++)
+			;
+		literal(&d, s + i, j - i);
+		i = j;
+	}
+	flush(&d);
+	if (d.out.fail || d.pend.fail || d.oom)
+		goto done;
+	/* "=00" would cut the string short for every later reader. */
+	for (i = 0; i < d.out.len; i++)
+		if (d.out.p[i] == '\0')
+			d.out.p[i] = ' ';
+	res = arena_strndup(a, d.out.p != NULL ? d.out.p : "", d.out.len);
+done:
+	free(un.p);
+	free(d.out.p);
+	free(d.pend.p);
+	return res;
+}
+
+char *
+message_decode_header(struct arena *a, const char *value, size_t len)
+{
+	uint32_t defects = 0;
+
+	return rfc2047_decode(a, value, len, &defects);
+}

@@ -1,0 +1,60 @@
+/*
+ * config.h - settings and data shared read-only by every scan.
+ *
+ * Loaded once at start-up (config_load) from the data directory (scores,
+ * explanation catalogs, word lists) and, when the front end has one, the
+ * configuration file.  After loading nothing writes to it, so threads
+ * share one copy without locks.
+ */
+#ifndef MT_CONFIG_H
+#define MT_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "mime/message.h"
+
+struct score_table;
+struct catalog;
+struct detect_data;
+struct store;
+
+enum lang { LANG_EN, LANG_DE };
+#define LANG_COUNT	2
+
+struct config {
+	char			*datadir;
+	char			*authserv_id;	/* RFC 8601 2.5 */
+	unsigned		 trusted_hops;	/* Received fields we wrote */
+	enum lang		 lang;
+	struct message_limits	 limits;
+	size_t			 arena_limit;	/* bytes per message */
+
+	struct score_table	*scores;	/* data/scores */
+	struct catalog		*catalog[LANG_COUNT];	/* data/explain.* */
+	struct detect_data	*detect;	/* brands, lexicons, ... */
+	struct store		*store;		/* shared state, or NULL */
+};
+
+/*
+ * Loads and frees what the checks read from data/ (src/detect/); linked
+ * in when the detection module is built, otherwise config_load skips it.
+ */
+int		 detect_data_load(struct config *, char *err, size_t errlen)
+		    __attribute__((weak));
+void		 detect_data_free(struct config *) __attribute__((weak));
+
+/*
+ * Finds the data directory: $MAILTRUST_DATADIR, else the installed one,
+ * else the source tree's data/ (so build/mailtrust works uninstalled).
+ */
+const char	*config_default_datadir(void);
+
+/* Fills defaults and loads data/; on failure writes file:line: reason. */
+int		 config_load(struct config *, const char *datadir, char *err,
+		    size_t errlen);
+void		 config_free(struct config *);
+
+enum lang	 config_lang_from_name(const char *);	/* -1 if unknown */
+
+#endif

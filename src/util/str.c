@@ -1,0 +1,102 @@
+/*
+ * str.c - (pointer, length) string helpers, ASCII case folding.
+ */
+#include <string.h>
+
+#include "str.h"
+
+int
+str_lc(int c)
+{
+	return (c >= 'A' && c <= 'Z') ? c + ('a' - 'A') : c;
+}
+
+bool
+str_ieqn(const char *a, size_t alen, const char *b, size_t blen)
+{
+	size_t i;
+
+	if (alen != blen)
+		return false;
+	for (i = 0; i < alen; i++)
+		if (str_lc((unsigned char)a[i]) != str_lc((unsigned char)b[i]))
+			return false;
+	return true;
+}
+
+bool
+str_ieq(const char *a, size_t alen, const char *b)
+{
+	return str_ieqn(a, alen, b, strlen(b));
+}
+
+bool
+str_iprefix(const char *s, size_t len, const char *prefix)
+{
+	size_t n = strlen(prefix);
+
+	return len >= n && str_ieqn(s, n, prefix, n);
+}
+
+bool
+str_isuffix(const char *s, size_t len, const char *suffix)
+{
+	size_t n = strlen(suffix);
+
+	return len >= n && str_ieqn(s + len - n, n, suffix, n);
+}
+
+const char *
+str_imem(const char *hay, size_t hlen, const char *needle, size_t nlen)
+{
+	size_t i;
+
+	if (nlen == 0)
+		return hay;
+	for (i = 0; i + nlen <= hlen; i++)
+		if (str_ieqn(hay + i, nlen, needle, nlen))
+			return hay + i;
+	return NULL;
+}
+
+static bool
+is_ws(char c)
+{
+	return c == ' ' || c == '\t' || c == '\r' || c == '\n';
+}
+
+void
+str_trim(const char **s, size_t *len)
+{
+	while (*len > 0 && is_ws(**s)) {
+		(*s)++;
+		(*len)--;
+	}
+	while (*len > 0 && is_ws((*s)[*len - 1]))
+		(*len)--;
+}
+
+void
+str_lower(char *s)
+{
+	for (; *s != '\0'; s++)
+		*s = (char)str_lc((unsigned char)*s);
+}
+
+long long
+str_to_ll(const char *s, size_t len, long long max)
+{
+	long long v = 0;
+	size_t i;
+
+	if (len == 0)
+		return -1;
+	for (i = 0; i < len; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			return -1;
+		if (v > (max - (s[i] - '0')) / 10)
+			return -1;
+		v = v * 10 + (s[i] - '0');
+	}
+	return v;
+}

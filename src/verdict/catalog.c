@@ -1,0 +1,261 @@
+/*
+ * catalog.c - explanation catalogs (data/explain.en, data/explain.de)
+ * and the sentences built from them.
+ *
+ * A catalog line is "KEY TEXT": the key is a symbol name or one of
+ * verdict.NAME (the label), summary.NAME (the opening of the summary),
+ * ui.NAME (words of the front ends).  TEXT may hold {1}..{4}, replaced
+ * by the symbol's evidence, and in summaries {from} and {domain}, the
+ * From address and its domain.  '#' at the start of a line is a comment.
+ * Files are UTF-8; the text is what a receptionist reads, so it says
+ * what happened and what to do, without protocol names where possible.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "verdict.h"
+#include "mime/message.h"
+#include "util/arena.h"
+#include "util/buf.h"
+
+#define CATALOG_MAX_BYTES	(1024 * 1024)
+#define CATALOG_MAX_ENTRIES	4096
+#define SUMMARY_MAX_REASONS	3
+
+struct catalog_entry {
+	const char	*key;
+	const char	*text;
+};
+
+struct catalog {
+	char			*data;	/* the file; entries point into it */
+	struct catalog_entry	*v;
+	size_t			 n;
+};
+
+static int
+by_key(const void *a, const void *b)
+{
+	return strcmp(((const struct catalog_entry *)a)->key,
+	    ((const struct catalog_entry *)b)->key);
+}
+
+struct catalog *
+catalog_load(const char *path, char *err, size_t errlen)
+{
+	struct catalog *c;
+	struct buf b;
+	char *line, *next, *sp;
+	size_t lineno = 0;
+
+	buf_init(&b, CATALOG_MAX_BYTES);
+	if (buf_read_file(&b, path) == -1) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		buf_free(&b);
+		return NULL;
+	}
+	if ((c = calloc(1, sizeof(*c))) == NULL ||
+	    (c->v = calloc(CATALOG_MAX_ENTRIES, sizeof(*c->v))) == NULL) {
+		snprintf(err, errlen, "%s: out of memory", path);
+		free(c);
+		buf_free(&b);
+		return NULL;
+	}
+	c->data = buf_steal(&b);
+	for (line = c->data; line != NULL && *line != '\0'; line = next) {
+		lineno++;
+		if ((next = strchr(line, '\n')) != NULL)
+			*next++ = '\0';
+		line[strcspn(line, "\r")] = '\0';
+		if (*line == '#' || *line == '\0')
+			continue;
+		if ((sp = strpbrk(line, " \t")) == NULL) {
+			snprintf(err, errlen, "%s:%zu: key without text",
+			    path, lineno);
+			goto fail;
+		}
+		*sp++ = '\0';
+		sp += strspn(sp, " \t");
+		if (c->n == CATALOG_MAX_ENTRIES) {
+			snprintf(err, errlen, "%s:%zu: too many entries",
+			    path, lineno);
+			goto fail;
+		}
+		c->v[c->n].key = line;
+		c->v[c->n].text = sp;
+		c->n++;
+	}
+	qsort(c->v, c->n, sizeof(*c->v), by_key);
+	for (size_t i = 1; i < c->n; i++)
+		if (strcmp(c->v[i - 1].key, c->v[i].key) == 0) {
+			snprintf(err, errlen, "%s: %s defined twice", path,
+			    c->v[i].key);
+			goto fail;
+		}
+	return c;
+fail:
+	catalog_free(c);
+	return NULL;
+}
+
+void
+catalog_free(struct catalog *c)
+{
+	if (c == NULL)
+		return;
+	free(c->v);
+	free(c->data);
+	free(c);
+}
+
+const char *
+catalog_get(const struct catalog *c, const char *key)
+{
+	struct catalog_entry k, *e;
+
+	if (c == NULL)
+		return NULL;
+	k.key = key;
+	e = bsearch(&k, c->v, c->n, sizeof(*c->v), by_key);
+	return e ? e->text : NULL;
+}
+
+static const struct catalog *
+lang_catalog(const struct scan *s, enum lang lang)
+{
+	if (s->cfg == NULL || (unsigned)lang >= LANG_COUNT)
+		return NULL;
+	return s->cfg->catalog[lang];
+}
+
+/* Replaces {1}..{4}, {from} and {domain} in a template. */
+static char *
+render(struct scan *s, const char *tmpl, const struct symbol *sym)
+{
+	const struct message *m = s->msg;
+	const char *from = NULL, *domain = NULL, *val, *p;
+	struct buf out;
+	char *r;
+
+	if (m != NULL && m->from.n > 0) {
+		from = m->from.v[0].addr;
+		domain = m->from.v[0].domain;
+	}
+	buf_init(&out, 64 * 1024);
+	for (p = tmpl; *p != '\0'; p++) {
+		val = NULL;
+		if (*p == '{' && p[1] >= '1' && p[1] <= '4' && p[2] == '}') {
+			unsigned i = (unsigned)(p[1] - '1');
+
+			val = (sym != NULL && i < sym->nargs) ? sym->args[i] :
+			    "?";
+			p += 2;
+		} else if (strncmp(p, "{from}", 6) == 0) {
+			val = from ? from : "?";
+			p += 5;
+		} else if (strncmp(p, "{domain}", 8) == 0) {
+			val = domain ? domain : "?";
+			p += 7;
+		}
+		if (val != NULL)
+			buf_adds(&out, val);
+		else
+			buf_addc(&out, *p);
+	}
+	r = arena_strndup(s->arena, out.data ? out.data : "", out.len);
+	buf_free(&out);
+	return r;
+}
+
+char *
+explain_symbol(struct scan *s, enum lang lang, const struct symbol *sym)
+{
+	const char *tmpl;
+
+	tmpl = catalog_get(lang_catalog(s, lang), sym->name);
+	if (tmpl == NULL)
+		tmpl = catalog_get(lang_catalog(s, lang), "ui.unknown_symbol");
+	if (tmpl == NULL)
+		return arena_printf(s->arena, "%s", sym->name);
+	/* The generic sentence names the symbol as its one argument. */
+	if (catalog_get(lang_catalog(s, lang), sym->name) == NULL) {
+		struct symbol named = { .name = sym->name, .nargs = 1 };
+
+		named.args[0] = sym->name;
+		return render(s, tmpl, &named);
+	}
+	return render(s, tmpl, sym);
+}
+
+const char *
+explain_verdict_label(const struct scan *s, enum lang lang)
+{
+	char key[64];
+	const char *t;
+
+	snprintf(key, sizeof(key), "verdict.%s", verdict_name(s->verdict));
+	t = catalog_get(lang_catalog(s, lang), key);
+	return t ? t : verdict_name(s->verdict);
+}
+
+/* The arena may be exhausted: a missing sentence is left out. */
+static void
+add_text(struct buf *out, const char *text)
+{
+	if (text != NULL)
+		buf_adds(out, text);
+}
+
+char *
+explain_summary(struct scan *s, enum lang lang)
+{
+	const struct symbol *top[SUMMARY_MAX_REASONS];
+	const struct catalog *c = lang_catalog(s, lang);
+	size_t i, j, n = 0;
+	const char *tmpl;
+	struct buf out;
+	char key[64], *r;
+
+	snprintf(key, sizeof(key), "summary.%s", verdict_name(s->verdict));
+	tmpl = catalog_get(c, key);
+	buf_init(&out, 64 * 1024);
+	if (tmpl != NULL)
+		add_text(&out, render(s, tmpl, NULL));
+
+	/*
+	 * The reasons a person reads first are the heaviest ones pointing
+	 * the way the verdict went: for a bad verdict the largest positive
+	 * weights, for a good one nothing more is needed.
+	 */
+	if (s->verdict != VERDICT_AUTHENTICATED) {
+		for (i = 0; i < s->n_symbols; i++) {
+			const struct symbol *sym = &s->symbols[i];
+
+			if (sym->score <= 0 || catalog_get(c, sym->name) == NULL)
+				continue;
+			for (j = n; j > 0 && top[j - 1]->score < sym->score; j--)
+				if (j < SUMMARY_MAX_REASONS)
+					top[j] = top[j - 1];
+			if (j < SUMMARY_MAX_REASONS) {
+				top[j] = sym;
+				if (n < SUMMARY_MAX_REASONS)
+					n++;
+			}
+		}
+	}
+	for (i = 0; i < n; i++) {
+		if (out.len > 0)
+			buf_addc(&out, ' ');
+		add_text(&out, explain_symbol(s, lang, top[i]));
+	}
+	if (s->failed && (tmpl = catalog_get(c, "ui.internal_failure")) != NULL) {
+		if (out.len > 0)
+			buf_addc(&out, ' ');
+		buf_adds(&out, tmpl);
+	}
+	r = arena_strndup(s->arena, out.data ? out.data : "", out.len);
+	buf_free(&out);
+	return r;
+}

@@ -1,0 +1,144 @@
+#!/bin/sh
+# The store suite (tests/unit/test_store.c) against every backend: a
+# SQLite file, and a real redis-server this script starts on 127.0.0.1
+# at a free port with its own temporary directory, reached over TCP and
+# over its Unix socket.  Then what happens to `mailtrust learn` when the
+# server goes away and comes back.  The server is stopped at the end.
+# Usage: store.sh BUILD_DIR.  Prints TAP (one numbering for all runs).
+set -u
+build="$1"
+suite="$build/tests/unit/test_store"
+exe="$build/mailtrust"
+n=0
+fail=0
+tmp=
+srv_pid=
+
+tap() {	# tap OK|FAIL description
+	n=$((n + 1))
+	if [ "$1" = OK ]; then
+		echo "ok $n - $2"
+	else
+		echo "not ok $n - $2"
+		fail=$((fail + 1))
+	fi
+}
+
+stop_server() {
+	if [ -n "$srv_pid" ]; then
+		kill "$srv_pid" 2>/dev/null
+		wait "$srv_pid" 2>/dev/null
+		srv_pid=
+	fi
+}
+
+cleanup() {
+	stop_server
+	[ -n "$tmp" ] && rm -rf "$tmp"
+}
+trap cleanup EXIT
+trap 'exit 1' INT TERM
+
+redis=$(command -v redis-server || echo /usr/bin/redis-server)
+cli=$(command -v redis-cli || echo /usr/bin/redis-cli)
+if [ ! -x "$redis" ] || [ ! -x "$cli" ] || ! command -v python3 >/dev/null
+then
+	echo "1..0 # SKIP redis-server, redis-cli or python3 not installed"
+	exit 0
+fi
+if [ ! -x "$suite" ] || [ ! -x "$exe" ]; then
+	echo "not ok 1 - $suite or $exe not built"
+	echo "1..1"
+	exit 1
+fi
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/mt-store.XXXXXX")
+
+# A free TCP port on 127.0.0.1 (the kernel's choice; a small race only).
+port=$(python3 -c 'import socket
+s = socket.socket()
+s.bind(("127.0.0.1", 0))
+print(s.getsockname()[1])')
+
+start_server() {
+	"$redis" --port "$port" --bind 127.0.0.1 --protected-mode yes \
+	    --dir "$tmp" --save '' --appendonly no \
+	    --unixsocket "$tmp/redis.sock" --unixsocketperm 700 \
+	    --daemonize no --logfile "$tmp/redis.log" &
+	srv_pid=$!
+	i=0
+	while [ $i -lt 50 ]; do
+		[ "$("$cli" -h 127.0.0.1 -p "$port" ping 2>/dev/null)" = PONG ] &&
+		    return 0
+		sleep 0.1
+		i=$((i + 1))
+	done
+	return 1
+}
+
+# Runs the suite with a spec and folds its TAP into ours, each line
+# named after the backend.
+run_suite() {	# run_suite LABEL SPEC [BREAK-COMMAND]
+	label=$1
+	shift
+	"$suite" "$@" > "$tmp/out" 2>&1
+	rc=$?
+	plan=$(sed -n 's/^1\.\.\([0-9]*\)$/\1/p' "$tmp/out")
+	while IFS= read -r line; do
+		case $line in
+		"ok "*)
+			tap OK "$label: ${line#* - }" ;;
+		"not ok "*)
+			tap FAIL "$label: ${line#* - }" ;;
+		"#"*|"Bail out!"*)
+			echo "# $label: $line" ;;
+		esac
+	done < "$tmp/out"
+	if [ $rc -ne 0 ] && ! grep -q '^not ok' "$tmp/out"; then
+		tap FAIL "$label: suite exited $rc (plan ${plan:-missing})"
+	fi
+	[ -n "$plan" ] || tap FAIL "$label: no TAP plan (crashed?)"
+}
+
+run_suite sqlite "sqlite:$tmp/suite.db"
+
+if ! start_server; then
+	tap FAIL "redis-server starts on 127.0.0.1:$port"
+	sed 's/^/# /' "$tmp/redis.log" 2>/dev/null
+	echo "1..$n"
+	exit 1
+fi
+tap OK "redis-server runs on 127.0.0.1:$port"
+run_suite redis-tcp "redis://127.0.0.1:$port/0?prefix=tcp:" \
+    "$cli -h 127.0.0.1 -p $port client kill type normal >/dev/null"
+run_suite redis-unix "unix:$tmp/redis.sock?db=1&prefix=sock:"
+
+# The suite leaves nothing outside its prefix and database.
+keys=$("$cli" -h 127.0.0.1 -p "$port" --scan --pattern '*' | grep -cv '^tcp:')
+[ "$keys" -eq 0 ] && tap OK "db 0 holds only the suite's prefix" ||
+    tap FAIL "db 0 holds $keys foreign keys"
+
+# learn against a server that goes away and comes back.
+spec="redis://127.0.0.1:$port/2"
+"$exe" learn --store "$spec" --stats > "$tmp/stats" 2>&1
+rc=$?
+[ $rc -eq 0 ] && grep -q '^store: redis' "$tmp/stats" &&
+    tap OK "learn --stats with the server up" ||
+    tap FAIL "learn --stats with the server up (exit $rc)"
+stop_server
+"$exe" learn --store "$spec" --stats > "$tmp/stats" 2>&1
+rc=$?
+[ $rc -eq 75 ] && grep -q 'unreachable' "$tmp/stats" &&
+    tap OK "server down: exit 75 (try later) and says why" ||
+    tap FAIL "server down: exit $rc: $(head -1 "$tmp/stats")"
+if start_server; then
+	"$exe" learn --store "$spec" --stats > "$tmp/stats" 2>&1
+	rc=$?
+	[ $rc -eq 0 ] && tap OK "server back: learn works again" ||
+	    tap FAIL "server back: exit $rc"
+else
+	tap FAIL "redis-server restarts"
+fi
+stop_server
+
+echo "1..$n"
+[ $fail -eq 0 ]

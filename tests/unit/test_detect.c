@@ -1,0 +1,562 @@
+/*
+ * test_detect.c - the phishing checks (src/detect/: self_spoof, sender,
+ * brand, pressure, links) through the real pipeline.
+ *
+ * Each case is a message, a zone (the DNS the message's authentication
+ * sees) and an envelope in; the symbols that must fire and those that
+ * must not fire out.  The shipped data/ is loaded, so a change of a list
+ * or a pattern that breaks a story shows here.  After the table come the
+ * helpers on their own: edit distance, URL and host reading, UTF-8
+ * repair, and the data loaders' refusal of broken files.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "tap.h"
+#include "detect/detect.h"
+#include "dns/dns.h"
+#include "scan/config.h"
+#include "scan/pipeline.h"
+#include "scan/scan.h"
+#include "util/arena.h"
+#include "verdict/verdict.h"
+
+#define NONE	NULL
+
+/* Zones. */
+#define Z_PRAXIS \
+	"praxis.example. 300 IN TXT \"v=spf1 ip4:192.0.2.24/29 -all\"\n" \
+	"_dmarc.praxis.example. 300 IN TXT \"v=DMARC1; p=quarantine\"\n"
+#define Z_IONOS \
+	"ionos.de. 300 IN TXT \"v=spf1 ip4:212.227.15.0/24 -all\"\n" \
+	"_dmarc.ionos.de. 300 IN TXT \"v=DMARC1; p=reject\"\n"
+#define Z_BADHOST \
+	"files.bad.example. 300 IN A 193.3.19.42\n"
+
+struct dcase {
+	const char	*name;
+	const char	*zone;
+	const char	*ip, *mail_from, *rcpt;
+	const char	*msg;
+	const char	*want[8];	/* NULL-terminated */
+	const char	*deny[8];
+	int		 verdict;	/* -1: not checked */
+	int		 min_verdict;	/* -1: not checked */
+};
+
+#define HTML_HDR(from, to, subject) \
+	"From: " from "\r\nTo: " to "\r\nSubject: " subject "\r\n" \
+	"Date: Tue, 6 Feb 2024 08:41:09 +0100\r\n" \
+	"Message-ID: <t1@test.example>\r\nMIME-Version: 1.0\r\n" \
+	"Content-Type: text/html; charset=utf-8\r\n\r\n"
+#define TEXT_HDR(from, to, subject) \
+	"From: " from "\r\nTo: " to "\r\nSubject: " subject "\r\n" \
+	"Date: Tue, 6 Feb 2024 08:41:09 +0100\r\n" \
+	"Message-ID: <t2@test.example>\r\nMIME-Version: 1.0\r\n" \
+	"Content-Type: text/plain; charset=utf-8\r\n\r\n"
+
+static const struct dcase cases[] = {
+	{ "fake IONOS mail to oneself (story 000)", Z_PRAXIS,
+	    "193.3.19.117", "empfang@praxis.example",
+	    "empfang@praxis.example",
+	    HTML_HDR("IONOS Postfach-Service <empfang@praxis.example>",
+	    "empfang@praxis.example",
+	    "Komplette Wiederherstellung aller archivierter E-Mails "
+	    "erforderlich")
+	    "<p>Wegen einer \xc3\x9c" "berlastung ist Ihr Postfach "
+	    "empfang@praxis.example vollst\xc3\xa4ndig belegt.</p>"
+	    "<p>Bitte stellen Sie Ihren Posteingang innerhalb von 24 Stunden "
+	    "wieder her. Nachrichten werden danach automatisch und "
+	    "unwiderruflich gel\xc3\xb6scht.</p>"
+	    "<table><tr><td bgcolor=\"#003d8f\"><a href=\"http://193.3.19.42/"
+	    "ionos/wiederherstellen.php\">wiederherstellen</a></td></tr>"
+	    "</table><p>Ihr IONOS Postfach-Service</p>",
+	    { "SELF_SPOOF_ADDRESS", "BRAND_FAKE_NAME", "PRESSURE_MAILBOX",
+	    "PRESSURE_DEADLINE", "PRESSURE_DELETE", "LINK_IP_LITERAL",
+	    "LINK_BUTTON_UNRELATED", NONE },
+	    { "BRAND_UNVERIFIED", NONE }, VERDICT_PHISHING, -1 },
+
+	{ "genuine IONOS mail, SPF and DMARC pass", Z_IONOS,
+	    "212.227.15.41", "bounce@ionos.de", "empfang@praxis.example",
+	    HTML_HDR("IONOS <service@ionos.de>", "empfang@praxis.example",
+	    "Ihre Rechnung")
+	    "<p>Guten Tag, Ihre Rechnung steht bereit.</p>"
+	    "<table><tr><td bgcolor=\"#003d8f\"><a href=\"https://www.ionos.de/"
+	    "rechnungen\">Zur Rechnung</a></td></tr></table>"
+	    "<p>Ihr IONOS Team</p><p>IONOS SE, Montabaur</p>",
+	    { NONE },
+	    { "BRAND_FAKE_NAME", "BRAND_FAKE_CONTENT", "BRAND_UNVERIFIED",
+	    "LINK_BUTTON_UNRELATED", "SELF_SPOOF_ADDRESS", NONE },
+	    VERDICT_AUTHENTICATED, -1 },
+
+	{ "IONOS named in the text by a stranger", Z_IONOS,
+	    "198.51.100.9", "x@mailer.example", "empfang@praxis.example",
+	    TEXT_HDR("Kundenservice <x@mailer.example>",
+	    "empfang@praxis.example", "Hinweis")
+	    "Guten Tag,\r\nbitte melden Sie sich an.\r\n\r\n"
+	    "Ihr IONOS Team\r\n",
+	    { "BRAND_FAKE_CONTENT", NONE }, { "BRAND_FAKE_NAME", NONE },
+	    -1, -1 },
+
+	{ "a brand's own domain without authentication", "",
+	    "198.51.100.9", "service@paypal.com", "kunde@praxis.example",
+	    TEXT_HDR("PayPal <service@paypal.com>", "kunde@praxis.example",
+	    "Ihr Konto")
+	    "Guten Tag,\r\nwir haben Neuigkeiten.\r\n",
+	    { "BRAND_UNVERIFIED", NONE }, { "BRAND_FAKE_NAME", NONE },
+	    -1, -1 },
+
+	{ "no brand inside ordinary words", "",
+	    "198.51.100.9", "ingrid@firma.example", "team@firma.example",
+	    TEXT_HDR("Ingrid Post <ingrid@firma.example>",
+	    "team@firma.example", "Meeting booking")
+	    "Hallo zusammen, das Meeting zum Booking bringing things "
+	    "together ist am Montag. Die Post kommt morgen.\r\n",
+	    { NONE },
+	    { "BRAND_FAKE_NAME", "BRAND_FAKE_CONTENT", "BRAND_UNVERIFIED",
+	    NONE }, -1, -1 },
+
+	{ "sender domain imitating the recipient's (story 004)", "",
+	    "203.0.113.66", "it-support@praxis-examp1e.de",
+	    "a.sommer@praxis-example.de",
+	    HTML_HDR("IT-Service <it-support@praxis-examp1e.de>",
+	    "a.sommer@praxis-example.de",
+	    "Outlook Web App: Ihr Kennwort l\xc3\xa4uft heute ab")
+	    "<p>Ihr Kennwort l\xc3\xa4uft heute ab.</p><p><a href=\""
+	    "https://mail.praxis-examp1e.de/owa/auth/logon.aspx?url=https%3a"
+	    "%2f%2fmail.praxis-example.de%2fowa%2f\">https://mail.praxis-"
+	    "example.de/owa/</a></p>",
+	    { "SENDER_LOOKALIKE_RCPT", "LINK_TEXT_MISMATCH",
+	    "PRESSURE_PASSWORD", NONE }, { NONE }, -1, VERDICT_SUSPICIOUS },
+
+	{ "deceptive links", "", "198.51.100.9", "info@shop.example",
+	    "kunde@praxis.example",
+	    HTML_HDR("Shop <info@shop.example>", "kunde@praxis.example",
+	    "Angebot")
+	    "<p><a href=\"http://evil.example/login\">https://www.paypal.com/"
+	    "</a></p><p><a href=\"https://paypal-login.com/\">hier</a></p>"
+	    "<p><a href=\"https://xn--pypal-4ve.com/\">Konto</a></p>"
+	    "<p><a href=\"https://bit.ly/3abc\">kurz</a></p>"
+	    "<p><a href=\"https://forms.gle/xyz\">Formular</a></p>"
+	    "<p><a href=\"data:text/html;base64,PGgxPng8L2gxPg==\">Seite</a>"
+	    "</p><p><a href=\"http://www.paypal.com@198.51.100.77/\">PayPal"
+	    "</a></p><form action=\"https://collect.example/p\">"
+	    "<input type=\"password\" name=\"pw\"></form>",
+	    { "LINK_TEXT_MISMATCH", "LINK_LOOKALIKE", "LINK_PUNYCODE",
+	    "LINK_MIXED_SCRIPT", "LINK_SHORTENER", "LINK_HOSTING",
+	    "LINK_DATA_URI", NONE },
+	    { NONE }, -1, VERDICT_SUSPICIOUS },
+
+	{ "user name before the host, and a password form", "",
+	    "198.51.100.9", "info@shop.example", "kunde@praxis.example",
+	    HTML_HDR("Shop <info@shop.example>", "kunde@praxis.example",
+	    "Anmeldung")
+	    "<p><a href=\"http://www.paypal.com@198.51.100.77/\">PayPal</a>"
+	    "</p><form action=\"https://collect.example/p\">"
+	    "<input type=\"password\" name=\"pw\"></form>",
+	    { "LINK_USERINFO", "LINK_IP_LITERAL", "FORM_PASSWORD", NONE },
+	    { "FORM_IN_MAIL", NONE }, -1, -1 },
+
+	{ "reply-to a free mailbox and an address in the name", "",
+	    "198.51.100.9", "chef@firma.example", "buchhaltung@firma.example",
+	    "From: \"service@paypal.com\" <chef@firma.example>\r\n"
+	    "Reply-To: chef.firma@gmail.com\r\n"
+	    "To: buchhaltung@firma.example\r\nSubject: Dringend\r\n"
+	    "Date: Tue, 6 Feb 2024 08:41:09 +0100\r\n"
+	    "Message-ID: <t3@test.example>\r\n\r\n"
+	    "Bitte \xc3\xbc" "berweisen Sie heute noch.\r\n",
+	    { "SENDER_REPLYTO_FREEMAIL", "SENDER_NAME_ADDRESS",
+	    "SELF_SPOOF_DOMAIN", NONE },
+	    { "SENDER_REPLYTO_OTHER", NONE }, -1, -1 },
+
+	{ "English pressure, all in one pass", "",
+	    "198.51.100.9", "alert@notice.example", "user@praxis.example",
+	    TEXT_HDR("Account Team <alert@notice.example>",
+	    "user@praxis.example", "Action required")
+	    "Dear valued customer,\r\nyour account has been suspended due to "
+	    "unusual activity. Please verify your identity within 24 hours, "
+	    "or your account will be permanently deleted.\r\n",
+	    { "PRESSURE_ACCOUNT", "PRESSURE_VERIFY", "PRESSURE_DEADLINE",
+	    "PRESSURE_DELETE", "PRESSURE_MANY", "GREETING_GENERIC", NONE },
+	    { NONE }, -1, VERDICT_SUSPICIOUS },
+
+	{ "colleague's ordinary mail", "", "198.51.100.9",
+	    "dr.berg@praxis-nord.example", "empfang@praxis.example",
+	    TEXT_HDR("Dr. Berg <dr.berg@praxis-nord.example>",
+	    "empfang@praxis.example", "Termin am Montag")
+	    "Hallo Frau Klein,\r\nk\xc3\xb6nnen wir den Termin am Montag "
+	    "auf 10 Uhr legen? Die Unterlagen liegen unter "
+	    "https://www.praxis-nord.example/team bereit.\r\n"
+	    "Viele Gr\xc3\xbc\xc3\x9f" "e\r\n",
+	    { NONE },
+	    { "SELF_SPOOF_ADDRESS", "SELF_SPOOF_DOMAIN", "BRAND_FAKE_NAME",
+	    "BRAND_FAKE_CONTENT", "LINK_TEXT_MISMATCH", "PRESSURE_MANY",
+	    "SENDER_LOOKALIKE_RCPT", NONE }, VERDICT_UNVERIFIED, -1 },
+
+	{ "own address, but authenticated by SPF and DMARC", Z_PRAXIS,
+	    "192.0.2.25", "empfang@praxis.example", "empfang@praxis.example",
+	    TEXT_HDR("Empfang <empfang@praxis.example>",
+	    "empfang@praxis.example", "Notiz")
+	    "Nicht vergessen: Rezepte bestellen.\r\n",
+	    { NONE }, { "SELF_SPOOF_ADDRESS", "SELF_SPOOF_DOMAIN", NONE },
+	    VERDICT_AUTHENTICATED, -1 },
+
+	{ "a list writing to itself is not a spoof", "", "198.51.100.9",
+	    NULL, NULL,
+	    "From: QM-Forum <qm@lists.aerzte.example>\r\n"
+	    "To: qm@lists.aerzte.example\r\n"
+	    "List-Id: QM-Forum <qm.lists.aerzte.example>\r\n"
+	    "Subject: [QM] Protokoll\r\n"
+	    "Date: Tue, 6 Feb 2024 08:41:09 +0100\r\n"
+	    "Message-ID: <t4@test.example>\r\n\r\nAnbei das Protokoll.\r\n",
+	    { NONE }, { "SELF_SPOOF_ADDRESS", NONE }, -1, -1 },
+
+	{ "button host resolved and located", Z_BADHOST, "198.51.100.9",
+	    "info@shop.example", "kunde@praxis.example",
+	    HTML_HDR("Shop <info@shop.example>", "kunde@praxis.example",
+	    "Lieferung")
+	    "<table><tr><td bgcolor=\"#ff0000\"><a href=\"https://files.bad."
+	    "example/x\">Jetzt ansehen</a></td></tr></table>",
+	    { "LINK_BUTTON_UNRELATED", NONE }, { "LINK_IP_LITERAL", NONE },
+	    -1, -1 },
+};
+
+static struct scan *
+run(const struct config *cfg, struct dns_resolver **res, const struct dcase *c)
+{
+	char err[512];
+	struct scan *s;
+
+	*res = dns_zone_from_text(c->zone, strlen(c->zone), ".", err,
+	    sizeof(err));
+	if (*res == NULL) {
+		printf("# zone: %s\n", err);
+		return NULL;
+	}
+	if ((s = scan_new(cfg, *res)) == NULL)
+		return NULL;
+	s->env.client_ip = (char *)c->ip;
+	s->env.mail_from = (char *)c->mail_from;
+	if (c->rcpt != NULL) {
+		s->env.rcpt = arena_calloc(s->arena, 1, sizeof(char *));
+		s->env.rcpt[0] = arena_strdup(s->arena, c->rcpt);
+		s->env.n_rcpt = 1;
+	}
+	scan_message(s, c->msg, strlen(c->msg));
+	return s;
+}
+
+static const struct symbol *
+find(const struct scan *s, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < s->n_symbols; i++)
+		if (strcmp(s->symbols[i].name, name) == 0)
+			return &s->symbols[i];
+	return NULL;
+}
+
+static void
+list_symbols(const struct scan *s)
+{
+	size_t i;
+
+	printf("#   symbols:");
+	for (i = 0; i < s->n_symbols; i++)
+		printf(" %s", s->symbols[i].name);
+	printf("\n");
+}
+
+static void
+table(const struct config *cfg)
+{
+	struct dns_resolver *res;
+	struct scan *s;
+	size_t i, k;
+	bool all;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		const struct dcase *c = &cases[i];
+
+		if ((s = run(cfg, &res, c)) == NULL) {
+			ok(0, "%s: scan", c->name);
+			continue;
+		}
+		all = true;
+		for (k = 0; c->want[k] != NULL; k++) {
+			ok(find(s, c->want[k]) != NULL, "%s: %s", c->name,
+			    c->want[k]);
+			all &= find(s, c->want[k]) != NULL;
+		}
+		for (k = 0; c->deny[k] != NULL; k++) {
+			ok(find(s, c->deny[k]) == NULL, "%s: no %s", c->name,
+			    c->deny[k]);
+			all &= find(s, c->deny[k]) == NULL;
+		}
+		if (c->verdict >= 0) {
+			is_str(verdict_name(s->verdict),
+			    verdict_name((enum verdict)c->verdict),
+			    "%s: verdict", c->name);
+			all &= (int)s->verdict == c->verdict;
+		}
+		if (c->min_verdict >= 0) {
+			ok((int)s->verdict >= c->min_verdict,
+			    "%s: at least %s (%s, %.1f)", c->name,
+			    verdict_name((enum verdict)c->min_verdict),
+			    verdict_name(s->verdict), s->score);
+			all &= (int)s->verdict >= c->min_verdict;
+		}
+		if (!all)
+			list_symbols(s);
+		scan_free(s);
+		dns_resolver_free(res);
+	}
+}
+
+/* Evidence and explanations name the concrete things. */
+static void
+evidence(const struct config *cfg)
+{
+	const struct symbol *sym;
+	struct dns_resolver *res;
+	struct scan *s;
+	const char *t;
+
+	s = run(cfg, &res, &cases[0]);
+	if (s == NULL) {
+		ok(0, "evidence scan");
+		return;
+	}
+	sym = find(s, "BRAND_FAKE_NAME");
+	ok(sym != NULL && sym->nargs == 3 &&
+	    strcmp(sym->args[0], "IONOS") == 0 &&
+	    strcmp(sym->args[1], "IONOS Postfach-Service") == 0 &&
+	    strcmp(sym->args[2], "praxis.example") == 0,
+	    "BRAND_FAKE_NAME names brand, display name and real domain");
+	sym = find(s, "LINK_BUTTON_UNRELATED");
+	ok(sym != NULL && strcmp(sym->args[0], "wiederherstellen") == 0 &&
+	    strcmp(sym->args[1], "193.3.19.42") == 0,
+	    "LINK_BUTTON_UNRELATED quotes the button and its target");
+	t = sym ? explain_symbol(s, LANG_DE, sym) : "";
+	ok(strstr(t, "wiederherstellen") != NULL &&
+	    strstr(t, "193.3.19.42") != NULL,
+	    "German explanation names button and target: %s", t);
+	t = sym ? explain_symbol(s, LANG_EN, sym) : "";
+	ok(strstr(t, "193.3.19.42") != NULL, "English explanation: %s", t);
+	sym = find(s, "PRESSURE_DEADLINE");
+	ok(sym != NULL && strstr(sym->args[0], "24 Stunden") != NULL,
+	    "pressure quotes its words (%s)", sym ? sym->args[0] : "-");
+	/* Country and network come from libloc when it is installed. */
+	if (cfg->detect->geo != NULL) {
+		sym = find(s, "LINK_BUTTON_LOCATION");
+		ok(sym != NULL && sym->nargs == 3 &&
+		    strstr(sym->args[2], "(RU)") != NULL &&
+		    strstr(sym->args[2], "AS50340") != NULL,
+		    "button located in RU, AS50340 (%s)",
+		    sym ? sym->args[2] : "-");
+		ok(find(s, "LINK_RISKY_COUNTRY") != NULL,
+		    "RU is on data/geo-risk");
+	} else
+		ok(1, "# SKIP no libloc database");
+	scan_free(s);
+	dns_resolver_free(res);
+
+	/* A host name is resolved through the zone, then located. */
+	s = run(cfg, &res, &cases[sizeof(cases) / sizeof(cases[0]) - 1]);
+	if (s != NULL && cfg->detect->geo != NULL) {
+		sym = find(s, "LINK_BUTTON_LOCATION");
+		ok(sym != NULL && strstr(sym->args[2], "(RU)") != NULL,
+		    "resolved button host located (%s)",
+		    sym ? sym->args[2] : "-");
+		ok(dns_batch_queries(s->dns) >= 1, "its A record was asked");
+	} else
+		ok(1, "# SKIP no libloc database");
+	if (s != NULL) {
+		scan_free(s);
+		dns_resolver_free(res);
+	}
+}
+
+static void
+helpers(const struct config *cfg)
+{
+	struct arena *a = arena_new(0);
+	void *h = urls_handle();
+	const char *t, *target;
+	struct url u;
+	char *host;
+	bool mixed;
+	int brand;
+
+	is_int(lookalike_distance("ionos", 5, "ionos", 5, 2), 0, "distance 0");
+	is_int(lookalike_distance("paypal", 6, "paypla", 6, 2), 1,
+	    "a swap is one edit");
+	is_int(lookalike_distance("sparkasse", 9, "sparkase", 8, 2), 1,
+	    "a deletion is one edit");
+	is_int(lookalike_distance("abcdef", 6, "uvwxyz", 6, 2), 3,
+	    "beyond the cap: cap + 1");
+
+	ok(urls_parse(a, h, "mailto:x@paypal.com", &u) == -1,
+	    "mailto: is no web link");
+	ok(urls_parse(a, h, "tel:+4930123", &u) == -1, "tel: is no link");
+	ok(urls_parse(a, h, "HTTPS://WWW.Example.COM/a?b=c", &u) == 0 &&
+	    strcmp(u.host, "www.example.com") == 0 &&
+	    strcmp(u.regdom, "example.com") == 0 &&
+	    strcmp(u.scheme, "https") == 0, "host and regdom lower-cased");
+	ok(urls_parse(a, h, "www.bank.example.co.uk/login", &u) == 0 &&
+	    strcmp(u.regdom, "example.co.uk") == 0,
+	    "no scheme: guessed; regdom through the PSL");
+	ok(urls_parse(a, h, "http://0x7f.1/", &u) == 0 && u.ip,
+	    "a numeric host in hex is an IP literal (%s)", u.host);
+	ok(urls_parse(a, h, "http://[2001:db8::1]/", &u) == 0 && u.ip,
+	    "IPv6 literal");
+	ok(urls_parse(a, h, "http://paypal.com@evil.example/", &u) == 0 &&
+	    u.userinfo && strcmp(u.host, "evil.example") == 0,
+	    "user info is not the host");
+	/* The handle must not resolve a link against the previous one. */
+	ok(urls_parse(a, h, "https://one.example/a/b", &u) == 0 &&
+	    urls_parse(a, h, "www.two.example/c", &u) == 0 &&
+	    strcmp(u.host, "www.two.example") == 0,
+	    "each link is parsed on its own (%s)", u.host);
+	ok(urls_parse(a, h, "https://m\xc3\xbcnchen.example/", &u) == 0 &&
+	    u.idn && strncmp(u.host, "xn--", 4) == 0,
+	    "Unicode host to ACE (%s)", u.host);
+
+	host = urls_host_in_text(a, " https://www.PayPal.com/de ", 27);
+	is_str(host, "www.paypal.com", "shown host from a URL text");
+	host = urls_host_in_text(a, "paypal.com", 10);
+	is_str(host, "paypal.com", "bare domain");
+	ok(urls_host_in_text(a, "hier klicken", 12) == NULL, "words");
+	ok(urls_host_in_text(a, "index.html", 10) == NULL, "a file name");
+	ok(urls_host_in_text(a, "detector.sv", 11) == NULL,
+	    "a file with a suffix that is also a TLD");
+	ok(urls_host_in_text(a, "a@b.example", 11) == NULL, "an address");
+
+	ok(urls_parse(a, h, "https://t.example/r?u=https%3A%2F%2Fevil.example"
+	    "%2Fx", &u) == 0 && (host = urls_redirect_target(a, &u)) != NULL &&
+	    strcmp(host, "evil.example") == 0, "redirect target in query");
+
+	t = detect_utf8(a, "ok \xc3\xa4", 5);
+	ok(strcmp(t, "ok \xc3\xa4") == 0, "valid UTF-8 is kept");
+	t = detect_utf8(a, "a\xff" "b\xc3", 4);
+	ok(t != NULL && memcmp(t, "a?b?", 4) == 0, "invalid bytes become ?");
+
+	ok(lookalike_brand(cfg->detect->lookalike, cfg->detect->brands, a,
+	    "paypa1.com", &brand, &target) == LOOK_CONFUSABLE &&
+	    strcmp(target, "paypal.com") == 0, "paypa1.com is confusable");
+	ok(lookalike_brand(cfg->detect->lookalike, cfg->detect->brands, a,
+	    "ionos-kundenservice.de", &brand, &target) == LOOK_COMBO,
+	    "brand plus word");
+	ok(lookalike_brand(cfg->detect->lookalike, cfg->detect->brands, a,
+	    "sparkase.de", &brand, &target) == LOOK_NEAR,
+	    "one letter missing");
+	ok(lookalike_brand(cfg->detect->lookalike, cfg->detect->brands, a,
+	    "ionos.de", &brand, &target) == LOOK_NONE,
+	    "the brand's own domain");
+	ok(lookalike_brand(cfg->detect->lookalike, cfg->detect->brands, a,
+	    "sparkasse-koelnbonn.de", &brand, &target) == LOOK_NONE,
+	    "a member of a brand's family of domains");
+	ok(lookalike_brand(cfg->detect->lookalike, cfg->detect->brands, a,
+	    "pineapple.com", &brand, &target) == LOOK_NONE,
+	    "a word that merely contains a brand");
+	ok(lookalike_brand(cfg->detect->lookalike, cfg->detect->brands, a,
+	    "post-gazette.com", &brand, &target) == LOOK_NONE,
+	    "a generic brand label is not a look-alike anchor");
+	ok(lookalike_pair(cfg->detect->lookalike, a, "praxis-examp1e.de",
+	    "praxis-example.de"), "1 for l");
+	ok(!lookalike_pair(cfg->detect->lookalike, a, "praxis-example.com",
+	    "praxis-example.de"), "another suffix is not a look-alike");
+	t = lookalike_unicode(cfg->detect->lookalike, a, "xn--pypal-4ve.com",
+	    &mixed);
+	ok(t != NULL && mixed, "Cyrillic a in Latin paypal is mixed (%s)",
+	    t ? t : "-");
+	t = lookalike_unicode(cfg->detect->lookalike, a,
+	    "xn--mnchen-3ya.de", &mixed);
+	ok(t != NULL && !mixed, "m\xc3\xbcnchen is one script (%s)",
+	    t ? t : "-");
+
+	ok(brands_owner(cfg->detect->brands, "mail.ionos.de") >= 0,
+	    "subdomains belong to the brand");
+	ok(brands_owner(cfg->detect->brands, "notionos.de") < 0,
+	    "suffix match is on label boundaries");
+	ok(brands_count(cfg->detect->brands) >= 60, "at least 60 brands (%zu)",
+	    brands_count(cfg->detect->brands));
+
+	urls_handle_free(h);
+	arena_free(a);
+}
+
+static char *
+write_temp(const char *text)
+{
+	static char path[64];
+	FILE *fp;
+	int fd;
+
+	snprintf(path, sizeof(path), "/tmp/mt-detect-XXXXXX");
+	if ((fd = mkstemp(path)) == -1 || (fp = fdopen(fd, "w")) == NULL)
+		abort();
+	fputs(text, fp);
+	fclose(fp);
+	return path;
+}
+
+static void
+loaders(void)
+{
+	struct lexicon *lx;
+	struct brands *bs;
+	char err[512], *path;
+	int r;
+
+	path = write_temp("# c\nPRESSURE_X\tfoo\\s+bar\n"
+	    "PRESSURE_Y\t(unclosed\n");
+	err[0] = '\0';
+	ok(lexicon_load(&lx, path, err, sizeof(err)) == -1 &&
+	    strstr(err, ":3:") != NULL, "a bad pattern names its line (%s)",
+	    err);
+	unlink(path);
+	path = write_temp("lower_case\tfoo\n");
+	ok(lexicon_load(&lx, path, err, sizeof(err)) == -1,
+	    "symbol names are upper case (%s)", err);
+	unlink(path);
+	path = write_temp("A\tfoo \\# bar # comment\n");
+	/* ok() reads its condition twice: load once, outside it. */
+	r = lexicon_load(&lx, path, err, sizeof(err));
+	ok(r == 0, "escaped # is part of the pattern (%s)", err);
+	if (r == 0)
+		lexicon_free(lx);
+	unlink(path);
+	path = write_temp("Acme | acme.example | Acme\nBroken line\n");
+	ok(brands_load(&bs, path, err, sizeof(err)) == -1 &&
+	    strstr(err, ":2:") != NULL, "a bad brand line is refused (%s)",
+	    err);
+	unlink(path);
+	path = write_temp("Acme | | Acme\n");
+	ok(brands_load(&bs, path, err, sizeof(err)) == -1,
+	    "a brand needs a domain (%s)", err);
+	unlink(path);
+}
+
+int
+main(void)
+{
+	struct config cfg;
+	char err[512];
+
+	if (config_load(&cfg, MT_SRCDATADIR, err, sizeof(err)) == -1) {
+		ok(0, "data/ loads: %s", err);
+		return tap_done();
+	}
+	ok(cfg.detect != NULL && cfg.detect->brands != NULL &&
+	    cfg.detect->lexicon != NULL, "detect data loaded");
+	table(&cfg);
+	evidence(&cfg);
+	helpers(&cfg);
+	loaders();
+	config_free(&cfg);
+	return tap_done();
+}

@@ -1,0 +1,155 @@
+/*
+ * test_html.c - visible text, links, buttons, images, forms and hidden
+ * text of HTML parts, through message_parse().
+ */
+#include <string.h>
+
+#include "mime/message.h"
+#include "util/arena.h"
+#include "tap.h"
+
+static struct arena *a;
+
+static struct message *
+html(const char *body)
+{
+	static char buf[8192];
+	int n;
+
+	n = snprintf(buf, sizeof(buf), "From: a@b.example\n"
+	    "Content-Type: text/html; charset=utf-8\n\n%s", body);
+	return message_parse(a, buf, (size_t)n, NULL);
+}
+
+static struct message *
+parse(const char *s)
+{
+	return message_parse(a, s, strlen(s), NULL);
+}
+
+static const struct link *
+link_to(const struct message *m, const char *href)
+{
+	size_t i;
+
+	for (i = 0; i < m->n_links; i++)
+		if (strcmp(m->links[i].href, href) == 0)
+			return &m->links[i];
+	return NULL;
+}
+
+int
+main(void)
+{
+	const struct link *l;
+	struct message *m;
+
+	a = arena_new(0);
+
+	m = html("<html><head><title>T</title><style>p{color:red}</style>"
+	    "</head><body><p>Hello <b>World</b></p><script>var x=1;</script>"
+	    "<div>Second&nbsp;line</div></body></html>");
+	ok(m->parts[0].is_html, "html part");
+	is_str(m->parts[0].text, "Hello World\nSecond line",
+	    "visible text: no title/style/script, blocks break lines");
+	is_str(m->text, "Hello World\nSecond line", "message text joined");
+
+	m = html("<p>Go to <a href=\" https://evil.example/login?a=1&amp;b=2 \""
+	    ">"
+	    "www.paypal.com</a> now</p>");
+	is_int(m->n_links, 1, "one link");
+	is_str(m->links[0].href, "https://evil.example/login?a=1&b=2",
+	    "href entity-decoded and trimmed");
+	is_str(m->links[0].text, "www.paypal.com", "link text differs");
+	is_int(m->links[0].flags, 0, "plain link has no flags");
+
+	m = html("<a href=\"https://x.example/a\" style=\"background-color:"
+	    "#0066cc; padding: 10px 20px; color:#fff\">Wiederherstellen</a>");
+	ok(m->n_links == 1 && (m->links[0].flags & LINK_BUTTON),
+	    "styled <a> is a button");
+
+	m = html("<table><tr><td bgcolor=\"#ff0000\" style=\"padding:8px\">"
+	    "<a href=\"https://x.example/b\">Jetzt bestätigen</a></td></tr>"
+	    "</table>");
+	l = link_to(m, "https://x.example/b");
+	ok(l != NULL && (l->flags & LINK_BUTTON),
+	    "only link in a coloured cell is a button");
+	is_str(l ? l->text : NULL, "Jetzt bestätigen", "button text");
+
+	m = html("<table><tr><td bgcolor=\"#ff0000\"><a href=\"https://x."
+	    "example/c\">one</a> <a href=\"https://x.example/d\">two</a>"
+	    "</td></tr></table>");
+	l = link_to(m, "https://x.example/c");
+	ok(l != NULL && !(l->flags & LINK_BUTTON),
+	    "two links in a cell are not buttons");
+
+	m = html("<a class=\"btn btn-primary\" href=\"https://x.example/e\">"
+	    "OK</a><a role=\"button\" href=\"https://x.example/f\">F</a>");
+	ok(m->n_links == 2 && (m->links[0].flags & LINK_BUTTON) &&
+	    (m->links[1].flags & LINK_BUTTON), "btn class and role=button");
+
+	m = html("<a href=\"https://x.example/g\"><img src=\"cid:1\" "
+	    "alt=\"Sparkasse Login\"></a>");
+	ok(m->n_links == 1 && (m->links[0].flags & LINK_IMAGE),
+	    "image link flagged");
+	is_str(m->links[0].img_alt, "Sparkasse Login", "img alt kept");
+
+	m = html("<img usemap=\"#m\"><map name=\"m\"><area href=\"https://x."
+	    "example/h\" alt=\"Click\"></map>");
+	ok(m->n_links == 1 && (m->links[0].flags & LINK_AREA),
+	    "area href is a link");
+	is_str(m->links[0].text, "Click", "area alt is its text");
+
+	m = html("<form action=\"https://steal.example/post\" method=\"POST\">"
+	    "<input name=u><input type=\"password\" name=p></form>"
+	    "<form><input type=text></form>");
+	is_int(m->n_forms, 2, "two forms");
+	is_str(m->forms[0].action, "https://steal.example/post", "form action");
+	is_str(m->forms[0].method, "post", "method lower-cased");
+	ok(m->forms[0].has_password, "password field found");
+	ok(m->forms[1].action == NULL && !m->forms[1].has_password,
+	    "second form: no action, no password");
+	l = link_to(m, "https://steal.example/post");
+	ok(l != NULL && (l->flags & LINK_FORM), "form action as link");
+
+	m = html("<p>Visible</p><div style=\"display: none\">Hidden text"
+	    "</div><span style=\"font-size:0px\">tiny</span><p hidden>h</p>"
+	    "<p style=\"visibility:hidden\">v</p><p>End</p>");
+	is_str(m->parts[0].text, "Visible\nEnd", "hidden text is not visible");
+
+	m = html("<p>See https://bank.example/x. or www.foo.example, "
+	    "and <a href=\"https://a.example\">https://a.example</a></p>");
+	ok(link_to(m, "https://bank.example/x") != NULL &&
+	    (link_to(m, "https://bank.example/x")->flags & LINK_TEXT_URL),
+	    "URL in HTML text, trailing dot cut");
+	ok(link_to(m, "www.foo.example") != NULL, "www. URL in text");
+	is_int(m->n_links, 3, "URL inside <a> not counted twice");
+
+	m = html("<div><div><div><a href=\"https://x.example/z\">deep</a>"
+	    "</div></div></div><a href=\"mailto:x@y.z\">mail</a>");
+	is_int(m->n_links, 2, "nested and mailto links");
+
+	/* Plain text URLs. */
+	m = parse("From: a@b.c\n\nVisit http://plain.example/p?q=1"
+	    ", then (https://x.example/y).\n");
+	ok(m->n_links == 2, "two URLs in plain text");
+	is_str(m->n_links > 0 ? m->links[0].href : NULL,
+	    "http://plain.example/p?q=1", "plain URL, comma cut");
+	is_str(m->n_links > 1 ? m->links[1].href : NULL,
+	    "https://x.example/y", "plain URL, parenthesis cut");
+	ok(m->n_links > 1 && (m->links[1].flags & LINK_TEXT_URL),
+	    "LINK_TEXT_URL");
+
+	/* multipart/alternative: the plain copy is not joined twice. */
+	m = parse("From: a@b.c\nContent-Type: multipart/"
+	    "alternative; boundary=B\n\n--B\nContent-Type: text/plain\n\n"
+	    "Same text\n--B\nContent-Type: text/html\n\n<p>Same text</p>\n"
+	    "--B--\n");
+	is_int(m->n_parts, 3, "alternative has 3 parts");
+	is_str(m->parts[1].text, "Same text",
+	    "plain part text (the CRLF before a boundary is not content)");
+	is_str(m->text, "Same text", "joined text has the HTML copy only");
+
+	arena_free(a);
+	return tap_done();
+}

@@ -1,0 +1,348 @@
+/*
+ * test_mime.c - message_parse(): the header list with raw bytes, the
+ * standard fields, the part tree, nested messages and zip attachments.
+ */
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "mime/message.h"
+#include "util/arena.h"
+#include "tap.h"
+
+static struct arena *a;
+
+static struct message *
+parse(const char *s, size_t n)
+{
+	return message_parse(a, s, n, NULL);
+}
+
+static struct message *
+parses(const char *s)
+{
+	return message_parse(a, s, strlen(s), NULL);
+}
+
+static bool
+raw_is(const struct header *h, const char *want)
+{
+	return h != NULL && h->raw_len == strlen(want) &&
+	    memcmp(h->raw, want, h->raw_len) == 0;
+}
+
+static void
+put16(unsigned char *p, unsigned v)
+{
+	p[0] = (unsigned char)v;
+	p[1] = (unsigned char)(v >> 8);
+}
+
+static void
+put32(unsigned char *p, unsigned v)
+{
+	put16(p, v & 0xffff);
+	put16(p + 2, v >> 16);
+}
+
+/* A stored zip with the given names (APPNOTE 4.3), no real content. */
+static size_t
+make_zip(unsigned char *z, const char *const *names, size_t n, bool enc)
+{
+	size_t off = 0, cd, i, nl, loc[8];
+
+	for (i = 0; i < n; i++) {
+		nl = strlen(names[i]);
+		loc[i] = off;
+		memset(z + off, 0, 30);
+		put32(z + off, 0x04034b50);
+		put16(z + off + 6, enc ? 1 : 0);
+		put16(z + off + 26, (unsigned)nl);
+		memcpy(z + off + 30, names[i], nl);
+		off += 30 + nl;
+	}
+	cd = off;
+	for (i = 0; i < n; i++) {
+		nl = strlen(names[i]);
+		memset(z + off, 0, 46);
+		put32(z + off, 0x02014b50);
+		put16(z + off + 8, (enc ? 1 : 0) | (1u << 11));
+		put16(z + off + 28, (unsigned)nl);
+		put32(z + off + 42, (unsigned)loc[i]);
+		memcpy(z + off + 46, names[i], nl);
+		off += 46 + nl;
+	}
+	memset(z + off, 0, 22);
+	put32(z + off, 0x06054b50);
+	put16(z + off + 8, (unsigned)n);
+	put16(z + off + 10, (unsigned)n);
+	put32(z + off + 12, (unsigned)(off - cd));
+	put32(z + off + 16, (unsigned)cd);
+	return off + 22;
+}
+
+static size_t
+b64(char *o, const unsigned char *s, size_t n)
+{
+	static const char al[] =
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+	size_t i, ol = 0;
+	unsigned v;
+
+	for (i = 0; i < n; i += 3) {
+		v = (unsigned)s[i] << 16;
+		if (i + 1 < n)
+			v |= (unsigned)s[i + 1] << 8;
+		if (i + 2 < n)
+			v |= s[i + 2];
+		o[ol++] = al[v >> 18];
+		o[ol++] = al[(v >> 12) & 63];
+		o[ol++] = i + 1 < n ? al[(v >> 6) & 63] : '=';
+		o[ol++] = i + 2 < n ? al[v & 63] : '=';
+		if ((i / 3) % 19 == 18)
+			o[ol++] = '\n';
+	}
+	o[ol++] = '\n';
+	return ol;
+}
+
+static void
+test_headers(void)
+{
+	static const char crlf[] =
+	    "From: \"Jane\" <jane@example.com>\r\n"
+	    "Subject: =?utf-8?q?Ihr_Konto?=\r\n   wurde gesperrt\r\n"
+	    "DKIM-Signature: v=1; a=rsa-sha256;\r\n\tb=abc\r\n"
+	    "Date: Tue, 1 Oct 2024 10:00:00 +0200\r\n"
+	    "Message-ID: <abc.123@example.com>\r\n"
+	    "\r\n"
+	    "Body line\r\n";
+	static const char lf[] =
+	    "From: jane@example.com\n"
+	    "X-Folded: one\n two\n"
+	    "Date: 1 Oct 24 08:00 GMT\n"
+	    "\n"
+	    "Body\n";
+	const struct header *h;
+	struct message *m;
+
+	m = parse(crlf, sizeof(crlf) - 1);
+	ok(m != NULL, "CRLF message parsed");
+	is_int(m->n_headers, 5, "five fields");
+	ok(m->crlf, "CRLF detected");
+	ok(raw_is(&m->headers[1], "Subject: =?utf-8?q?Ihr_Konto?=\r\n"
+	    "   wurde gesperrt\r\n"), "raw Subject incl. continuation");
+	h = message_header(m, "dkim-signature", 0);
+	ok(raw_is(h, "DKIM-Signature: v=1; a=rsa-sha256;\r\n\tb=abc\r\n"),
+	    "raw DKIM-Signature exact, CRLF kept");
+	ok(h != NULL && h->name_len == 14 &&
+	    memcmp(h->name, "DKIM-Signature", 14) == 0, "name and length");
+	ok(h != NULL && h->value_len == 27 &&
+	    memcmp(h->value, " v=1; a=rsa-sha256;\r\n\tb=abc", 27) == 0,
+	    "value is the folded bytes after the colon");
+	is_str(h ? h->decoded : NULL, "v=1; a=rsa-sha256;\tb=abc",
+	    "decoded is unfolded");
+	is_str(m->subject, "Ihr Konto   wurde gesperrt", "subject decoded");
+	is_int(m->date, 1727769600, "Date parsed");
+	is_str(m->message_id, "abc.123@example.com", "Message-ID");
+	is_int(m->from.n, 1, "From parsed");
+	is_str(m->from.v[0].display, "Jane", "From display");
+	ok(m->body == crlf + m->header_len && strcmp(m->body,
+	    "Body line\r\n") == 0, "body starts after the empty line");
+	ok(m->defects == 0, "clean message has no defects (got %#x: %s)",
+	    m->defects, m->defect_notes ? m->defect_notes : "");
+	is_int(message_header_count(m, "FROM"), 1, "header count");
+	ok(message_header(m, "from", 1) == NULL, "no second From");
+
+	m = parse(lf, sizeof(lf) - 1);
+	ok(!m->crlf, "bare LF detected");
+	h = message_header(m, "x-folded", 0);
+	ok(raw_is(h, "X-Folded: one\n two\n"), "raw LF field exact");
+	is_int(m->date, 1727769600, "2-digit year and GMT");
+	ok(m->defects & MSG_DEF_NO_MESSAGE_ID, "no Message-ID noted");
+	is_str(message_defect_name(11), "no-message-id", "defect name");
+
+	m = parses("From: a@b.c\r\nTo: x@y.z\nSubject: mixed\r\n\r\nb");
+	ok(m->defects & MSG_DEF_MIXED_EOL, "mixed line ends noted");
+	is_int(m->n_headers, 3, "mixed: three fields");
+
+	m = parses("From: a@b.c\nSubject: x\nthis is body text\nmore\n");
+	ok(m->defects & MSG_DEF_NO_BODY_SEP, "missing separator noted");
+	is_int(m->n_headers, 2, "headers before the body line");
+	ok(m->body_len > 0 && strncmp(m->body, "this is body", 12) == 0,
+	    "body begins at the non-header line");
+
+	m = parses("From: a@b.c\nSubject: only headers");
+	ok(m->defects & MSG_DEF_NO_BODY_SEP, "no body at all");
+	is_int(m->n_headers, 2, "last header without line end");
+	is_str(m->subject, "only headers", "its value");
+
+	m = parses("From a@b.c Mon Sep 30 10:00:00 2002\nFrom: x@y.z\n"
+	    "From: q@r.s\nDate: garbage\n\nb\n");
+	is_int(m->n_headers, 3, "mbox envelope line skipped");
+	ok(m->defects & MSG_DEF_MULTIPLE_FROM, "two From fields noted");
+	ok(m->defects & MSG_DEF_BAD_DATE, "bad Date noted");
+	is_str(m->from.v[0].addr, "x@y.z", "first From used");
+
+	m = parses("From: hans at example.de (Hans)\nSubject: Gr\xfc\xdf" "e\n"
+	    "\nx\n");
+	ok(m->defects & MSG_DEF_BAD_FROM, "pipermail From is a bad From");
+	ok(m->defects & MSG_DEF_8BIT_HEADER, "8-bit header noted");
+	is_str(m->subject, "Grüße", "8-bit subject as windows-1252");
+
+	m = parses("From: a@b.c\nDate: Tue, 19 Jul 2005 13.38.14 +0200\n\nb");
+	is_int(m->date, 1121773094, "'.' as time separator");
+	m = parses("From: a@b.c\nDate: Thu, 29 Aug 0102 15:36:58 +-0500\n\n");
+	is_int(m->date, 1030653418, "Y2K-bug year and '+-' zone");
+
+	m = parses("Subject: x\n\n");
+	ok(m->defects & MSG_DEF_NO_FROM, "no From noted");
+	ok(m->defects & MSG_DEF_NO_DATE, "no Date noted");
+	is_int(m->n_parts, 1, "one (empty) part");
+}
+
+static void
+test_tree(void)
+{
+	static const char *const names[] = { "rechnung.pdf.exe",
+	    "docs/readme.txt" };
+	unsigned char zip[512];
+	char *msg, enc[1024];
+	size_t zl, el, ml;
+	struct message *m;
+	const struct part *p;
+
+	zl = make_zip(zip, names, 2, true);
+	el = b64(enc, zip, zl);
+	msg = malloc(4096);
+	ml = (size_t)snprintf(msg, 4096,
+	    "From: a@b.c\nDate: 1 Oct 2024 10:00 +0000\nMessage-ID: <x@y>\n"
+	    "Content-Type: multipart/mixed; boundary=\"outer\"\n\n"
+	    "preamble\n--outer\n"
+	    "Content-Type: text/plain; charset=utf-8\n\nHallo\n"
+	    "--outer\nContent-Type: message/rfc822\n\n"
+	    "From: inner@x.y\nSubject: inner\n"
+	    "Content-Type: multipart/alternative; boundary=in\n\n"
+	    "--in\nContent-Type: text/plain\n\nInner text\n"
+	    "--in\nContent-Type: text/html\n\n<a href=\"https://in.example\">"
+	    "x</a>\n--in--\n"
+	    "--outer\nContent-Type: application/zip; name=\"a.zip\"\n"
+	    "Content-Transfer-Encoding: base64\n"
+	    "Content-Disposition: attachment\n\n%.*s"
+	    "--outer\nContent-Type: application/octet-stream; name=x.pdf\n"
+	    "Content-Transfer-Encoding: base64\n\n"
+	    "JVBERi0xLjQKJcOkw7zDtsOfCjIgMCBvYmoKPDwvTGVuZ3RoIDMgMCBSPj4K\n"
+	    "--outer--\nepilogue\n", (int)el, enc);
+	m = parse(msg, ml);
+	ok(m != NULL, "multipart parsed");
+	is_int(m->n_parts, 8, "eight parts in pre-order");
+	is_str(m->parts[0].content_type, "multipart/mixed", "root");
+	ok(m->parts[0].is_multipart && m->parts[0].parent == -1, "root flags");
+	is_str(m->parts[1].text, "Hallo", "first text part");
+	ok(m->parts[2].is_message && m->parts[2].depth == 1,
+	    "message/rfc822 container");
+	is_str(m->parts[3].content_type, "multipart/alternative",
+	    "nested message root joins the tree");
+	is_int(m->parts[3].parent, 2, "its parent is the container");
+	is_int(m->parts[3].depth, 2, "depth 2");
+	is_int(m->parts[5].depth, 3, "nested html depth 3");
+	ok(m->n_links == 1 && m->links[0].part == 5, "link of nested html");
+	p = &m->parts[6];
+	is_str(p->filename, "a.zip", "zip file name");
+	ok(p->is_attachment, "zip is an attachment");
+	is_int(p->size, zl, "zip decoded size");
+	is_int(p->n_archive_names, 2, "two names in zip");
+	is_str(p->n_archive_names > 0 ? p->archive_names[0] : NULL,
+	    "rechnung.pdf.exe", "first zip entry");
+	is_str(p->n_archive_names > 1 ? p->archive_names[1] : NULL,
+	    "docs/readme.txt", "second zip entry");
+	ok(p->archive_encrypted, "encrypted entries noted");
+	is_str(p->sniffed, "application/zip", "libmagic: zip");
+	is_str(m->parts[7].sniffed, "application/pdf", "libmagic: pdf");
+	is_str(m->parts[7].filename, "x.pdf", "name from Content-Type");
+	is_str(m->parts[7].transfer_encoding, "base64", "transfer encoding");
+	ok(strstr(m->text, "Hallo") != NULL && strstr(m->text,
+	    "Inner text") == NULL, "joined text (alternative: HTML wins)");
+	ok(!(m->defects & MSG_DEF_ARCHIVE), "good zip: no archive defect");
+
+	/* Broken zip: truncated central directory. */
+	zip[zl - 22 + 16] = 0xff;	/* cd offset past the end */
+	zip[zl - 22 + 12] = 0xff;
+	el = b64(enc, zip, zl);
+	ml = (size_t)snprintf(msg, 4096,
+	    "From: a@b.c\nContent-Type: application/zip\n"
+	    "Content-Transfer-Encoding: base64\n\n%.*s", (int)el, enc);
+	m = parse(msg, ml);
+	ok(m != NULL && (m->defects & MSG_DEF_ARCHIVE), "broken zip noted");
+	ml = (size_t)snprintf(msg, 4096, "From: a@b.c\nContent-Type: "
+	    "application/zip\n\nPK\003\004garbage");
+	m = parse(msg, ml);
+	ok(m != NULL && (m->defects & MSG_DEF_ARCHIVE), "zip without EOCD");
+
+	/* uuencode through GMime's filter. */
+	ml = (size_t)snprintf(msg, 4096, "From: a@b.c\nContent-Type: "
+	    "application/octet-stream\nContent-Transfer-Encoding: x-uuencode"
+	    "\n\nbegin 644 a.txt\n#86)C\n`\nend\n");
+	m = parse(msg, ml);
+	ok(m != NULL && m->parts[0].size == 3 &&
+	    memcmp(m->parts[0].data, "abc", 3) == 0, "uuencode decoded");
+	free(msg);
+}
+
+/* Several threads at once, each with its own arena, same results. */
+#define THREADS	4
+#define ROUNDS	50
+
+static const char thread_msg[] =
+    "From: a@b.c\nContent-Type: multipart/mixed; boundary=T\n\n"
+    "--T\nContent-Type: text/html; charset=koi8-r\n\n"
+    "<p>\xf0\xd2\xc9\xd7\xc5\xd4 <a href=\"https://t.example\">go</a>\n"
+    "--T\nContent-Type: application/octet-stream\n"
+    "Content-Transfer-Encoding: base64\n\n"
+    "JVBERi0xLjQKJcOkw7zDtsOfCjIgMCBvYmoKPDwvTGVuZ3RoIDMgMCBSPj4K\n--T--\n";
+
+static void *
+thread_main(void *arg)
+{
+	struct message *m;
+	struct arena *ta;
+	int i, *good = arg;
+
+	for (i = 0; i < ROUNDS; i++) {
+		ta = arena_new(0);
+		m = message_parse(ta, thread_msg, sizeof(thread_msg) - 1, NULL);
+		if (m != NULL && m->n_parts == 3 && m->n_links == 1 &&
+		    strcmp(m->parts[1].text, "Привет go") == 0 &&
+		    m->parts[2].sniffed != NULL &&
+		    strcmp(m->parts[2].sniffed, "application/pdf") == 0)
+			(*good)++;
+		arena_free(ta);
+	}
+	return NULL;
+}
+
+static void
+test_threads(void)
+{
+	pthread_t t[THREADS];
+	int good[THREADS] = { 0 }, i, total = 0;
+
+	for (i = 0; i < THREADS; i++)
+		pthread_create(&t[i], NULL, thread_main, &good[i]);
+	for (i = 0; i < THREADS; i++) {
+		pthread_join(t[i], NULL);
+		total += good[i];
+	}
+	is_int(total, THREADS * ROUNDS, "parallel parses all correct");
+}
+
+int
+main(void)
+{
+	a = arena_new(0);
+	test_threads();
+	test_headers();
+	test_tree();
+	arena_free(a);
+	return tap_done();
+}
