@@ -68,6 +68,12 @@ config_load(struct config *c, const char *datadir, char *err, size_t errlen)
 	c->lang = LANG_EN;
 	c->limits = *message_default_limits();
 	c->arena_limit = 512u * 1024 * 1024;
+	c->dns_timeout_ms = 5000;
+	c->clamd_timeout_ms = 10000;
+	c->clamd_tempfail = true;
+	c->http_threads = 4;
+	c->http_max_body = 32u * 1024 * 1024;
+	c->http_timeout_s = 30;
 
 	snprintf(path, sizeof(path), "%s/scores", datadir);
 	if ((c->scores = score_table_load(path, err, errlen)) == NULL)
@@ -87,6 +93,16 @@ fail:
 	return -1;
 }
 
+static void
+strv_free(char **v)
+{
+	size_t i;
+
+	for (i = 0; v != NULL && v[i] != NULL; i++)
+		free(v[i]);
+	free(v);
+}
+
 void
 config_free(struct config *c)
 {
@@ -94,6 +110,16 @@ config_free(struct config *c)
 
 	free(c->datadir);
 	free(c->authserv_id);
+	free(c->conf_path);
+	strv_free(c->trusted_networks);
+	strv_free(c->arc_trusted);
+	strv_free(c->dns_forwarders);
+	free(c->store_spec);
+	free(c->clamd_socket);
+	free(c->milter_listen);
+	free(c->quarantine_dir);
+	free(c->http_listen);
+	free(c->http_token);
 	if (detect_data_free != NULL && c->detect != NULL)
 		detect_data_free(c);
 	score_table_free(c->scores);

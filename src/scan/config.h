@@ -34,6 +34,28 @@ struct config {
 	struct catalog		*catalog[LANG_COUNT];	/* data/explain.* */
 	struct detect_data	*detect;	/* brands, lexicons, ... */
 	struct store		*store;		/* shared state, or NULL */
+
+	/*
+	 * Settings of mailtrust.conf (mailtrust.conf(5)); the defaults
+	 * apply when a front end runs without one.  Strings are owned by
+	 * the config and freed by config_free.
+	 */
+	char			*conf_path;	/* the file read, or NULL */
+	char		       **trusted_networks;	/* CIDR, NULL-ended */
+	char		       **arc_trusted;	/* sealer domains (RFC 8617) */
+	char		       **dns_forwarders;	/* IP[@port], NULL-ended */
+	unsigned		 dns_timeout_ms;
+	char			*store_spec;	/* sqlite:PATH | redis://... */
+	char			*clamd_socket;	/* unix:PATH | inet:PORT@HOST */
+	unsigned		 clamd_timeout_ms;
+	bool			 clamd_tempfail;	/* clamd down: tempfail */
+	char			*milter_listen;	/* libmilter socket spec */
+	char			*quarantine_dir;
+	char			*http_listen;	/* ADDR:PORT */
+	char			*http_token;	/* Bearer token, or NULL */
+	unsigned		 http_threads;
+	size_t			 http_max_body;
+	unsigned		 http_timeout_s;
 };
 
 /*

@@ -20,9 +20,6 @@
 #include "util/log.h"
 #include "verdict/verdict.h"
 
-/* The authentication stage is linked in when its module is built. */
-#pragma weak auth_run
-
 struct scan *
 scan_new(const struct config *cfg, struct dns_resolver *resolver)
 {
@@ -61,7 +58,7 @@ scan_message(struct scan *s, const char *data, size_t len)
 		return -1;
 	}
 	envelope_complete(s);
-	if (auth_run != NULL && s->dns != NULL)
+	if (s->dns != NULL)
 		auth_run(s);
 	checks_run(s);
 	if (arena_exhausted(s->arena)) {
