@@ -36,7 +36,7 @@ demo:
 check:
 	sh scripts/install-deps test
 	$(MAKE) san
-	sh tests/run build-san
+	/usr/bin/python3 tests/run build-san
 
 clean:
 	rm -rf build build-san build-fuzz
