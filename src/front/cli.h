@@ -44,6 +44,7 @@ cli_fn	cli_milter	__attribute__((weak));
 cli_fn	cli_serve	__attribute__((weak));
 cli_fn	cli_learn	__attribute__((weak));
 cli_fn	cli_quarantine	__attribute__((weak));
+cli_fn	cli_dmarc_report	__attribute__((weak));
 
 /* Shared helpers for subcommands (cli_util.c). */
 struct buf;

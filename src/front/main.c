@@ -27,6 +27,7 @@ static const struct command {
 	{ "serve",	cli_serve,	"run the HTTP API and web page" },
 	{ "learn",	cli_learn,	"train the Bayes classifier" },
 	{ "quarantine",	cli_quarantine,	"list, release or delete held mail" },
+	{ "dmarc-report", cli_dmarc_report, "write DMARC aggregate reports" },
 };
 
 static void
