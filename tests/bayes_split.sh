@@ -7,10 +7,11 @@
 #
 # Usage: tests/bayes_split.sh BUILD_DIR [CORPUS_DIR]
 #   CORPUS_DIR defaults to $MT_CORPUS, else ../shared/corpus.
-# When `mailtrust eval` takes --store, the test half also goes through
-# eval (the whole verdict with the learned store); in any case each test
-# message's spam probability comes from `mailtrust learn --classify` and
-# the figures per class are printed:
+# The test half then goes through `mailtrust eval` twice, without and
+# with the learned store (opened read-only), and both reports are
+# printed.  Before that, each test message's spam probability comes
+# from `mailtrust learn --classify` and the figures per class are
+# printed:
 #   spam>=0.9   the share BAYES_SPAM would be added to
 #   ham<=0.1    the share BAYES_HAM would be added to
 # Phishing is learned as spam.  Prints "bayes CLASS: ..." summary lines
@@ -69,14 +70,27 @@ for cls in ham spam phish; do
 	    }' "$tmp/prob-$cls.tsv"
 done
 
-if "$exe" eval --help 2>&1 | grep -q -- '--store'; then
-	for cls in ham spam phish; do
-		[ -s "$tmp/test-$cls.list" ] || continue
-		echo "# eval --store over the test half of $cls"
-		xargs -d '\n' "$exe" eval --store "$store" \
-		    < "$tmp/test-$cls.list" || true
-	done
-else
-	echo "# mailtrust eval has no --store yet: figures above are the" \
-	    "classifier alone"
-fi
+# The whole verdict on the test half, without and with the learned
+# store (read-only): the Bayes symbol's effect.  eval reads directories,
+# so the test half is a tree of symbolic links.
+args=
+for cls in ham spam phish; do
+	[ -s "$tmp/test-$cls.list" ] || continue
+	mkdir -p "$tmp/test/$cls"
+	awk -v d="$tmp/test/$cls" '{ printf "%s\t%s/%06d.eml\n", $0, d, NR }' \
+	    "$tmp/test-$cls.list" |
+	    while IFS="$(printf '\t')" read -r src dst; do
+		ln -s "$src" "$dst"
+	    done
+	args="$args --$cls $tmp/test/$cls"
+done
+# shellcheck disable=SC2086
+for mode in without with; do
+	echo "# eval of the test half, $mode the store"
+	if [ $mode = with ]; then
+		"$exe" eval $args --store "$store" > "$tmp/eval-$mode.txt"
+	else
+		"$exe" eval $args > "$tmp/eval-$mode.txt"
+	fi
+	sed "s/^/eval $mode store | /" "$tmp/eval-$mode.txt"
+done

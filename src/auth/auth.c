@@ -8,6 +8,14 @@
  * border MTA must remove or not trust them) and is reported as
  * AUTHRES_FORGED.
  *
+ * A DMARC failure is overridden (RFC 7489 6.7 local policy, RFC 8617 7.2)
+ * when the ARC chain validates, its newest sealer is one the
+ * configuration trusts (cfg->arc_trusted), and that sealer's
+ * ARC-Authentication-Results recorded a DMARC pass, or an SPF or DKIM
+ * pass aligned with From, when the message reached it: a list or
+ * forwarder we trust vouches for what its changes destroyed.  The
+ * disposition becomes none and ARC_TRUSTED_PASS says why.
+ *
  * DKIM and ARC are separate modules that may not be linked in yet: their
  * entry points are weak here, and a missing one leaves its method out of
  * the summary and the header instead of claiming "none".
@@ -22,6 +30,7 @@
 #include "auth/authres.h"
 #include "auth/dkim.h"
 #include "auth/dmarc.h"
+#include "auth/orgdomain.h"
 #include "auth/spf.h"
 #include "mime/message.h"
 #include "scan/config.h"
@@ -196,30 +205,158 @@ run_dkim(struct scan *s, struct hdr *h, struct dkim_results *dk)
 }
 
 static void
-run_arc(struct scan *s, struct hdr *h)
+run_arc(struct scan *s, struct hdr *h, struct arc_result *ar)
 {
-	struct arc_result ar;
-
-	memset(&ar, 0, sizeof(ar));
-	if (arc_verify(s->msg, s->dns, s->arena, &ar) == -1) {
+	if (arc_verify(s->msg, s->dns, s->arena, ar) == -1) {
 		s->failed = true;
+		ar->cv = AUTH_NONE;
 		return;
 	}
-	s->auth.arc = ar.cv;
-	if (ar.cv != AUTH_NONE)
-		hdr_add(h, "arc", ar.cv, ar.cv == AUTH_PASS ? NULL : ar.reason);
+	s->auth.arc = ar->cv;
+	if (ar->cv != AUTH_NONE)
+		hdr_add(h, "arc", ar->cv, ar->cv == AUTH_PASS ? NULL :
+		    ar->reason);
+}
+
+static bool
+sealer_trusted(const struct scan *s, const char *sealer)
+{
+	char *const *t;
+
+	if (s->cfg == NULL || s->cfg->arc_trusted == NULL || sealer == NULL)
+		return false;
+	for (t = s->cfg->arc_trusted; *t != NULL; t++)
+		if (str_ieq(sealer, strlen(sealer), *t))
+			return true;
+	return false;
+}
+
+/* Relaxed alignment (RFC 7489 3.1): the same Organizational Domain. */
+static bool
+aligned(struct arena *a, const char *d, const char *from)
+{
+	const char *od, *of;
+
+	if (d == NULL || from == NULL)
+		return false;
+	od = orgdomain_psl(a, d);
+	of = orgdomain_psl(a, from);
+	return od != NULL && of != NULL && str_ieq(od, strlen(od), of);
+}
+
+static const char *
+prop(const struct authres_result *r, const char *ptype, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < r->nprops; i++)
+		if (strcmp(r->props[i].ptype, ptype) == 0 &&
+		    strcmp(r->props[i].property, name) == 0)
+			return r->props[i].value;
+	return NULL;
+}
+
+/* The domain of "local@domain" or of a bare domain. */
+static const char *
+addr_domain(const char *v)
+{
+	const char *at;
+
+	if (v == NULL)
+		return NULL;
+	return (at = strrchr(v, '@')) != NULL ? at + 1 : v;
+}
+
+/*
+ * What an ARC-Authentication-Results field (RFC 8617 4.1.1: "i=N;" and
+ * then an Authentication-Results payload) says the message had when it
+ * arrived, if that makes it authentic for the From domain: "dmarc=pass",
+ * or an aligned "dkim=pass header.d=..." / "spf=pass smtp.mailfrom=...".
+ * NULL when it vouches for nothing.
+ */
+static const char *
+aar_vouches(struct arena *a, const struct header *aar, const char *from)
+{
+	static const char *const methods[] = { "dmarc", "dkim", "spf" };
+	const struct authres_result *r;
+	const char *semi, *d, *err;
+	struct authres ar;
+	size_t i, k;
+
+	if (aar == NULL || from == NULL ||
+	    (semi = memchr(aar->value, ';', aar->value_len)) == NULL)
+		return NULL;
+	semi++;
+	if (authres_parse(a, semi, aar->value_len -
+	    (size_t)(semi - aar->value), &ar, &err) == -1)
+		return NULL;
+	/* DMARC's own verdict first; an aligned pass is what it rests on. */
+	for (k = 0; k < sizeof(methods) / sizeof(methods[0]); k++)
+		for (i = 0; i < ar.n; i++) {
+			r = &ar.results[i];
+			if (r->method == NULL || r->result == NULL ||
+			    strcmp(r->method, methods[k]) != 0 ||
+			    strcmp(r->result, "pass") != 0)
+				continue;
+			if (k == 0) {
+				/* A pass for another From is none for ours. */
+				d = prop(r, "header", "from");
+				if (d == NULL || str_ieq(d, strlen(d), from))
+					return "dmarc=pass";
+			} else if (k == 1) {
+				d = prop(r, "header", "d");
+				if (aligned(a, d, from))
+					return arena_printf(a,
+					    "dkim=pass header.d=%s", d);
+			} else {
+				d = addr_domain(prop(r, "smtp", "mailfrom"));
+				if (aligned(a, d, from))
+					return arena_printf(a,
+					    "spf=pass smtp.mailfrom=%s", d);
+			}
+		}
+	return NULL;
+}
+
+/*
+ * The sealer that may override a DMARC failure, with what it recorded,
+ * or NULL: the chain validates, the newest seal's d= is trusted, and its
+ * AAR vouches for the From domain.
+ */
+static const char *
+arc_trusted_pass(struct scan *s, const struct arc_result *ar,
+    const char *from, const char **original)
+{
+	if (ar == NULL || ar->cv != AUTH_PASS || ar->n < 1 ||
+	    ar->n > ARC_MAX_INSTANCE || !sealer_trusted(s, ar->sealer[ar->n]))
+		return NULL;
+	*original = aar_vouches(s->arena, ar->aar[ar->n], from);
+	return *original != NULL ? ar->sealer[ar->n] : NULL;
 }
 
 static void
 run_dmarc(struct scan *s, struct hdr *h, const struct spf_result *spf,
-    const struct dkim_results *dk)
+    const struct dkim_results *dk, const struct arc_result *arc)
 {
 	struct authres_result *r;
-	struct dmarc_result d;
-	const char *from, *sym;
+	struct dmarc_result d, *kept;
+	const char *from, *sym, *sealer = NULL, *original = NULL;
 
 	(void)dmarc_check(s->dns, s->arena, s->msg, s->env.client_ip, spf, dk,
 	    DMARC_ORG_TREEWALK, &d);
+	if (d.result == AUTH_FAIL && d.from_domain != NULL &&
+	    (sealer = arc_trusted_pass(s, arc, d.from_domain, &original)) !=
+	    NULL) {
+		/* RFC 7489 6.7: local policy overrides the disposition. */
+		d.disposition = DMARC_POLICY_NONE;
+		s->auth.arc_trusted = true;
+	}
+	/* The whole result stays with the scan for aggregate reports. */
+	if ((kept = arena_alloc(s->arena, sizeof(*kept))) != NULL) {
+		*kept = d;
+		s->auth.dmarc_detail = kept;
+	} else
+		s->failed = true;
 	s->auth.dmarc = d.result;
 	s->auth.dmarc_domain = d.from_domain;
 	s->auth.dmarc_policy = d.policy_domain != NULL ?
@@ -240,6 +377,8 @@ run_dmarc(struct scan *s, struct hdr *h, const struct spf_result *spf,
 		    "DMARC_FAIL_NONE";
 		scan_symbol(s, sym, from, dmarc_policy_name(d.policy),
 		    d.policy_domain, d.testing ? "testing" : NULL);
+		if (sealer != NULL)
+			scan_symbol(s, "ARC_TRUSTED_PASS", sealer, original);
 		break;
 	case AUTH_TEMPERROR:
 		scan_symbol(s, "DMARC_TEMPERROR", from, d.problem);
@@ -252,9 +391,10 @@ run_dmarc(struct scan *s, struct hdr *h, const struct spf_result *spf,
 		break;
 	}
 	r = hdr_add(h, "dmarc", d.result, d.policy_domain == NULL ? NULL :
-	    arena_printf(s->arena, "p=%s dis=%s%s",
+	    arena_printf(s->arena, "p=%s dis=%s%s%s%s",
 	    dmarc_policy_name(d.policy), dmarc_policy_name(d.disposition),
-	    d.testing ? " t=y" : ""));
+	    d.testing ? " t=y" : "", sealer != NULL ? " arc-trusted=" : "",
+	    sealer != NULL ? sealer : ""));
 	hdr_prop(r, "header", "from", d.from_domain);
 }
 
@@ -263,6 +403,7 @@ auth_run(struct scan *s)
 {
 	struct spf_result spf, *spfp = NULL;
 	struct dkim_results dk, *dkp = NULL;
+	struct arc_result arc, *arcp = NULL;
 	struct hdr *h;
 	const char *id;
 
@@ -289,10 +430,13 @@ auth_run(struct scan *s)
 		run_dkim(s, h, &dk);
 		dkp = &dk;
 	}
-	if (s->dns != NULL && s->msg != NULL && arc_verify != NULL)
-		run_arc(s, h);
+	memset(&arc, 0, sizeof(arc));
+	if (s->dns != NULL && s->msg != NULL && arc_verify != NULL) {
+		run_arc(s, h, &arc);
+		arcp = &arc;
+	}
 	if (s->dns != NULL && s->msg != NULL)
-		run_dmarc(s, h, spfp, dkp);
+		run_dmarc(s, h, spfp, dkp, arcp);
 
 	s->auth.header = authres_format(s->arena, &h->ar, false);
 	if (s->auth.header == NULL)

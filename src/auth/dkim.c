@@ -593,8 +593,8 @@ dkim_key_from_dns(const struct dns_result *r, struct dkim_key *k,
 	for (i = 0; i < r->n; i++) {
 		if (r->rr[i].type != DNS_T_TXT)
 			continue;
-		if (dkim_key_parse(r->rr[i].u.txt.text, r->rr[i].u.txt.len, k,
-		    &w) == 0)
+		if (dkim_key_cached(r->qname, r->rr[i].u.txt.text,
+		    r->rr[i].u.txt.len, k, &w) == 0)
 			return AUTH_PASS;
 		if (first == NULL)
 			first = w;

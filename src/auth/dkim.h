@@ -206,6 +206,16 @@ struct dkim_key {
 int	dkim_key_parse(const char *txt, size_t len, struct dkim_key *,
 	    const char **why);
 void	dkim_key_clear(struct dkim_key *);
+/*
+ * dkim_key_parse() through a bounded, thread-safe, process-wide cache
+ * keyed by the record's owner name ("s._domainkey.d") and exact text:
+ * the same record seen again gives a key sharing the cached EVP_PKEY
+ * without parsing.  The result needs dkim_key_clear() as usual.
+ * dkim_key_cache_flush() empties it (tests, shutdown).
+ */
+int	dkim_key_cached(const char *name, const char *txt, size_t len,
+	    struct dkim_key *, const char **why);
+void	dkim_key_cache_flush(void);
 
 /* Base64 (RFC 2045 6.8 alphabet), FWS ignored; -1 on bad input. */
 int	dkim_b64_decode(struct arena *, const char *s, size_t len,

@@ -9,11 +9,19 @@
  * of the hash).  Private keys for signing come from PEM files or from a
  * bare base64 Ed25519 seed (RFC 8032 5.1.5's 32-byte secret).
  *
+ * Parsed records are kept in a small process-wide cache (dkim_key_cached),
+ * because a busy server sees the same few selectors all day and turning
+ * p= into an OpenSSL key costs as much as a good part of the RSA verify.
+ *
  * Memory: a struct dkim_key owns its EVP_PKEY until dkim_key_clear();
- * decoded bytes live in the caller's arena.  Limits: keys above
- * DKIM_RSA_MAX_BITS are refused (verification cost), key files above
- * KEYFILE_MAX bytes are not read.
+ * decoded bytes live in the caller's arena; the cache holds its own
+ * reference to each key and its own heap copies of the name and text.
+ * Limits: keys above DKIM_RSA_MAX_BITS are refused (verification cost),
+ * key files above KEYFILE_MAX bytes are not read, the cache keeps at most
+ * KEYCACHE_SLOTS records of at most KEYCACHE_TEXT_MAX bytes.
  */
+#include <pthread.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <openssl/bio.h>
@@ -314,6 +322,139 @@ dkim_key_clear(struct dkim_key *k)
 {
 	EVP_PKEY_free(k->pkey);
 	k->pkey = NULL;
+}
+
+/* ------------------------------------------------------------------ */
+/*
+ * The key cache.  Entries are keyed by the record's owner name and its
+ * exact text, so a rotated or revoked key (new text) is never answered
+ * from an old entry and no expiry is needed; the least recently used
+ * entry makes room.  Only good parses are kept: a broken record costs
+ * little to reject again.  One mutex guards the table; the EVP_PKEY
+ * handed out is shared by reference, which OpenSSL allows across threads
+ * for verification.
+ */
+#define KEYCACHE_SLOTS		64
+#define KEYCACHE_NAME_MAX	255	/* RFC 1035 2.3.4 */
+#define KEYCACHE_TEXT_MAX	4096	/* an RSA-8192 record fits */
+
+struct keycache_ent {
+	char		*name;		/* NULL = free slot */
+	char		*text;
+	size_t		 text_len;
+	struct dkim_key	 key;
+	unsigned long long used;
+};
+
+static struct keycache_ent keycache[KEYCACHE_SLOTS];
+static unsigned long long keycache_tick;
+static pthread_mutex_t keycache_mu = PTHREAD_MUTEX_INITIALIZER;
+
+/* *k shares e's key; the caller's dkim_key_clear() drops its reference. */
+static bool
+keycache_copy_out(const struct keycache_ent *e, struct dkim_key *k)
+{
+	if (e->key.pkey != NULL && EVP_PKEY_up_ref(e->key.pkey) != 1)
+		return false;
+	*k = e->key;
+	return true;
+}
+
+static struct keycache_ent *
+keycache_find(const char *name, const char *txt, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < KEYCACHE_SLOTS; i++)
+		if (keycache[i].name != NULL && keycache[i].text_len == len &&
+		    strcmp(keycache[i].name, name) == 0 &&
+		    memcmp(keycache[i].text, txt, len) == 0)
+			return &keycache[i];
+	return NULL;
+}
+
+static void
+keycache_drop(struct keycache_ent *e)
+{
+	dkim_key_clear(&e->key);
+	free(e->name);
+	free(e->text);
+	memset(e, 0, sizeof(*e));
+}
+
+/* Called with the lock held; a failed allocation just skips caching. */
+static void
+keycache_insert(const char *name, const char *txt, size_t len,
+    const struct dkim_key *k)
+{
+	struct keycache_ent *e = &keycache[0];
+	size_t i, nlen = strlen(name);
+
+	if (keycache_find(name, txt, len) != NULL)
+		return;		/* another thread was quicker */
+	for (i = 0; i < KEYCACHE_SLOTS && e->name != NULL; i++)
+		if (keycache[i].name == NULL || keycache[i].used < e->used)
+			e = &keycache[i];
+	keycache_drop(e);
+	if ((e->name = malloc(nlen + 1)) == NULL ||
+	    (e->text = malloc(len)) == NULL ||
+	    (k->pkey != NULL && EVP_PKEY_up_ref(k->pkey) != 1)) {
+		free(e->name);
+		free(e->text);
+		memset(e, 0, sizeof(*e));
+		return;
+	}
+	memcpy(e->name, name, nlen + 1);
+	memcpy(e->text, txt, len);
+	e->text_len = len;
+	e->key = *k;
+	e->used = ++keycache_tick;
+}
+
+int
+dkim_key_cached(const char *name, const char *txt, size_t len,
+    struct dkim_key *k, const char **why)
+{
+	struct keycache_ent *e;
+	bool cacheable;
+	int hit = 0;
+
+	if (name == NULL)
+		name = "";
+	cacheable = len <= KEYCACHE_TEXT_MAX &&
+	    strlen(name) <= KEYCACHE_NAME_MAX;
+	if (cacheable) {
+		(void)pthread_mutex_lock(&keycache_mu);
+		if ((e = keycache_find(name, txt, len)) != NULL &&
+		    keycache_copy_out(e, k)) {
+			e->used = ++keycache_tick;
+			hit = 1;
+		}
+		(void)pthread_mutex_unlock(&keycache_mu);
+		if (hit)
+			return 0;
+	}
+	/* Parsing, the slow part, runs outside the lock. */
+	if (dkim_key_parse(txt, len, k, why) == -1)
+		return -1;
+	if (cacheable) {
+		(void)pthread_mutex_lock(&keycache_mu);
+		keycache_insert(name, txt, len, k);
+		(void)pthread_mutex_unlock(&keycache_mu);
+	}
+	return 0;
+}
+
+void
+dkim_key_cache_flush(void)
+{
+	size_t i;
+
+	(void)pthread_mutex_lock(&keycache_mu);
+	for (i = 0; i < KEYCACHE_SLOTS; i++)
+		if (keycache[i].name != NULL)
+			keycache_drop(&keycache[i]);
+	(void)pthread_mutex_unlock(&keycache_mu);
 }
 
 int

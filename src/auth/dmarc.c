@@ -409,6 +409,7 @@ dmarc_evaluate(struct dns_batch *dns, struct arena *a,
 	res->result = AUTH_NONE;
 	res->policy = DMARC_POLICY_UNSPECIFIED;
 	res->disposition = DMARC_POLICY_NONE;
+	res->method = in->org_method;
 	res->row.source_ip = in->source_ip;
 	res->row.header_from = in->from_domain;
 	res->row.envelope_from = in->mail_from;
@@ -432,8 +433,10 @@ dmarc_evaluate(struct dns_batch *dns, struct arena *a,
 		rc = tree_walk(&cx, from, &res->record, &res->policy_domain,
 		    &res->org_domain);
 	if (rc == -1) {
+		/* A record found before the failure is not the policy yet. */
 		res->result = AUTH_TEMPERROR;
 		res->problem = cx.why;
+		res->policy_domain = res->org_domain = NULL;
 		return 0;
 	}
 	if (res->policy_domain == NULL) {

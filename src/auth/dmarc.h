@@ -93,8 +93,13 @@ struct dmarc_result {
 	bool			 dkim_aligned;	/* aligned DKIM pass */
 	const char		*dkim_domain;	/* that d= */
 	const char		*problem;	/* why not pass */
+	enum dmarc_org_method	 method;	/* how org_domain was found */
 
-	/* What an aggregate report row needs (RFC 9990). */
+	/*
+	 * What an aggregate report row needs (RFC 9990 "row",
+	 * "identifiers", "auth_results"); policy_published is record,
+	 * policy_domain and method above, the disposition is above too.
+	 */
 	struct {
 		const char		*source_ip;
 		const char		*header_from;

@@ -26,12 +26,15 @@
  *   - HTML and SVG attachments: scripts (HTML smuggling assembles a
  *     program inside the browser) -> ATTACH_HTML_SCRIPT, forms (a login
  *     page that posts elsewhere) -> ATTACH_HTML_FORM;
- *   - archives: programs or scripts among the names of a zip (read by
- *     the MIME module) -> ATTACH_ARCHIVE_EXECUTABLE; an encrypted zip,
- *     which no scanner can look into -> ATTACH_ENCRYPTED_ARCHIVE, and
- *     with a password in the message text, the classic way to deliver
- *     malware past filters -> ATTACH_ENCRYPTED_WITH_PASSWORD too (also
- *     for RAR and 7-Zip, whose encryption the MIME module cannot see).
+ *   - archives (zip, 7-Zip, RAR, ISO, tar, cabinet, walked by zipwalk.c
+ *     at every depth): programs or scripts inside, named with their
+ *     path -> ATTACH_ARCHIVE_EXECUTABLE; an archive inside an archive
+ *     -> ATTACH_NESTED_ARCHIVE; over a limit of depth, entries or
+ *     unpacked size (a zip bomb) -> ATTACH_ARCHIVE_BOMB; unreadable ->
+ *     ATTACH_ARCHIVE_UNREADABLE; encrypted, which no scanner can look
+ *     into -> ATTACH_ENCRYPTED_ARCHIVE, and with a password in the
+ *     message text, the classic way to deliver malware past filters
+ *     -> ATTACH_ENCRYPTED_WITH_PASSWORD too.
  * Each symbol is added once, for the first file that shows it; its first
  * evidence is the file name.
  *
@@ -45,6 +48,7 @@
 #include <string.h>
 
 #include "checks.h"
+#include "detect/zipwalk.h"
 #include "mime/message.h"
 #include "scan/scan.h"
 #include "util/arena.h"
@@ -382,6 +386,41 @@ display_name(const struct part *p)
 		scan_symbol((s), (name), __VA_ARGS__);			\
 } while (0)
 
+/* What the archive walker's callback needs to name its findings. */
+struct archive_seen {
+	struct scan	*scan;
+	const char	*shown;		/* the attachment's name */
+};
+
+static bool
+dangerous_name(const char *name)
+{
+	struct fname f;
+
+	split_name(name, strnlen(name, ATTACH_NAME_MAX), &f);
+	return f.ext_len > 0 && (danger_of(f.ext, f.ext_len) != SAFE ||
+	    in_list(macro_ext, NELEM(macro_ext), f.ext, f.ext_len));
+}
+
+/* A program or script anywhere in the archive, named with its path. */
+static int
+archive_entry_seen(const struct zipwalk_entry *e, void *arg)
+{
+	struct archive_seen *as = arg;
+
+	if (dangerous_name(e->name))
+		ONCE(as->scan, "ATTACH_ARCHIVE_EXECUTABLE", as->shown,
+		    e->depth > 1 ? arena_printf(as->scan->arena, "%s/%s",
+		    e->archive, e->name) : e->name);
+	return 0;
+}
+
+/*
+ * Archives of every kind zipwalk reads: their entries at every depth,
+ * archives inside, the limits (a bomb), and encryption, which with a
+ * password in the text is the classic way past virus scanners.
+ * Names the MIME module read from a zip it could not walk still count.
+ */
 static void
 check_archive(const struct message *m, const struct part *p, struct scan *s,
     const char *shown)
@@ -390,25 +429,40 @@ check_archive(const struct message *m, const struct part *p, struct scan *s,
 		"application/x-rar", "application/vnd.rar",
 		"application/x-rar-compressed", "application/x-7z-compressed",
 	};
-	struct fname f;
+	struct archive_seen as = { .scan = s, .shown = shown };
+	struct zipwalk_result res;
+	bool encrypted = p->archive_encrypted;
 	const char *pw;
-	size_t i, nlen;
+	size_t i;
 
-	for (i = 0; i < p->n_archive_names; i++) {
-		nlen = strnlen(p->archive_names[i], ATTACH_NAME_MAX);
-		split_name(p->archive_names[i], nlen, &f);
-		if (f.ext_len > 0 && (danger_of(f.ext, f.ext_len) != SAFE ||
-		    in_list(macro_ext, NELEM(macro_ext), f.ext, f.ext_len))) {
+	memset(&res, 0, sizeof(res));
+	if (p->data != NULL && zipwalk_kind(p->data, p->size) !=
+	    ZIPWALK_NOT_ARCHIVE) {
+		if (zipwalk(p->data, p->size, shown, NULL, archive_entry_seen,
+		    &as, &res) != 0) {
+			s->failed = true;
+			return;
+		}
+		if (res.flags & ZIPWALK_NESTED)
+			ONCE(s, "ATTACH_NESTED_ARCHIVE", shown, res.nested);
+		if (res.flags & ZIPWALK_LIMITS)
+			ONCE(s, "ATTACH_ARCHIVE_BOMB", shown, res.limit);
+		else if (res.flags & (ZIPWALK_BROKEN | ZIPWALK_UNREAD))
+			ONCE(s, "ATTACH_ARCHIVE_UNREADABLE", shown,
+			    res.problem);
+		encrypted |= (res.flags & ZIPWALK_ENCRYPTED) != 0;
+	}
+	for (i = 0; i < p->n_archive_names; i++)
+		if (dangerous_name(p->archive_names[i])) {
 			ONCE(s, "ATTACH_ARCHIVE_EXECUTABLE", shown,
 			    p->archive_names[i]);
 			break;
 		}
-	}
-	if (p->archive_encrypted || (p->sniffed != NULL &&
+	if (encrypted || (p->sniffed != NULL &&
 	    in_list(rar_7z, NELEM(rar_7z), p->sniffed, strlen(p->sniffed)))) {
 		pw = m->text != NULL ? password_in(s->arena, m->text,
 		    m->text_len) : NULL;
-		if (p->archive_encrypted)
+		if (encrypted)
 			ONCE(s, "ATTACH_ENCRYPTED_ARCHIVE", shown);
 		if (pw != NULL)
 			ONCE(s, "ATTACH_ENCRYPTED_WITH_PASSWORD", shown, pw);

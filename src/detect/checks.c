@@ -16,6 +16,7 @@ static const struct check table[] = {
 	{ "brand",		check_brand },
 	{ "pressure",		check_pressure },
 	{ "links",		check_links },
+	{ "bulk",		check_bulk },
 	{ "attachments",	check_attachments },
 	{ "antivirus",		check_antivirus },
 	{ "history",		check_history },

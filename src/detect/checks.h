@@ -35,5 +35,6 @@ check_fn	check_attachments	__attribute__((weak));
 check_fn	check_antivirus		__attribute__((weak));
 check_fn	check_bayes		__attribute__((weak));
 check_fn	check_history		__attribute__((weak));
+check_fn	check_bulk		__attribute__((weak));
 
 #endif

@@ -11,7 +11,8 @@
  * Modules and their prefixes:
  *   detect_data.c	detect_data_load/free, the file reader and the
  *			domain lists (data/free-mail, url-shorteners,
- *			hosting, geo-risk)
+ *			hosting, geo-risk, tld-risk, foreign-charsets)
+ *			and data/bulk-mailers
  *   brands.c		brands_*: data/brands, who owns which domain and
  *			which brand a text names
  *   lexicon.c		lexicon_*: data/lexicon, pressure and lure phrases
@@ -49,6 +50,7 @@ struct scan;
 #define LEXICON_MAX_SYMBOLS	64
 #define LEXICON_MATCH_LIMIT	200000	/* PCRE2 backtracking budget */
 #define LEXICON_MAX_MATCHES	512	/* matches looked at per text */
+#define DETECT_MAX_MAILERS	256	/* lines of data/bulk-mailers */
 
 /* ------------------------------------------------------------------ */
 /* Domain lists (detect_data.c). */
@@ -265,6 +267,10 @@ struct detect_data {
 	struct detect_list	 hosting;	/* data/hosting */
 	struct detect_list	 rewriters;	/* data/url-rewriters */
 	struct detect_list	 geo_risk;	/* data/geo-risk: countries */
+	struct detect_list	 tld_risk;	/* data/tld-risk */
+	struct detect_list	 charsets;	/* data/foreign-charsets */
+	char			**mailers;	/* data/bulk-mailers, lower */
+	size_t			 n_mailers;
 };
 
 /* Helpers the checks share (detect_data.c). */

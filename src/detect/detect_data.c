@@ -3,8 +3,8 @@
  * at start-up, into cfg->detect; and the small helpers they share.
  *
  * Files: brands, lexicon (compiled here into PCRE2 JIT code), free-mail,
- * url-shorteners, hosting, url-rewriters, geo-risk, and the libloc
- * database.  A missing list is loaded as empty with a warning (a
+ * url-shorteners, hosting, url-rewriters, geo-risk, tld-risk,
+ * foreign-charsets, bulk-mailers, and the libloc database.  A missing list is loaded as empty with a warning (a
  * deployment may drop one); a malformed line stops the load with
  * "file:line: reason", because a half-read list would silently weaken
  * every verdict.
@@ -280,6 +280,48 @@ load_list(const struct config *cfg, const char *name, struct detect_list *l,
 	return detect_data_read(path, list_line, l, err, errlen);
 }
 
+/* A line of data/bulk-mailers: a piece of an X-Mailer, any case. */
+static int
+mailer_line(void *arg, char *line, char *err, size_t errlen)
+{
+	struct detect_data *d = arg;
+	char **v, *p;
+
+	if (d->n_mailers == DETECT_MAX_MAILERS) {
+		snprintf(err, errlen, "more than %d lines", DETECT_MAX_MAILERS);
+		return -1;
+	}
+	if ((v = realloc(d->mailers, (d->n_mailers + 1) * sizeof(*v))) ==
+	    NULL || (v[d->n_mailers] = strdup(line)) == NULL) {
+		if (v != NULL)
+			d->mailers = v;
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	d->mailers = v;
+	for (p = v[d->n_mailers]; *p != '\0'; p++)
+		if (*p >= 'A' && *p <= 'Z')
+			*p = (char)(*p - 'A' + 'a');
+	d->n_mailers++;
+	return 0;
+}
+
+static int
+load_mailers(const struct config *cfg, struct detect_data *d, char *err,
+    size_t errlen)
+{
+	char path[4096];
+	FILE *fp;
+
+	snprintf(path, sizeof(path), "%s/bulk-mailers", cfg->datadir);
+	if ((fp = fopen(path, "r")) == NULL) {
+		log_warn("%s: %s; the list is empty", path, strerror(errno));
+		return 0;
+	}
+	fclose(fp);
+	return detect_data_read(path, mailer_line, d, err, errlen);
+}
+
 int
 detect_data_load(struct config *cfg, char *err, size_t errlen)
 {
@@ -305,7 +347,11 @@ detect_data_load(struct config *cfg, char *err, size_t errlen)
 	    load_list(cfg, "url-shorteners", &d->shorteners, err, errlen) ==
 	    -1 || load_list(cfg, "hosting", &d->hosting, err, errlen) == -1 ||
 	    load_list(cfg, "url-rewriters", &d->rewriters, err, errlen) == -1 ||
-	    load_list(cfg, "geo-risk", &d->geo_risk, err, errlen) == -1)
+	    load_list(cfg, "geo-risk", &d->geo_risk, err, errlen) == -1 ||
+	    load_list(cfg, "tld-risk", &d->tld_risk, err, errlen) == -1 ||
+	    load_list(cfg, "foreign-charsets", &d->charsets, err, errlen) ==
+	    -1 ||
+	    load_mailers(cfg, d, err, errlen) == -1)
 		goto fail;
 	env = getenv("MAILTRUST_LOCATION_DB");
 	if (env != NULL && *env != '\0')
@@ -325,6 +371,7 @@ void
 detect_data_free(struct config *cfg)
 {
 	struct detect_data *d = cfg->detect;
+	size_t i;
 
 	if (d == NULL)
 		return;
@@ -337,6 +384,11 @@ detect_data_free(struct config *cfg)
 	detect_list_free(&d->hosting);
 	detect_list_free(&d->rewriters);
 	detect_list_free(&d->geo_risk);
+	detect_list_free(&d->tld_risk);
+	detect_list_free(&d->charsets);
+	for (i = 0; i < d->n_mailers; i++)
+		free(d->mailers[i]);
+	free(d->mailers);
 	free(d);
 	cfg->detect = NULL;
 }

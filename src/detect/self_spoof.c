@@ -51,6 +51,7 @@ check_self_spoof(const struct message *m, struct scan *s)
 	const struct detect_data *d = s->cfg ? s->cfg->detect : NULL;
 	const struct address *from = detect_from(m);
 	const char *rcpt, *at, *domain_hit = NULL, *for_addr = NULL;
+	const struct header *dt;
 	const char *const *list;
 	size_t i, n;
 
@@ -63,10 +64,20 @@ check_self_spoof(const struct message *m, struct scan *s)
 	n = s->env.n_rcpt;
 	/*
 	 * A saved message's To may name a list or a newsletter's own
-	 * address; the receiving host's Received "for" clause (RFC 5321
-	 * 4.4) names the mailbox that really got it.
+	 * address (forwarding services rewrite From and To alike); the
+	 * topmost Delivered-To (RFC 9228, written on final delivery) or
+	 * the receiving host's Received "for" clause (RFC 5321 4.4) names
+	 * the mailbox that really got it.
 	 */
-	for (i = 0; s->env.rcpt_from_message && i < m->n_received; i++)
+	if (s->env.rcpt_from_message &&
+	    (dt = message_header(m, "Delivered-To", 0)) != NULL &&
+	    dt->decoded != NULL && strchr(dt->decoded, '@') != NULL) {
+		for_addr = dt->decoded + strspn(dt->decoded, " \t<");
+		list = &for_addr;
+		n = 1;
+	}
+	for (i = 0; s->env.rcpt_from_message && list != &for_addr &&
+	    i < m->n_received; i++)
 		if ((for_addr = m->received[i].for_addr) != NULL &&
 		    strchr(for_addr, '@') != NULL) {
 			list = &for_addr;

@@ -74,9 +74,10 @@ tokenize_add(struct tokenize_set *t, const char *prefix, const char *s,
 	i = hash2(prefix, plen, s, len) & (t->nslot - 1);
 	while (t->slot[i] != 0) {
 		have = t->v[t->slot[i] - 1];
-		if (strncmp(have, prefix, plen) == 0 &&
-		    memcmp(have + plen, s, len) == 0 &&
-		    have[plen + len] == '\0')
+		/* Length first: memcmp must not read past a shorter token. */
+		if (strnlen(have, plen + len + 1) == plen + len &&
+		    memcmp(have, prefix, plen) == 0 &&
+		    memcmp(have + plen, s, len) == 0)
 			return 0;
 		i = (i + 1) & (t->nslot - 1);
 	}

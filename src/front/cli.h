@@ -53,5 +53,13 @@ struct dns_resolver;
 int	cli_read_input(const char *path, struct buf *, unsigned long max);
 /* --zone FILE or the real resolver; prints the error, returns NULL. */
 struct dns_resolver *cli_open_resolver(const char *zone_path);
+/*
+ * Like cli_open_resolver, but with server ("IP[@PORT]") every question
+ * goes to that one server through libunbound, without DNSSEC (a test
+ * or local authoritative server has no chain to the root); timeout_ms
+ * 0 means the resolver's default.  zone_path wins when both are given.
+ */
+struct dns_resolver *cli_open_resolver_at(const char *zone_path,
+	    const char *server, unsigned timeout_ms);
 
 #endif

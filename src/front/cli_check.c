@@ -2,6 +2,8 @@
  * cli_check.c - "mailtrust check": judge messages, print why.
  *
  *   mailtrust check [--json] [--lang de|en] [--zone FILE] [--ip A]
+ *       [--dns-server IP[@PORT]] [--clamd SOCKET [--clamd-down tempfail|symbol]]
+ *       [--store SPEC] [--config FILE]
  *       [--helo H] [--mail-from S] [--rcpt R]... FILE|-...
  *
  * Envelope fields not given come from the message (envelope.c).  Text
@@ -21,22 +23,32 @@
 #include "scan_json.h"
 #include "dns/dns.h"
 #include "mime/message.h"
+#include "scan/conffile.h"
 #include "scan/config.h"
 #include "scan/pipeline.h"
 #include "scan/scan.h"
+#include "store/store.h"
 #include "util/buf.h"
 #include "verdict/verdict.h"
 
 #define CHECK_MAX_INPUT		(64ul * 1024 * 1024)
 #define CHECK_MAX_RCPT		100
+#define CHECK_MAX_ARC_TRUSTED	32
 
 struct check_opts {
 	bool		 json;
 	enum lang	 lang;
 	const char	*zone;
+	const char	*dns_server;	/* IP[@PORT], or NULL */
+	const char	*clamd;		/* unix:PATH | inet:PORT@HOST */
+	int		 clamd_tempfail;	/* -1: the configured policy */
+	const char	*store;		/* learned tokens, history, DMARC rows */
 	const char	*ip, *helo, *mail_from;
 	char		*rcpt[CHECK_MAX_RCPT];
 	size_t		 n_rcpt;
+	/* --arc-trusted: ARC sealer domains, added to mailtrust.conf's */
+	const char	*arc_trusted[CHECK_MAX_ARC_TRUSTED];
+	size_t		 n_arc_trusted;
 };
 
 static void
@@ -45,7 +57,11 @@ check_usage(FILE *fp)
 	fprintf(fp,
 	    "usage: mailtrust check [--json] [--lang de|en] [--zone FILE]\n"
 	    "           [--ip ADDR] [--helo NAME] [--mail-from ADDR]\n"
-	    "           [--rcpt ADDR]... [--datadir DIR] FILE|-...\n");
+	    "           [--rcpt ADDR]... [--datadir DIR] [--config FILE]\n"
+	    "           [--dns-server IP[@PORT]] [--clamd SOCKET\n"
+	    "           [--clamd-down tempfail|symbol]] [--store SPEC]\n"
+	    "           [--arc-trusted DOMAIN]...\n"
+	    "           FILE|-...\n");
 }
 
 /* A word of the text output from the catalog, English if missing. */
@@ -118,6 +134,7 @@ check_one(const struct config *cfg, struct dns_resolver *res,
 		s->env.n_rcpt = o->n_rcpt;
 	}
 	scan_message(s, in.data ? in.data : "", in.len);
+	s->action = (enum action)config_policy_action(cfg, s);	/* --config */
 	if (o->json) {
 		json_t *j = scan_json(s, o->lang, path);
 
@@ -132,6 +149,33 @@ check_one(const struct config *cfg, struct dns_resolver *res,
 	return verdict;
 }
 
+/*
+ * --arc-trusted adds to the arc_trusted sealers of mailtrust.conf: a
+ * NULL-terminated vector of heap strings, which config_free() frees.
+ */
+static int
+check_add_arc_trusted(struct config *cfg, const struct check_opts *o)
+{
+	size_t n = 0, i;
+	char **v;
+
+	if (o->n_arc_trusted == 0)
+		return 0;
+	while (cfg->arc_trusted != NULL && cfg->arc_trusted[n] != NULL)
+		n++;
+	if ((v = realloc(cfg->arc_trusted, (n + o->n_arc_trusted + 1) *
+	    sizeof(*v))) == NULL)
+		return -1;
+	cfg->arc_trusted = v;
+	v[n] = NULL;
+	for (i = 0; i < o->n_arc_trusted; i++) {
+		if ((v[n] = strdup(o->arc_trusted[i])) == NULL)
+			return -1;
+		v[++n] = NULL;
+	}
+	return 0;
+}
+
 int
 cli_check(int argc, char **argv)
 {
@@ -144,12 +188,19 @@ cli_check(int argc, char **argv)
 		{ "mail-from",	required_argument,	NULL, 'f' },
 		{ "rcpt",	required_argument,	NULL, 'r' },
 		{ "datadir",	required_argument,	NULL, 'd' },
+		{ "dns-server",	required_argument,	NULL, 'S' },
+		{ "config",	required_argument,	NULL, 'c' },
+		{ "clamd",	required_argument,	NULL, 'C' },
+		{ "clamd-down",	required_argument,	NULL, 'D' },
+		{ "store",	required_argument,	NULL, 's' },
+		{ "arc-trusted", required_argument,	NULL, 'A' },
 		{ "help",	no_argument,		NULL, 'h' },
 		{ NULL,		0,			NULL, 0 },
 	};
-	struct check_opts o = { .lang = LANG_EN };
+	struct check_opts o = { .lang = LANG_EN, .clamd_tempfail = -1 };
 	struct dns_resolver *res;
 	const char *datadir = NULL;
+	const char *conf = NULL;	/* --config: mailtrust.conf(5) */
 	struct config cfg;
 	char err[1024];
 	int c, r, worst = -1;
@@ -188,6 +239,35 @@ cli_check(int argc, char **argv)
 		case 'd':
 			datadir = optarg;
 			break;
+		case 'c':
+			conf = optarg;
+			break;
+		case 'S':
+			o.dns_server = optarg;
+			break;
+		case 'C':
+			o.clamd = optarg;
+			break;
+		case 's':
+			o.store = optarg;
+			break;
+		case 'A':
+			if (o.n_arc_trusted == CHECK_MAX_ARC_TRUSTED) {
+				fprintf(stderr,
+				    "mailtrust: too many --arc-trusted\n");
+				return CLI_EXIT_USAGE;
+			}
+			o.arc_trusted[o.n_arc_trusted++] = optarg;
+			break;
+		case 'D':
+			if (strcmp(optarg, "tempfail") != 0 &&
+			    strcmp(optarg, "symbol") != 0) {
+				fprintf(stderr, "mailtrust: --clamd-down: "
+				    "tempfail or symbol\n");
+				return CLI_EXIT_USAGE;
+			}
+			o.clamd_tempfail = strcmp(optarg, "tempfail") == 0;
+			break;
 		case 'h':
 			check_usage(stdout);
 			return CLI_EXIT_OK;
@@ -204,7 +284,35 @@ cli_check(int argc, char **argv)
 		fprintf(stderr, "mailtrust: %s\n", err);
 		return CLI_EXIT_CONFIG;
 	}
-	if ((res = cli_open_resolver(o.zone)) == NULL) {
+	if (conf != NULL && config_load_file(&cfg, conf, err,
+	    sizeof(err)) == -1) {
+		fprintf(stderr, "mailtrust: %s\n", err);
+		config_free(&cfg);
+		return CLI_EXIT_CONFIG;
+	}
+	if (o.clamd != NULL) {
+		free(cfg.clamd_socket);
+		if ((cfg.clamd_socket = strdup(o.clamd)) == NULL) {
+			config_free(&cfg);
+			return CLI_EXIT_CONFIG;
+		}
+	}
+	if (o.clamd_tempfail >= 0)
+		cfg.clamd_tempfail = o.clamd_tempfail;
+	if (check_add_arc_trusted(&cfg, &o) == -1) {
+		fprintf(stderr, "mailtrust: out of memory\n");
+		config_free(&cfg);
+		return CLI_EXIT_CONFIG;
+	}
+	if (o.store != NULL && (cfg.store = store_open(o.store, err,
+	    sizeof(err))) == NULL) {
+		fprintf(stderr, "mailtrust: --store: %s\n", err);
+		config_free(&cfg);
+		return CLI_EXIT_CONFIG;
+	}
+	if ((res = cli_open_resolver_at(o.zone, o.dns_server,
+	    cfg.dns_timeout_ms)) == NULL) {
+		store_close(cfg.store);
 		config_free(&cfg);
 		return CLI_EXIT_CONFIG;
 	}
@@ -217,6 +325,7 @@ cli_check(int argc, char **argv)
 			worst = r;
 	}
 	dns_resolver_free(res);
+	store_close(cfg.store);
 	config_free(&cfg);
 	return worst;
 }

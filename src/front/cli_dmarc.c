@@ -8,7 +8,8 @@
  * linked in.  For tests and for "what if" questions, --spf RESULT:DOMAIN
  * and --dkim RESULT:DOMAIN[:SELECTOR] (repeatable) give those results
  * instead of computing them.  --psl uses RFC 7489's Public Suffix List
- * method instead of the Tree Walk.
+ * method instead of the Tree Walk.  --dns-server IP[@PORT] sends every
+ * question to that one server (through libunbound, without DNSSEC).
  *
  * Exit 0 whatever the result; 64 usage, 66 unreadable input, 70 when the
  * resolver or memory fails.
@@ -40,11 +41,12 @@ dmarc_usage(FILE *fp)
 	    " [--helo NAME]\n"
 	    "                       [--spf RES:DOMAIN] "
 	    "[--dkim RES:DOMAIN[:SEL]] [--psl]\n"
-	    "                       [--json] FILE|-\n"
+	    "                       [--dns-server IP[@PORT]] [--json] FILE|-\n"
 	    "  --ip, --mail-from, --helo  the envelope, for SPF\n"
 	    "  --spf, --dkim     take these results instead of computing them\n"
 	    "  --psl             Organizational Domain from the Public Suffix "
-	    "List (RFC 7489)\n");
+	    "List (RFC 7489)\n"
+	    "  --dns-server ADDR ask only this DNS server\n");
 }
 
 static int
@@ -155,6 +157,7 @@ cli_dmarc(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "zone",	required_argument,	NULL, 'z' },
+		{ "dns-server",	required_argument,	NULL, 'S' },
 		{ "ip",		required_argument,	NULL, 'i' },
 		{ "mail-from",	required_argument,	NULL, 'm' },
 		{ "helo",	required_argument,	NULL, 'e' },
@@ -166,6 +169,7 @@ cli_dmarc(int argc, char **argv)
 		{ NULL, 0, NULL, 0 }
 	};
 	const char *zone = NULL, *ip = NULL, *mf = NULL, *helo = NULL;
+	const char *server = NULL;
 	const char *given_spf = NULL, *given_dkim[DMARC_MAX_DKIM];
 	struct dkim_sig sigs[DMARC_MAX_DKIM];
 	struct dns_resolver *res = NULL;
@@ -185,6 +189,7 @@ cli_dmarc(int argc, char **argv)
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (c) {
 		case 'z': zone = optarg; break;
+		case 'S': server = optarg; break;
 		case 'i': ip = optarg; break;
 		case 'm': mf = optarg; break;
 		case 'e': helo = optarg; break;
@@ -213,7 +218,7 @@ cli_dmarc(int argc, char **argv)
 	}
 	if (cli_read_input(argv[optind], &in, DMARC_CLI_INPUT) == -1)
 		return CLI_EXIT_NOINPUT;
-	if ((res = cli_open_resolver(zone)) == NULL) {
+	if ((res = cli_open_resolver_at(zone, server, 0)) == NULL) {
 		buf_free(&in);
 		return zone != NULL ? CLI_EXIT_NOINPUT : CLI_EXIT_SOFTWARE;
 	}

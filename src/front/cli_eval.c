@@ -2,20 +2,26 @@
  * cli_eval.c - "mailtrust eval": how well the verdicts match labels.
  *
  *   mailtrust eval --ham DIR --phish DIR [--spam DIR] [--zone FILE]
- *       [--json] [--top N] [--misses] [--datadir DIR]
+ *       [--json] [--top N] [--misses] [--list] [--datadir DIR]
+ *       [--store SPEC]
  *
  * Every file under the directories (recursively; names ending in .md,
  * .txt or .json and hidden files are not messages) is run through the
  * same pipeline as "mailtrust check".  Offline by default: the resolver
  * is an empty in-memory zone, so no message causes network traffic
  * (the corpora contain live phishing links).  --zone gives a zone file
- * instead.  Each option may be repeated.
+ * instead.  Each option may be repeated.  --store SPEC lends the checks
+ * a store (learned Bayes tokens, sender history) opened read-only, so
+ * the run measures what was learned without learning the test set.
  *
  * Output: throughput, the confusion matrix (label x verdict), the
  * detection rate (phish and spam judged spam or worse), the false
  * positive rate (ham judged spam or worse), the same per source folder,
  * and the symbols that fired most per label.  --misses lists the
- * misjudged files with their score and symbols, for tuning data/.
+ * misjudged files with their score and symbols, for tuning data/;
+ * --list lists every file that way ("msg" instead of "miss"), so the
+ * weights can be fitted outside (always on the whole set: what a
+ * weight does to ham is as important as what it does to phish).
  *
  * Memory: one scan (one arena) per message, freed before the next;
  * the path list is heap, bounded by EVAL_MAX_FILES.
@@ -35,6 +41,7 @@
 #include "scan/config.h"
 #include "scan/pipeline.h"
 #include "scan/scan.h"
+#include "store/store.h"
 #include "util/buf.h"
 #include "verdict/verdict.h"
 
@@ -77,6 +84,7 @@ struct eval {
 	struct symcount	 sym[EVAL_MAX_SYMBOLS];
 	size_t		 n_sym;
 	bool		 misses;
+	bool		 list;		/* every file, judged right or not */
 };
 
 static void
@@ -84,8 +92,8 @@ eval_usage(FILE *fp)
 {
 	fprintf(fp,
 	    "usage: mailtrust eval --ham DIR --phish DIR [--spam DIR]\n"
-	    "           [--zone FILE] [--json] [--top N] [--misses]\n"
-	    "           [--datadir DIR]\n");
+	    "           [--zone FILE] [--json] [--top N] [--misses] [--list]\n"
+	    "           [--datadir DIR] [--store SPEC]\n");
 }
 
 static bool
@@ -209,11 +217,12 @@ count_symbol(struct eval *e, const char *name, enum label l)
 }
 
 static void
-print_miss(const struct item *it, const struct scan *s)
+print_miss(const char *tag, const struct item *it,
+    const struct scan *s)
 {
 	size_t i;
 
-	printf("miss %s %s %.1f %s:", label_name[it->label],
+	printf("%s %s %s %.1f %s:", tag, label_name[it->label],
 	    verdict_name(s->verdict), s->score, it->path);
 	for (i = 0; i < s->n_symbols; i++)
 		printf(" %s(%.1f)", s->symbols[i].name, s->symbols[i].score);
@@ -249,8 +258,10 @@ run_one(struct eval *e, const struct config *cfg, struct dns_resolver *res,
 	for (i = 0; i < s->n_symbols; i++)
 		count_symbol(e, s->symbols[i].name, it->label);
 	bad = it->label == L_HAM ? flagged(s->verdict) : !flagged(s->verdict);
-	if (e->misses && bad)
-		print_miss(it, s);
+	if (e->list)
+		print_miss(bad ? "miss" : "msg", it, s);
+	else if (e->misses && bad)
+		print_miss("miss", it, s);
 	scan_free(s);
 	buf_free(&in);
 }
@@ -416,19 +427,21 @@ cli_eval(int argc, char **argv)
 		{ "json",	no_argument,		NULL, 'j' },
 		{ "top",	required_argument,	NULL, 't' },
 		{ "misses",	no_argument,		NULL, 'm' },
+		{ "list",	no_argument,		NULL, 'l' },
 		{ "datadir",	required_argument,	NULL, 'd' },
+		{ "store",	required_argument,	NULL, 's' },
 		{ "help",	no_argument,		NULL, 'h' },
 		{ NULL,		0,			NULL, 0 },
 	};
 	const char *dirs[L_COUNT][EVAL_MAX_DIRS], *zone = NULL;
-	const char *datadir = NULL;
+	const char *datadir = NULL, *store_spec = NULL;
 	size_t ndirs[L_COUNT] = { 0 }, i;
 	struct dns_resolver *res;
 	struct timespec t0, t1;
 	struct eval *e;
 	struct config cfg;
 	unsigned top = EVAL_TOP_DEFAULT;
-	bool json = false, misses = false;
+	bool json = false, misses = false, list = false;
 	char err[1024];
 	enum label l;
 	int c, rc = CLI_EXIT_OK;
@@ -466,8 +479,14 @@ cli_eval(int argc, char **argv)
 		case 'm':
 			misses = true;
 			break;
+		case 'l':
+			list = true;
+			break;
 		case 'd':
 			datadir = optarg;
+			break;
+		case 's':
+			store_spec = optarg;
 			break;
 		case 'h':
 			eval_usage(stdout);
@@ -487,6 +506,7 @@ cli_eval(int argc, char **argv)
 		return CLI_EXIT_SOFTWARE;
 	}
 	e->misses = misses;
+	e->list = list;
 	for (l = 0; l < L_COUNT; l++)
 		for (i = 0; i < ndirs[l]; i++)
 			if (walk(e, dirs[l][i], l, -1, 0) == -1) {
@@ -500,6 +520,17 @@ cli_eval(int argc, char **argv)
 		rc = CLI_EXIT_CONFIG;
 		goto out;
 	}
+	/* Read-only: measuring must not teach the store the test set. */
+	if (store_spec != NULL) {
+		if ((cfg.store = store_open(store_spec, err,
+		    sizeof(err))) == NULL) {
+			fprintf(stderr, "mailtrust: --store: %s\n", err);
+			config_free(&cfg);
+			rc = CLI_EXIT_CONFIG;
+			goto out;
+		}
+		store_set_readonly(cfg.store, true);
+	}
 	/* Offline unless told otherwise: an empty zone answers nothing. */
 	if (zone != NULL)
 		res = cli_open_resolver(zone);
@@ -507,6 +538,7 @@ cli_eval(int argc, char **argv)
 	    sizeof(err))) == NULL)
 		fprintf(stderr, "mailtrust: %s\n", err);
 	if (res == NULL) {
+		store_close(cfg.store);
 		config_free(&cfg);
 		rc = CLI_EXIT_CONFIG;
 		goto out;
@@ -522,6 +554,7 @@ cli_eval(int argc, char **argv)
 		report_text(e, (double)(t1.tv_sec - t0.tv_sec) +
 		    (double)(t1.tv_nsec - t0.tv_nsec) / 1e9, top);
 	dns_resolver_free(res);
+	store_close(cfg.store);
 	config_free(&cfg);
 out:
 	for (i = 0; i < e->n_items; i++)

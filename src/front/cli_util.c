@@ -47,3 +47,20 @@ cli_open_resolver(const char *zone_path)
 		    "cannot start the resolver");
 	return r;
 }
+
+struct dns_resolver *
+cli_open_resolver_at(const char *zone_path, const char *server,
+    unsigned timeout_ms)
+{
+	const char *fwd[2] = { server, NULL };
+	struct dns_config dc = { .timeout_ms = timeout_ms, .forwarders = fwd };
+	struct dns_resolver *r;
+	char err[512] = "";
+
+	if (zone_path != NULL || server == NULL)
+		return cli_open_resolver(zone_path);
+	if ((r = dns_unbound_open(&dc, err, sizeof(err))) == NULL)
+		fprintf(stderr, "mailtrust: %s\n", err[0] ? err :
+		    "cannot start the resolver");
+	return r;
+}

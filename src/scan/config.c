@@ -11,6 +11,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <openssl/evp.h>
+
 #include "config.h"
 #include "verdict/verdict.h"
 
@@ -74,6 +76,11 @@ config_load(struct config *c, const char *datadir, char *err, size_t errlen)
 	c->http_threads = 4;
 	c->http_max_body = 32u * 1024 * 1024;
 	c->http_timeout_s = 30;
+	for (i = 0; i < CONFIG_VERDICTS; i++)
+		c->policy[i].action = -1;
+	c->add_headers = true;
+	c->milter_max_message = 64u * 1024 * 1024;
+	c->milter_oversize_tempfail = true;
 
 	snprintf(path, sizeof(path), "%s/scores", datadir);
 	if ((c->scores = score_table_load(path, err, errlen)) == NULL)
@@ -103,9 +110,19 @@ strv_free(char **v)
 	free(v);
 }
 
+static void
+signing_key_free(struct signing_key *k)
+{
+	free(k->domain);
+	free(k->selector);
+	free(k->key_file);
+	EVP_PKEY_free(k->key);
+}
+
 void
 config_free(struct config *c)
 {
+	size_t j;
 	int i;
 
 	free(c->datadir);
@@ -120,6 +137,15 @@ config_free(struct config *c)
 	free(c->quarantine_dir);
 	free(c->http_listen);
 	free(c->http_token);
+	for (i = 0; i < CONFIG_VERDICTS; i++) {
+		free(c->policy[i].reply);
+		free(c->policy[i].subject_tag);
+	}
+	strv_free(c->release_sendmail);
+	for (j = 0; j < c->n_sign; j++)
+		signing_key_free(&c->sign[j]);
+	free(c->sign);
+	signing_key_free(&c->arc_seal);
 	if (detect_data_free != NULL && c->detect != NULL)
 		detect_data_free(c);
 	score_table_free(c->scores);

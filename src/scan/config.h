@@ -18,6 +18,28 @@ struct score_table;
 struct catalog;
 struct detect_data;
 struct store;
+struct evp_pkey_st;	/* OpenSSL's EVP_PKEY */
+
+/*
+ * mailtrust.conf "action VERDICT ...": what the milter does with one
+ * verdict instead of the action data/scores gives.
+ */
+struct verdict_policy {
+	int		 action;	/* enum action (scan.h); -1: data/scores */
+	char		*reply;		/* SMTP text for reject/tempfail */
+	char		*subject_tag;	/* tag: put before the Subject */
+};
+
+/* mailtrust.conf "sign" / "arc_seal": a domain, selector and its key. */
+struct signing_key {
+	char		*domain;
+	char		*selector;
+	char		*key_file;
+	struct evp_pkey_st *key;	/* loaded when the file is read */
+};
+
+#define CONFIG_VERDICTS	6	/* VERDICT_COUNT of scan.h */
+#define CONFIG_SIGN_MAX	64	/* "sign" lines */
 
 enum lang { LANG_EN, LANG_DE };
 #define LANG_COUNT	2
@@ -56,6 +78,16 @@ struct config {
 	unsigned		 http_threads;
 	size_t			 http_max_body;
 	unsigned		 http_timeout_s;
+
+	/* The milter's settings (conffile.c, mailtrust.conf(5)). */
+	struct verdict_policy	 policy[CONFIG_VERDICTS];
+	bool			 add_headers;	/* X-Mailtrust-*, X-Spam-* */
+	size_t			 milter_max_message;	/* bytes */
+	bool			 milter_oversize_tempfail; /* else judge cut */
+	char		       **release_sendmail;	/* argv, NULL-ended */
+	struct signing_key	*sign;		/* outbound DKIM domains */
+	size_t			 n_sign;
+	struct signing_key	 arc_seal;	/* domain NULL: no sealing */
 };
 
 /*

@@ -16,6 +16,7 @@
 #include "detect/checks.h"
 #include "dns/dns.h"
 #include "mime/message.h"
+#include "store/dmarc_report.h"
 #include "util/arena.h"
 #include "util/log.h"
 #include "verdict/verdict.h"
@@ -66,6 +67,10 @@ scan_message(struct scan *s, const char *data, size_t len)
 		s->failed = true;
 	}
 	verdict_decide(s);
+	/* DMARC aggregate-report data (RFC 9990); not into a read-only
+	 * store (eval), and a report row lost never holds up the mail. */
+	if (dmarc_report_save(s) != 0)
+		log_err("DMARC report record not saved");
 	return s->failed ? -1 : 0;
 }
 

@@ -57,6 +57,8 @@ struct envelope {
  * identities it concerned.  The detailed results belong to auth/; these
  * fields are what checks, the verdict and the front ends read.
  */
+struct dmarc_result;
+
 struct auth_summary {
 	enum auth_result spf;
 	enum auth_result dkim;		/* best signature result */
@@ -70,6 +72,9 @@ struct auth_summary {
 	bool		 spf_aligned;
 	bool		 arc_trusted;	/* pass from a trusted sealer */
 	char		*header;	/* our Authentication-Results value */
+	/* DMARC in full (auth/dmarc.h), in the arena: the policy, the
+	   disposition and the RFC 9990 report row; NULL if not run. */
+	const struct dmarc_result *dmarc_detail;
 	bool		 done;		/* the auth stage has run */
 };
 

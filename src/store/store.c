@@ -384,6 +384,20 @@ store_dmarc_list(struct store *st, const char *domain, time_t from,
 }
 
 int
+store_dmarc_domains(struct store *st, store_domain *out, size_t max,
+    size_t *n)
+{
+	if (n == NULL)
+		return STORE_ERR_ARG;
+	*n = 0;
+	if (max > STORE_DMARC_DOMAINS_MAX || (max > 0 && out == NULL))
+		return STORE_ERR_ARG;
+	if (max == 0)
+		return STORE_OK;
+	CALL(st, false, st->ops->dmarc_domains(st->be, out, max, n));
+}
+
+int
 store_dmarc_expire(struct store *st, time_t before, size_t *n)
 {
 	size_t dummy;

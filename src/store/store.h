@@ -193,6 +193,14 @@ int		 store_dmarc_add(struct store *,
 int		 store_dmarc_list(struct store *, const char *domain,
 		    time_t from, time_t until, struct store_dmarc_record *out,
 		    size_t max, size_t *n);
+/*
+ * The policy domains that have records, sorted, at most max of them
+ * (*n says how many were written): what `mailtrust dmarc-report` walks.
+ */
+#define STORE_DMARC_DOMAINS_MAX	100000
+typedef char store_domain[STORE_DOMAIN_MAX + 1];
+int		 store_dmarc_domains(struct store *, store_domain *out,
+		    size_t max, size_t *n);
 /* Deletes every record older than before; *n = how many, if not NULL. */
 int		 store_dmarc_expire(struct store *, time_t before, size_t *n);
 

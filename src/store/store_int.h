@@ -37,6 +37,8 @@ struct store_ops {
 			    size_t *);
 	int		(*dmarc_expire)(struct store_backend *, time_t,
 			    size_t *);
+	int		(*dmarc_domains)(struct store_backend *,
+			    store_domain *, size_t, size_t *);
 	int		(*counter_add)(struct store_backend *, const char *,
 			    int64_t, int64_t *);
 	int		(*counter_get)(struct store_backend *, const char *,

@@ -778,6 +778,42 @@ redis_dmarc_expire(struct store_backend *b, time_t before, size_t *n)
 }
 
 static int
+domain_cmp(const void *a, const void *b)
+{
+	return strcmp(a, b);
+}
+
+/* SMEMBERS of the domain set; a domain whose records all expired may
+ * stay in the set, and lists no records. */
+static int
+redis_dmarc_domains(struct store_backend *b, store_domain *out, size_t max,
+    size_t *n)
+{
+	const char *av[] = { "SMEMBERS", b->k_dmdomains };
+	redisReply *r;
+	size_t i;
+	int st;
+
+	if ((r = command(b, 2, av, NULL, &st)) == NULL)
+		return st;
+	if (r->type != REDIS_REPLY_ARRAY)
+		st = STORE_ERR_BACKEND;
+	for (i = 0; st == STORE_OK && i < r->elements && *n < max; i++) {
+		if (r->element[i]->type != REDIS_REPLY_STRING ||
+		    r->element[i]->len > STORE_DOMAIN_MAX) {
+			st = STORE_ERR_BACKEND;
+			break;
+		}
+		memcpy(out[*n], r->element[i]->str, r->element[i]->len);
+		out[(*n)++][r->element[i]->len] = '\0';
+	}
+	freeReplyObject(r);
+	if (st == STORE_OK)
+		qsort(out, *n, sizeof(out[0]), domain_cmp);
+	return st;
+}
+
+static int
 redis_counter_add(struct store_backend *b, const char *name, int64_t delta,
     int64_t *value)
 {
@@ -828,6 +864,7 @@ const struct store_ops store_redis_ops = {
 	.dmarc_add = redis_dmarc_add,
 	.dmarc_list = redis_dmarc_list,
 	.dmarc_expire = redis_dmarc_expire,
+	.dmarc_domains = redis_dmarc_domains,
 	.counter_add = redis_counter_add,
 	.counter_get = redis_counter_get,
 };

@@ -35,7 +35,7 @@ enum stmt {
 	S_SEEN_GET, S_SEEN_PUT, S_SEEN_DEL,
 	S_CTR_GET, S_CTR_ADD, S_CTR_ADD_FLOOR,
 	S_SND_GET, S_SND_PUT,
-	S_DM_ADD, S_DM_LIST, S_DM_EXPIRE,
+	S_DM_ADD, S_DM_LIST, S_DM_EXPIRE, S_DM_DOMAINS,
 	S_PING,
 	S_COUNT
 };
@@ -79,6 +79,8 @@ static const char *const stmt_sql[S_COUNT] = {
 	    "FROM dmarc_record WHERE domain = ?1 AND time >= ?2 AND "
 	    "time < ?3 ORDER BY time, id LIMIT ?4",
 	[S_DM_EXPIRE] = "DELETE FROM dmarc_record WHERE time < ?1",
+	[S_DM_DOMAINS] = "SELECT DISTINCT domain FROM dmarc_record "
+	    "ORDER BY domain LIMIT ?1",
 	[S_PING] = "SELECT count(*) FROM counter",
 };
 
@@ -561,6 +563,20 @@ sqlite_counter_get(struct store_backend *b, const char *name, int64_t *value)
 	return counter_read(b, name, value);
 }
 
+static int
+sqlite_dmarc_domains(struct store_backend *b, store_domain *out, size_t max,
+    size_t *n)
+{
+	sqlite3_stmt *q = b->st[S_DM_DOMAINS];
+	int rc;
+
+	sqlite3_bind_int64(q, 1, (sqlite3_int64)max);
+	while ((rc = sqlite3_step(q)) == SQLITE_ROW && *n < max)
+		column_copy(q, 0, out[(*n)++], sizeof(out[0]));
+	sqlite3_reset(q);
+	return rc == SQLITE_ROW || rc == SQLITE_DONE ? STORE_OK : status_of(rc);
+}
+
 const struct store_ops store_sqlite_ops = {
 	.name = "sqlite",
 	.close = sqlite_close,
@@ -573,6 +589,7 @@ const struct store_ops store_sqlite_ops = {
 	.dmarc_add = sqlite_dmarc_add,
 	.dmarc_list = sqlite_dmarc_list,
 	.dmarc_expire = sqlite_dmarc_expire,
+	.dmarc_domains = sqlite_dmarc_domains,
 	.counter_add = sqlite_counter_add,
 	.counter_get = sqlite_counter_get,
 };

@@ -11,6 +11,7 @@
  * what happened and what to do, without protocol names where possible.
  */
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,7 +23,7 @@
 
 #define CATALOG_MAX_BYTES	(1024 * 1024)
 #define CATALOG_MAX_ENTRIES	4096
-#define SUMMARY_MAX_REASONS	3
+#define SUMMARY_MAX_REASONS	4	/* families of findings told */
 
 struct catalog_entry {
 	const char	*key;
@@ -208,47 +209,162 @@ add_text(struct buf *out, const char *text)
 		buf_adds(out, text);
 }
 
+/*
+ * "Claims to be Microsoft, not authenticated" is a verdict of its own
+ * (DESIGN.md, story 001): a message that is merely suspicious because
+ * a brand's own address was not confirmed opens with that, in words
+ * naming the brand, and that reason is read first.
+ */
+static const struct symbol *
+brand_unverified(const struct scan *s)
+{
+	size_t i;
+
+	if (s->verdict != VERDICT_SUSPICIOUS)
+		return NULL;
+	for (i = 0; i < s->n_symbols; i++)
+		if (strcmp(s->symbols[i].name, "BRAND_UNVERIFIED") == 0)
+			return &s->symbols[i];
+	return NULL;
+}
+
+/* Whether two symbol names share their first word ("LINK_"). */
+static bool
+same_family(const char *a, const char *b)
+{
+	size_t n = strcspn(a, "_");
+
+	return n == strcspn(b, "_") && strncmp(a, b, n) == 0;
+}
+
+/*
+ * What the reader hears first: the kind of evidence the verdict rests
+ * on (deception for phishing, advertising for spam), then the rest,
+ * marks of form and failed authentication last.
+ */
+static int
+class_rank(enum verdict v, int cls)
+{
+	switch (cls) {
+	case SYM_MALWARE:
+		return 0;
+	case SYM_PHISH:
+		return v == VERDICT_SPAM ? 2 : 1;
+	case SYM_SPAM:
+		return v == VERDICT_SPAM ? 1 : 2;
+	case SYM_AUTH:
+		return 4;
+	default:
+		return 3;
+	}
+}
+
+/*
+ * By class rank; a button (what the reader would click) before other
+ * findings about links; then by weight.
+ */
+static bool
+reads_before(enum verdict v, const struct symbol *a, const struct symbol *b)
+{
+	int ra = class_rank(v, a->cls), rb = class_rank(v, b->cls);
+	bool ab = strstr(a->name, "BUTTON") != NULL;
+	bool bb = strstr(b->name, "BUTTON") != NULL;
+
+	if (ra != rb)
+		return ra < rb;
+	if (ab != bb && same_family(a->name, b->name))
+		return ab;
+	return a->score > b->score;
+}
+
+/* Fills top[] with the strongest reason of each family, in order. */
+static size_t
+pick_reasons(const struct scan *s, const struct catalog *c,
+    const struct symbol *lead, const struct symbol **top)
+{
+	const struct symbol *best;
+	size_t i, k, n = 0;
+	bool taken;
+
+	while (n < SUMMARY_MAX_REASONS) {
+		best = NULL;
+		for (i = 0; i < s->n_symbols; i++) {
+			const struct symbol *sym = &s->symbols[i];
+
+			if (sym->score <= 0 || sym == lead ||
+			    catalog_get(c, sym->name) == NULL)
+				continue;
+			for (taken = false, k = 0; k < n && !taken; k++)
+				taken = same_family(top[k]->name, sym->name);
+			if (!taken && (best == NULL ||
+			    reads_before(s->verdict, sym, best)))
+				best = sym;
+		}
+		if (best == NULL)
+			break;
+		top[n++] = best;
+	}
+	return n;
+}
+
+/* The located target of a button or link (links.c), if any. */
+static const struct symbol *
+located(const struct scan *s, const struct catalog *c)
+{
+	static const char *const names[] = { "LINK_BUTTON_LOCATION",
+	    "LINK_TARGET_LOCATION" };
+	size_t i, k;
+
+	for (k = 0; k < sizeof(names) / sizeof(names[0]); k++)
+		for (i = 0; i < s->n_symbols; i++)
+			if (strcmp(s->symbols[i].name, names[k]) == 0 &&
+			    catalog_get(c, names[k]) != NULL)
+				return &s->symbols[i];
+	return NULL;
+}
+
 char *
 explain_summary(struct scan *s, enum lang lang)
 {
-	const struct symbol *top[SUMMARY_MAX_REASONS];
+	const struct symbol *top[SUMMARY_MAX_REASONS], *lead, *loc;
 	const struct catalog *c = lang_catalog(s, lang);
-	size_t i, j, n = 0;
+	size_t i, n = 0;
 	const char *tmpl;
 	struct buf out;
 	char key[64], *r;
 
 	snprintf(key, sizeof(key), "summary.%s", verdict_name(s->verdict));
 	tmpl = catalog_get(c, key);
+	if ((lead = brand_unverified(s)) != NULL &&
+	    catalog_get(c, "summary.brand_unverified") != NULL)
+		tmpl = catalog_get(c, "summary.brand_unverified");
+	else
+		lead = NULL;
 	buf_init(&out, 64 * 1024);
 	if (tmpl != NULL)
-		add_text(&out, render(s, tmpl, NULL));
+		add_text(&out, render(s, tmpl, lead));
 
 	/*
 	 * The reasons a person reads first are the heaviest ones pointing
-	 * the way the verdict went: for a bad verdict the largest positive
-	 * weights, for a good one nothing more is needed.
+	 * the way the verdict went, one per kind of finding (the family is
+	 * the name's first word: SELF, BRAND, PRESSURE, LINK, ...), so the
+	 * summary tells the whole story instead of three sides of one.
+	 * Failed authentication comes after what the message does
+	 * (class_rank): the verdict's opening already says the sender is
+	 * not confirmed.  A good verdict needs nothing more.
 	 */
-	if (s->verdict != VERDICT_AUTHENTICATED) {
-		for (i = 0; i < s->n_symbols; i++) {
-			const struct symbol *sym = &s->symbols[i];
-
-			if (sym->score <= 0 || catalog_get(c, sym->name) == NULL)
-				continue;
-			for (j = n; j > 0 && top[j - 1]->score < sym->score; j--)
-				if (j < SUMMARY_MAX_REASONS)
-					top[j] = top[j - 1];
-			if (j < SUMMARY_MAX_REASONS) {
-				top[j] = sym;
-				if (n < SUMMARY_MAX_REASONS)
-					n++;
-			}
-		}
-	}
+	if (s->verdict != VERDICT_AUTHENTICATED)
+		n = pick_reasons(s, c, lead, top);
 	for (i = 0; i < n; i++) {
 		if (out.len > 0)
 			buf_addc(&out, ' ');
 		add_text(&out, explain_symbol(s, lang, top[i]));
+		/* Where a bad link leads: the country and network. */
+		if (strncmp(top[i]->name, "LINK_", 5) == 0 &&
+		    (loc = located(s, c)) != NULL) {
+			buf_addc(&out, ' ');
+			add_text(&out, explain_symbol(s, lang, loc));
+		}
 	}
 	if (s->failed && (tmpl = catalog_get(c, "ui.internal_failure")) != NULL) {
 		if (out.len > 0)

@@ -194,7 +194,8 @@ score_table_load(const char *path, char *err, size_t errlen)
 		} else
 			goto bad;
 	}
-	qsort(t->v, t->n, sizeof(*t->v), by_name);
+	if (t->n > 0)	/* qsort(NULL, 0, ...) is undefined */
+		qsort(t->v, t->n, sizeof(*t->v), by_name);
 	for (size_t i = 1; i < t->n; i++)
 		if (strcmp(t->v[i - 1].name, t->v[i].name) == 0) {
 			snprintf(err, errlen, "%s: symbol %s listed twice",

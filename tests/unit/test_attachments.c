@@ -208,6 +208,75 @@ text_file(const char *s)
 	buf_adds(&file, s);
 }
 
+/* Makes file from a shell command's output (real archivers). */
+static bool
+from_tool(const char *cmd)
+{
+	char chunk[8192];
+	size_t n;
+	FILE *f;
+
+	buf_reset(&file);
+	if ((f = popen(cmd, "r")) == NULL)
+		return false;
+	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
+		buf_add(&file, chunk, n);
+	return pclose(f) == 0 && file.len > 0;
+}
+
+/* Archives written by 7z and python3 (tests/unit/test_zipwalk.c walks
+ * more of them); a temporary directory for the tools' files. */
+static void
+test_real_archives(void)
+{
+	static const char *const nested =
+	    "python3 -c 'import zipfile as z, io, sys\n"
+	    "i=io.BytesIO(); f=z.ZipFile(i,\"w\",z.ZIP_DEFLATED)\n"
+	    "f.writestr(\"Rechnung.pdf.lnk\",\"x\"*300); f.close()\n"
+	    "o=io.BytesIO(); g=z.ZipFile(o,\"w\",z.ZIP_DEFLATED)\n"
+	    "g.writestr(\"Scan.zip\",i.getvalue()); g.close()\n"
+	    "sys.stdout.buffer.write(o.getvalue())'";
+	static const char *const bomb =
+	    "python3 -c 'import zipfile as z, io, sys\n"
+	    "o=io.BytesIO(); g=z.ZipFile(o,\"w\",z.ZIP_DEFLATED)\n"
+	    "g.writestr(\"data.bin\",bytes(32<<20)); g.close()\n"
+	    "sys.stdout.buffer.write(o.getvalue())'";
+	char dir[] = "/tmp/test_attachments.XXXXXX", cmd[512];
+
+	ok(from_tool(nested), "python3 wrote a zip in a zip");
+	build("hi", "application/zip", "filename=\"Unterlagen.zip\"", &file);
+	expect("a shortcut in a zip in a zip, named with its path",
+	    "ATTACH_ARCHIVE_EXECUTABLE(Unterlagen.zip|"
+	    "Scan.zip/Rechnung.pdf.lnk) "
+	    "ATTACH_NESTED_ARCHIVE(Unterlagen.zip|Scan.zip)");
+	ok(from_tool(bomb), "python3 wrote 32 MiB of zeros in a zip");
+	build("hi", "application/zip", "filename=\"Daten.zip\"", &file);
+	/* The packed size depends on zlib's version: compare the start. */
+	{
+		struct scan *s;
+		const char *got = symbols(&s), *want = "ATTACH_ARCHIVE_BOMB("
+		    "Daten.zip|Daten.zip: data.bin packs 33554432 bytes into ";
+
+		ok(strncmp(got, want, strlen(want)) == 0,
+		    "a zip bomb is a symbol: %s", got);
+		scan_free(s);
+	}
+	if (mkdtemp(dir) == NULL) {
+		ok(0, "mkdtemp");
+		return;
+	}
+	snprintf(cmd, sizeof(cmd), "cd %s && printf 'MZ' > setup.exe && "
+	    "7z a -bd -pgeheim x.7z setup.exe >/dev/null && cat x.7z; "
+	    "rc=$?; rm -rf %s; exit $rc", dir, dir);
+	ok(from_tool(cmd), "7z wrote an encrypted 7z");
+	build("Anbei die Rechnung. Passwort: geheim", "application/x-7z-"
+	    "compressed", "filename=\"Rechnung.7z\"", &file);
+	expect("an encrypted 7z with its password in the text",
+	    "ATTACH_ARCHIVE_EXECUTABLE(Rechnung.7z|setup.exe) "
+	    "ATTACH_ENCRYPTED_ARCHIVE(Rechnung.7z) "
+	    "ATTACH_ENCRYPTED_WITH_PASSWORD(Rechnung.7z|Passwort: geheim)");
+}
+
 int
 main(void)
 {
@@ -317,6 +386,8 @@ main(void)
 	expect("a PDF is fine", "");
 	build("hi", "application/pdf", "filename=\"Angebot.v2.pdf\"", &file);
 	expect("two dots in a harmless name are fine", "");
+
+	test_real_archives();
 
 	buf_free(&msg);
 	buf_free(&file);

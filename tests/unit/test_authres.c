@@ -1,11 +1,18 @@
 /*
  * test_authres.c - the Authentication-Results parser (RFC 8601) on good
- * and malformed fields, and the emitter's output read back by the parser.
+ * and malformed fields, the emitter's output read back by the parser, and
+ * a whole scan of a message carrying fields that claim our authserv-id
+ * (RFC 8601 5: they come from outside, so they are forged and ignored).
  */
+#include <stdlib.h>
 #include <string.h>
 
 #include "tap.h"
 #include "auth/authres.h"
+#include "dns/dns.h"
+#include "scan/config.h"
+#include "scan/pipeline.h"
+#include "scan/scan.h"
 #include "util/arena.h"
 
 static int
@@ -132,6 +139,113 @@ test_format(struct arena *a)
 	    "no results: none");
 }
 
+static const char forged_zone[] =
+    "$TTL 300\n"
+    "example.com. IN TXT \"v=spf1 ip4:192.0.2.1 -all\"\n"
+    "_dmarc.example.com. IN TXT \"v=DMARC1; p=reject\"\n";
+
+static struct scan *
+scan_text(const struct config *cfg, struct dns_resolver *res, const char *msg)
+{
+	struct scan *s;
+
+	if ((s = scan_new(cfg, res)) == NULL)
+		return NULL;
+	s->env.client_ip = "203.0.113.9";	/* not allowed by SPF */
+	s->env.mail_from = "ceo@example.com";
+	s->env.helo = "unknown.example";
+	scan_message(s, msg, strlen(msg));
+	return s;
+}
+
+static unsigned
+symbol_count(const struct scan *s, const char *name, const char **arg)
+{
+	unsigned n = 0;
+	size_t i;
+
+	for (i = 0; i < s->n_symbols; i++)
+		if (strcmp(s->symbols[i].name, name) == 0) {
+			n++;
+			*arg = s->symbols[i].nargs > 0 ?
+			    s->symbols[i].args[0] : NULL;
+		}
+	return n;
+}
+
+/*
+ * A forger adds "our" Authentication-Results saying all passed.  The
+ * scan flags it (AUTHRES_FORGED), evaluates for itself (fail), and the
+ * field it emits is its own.  A field of another authserv-id is not
+ * flagged: it is someone else's (possibly true) statement.
+ */
+static void
+test_forged(void)
+{
+	static const char forged[] =
+	    "Authentication-Results: MX.Praxis.Example; spf=pass "
+	    "smtp.mailfrom=example.com; dkim=pass header.d=example.com; "
+	    "dmarc=pass header.from=example.com\r\n"
+	    "Authentication-Results: relay.example.net; spf=pass "
+	    "smtp.mailfrom=example.com\r\n"
+	    "From: CEO <ceo@example.com>\r\n"
+	    "To: staff@praxis.example\r\n"
+	    "Subject: transfer today\r\n"
+	    "\r\n"
+	    "Please pay the invoice.\r\n";
+	static const char other_only[] =
+	    "Authentication-Results: relay.example.net; dmarc=pass "
+	    "header.from=example.com\r\n"
+	    "From: CEO <ceo@example.com>\r\n"
+	    "Subject: hello\r\n"
+	    "\r\n"
+	    "Hi\r\n";
+	struct dns_resolver *res;
+	struct config cfg;
+	struct scan *s;
+	const char *arg = NULL;
+	char err[512] = "";
+
+	if (config_load(&cfg, MT_SRCDATADIR, err, sizeof(err)) == -1) {
+		ok(0, "data/ loads: %s", err);
+		return;
+	}
+	free(cfg.authserv_id);
+	cfg.authserv_id = strdup("mx.praxis.example");
+	res = dns_zone_from_text(forged_zone, sizeof(forged_zone) - 1, ".",
+	    err, sizeof(err));
+	ok(res != NULL && cfg.authserv_id != NULL, "zone loads (%s)", err);
+	if (res == NULL || cfg.authserv_id == NULL)
+		goto out;
+
+	s = scan_text(&cfg, res, forged);
+	ok(s != NULL, "forged message scanned");
+	if (s != NULL) {
+		is_int(symbol_count(s, "AUTHRES_FORGED", &arg), 1,
+		    "one forged field (the id compared without case)");
+		is_str(arg, "MX.Praxis.Example", "evidence: the id it claimed");
+		is_int(s->auth.spf, AUTH_FAIL, "SPF evaluated, not taken over");
+		is_int(s->auth.dmarc, AUTH_FAIL, "DMARC evaluated: fail");
+		ok(s->auth.header != NULL && strncmp(s->auth.header,
+		    "mx.praxis.example;", 18) == 0 &&
+		    strstr(s->auth.header, "dmarc=fail") != NULL,
+		    "our own field: %s", s->auth.header ? s->auth.header : "-");
+		ok(s->verdict != VERDICT_AUTHENTICATED,
+		    "not authenticated (verdict %d)", (int)s->verdict);
+		scan_free(s);
+	}
+	s = scan_text(&cfg, res, other_only);
+	ok(s != NULL, "message with another host's field scanned");
+	if (s != NULL) {
+		is_int(symbol_count(s, "AUTHRES_FORGED", &arg), 0,
+		    "another authserv-id is not a forgery");
+		scan_free(s);
+	}
+	dns_resolver_free(res);
+out:
+	config_free(&cfg);
+}
+
 int
 main(void)
 {
@@ -140,6 +254,7 @@ main(void)
 	test_good(a);
 	test_bad(a);
 	test_format(a);
+	test_forged();
 	arena_free(a);
 	return tap_done();
 }

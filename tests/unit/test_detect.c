@@ -1,6 +1,6 @@
 /*
  * test_detect.c - the phishing checks (src/detect/: self_spoof, sender,
- * brand, pressure, links) through the real pipeline.
+ * brand, pressure, links, bulk) through the real pipeline.
  *
  * Each case is a message, a zone (the DNS the message's authentication
  * sees) and an envelope in; the symbols that must fire and those that
@@ -51,6 +51,11 @@ struct dcase {
 	"Date: Tue, 6 Feb 2024 08:41:09 +0100\r\n" \
 	"Message-ID: <t1@test.example>\r\nMIME-Version: 1.0\r\n" \
 	"Content-Type: text/html; charset=utf-8\r\n\r\n"
+/* The receiving host's own field, dated on arrival (RFC 5321 4.4). */
+#define TRACE \
+	"Received: from relay.example (relay.example [198.51.100.9])\r\n" \
+	"\tby mx.praxis.example (Postfix) with ESMTP id 4ABC\r\n" \
+	"\tfor <kunde@praxis.example>; Tue, 6 Feb 2024 08:41:12 +0100\r\n"
 #define TEXT_HDR(from, to, subject) \
 	"From: " from "\r\nTo: " to "\r\nSubject: " subject "\r\n" \
 	"Date: Tue, 6 Feb 2024 08:41:09 +0100\r\n" \
@@ -213,6 +218,135 @@ static const struct dcase cases[] = {
 	    "Message-ID: <t4@test.example>\r\n\r\nAnbei das Protokoll.\r\n",
 	    { NONE }, { "SELF_SPOOF_ADDRESS", NONE }, -1, -1 },
 
+	/* Marks of bulk mail in header and form (bulk.c). */
+	{ "a script's advertising page to hidden recipients", "",
+	    "198.51.100.9", "offers@deals.example", "kunde@praxis.example",
+	    TRACE
+	    "From: Deals <offers@deals.example>\r\n"
+	    "To: undisclosed-recipients:;\r\n"
+	    "Subject: Mortgage rates are down      qkdjt\r\n"
+	    "Date: Tue, 6 Feb 2024 08:41:09 +0100\r\n"
+	    "Message-ID: <b1@deals.example>\r\nX-Priority: 1\r\n"
+	    "MIME-Version: 1.0\r\nContent-Type: text/html\r\n\r\n"
+	    "<html><body><p>Lower your monthly payment today.</p>"
+	    "<div style=\"display: none\">harvest lantern copper "
+	    "meadow</div><p><a href=\"http://rates.deals.example/\">"
+	    "Apply</a></p></body></html>\r\n",
+	    { "BULK_HTML_ONLY", "BULK_HTML_BARE", "BULK_HTML_NO_CHARSET",
+	    "BULK_HIDDEN_TEXT", "HDR_SUBJECT_TAG", "HDR_UNDISCLOSED",
+	    "HDR_PRIORITY_HIGH", NONE },
+	    { "HDR_SUBJECT_CAPS", NONE }, -1, VERDICT_SPAM },
+
+	{ "Outlook's hidden style block and a folded subject are normal", "",
+	    "198.51.100.9", "anna@firma.example", "team@firma.example",
+	    TRACE
+	    "From: Anna <anna@firma.example>\r\nTo: team@firma.example\r\n"
+	    "Subject: Re: recovery of the base image after the update of"
+	    "\r\n    yesterday\r\n"
+	    "Date: Tue, 6 Feb 2024 08:41:09 +0100\r\n"
+	    "Message-ID: <b2@firma.example>\r\n"
+	    "X-Mailer: Microsoft Outlook 16.0\r\nMIME-Version: 1.0\r\n"
+	    "Content-Type: multipart/alternative; boundary=\"b\"\r\n\r\n"
+	    "--b\r\nContent-Type: text/plain; charset=us-ascii\r\n\r\n"
+	    "It works again.\r\n--b\r\n"
+	    "Content-Type: text/html; charset=us-ascii\r\n\r\n"
+	    "<html><head><style type=\"text/css\" style=\"display:none;\">"
+	    "p {margin:0}</style></head><body><p>It works again.</p>"
+	    "</body></html>\r\n--b--\r\n",
+	    { NONE },
+	    { "BULK_HIDDEN_TEXT", "HDR_SUBJECT_TAG", "BULK_HTML_ONLY",
+	    "BULK_HTML_BARE", "HDR_UNDISCLOSED", "HDR_PRIORITY_HIGH",
+	    "HDR_SUBJECT_CAPS", NONE }, VERDICT_UNVERIFIED, -1 },
+
+	{ "a mass mailer's base64 text with a free-call number", "",
+	    "198.51.100.9", "sat@tv.example", "kunde@praxis.example",
+	    TRACE
+	    "From: sat@tv.example\r\nTo: kunde@praxis.example\r\n"
+	    "Subject: FREE SATELLITE TV FOR EVERY HOME\r\n"
+	    "Date: Tue, 6 Feb 2024 08:41:09 +0100\r\n"
+	    "Message-ID: <b3@tv.example>\r\n"
+	    "X-Mailer: Advanced Mass Sender 4.2\r\nMIME-Version: 1.0\r\n"
+	    "Content-Type: text/plain; charset=us-ascii\r\n"
+	    "Content-Transfer-Encoding: base64\r\n\r\n"
+	    "U2F0ZWxsaXRlIFRWIGZvciBldmVyeW9uZTogY2FsbCAxLTg4OC00MDYtNDI0NiBu"
+	    "b3cgYW5kIGdldCBldmVyeSBjaGFubmVsLg0K\r\n",
+	    { "HDR_SUBJECT_CAPS", "BULK_MAILER", "BULK_BASE64_TEXT",
+	    "SPAM_PHONE", NONE }, { "BULK_HTML_ONLY", NONE }, -1,
+	    VERDICT_SPAM },
+
+	{ "a subject in a Chinese character set", "",
+	    "198.51.100.9", "x@shop.example", "kunde@praxis.example",
+	    TRACE
+	    "From: x@shop.example\r\nTo: kunde@praxis.example\r\n"
+	    "Subject: =?big5?B?pXiqRaZupas=?=\r\n"
+	    "Date: Tue, 6 Feb 2024 08:41:09 +0100\r\n"
+	    "Message-ID: <b4@shop.example>\r\n\r\nhttp://shop.example/\r\n",
+	    { "BULK_FOREIGN_CHARSET", NONE }, { NONE }, -1, -1 },
+
+	{ "forged date, home-made Message-ID, mailbox name in the subject",
+	    "", "198.51.100.9", "x@loans.example", "jsmith@praxis.example",
+	    TRACE
+	    "From: x@loans.example\r\nTo: jsmith@praxis.example\r\n"
+	    "Subject: jsmith, your approval is waiting\r\n"
+	    "Date: Tue, 9 Jan 2024 08:41:09 +0100\r\n"
+	    "Message-ID: <20240109084109abc>\r\n\r\nSee "
+	    "http://approve.loans.top/x\r\n",
+	    { "HDR_DATE_SKEW", "HDR_MSGID_BAD", "HDR_SUBJECT_RCPT",
+	    "LINK_RISKY_TLD", NONE }, { NONE }, -1, -1 },
+
+	{ "a list's subject tag is not the reader's name", "",
+	    "198.51.100.9", "bob@uni.example", "usrp-users@lists.example",
+	    TRACE
+	    "From: Bob <bob@uni.example>\r\nTo: usrp-users@lists.example\r\n"
+	    "List-Id: <usrp-users.lists.example>\r\n"
+	    "Subject: [USRP-users] B210 timing\r\n"
+	    "Date: Tue, 6 Feb 2024 08:41:09 +0100\r\n"
+	    "Message-ID: <b6@uni.example>\r\n\r\nHello list.\r\n",
+	    { NONE }, { "HDR_SUBJECT_RCPT", "HDR_DATE_SKEW", "HDR_MSGID_BAD",
+	    NONE }, -1, -1 },
+
+	{ "a blind copy of mail to somebody else", "",
+	    "198.51.100.9", "x@offers.example", "kunde@praxis.example",
+	    TRACE
+	    "From: x@offers.example\r\nTo: friends@offers.example\r\n"
+	    "Subject: Our offer\r\nDate: Tue, 6 Feb 2024 08:41:09 +0100\r\n"
+	    "Message-ID: <b7@offers.example>\r\n\r\nHello.\r\n",
+	    { "HDR_RCPT_HIDDEN", NONE }, { "HDR_UNDISCLOSED", NONE }, -1, -1 },
+
+	{ "a mailbox renamed on delivery is still the visible one", "",
+	    "198.51.100.9", "anna@firma.example", "jm@localhost",
+	    TRACE
+	    "Delivered-To: yyyy@localhost.firma.example\r\n"
+	    "From: Anna <anna@firma.example>\r\nTo: yyyy@firma.example\r\n"
+	    "Subject: Lunch\r\nDate: Tue, 6 Feb 2024 08:41:09 +0100\r\n"
+	    "Message-ID: <b8@firma.example>\r\n\r\nAt noon?\r\n",
+	    { NONE }, { "HDR_RCPT_HIDDEN", NONE }, -1, -1 },
+
+	{ "list mail reaches its readers by blind copy", "",
+	    "198.51.100.9", "bob@uni.example", "kunde@praxis.example",
+	    TRACE
+	    "From: Bob <bob@uni.example>\r\nTo: users@lists.example\r\n"
+	    "List-Id: <users.lists.example>\r\nSubject: [users] B210\r\n"
+	    "Date: Tue, 6 Feb 2024 08:41:09 +0100\r\n"
+	    "Message-ID: <b9@uni.example>\r\n\r\nHello list.\r\n",
+	    { NONE }, { "HDR_RCPT_HIDDEN", NONE }, -1, -1 },
+
+	{ "saved mail from and to oneself", "", "198.51.100.9", NULL, NULL,
+	    "From: Empfang <empfang@praxis.example>\r\n"
+	    "To: empfang@praxis.example\r\nSubject: Postfach voll\r\n"
+	    "Date: Tue, 6 Feb 2024 08:41:09 +0100\r\n"
+	    "Message-ID: <s1@x.example>\r\n\r\nBitte bestaetigen.\r\n",
+	    { "SELF_SPOOF_ADDRESS", NONE }, { NONE }, -1, -1 },
+
+	{ "a forwarder rewrote From and To; Delivered-To is the reader",
+	    "", "198.51.100.9", NULL, NULL,
+	    "Delivered-To: reader@uni.example\r\n"
+	    "From: News <news.at.list@fwd.example>\r\n"
+	    "To: news.at.list@fwd.example\r\nSubject: News\r\n"
+	    "Date: Tue, 6 Feb 2024 08:41:09 +0100\r\n"
+	    "Message-ID: <s2@x.example>\r\n\r\nThis week.\r\n",
+	    { NONE }, { "SELF_SPOOF_ADDRESS", NONE }, -1, -1 },
+
 	{ "button host resolved and located", Z_BADHOST, "198.51.100.9",
 	    "info@shop.example", "kunde@praxis.example",
 	    HTML_HDR("Shop <info@shop.example>", "kunde@praxis.example",
@@ -349,6 +483,20 @@ evidence(const struct config *cfg)
 	sym = find(s, "PRESSURE_DEADLINE");
 	ok(sym != NULL && strstr(sym->args[0], "24 Stunden") != NULL,
 	    "pressure quotes its words (%s)", sym ? sym->args[0] : "-");
+	/*
+	 * The summary tells the whole story of story 000: who it claims
+	 * to be, the reader's own address, the button and the pressure.
+	 */
+	verdict_decide(s);
+	t = explain_summary(s, LANG_DE);
+	ok(strstr(t, "IONOS") != NULL && strstr(t, "empfang@praxis.example") !=
+	    NULL && strstr(t, "wiederherstellen") != NULL &&
+	    strstr(t, "24 Stunden") != NULL,
+	    "German summary: brand, own address, button, deadline: %s", t);
+	t = explain_summary(s, LANG_EN);
+	ok(strstr(t, "IONOS") != NULL && strstr(t, "your own address") !=
+	    NULL && strstr(t, "nothing to do with the sender") != NULL,
+	    "English summary: brand, own address, unrelated button");
 	/* Country and network come from libloc when it is installed. */
 	if (cfg->detect->geo != NULL) {
 		sym = find(s, "LINK_BUTTON_LOCATION");
@@ -359,6 +507,8 @@ evidence(const struct config *cfg)
 		    sym ? sym->args[2] : "-");
 		ok(find(s, "LINK_RISKY_COUNTRY") != NULL,
 		    "RU is on data/geo-risk");
+		ok(strstr(explain_summary(s, LANG_EN), "AS50340") != NULL,
+		    "the summary names the button's network");
 	} else
 		ok(1, "# SKIP no libloc database");
 	scan_free(s);

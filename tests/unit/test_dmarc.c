@@ -1,6 +1,8 @@
 /*
- * test_dmarc.c - DMARC record tags, the Tree Walk's name list, and
- * evaluation (alignment, sp/np, psd=, t=y, DNS failure) over a zone.
+ * test_dmarc.c - DMARC record tags, the Tree Walk's name list,
+ * evaluation (alignment, sp/np, psd=, t=y, DNS failure) over a zone, and
+ * what a whole scan keeps of it: the aggregate report row (RFC 9990) and
+ * the permerror explanation.
  */
 #include <string.h>
 
@@ -8,7 +10,11 @@
 #include "auth/dmarc.h"
 #include "auth/orgdomain.h"
 #include "dns/dns.h"
+#include "scan/config.h"
+#include "scan/pipeline.h"
+#include "scan/scan.h"
 #include "util/arena.h"
+#include "verdict/verdict.h"
 
 static void
 test_record(void)
@@ -149,11 +155,138 @@ test_eval(void)
 	dns_resolver_free(res);
 }
 
+static const char scan_zone[] =
+    "$TTL 300\n"
+    "example.com. IN TXT \"v=spf1 ip4:192.0.2.1 -all\"\n"
+    "example.com. IN A 192.0.2.80\n"
+    "_dmarc.example.com. IN TXT \"v=DMARC1; p=reject; adkim=s\"\n";
+
+static struct scan *
+scan_one(const struct config *cfg, struct dns_resolver *res, const char *msg)
+{
+	struct scan *s;
+
+	if ((s = scan_new(cfg, res)) == NULL)
+		return NULL;
+	s->env.client_ip = "192.0.2.1";
+	s->env.mail_from = "bounce@example.com";
+	s->env.helo = "mail.example.com";
+	scan_message(s, msg, strlen(msg));
+	return s;
+}
+
+static const struct symbol *
+symbol_named(const struct scan *s, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < s->n_symbols; i++)
+		if (strcmp(s->symbols[i].name, name) == 0)
+			return &s->symbols[i];
+	return NULL;
+}
+
+/* The scan keeps the whole DMARC result: what a report row needs. */
+static void
+test_scan_row(const struct config *cfg, struct dns_resolver *res)
+{
+	static const char msg[] =
+	    "From: Alice <alice@example.com>\r\n"
+	    "To: bob@example.org\r\n"
+	    "Subject: report row\r\n"
+	    "\r\n"
+	    "Hello\r\n";
+	const struct dmarc_result *d;
+	struct scan *s;
+
+	s = scan_one(cfg, res, msg);
+	ok(s != NULL, "scan runs");
+	if (s == NULL)
+		return;
+	d = s->auth.dmarc_detail;
+	ok(d != NULL, "the scan keeps the DMARC result");
+	if (d != NULL) {
+		is_int(d->result, AUTH_PASS, "aligned SPF pass");
+		is_str(d->policy_domain, "example.com", "policy domain");
+		is_int(d->record.p, DMARC_POLICY_REJECT, "published p=");
+		ok(d->record.adkim_strict && !d->record.aspf_strict,
+		    "published adkim=s, aspf=r");
+		is_int(d->disposition, DMARC_POLICY_NONE, "disposition");
+		is_int(d->method, DMARC_ORG_TREEWALK, "discovery method");
+		is_str(d->row.source_ip, "192.0.2.1", "row: source IP");
+		is_str(d->row.header_from, "example.com", "row: header_from");
+		is_str(d->row.envelope_from, "example.com",
+		    "row: envelope_from");
+		is_str(d->row.spf_domain, "example.com", "row: SPF domain");
+		is_str(d->row.spf_scope, "mfrom", "row: SPF scope");
+		is_int(d->row.spf, AUTH_PASS, "row: SPF result");
+		is_int(d->row.n_dkim, 0, "row: no DKIM signature");
+	}
+	scan_free(s);
+}
+
+/* DMARC_PERMERROR's evidence is the reason, and the text says so. */
+static void
+test_scan_permerror(const struct config *cfg, struct dns_resolver *res)
+{
+	static const char msg[] =
+	    "From: a@example.com\r\n"
+	    "From: b@example.org\r\n"
+	    "To: bob@example.org\r\n"
+	    "Subject: two authors\r\n"
+	    "\r\n"
+	    "Hello\r\n";
+	const struct symbol *sym;
+	struct scan *s;
+	char *en, *de;
+
+	s = scan_one(cfg, res, msg);
+	ok(s != NULL, "scan runs");
+	if (s == NULL)
+		return;
+	is_int(s->auth.dmarc, AUTH_PERMERROR, "two From fields: permerror");
+	sym = symbol_named(s, "DMARC_PERMERROR");
+	ok(sym != NULL && sym->nargs >= 1, "DMARC_PERMERROR with a reason");
+	if (sym != NULL && sym->nargs >= 1) {
+		en = explain_symbol(s, LANG_EN, sym);
+		de = explain_symbol(s, LANG_DE, sym);
+		ok(en != NULL && strstr(en, sym->args[0]) != NULL &&
+		    strstr(en, "From") != NULL,
+		    "English text names the reason: %s", en ? en : "-");
+		ok(de != NULL && strstr(de, sym->args[0]) != NULL,
+		    "German text names the reason: %s", de ? de : "-");
+	}
+	scan_free(s);
+}
+
+static void
+test_scan(void)
+{
+	struct dns_resolver *res;
+	struct config cfg;
+	char err[512] = "";
+
+	if (config_load(&cfg, MT_SRCDATADIR, err, sizeof(err)) == -1) {
+		ok(0, "data/ loads: %s", err);
+		return;
+	}
+	res = dns_zone_from_text(scan_zone, sizeof(scan_zone) - 1, ".", err,
+	    sizeof(err));
+	ok(res != NULL, "scan zone loads (%s)", err);
+	if (res != NULL) {
+		test_scan_row(&cfg, res);
+		test_scan_permerror(&cfg, res);
+		dns_resolver_free(res);
+	}
+	config_free(&cfg);
+}
+
 int
 main(void)
 {
 	test_record();
 	test_walk();
 	test_eval();
+	test_scan();
 	return tap_done();
 }

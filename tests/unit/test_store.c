@@ -483,6 +483,18 @@ test_dmarc(struct store *st)
 	r = store_dmarc_list(st, "nobody.example", 0, 1000, out, 8, &n);
 	ok(r ==
 	    STORE_OK && n == 0, "an unknown domain has no records");
+	{
+		store_domain doms[4];
+
+		r = store_dmarc_domains(st, doms, 4, &n);
+		ok(r == STORE_OK && n == 2 && strcmp(doms[0], "example.com")
+		    == 0 && strcmp(doms[1], "other.example") == 0,
+		    "the domains with records, sorted (%zu)", n);
+		r = store_dmarc_domains(st, doms, 1, &n);
+		ok(r == STORE_OK && n == 1, "max caps the domains");
+		is_int(store_dmarc_domains(st, NULL, 4, &n), STORE_ERR_ARG,
+		    "no room for domains refused");
+	}
 
 	fill(&rec, "example.com", 1, "192.0.2.9");
 	rec.count = 0;

@@ -96,8 +96,45 @@ main(void)
 	is_int(s->n_symbols, 2, "a repeated symbol is counted once");
 	verdict_decide(s);
 	ok(s->score == 7.0, "score is the sum of weights (%.1f)", s->score);
-	is_int(s->verdict, VERDICT_PHISHING, "forged sender of a reject domain");
+	/* A failed check alone says "not confirmed", not "deceiving". */
+	is_int(s->verdict, VERDICT_SUSPICIOUS,
+	    "forged sender of a reject domain, nothing else: suspicious");
+	is_int(s->action, ACTION_TAG, "suspicious is tagged");
+	scan_symbol(s, "SELF_SPOOF_ADDRESS", "empfang@praxis.example");
+	scan_symbol(s, "BRAND_FAKE_NAME", "IONOS", "IONOS Service", "x.example");
+	verdict_decide(s);
+	is_int(s->verdict, VERDICT_PHISHING,
+	    "with self-spoofing and a fake brand name: phishing");
 	is_int(s->action, ACTION_QUARANTINE, "phishing is quarantined");
+
+	/*
+	 * Story 001: a brand's own address, unauthenticated, with the
+	 * urgent words of any security notice, is "claims to be Microsoft,
+	 * not authenticated"; deceptive links on top make it phishing.
+	 */
+	s = new_scan(a, &cfg);
+	scan_symbol(s, "SPF_FAIL", "microsoft.com", "20.98.144.11");
+	scan_symbol(s, "DMARC_FAIL_REJECT", "microsoft.com");
+	scan_symbol(s, "BRAND_UNVERIFIED", "Microsoft", "microsoft.com");
+	scan_symbol(s, "PRESSURE_ACCOUNT", "Access is limited");
+	scan_symbol(s, "PRESSURE_DEADLINE", "within 30 days");
+	scan_symbol(s, "PRESSURE_VERIFY", "verify your identity");
+	verdict_decide(s);
+	is_int(s->verdict, VERDICT_SUSPICIOUS,
+	    "brand's own address, not authenticated: suspicious");
+	ok(strncmp(explain_summary(s, LANG_EN), "This message claims to come "
+	    "from Microsoft (microsoft.com), but it cannot be confirmed that "
+	    "Microsoft really sent it", 98) == 0,
+	    "the English summary opens with the unconfirmed brand");
+	ok(strstr(explain_summary(s, LANG_DE), "nicht best\xc3\xa4tigen, "
+	    "dass Microsoft sie wirklich geschickt hat") != NULL,
+	    "the German summary says it plainly too");
+	scan_symbol(s, "LINK_USERINFO", "https://microsoft.com@x.example/",
+	    "x.example");
+	scan_symbol(s, "LINK_IP_LITERAL", "192.0.2.80");
+	verdict_decide(s);
+	is_int(s->verdict, VERDICT_PHISHING,
+	    "the same with deceptive links: phishing");
 
 	s = new_scan(a, &cfg);
 	scan_symbol(s, "MSG_NO_FROM");

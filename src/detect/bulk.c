@@ -1,0 +1,698 @@
+/*
+ * bulk.c - the marks mass mailers leave in the header and the form of a
+ * message, apart from its words (pressure.c reads those).
+ *
+ *   BULK_HTML_ONLY	text only as HTML, without the plain-text
+ *			alternative that mail programs write (RFC 2046
+ *			5.1.4): typical of software that sends in bulk;
+ *   BULK_HIDDEN_TEXT	HTML text styled to be invisible (display:none,
+ *			zero or one-pixel fonts, white on white): words
+ *			for filters, not for the reader;
+ *   BULK_IMAGE_ONLY	the HTML shows pictures and hardly any text, so a
+ *			filter has nothing to read;
+ *   BULK_BASE64_TEXT	a text part in ASCII or Latin-1 sent as base64
+ *			(RFC 2045 6.8), which such text never needs:
+ *			hides the words from simple filters;
+ *   BULK_MAILER	X-Mailer or User-Agent names bulk-sending
+ *			software (data/bulk-mailers);
+ *   HDR_UNDISCLOSED	a delivered message (one with a trace) without any
+ *			To or Cc, or only an empty group such as
+ *			"undisclosed-recipients:;" (RFC 5322 3.6.3);
+ *   HDR_MANY_RCPT	many visible recipients in To and Cc;
+ *   HDR_RCPT_HIDDEN	the mailbox that received the message is named in
+ *			neither To nor Cc (a blind copy, RFC 5322 3.6.3)
+ *			and the message is no list mail: how bulk mail is
+ *			addressed (weak: aliases and forwarding do it too);
+ *   HDR_MSGID_BAD	a Message-ID that is not "left@right.domain"
+ *			(RFC 5322 3.6.4), as written by hand-made senders;
+ *   HDR_DATE_SKEW	the Date is far from when the receiving host got
+ *			the message (RFC 5322 3.6.1: the time the author
+ *			sent it), as with forged or reused dates;
+ *   HDR_SUBJECT_RCPT	the subject repeats the recipient's mailbox name
+ *			("jsmith, your offer"): personalised by address,
+ *			not by knowing the person;
+ *   BULK_HTML_BARE	the whole message is one HTML page, without a
+ *			plain-text alternative and without any mail
+ *			program named (X-Mailer, User-Agent): a script's;
+ *   BULK_HTML_NO_CHARSET  that page does not say its character set
+ *			(RFC 2046 4.1.2), which mail programs always do;
+ *   HDR_PRIORITY_HIGH	X-Priority 1 or "high": urgency set by the sender;
+ *   HDR_HELO_IP	a relay on the way greeted with a bare IP address
+ *			instead of its name (RFC 5321 4.1.1.1 wants the
+ *			name), as infected PCs and bulk scripts do;
+ *   HDR_SUBJECT_CAPS	a subject written (almost) all in capitals;
+ *   HDR_SUBJECT_TAG	a random tag at the end of the subject, set apart
+ *			by a run of blanks or glued on in capitals
+ *			("Rates are down      qkdjt"): it makes every copy
+ *			differ so that duplicate detectors miss them;
+ *   BULK_HTML_FONTS	HTML laid out with many <font> tags, the mark of
+ *			hand-made advertising pages;
+ *   SPAM_PRICES		many dollar amounts in the text: a price list;
+ *   BULK_FOREIGN_CHARSET  text or subject in a character set of a script
+ *			the readers do not use (data/foreign-charsets);
+ *   LINK_RISKY_TLD	links under top-level domains that are cheap and
+ *			mostly abused (data/tld-risk).
+ * Each is weak alone; the weights in data/scores make them count only
+ * together with other evidence.
+ *
+ * Memory: evidence in the scan's arena.  Limits: BULK_MAX_HTML bytes of
+ * each HTML part are searched for hiding styles.
+ */
+#include <arpa/inet.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+#include "checks.h"
+#include "detect.h"
+#include "mime/message.h"
+#include "scan/config.h"
+#include "scan/scan.h"
+#include "util/arena.h"
+
+#define BULK_MAX_HTML		(512u * 1024)
+#define BULK_IMAGE_TEXT_MAX	200	/* visible bytes of "little text" */
+#define BULK_MANY_RCPT		10
+#define BULK_DATE_AHEAD		(2 * 86400)	/* Date after receipt */
+#define BULK_DATE_BEHIND	(10 * 86400)	/* Date before receipt */
+#define BULK_SUBJECT_LOCAL_MIN	4	/* shorter names match by chance */
+#define BULK_CAPS_MIN_LETTERS	12	/* shorter subjects are acronyms */
+#define BULK_CAPS_PERCENT	85
+#define BULK_FONTS_MIN		10	/* <font> tags of a layout */
+#define BULK_PRICES_MIN		3	/* "$12" amounts of a price list */
+#define BULK_TAG_MAX		16	/* longest random subject tag */
+
+/*
+ * Case-insensitive search in a bounded, not NUL-terminated text for a
+ * lower-case needle; the first byte is compared inline because HTML
+ * parts run to hundreds of kilobytes.
+ */
+static const char *
+find_ci(const char *hay, size_t len, const char *needle)
+{
+	size_t n = strlen(needle), i;
+	char c;
+
+	for (i = 0; n > 0 && n <= len && i <= len - n; i++) {
+		c = hay[i];
+		if (c >= 'A' && c <= 'Z')
+			c = (char)(c - 'A' + 'a');
+		if (c == needle[0] && strncasecmp(hay + i, needle, n) == 0)
+			return hay + i;
+	}
+	return NULL;
+}
+
+/* A body part that is text meant for reading, not an attachment. */
+static bool
+text_part(const struct part *p, const char *type)
+{
+	return !p->is_attachment && p->content_type != NULL &&
+	    strcmp(p->content_type, type) == 0;
+}
+
+/*
+ * Styles that hide text.  Spaces inside CSS are dropped before
+ * comparing, so "display: none" and "display:none" are one case.
+ */
+static const char *const hiding[] = {
+	"display:none", "visibility:hidden", "font-size:0px", "font-size:0;",
+	"font-size:0\"", "font-size:1px", "font-size:0pt", "font-size:1pt",
+	"color:#ffffff;background-color:#ffffff", "<fontsize=\"1\"color=\"#ffffff",
+	"<fontcolor=\"#ffffff\"size=\"1", "<fontcolor=#ffffffsize=1",
+	"<fontsize=1color=#ffffff", "<fontsize=0", "<fontsize=\"0",
+};
+
+/*
+ * Whether a style at hit sits in a tag that shows no text anyway:
+ * Outlook writes <style style="display:none;"> around its CSS.
+ */
+static bool
+in_head_tag(const char *flat, const char *hit)
+{
+	static const char *const quiet[] = { "<style", "<head", "<meta",
+	    "<title", "<script", "<link" };
+	const char *lt = hit;
+	size_t i;
+
+	while (lt > flat && *lt != '<' && *lt != '>')
+		lt--;
+	if (*lt != '<')
+		return false;
+	for (i = 0; i < sizeof(quiet) / sizeof(quiet[0]); i++)
+		if (strncasecmp(lt, quiet[i], strlen(quiet[i])) == 0)
+			return true;
+	return false;
+}
+
+static bool
+hides_text(struct arena *a, const struct part *p)
+{
+	size_t len = p->size < BULK_MAX_HTML ? p->size : BULK_MAX_HTML, i, k;
+	const char *h;
+	char *flat;
+
+	if (p->data == NULL || len == 0 ||
+	    (flat = arena_alloc(a, len + 1)) == NULL)
+		return false;
+	for (i = k = 0; i < len; i++)
+		if (p->data[i] != ' ' && p->data[i] != '\t' &&
+		    p->data[i] != '\r' && p->data[i] != '\n')
+			flat[k++] = (char)p->data[i];
+	for (i = 0; i < sizeof(hiding) / sizeof(hiding[0]); i++)
+		for (h = flat; (h = find_ci(h, k - (size_t)(h - flat),
+		    hiding[i])) != NULL; h++)
+			if (!in_head_tag(flat, h))
+				return true;
+	return false;
+}
+
+static size_t
+count_images(const struct part *p)
+{
+	size_t len = p->size < BULK_MAX_HTML ? p->size : BULK_MAX_HTML, n = 0;
+	const char *h = (const char *)p->data, *e, *hit;
+
+	if (h == NULL)
+		return 0;
+	for (e = h + len; (hit = find_ci(h, (size_t)(e - h), "<img")) != NULL;
+	    h = hit + 4)
+		n++;
+	return n;
+}
+
+/* Whether decoded text is all ASCII or Latin-1 letters (no UTF-8). */
+static bool
+plain_charset(const struct part *p)
+{
+	return p->charset == NULL || strcmp(p->charset, "us-ascii") == 0 ||
+	    strcmp(p->charset, "iso-8859-1") == 0 ||
+	    strcmp(p->charset, "iso-8859-15") == 0 ||
+	    strcmp(p->charset, "windows-1252") == 0;
+}
+
+static void
+check_form(const struct message *m, struct scan *s)
+{
+	bool html = false, plain = false, hidden = false, b64 = false;
+	size_t i, images = 0;
+
+	for (i = 0; i < m->n_parts; i++) {
+		const struct part *p = &m->parts[i];
+
+		if (text_part(p, "text/plain"))
+			plain = true;
+		if (text_part(p, "text/html")) {
+			html = true;
+			if (!hidden && hides_text(s->arena, p))
+				hidden = true;
+			images += count_images(p);
+		}
+		if ((text_part(p, "text/plain") || text_part(p, "text/html")) &&
+		    p->transfer_encoding != NULL &&
+		    strcasecmp(p->transfer_encoding, "base64") == 0 &&
+		    plain_charset(p))
+			b64 = true;
+	}
+	if (html && !plain)
+		scan_symbol(s, "BULK_HTML_ONLY");
+	if (hidden)
+		scan_symbol(s, "BULK_HIDDEN_TEXT");
+	if (html && images > 0 && m->text_len < BULK_IMAGE_TEXT_MAX) {
+		char n[24];
+
+		snprintf(n, sizeof(n), "%zu", images);
+		scan_symbol(s, "BULK_IMAGE_ONLY", n);
+	}
+	if (b64)
+		scan_symbol(s, "BULK_BASE64_TEXT");
+}
+
+/* The root part is text/html: no alternative, no container. */
+static void
+check_bare_html(const struct message *m, struct scan *s)
+{
+	const struct part *root = m->n_parts > 0 ? &m->parts[0] : NULL;
+
+	if (root == NULL || root->content_type == NULL ||
+	    strcmp(root->content_type, "text/html") != 0)
+		return;
+	if (message_header(m, "X-Mailer", 0) == NULL &&
+	    message_header(m, "User-Agent", 0) == NULL)
+		scan_symbol(s, "BULK_HTML_BARE");
+	if (root->charset == NULL)
+		scan_symbol(s, "BULK_HTML_NO_CHARSET");
+}
+
+static void
+check_priority(const struct message *m, struct scan *s)
+{
+	const struct header *h = message_header(m, "X-Priority", 0);
+	const char *v;
+
+	if (h == NULL)
+		h = message_header(m, "X-MSMail-Priority", 0);
+	if (h == NULL || (v = h->decoded) == NULL)
+		return;
+	v += strspn(v, " \t");
+	if (*v == '1' || strncasecmp(v, "high", 4) == 0)
+		scan_symbol(s, "HDR_PRIORITY_HIGH", v);
+}
+
+static bool
+ip_literal(const char *name)
+{
+	unsigned char a[16];
+	char buf[64];
+	size_t n;
+
+	if (name == NULL)
+		return false;
+	if (*name == '[')
+		name++;
+	n = strcspn(name, "]");
+	if (n == 0 || n >= sizeof(buf))
+		return false;
+	memcpy(buf, name, n);
+	buf[n] = '\0';
+	return inet_pton(AF_INET, buf, a) == 1 ||
+	    inet_pton(AF_INET6, buf, a) == 1;
+}
+
+/*
+ * Relays below our own (the topmost Received is written by the
+ * receiving host about its client; further ones were written by hosts
+ * on the way, whose clients greeted them).
+ */
+static void
+check_helo(const struct message *m, struct scan *s)
+{
+	size_t i;
+
+	for (i = 0; i < m->n_received; i++)
+		if (ip_literal(m->received[i].from_helo)) {
+			scan_symbol(s, "HDR_HELO_IP", m->received[i].from_helo);
+			return;
+		}
+}
+
+static void
+check_mailer(const struct message *m, struct scan *s,
+    const struct detect_data *d)
+{
+	static const char *const fields[] = { "X-Mailer", "User-Agent" };
+	const struct header *h;
+	size_t i, k;
+
+	for (i = 0; i < sizeof(fields) / sizeof(fields[0]); i++) {
+		if ((h = message_header(m, fields[i], 0)) == NULL ||
+		    h->decoded == NULL)
+			continue;
+		for (k = 0; k < d->n_mailers; k++)
+			if (find_ci(h->decoded, strlen(h->decoded),
+			    d->mailers[k]) != NULL) {
+				scan_symbol(s, "BULK_MAILER", h->decoded);
+				return;
+			}
+	}
+}
+
+static bool
+msgid_ok(const char *id)
+{
+	const char *at;
+
+	if (id == NULL || (at = strrchr(id, '@')) == NULL || at == id ||
+	    at[1] == '\0')
+		return false;
+	return strpbrk(id, " \t") == NULL;
+}
+
+static bool
+word_byte(char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+	    (c >= '0' && c <= '9') || (unsigned char)c >= 0x80;
+}
+
+/* The subject names a recipient's mailbox as a word of its own. */
+static const char *
+subject_local(const struct message *m, const struct scan *s)
+{
+	const char *rcpt, *at, *hit, *subj = m->subject;
+	size_t i, n;
+
+	/* A list's address is its name, and lists tag subjects with it. */
+	if (subj == NULL || s->env.rcpt == NULL ||
+	    message_header(m, "List-Id", 0) != NULL ||
+	    message_header(m, "List-Post", 0) != NULL ||
+	    message_header(m, "Mailing-List", 0) != NULL)
+		return NULL;
+	for (i = 0; i < s->env.n_rcpt; i++) {
+		if ((rcpt = s->env.rcpt[i]) == NULL ||
+		    (at = strchr(rcpt, '@')) == NULL)
+			continue;
+		n = (size_t)(at - rcpt);
+		if (n < BULK_SUBJECT_LOCAL_MIN)
+			continue;
+		for (hit = subj; *hit != '\0'; hit++) {
+			if (strncasecmp(hit, rcpt, n) != 0)
+				continue;
+			if ((hit == subj || (!word_byte(hit[-1]) &&
+			    hit[-1] != '[' && hit[-1] != '-')) &&
+			    !word_byte(hit[n]) && hit[n] != '@' && hit[n] != ']' &&
+			    hit[n] != '-')
+				return rcpt;
+		}
+	}
+	return NULL;
+}
+
+/* ASCII letters only: other scripts have no case worth counting. */
+static bool
+subject_shouts(const char *subj)
+{
+	size_t upper = 0, letters = 0;
+	const char *p;
+
+	if (subj == NULL || strchr(subj, ' ') == NULL)
+		return false;
+	for (p = subj; *p != '\0'; p++) {
+		if (*p >= 'A' && *p <= 'Z')
+			upper++;
+		else if (!(*p >= 'a' && *p <= 'z'))
+			continue;
+		letters++;
+	}
+	return letters >= BULK_CAPS_MIN_LETTERS &&
+	    upper * 100 >= letters * BULK_CAPS_PERCENT;
+}
+
+static bool
+alnum_byte(char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+	    (c >= '0' && c <= '9');
+}
+
+/*
+ * The last word of the subject is a tag: after three or more blanks,
+ * or dots, or written in capitals right after a lower-case letter.
+ */
+static bool
+blank(char c)
+{
+	return c == ' ' || c == '\t' || c == '\r' || c == '\n';
+}
+
+/*
+ * Read on the raw field (subj[0..len)), so that a line folded by the
+ * sender (RFC 5322 2.2.3), whose unfolding also leaves blanks, is not
+ * taken for a gap.
+ */
+static const char *
+subject_tag(struct arena *a, const char *subj, size_t len)
+{
+	const char *end, *w, *gap;
+	size_t n, upper = 0;
+
+	if (subj == NULL)
+		return NULL;
+	end = subj + len;
+	while (end > subj && blank(end[-1]))
+		end--;
+	for (w = end; w > subj && alnum_byte(w[-1]); w--)
+		;
+	n = (size_t)(end - w);
+	if (n < 2 || n > BULK_TAG_MAX || w == subj)
+		return NULL;
+	for (gap = w; gap > subj && blank(gap[-1]); gap--)
+		;
+	if (w - gap >= 3 && memchr(gap, '\n', (size_t)(w - gap)) == NULL)
+		return arena_strndup(a, w, n);
+	/* "Free moneyZDVIJO": capitals glued to a lower-case word. */
+	for (gap = w; gap < end && *gap >= 'a' && *gap <= 'z'; gap++)
+		;
+	if (gap == w || gap == end)
+		return NULL;
+	for (; gap < end && *gap >= 'A' && *gap <= 'Z'; gap++)
+		upper++;
+	return gap == end && upper >= 5 ? arena_strndup(a, w, n) : NULL;
+}
+
+/* The charset of a text part, or of an encoded word in the subject. */
+static const char *
+foreign_charset(const struct message *m, const struct detect_data *d)
+{
+	const struct header *h;
+	const char *p, *q;
+	char cs[64];
+	size_t i, n;
+
+	for (i = 0; i < m->n_parts; i++)
+		if (m->parts[i].charset != NULL &&
+		    detect_list_has(&d->charsets, m->parts[i].charset, NULL))
+			return m->parts[i].charset;
+	if ((h = message_header(m, "Subject", 0)) == NULL)
+		return NULL;
+	/* RFC 2047 2: "=?charset?encoding?text?=" */
+	for (p = h->value; (p = find_ci(p, h->value_len -
+	    (size_t)(p - h->value), "=?")) != NULL; p += 2) {
+		q = p + 2;
+		for (n = 0; q + n < h->value + h->value_len && q[n] != '?' &&
+		    q[n] != '*' && n < sizeof(cs) - 1; n++)
+			cs[n] = (char)(q[n] >= 'A' && q[n] <= 'Z' ?
+			    q[n] - 'A' + 'a' : q[n]);
+		cs[n] = '\0';
+		/* The list's own copy of the name outlives this frame. */
+		if ((q = detect_list_find(&d->charsets, cs, NULL, NULL)) !=
+		    NULL)
+			return q;
+	}
+	return NULL;
+}
+
+static bool
+strcasestr_ascii(const char *hay, const char *needle)
+{
+	return find_ci(hay, strlen(hay), needle) != NULL;
+}
+
+static bool
+list_mail(const struct message *m)
+{
+	static const char *const fields[] = { "List-Id", "List-Post",
+	    "List-Unsubscribe", "Mailing-List" };
+	const struct header *h;
+	size_t i;
+
+	for (i = 0; i < sizeof(fields) / sizeof(fields[0]); i++)
+		if (message_header(m, fields[i], 0) != NULL)
+			return true;
+	/* RFC 3834 2 and long practice: lists mark themselves so. */
+	return (h = message_header(m, "Precedence", 0)) != NULL &&
+	    h->decoded != NULL && (strcasestr_ascii(h->decoded, "list") ||
+	    strcasestr_ascii(h->decoded, "bulk") ||
+	    strcasestr_ascii(h->decoded, "junk"));
+}
+
+/* Whether the local part of addr is one of the list's local parts. */
+static bool
+local_in(const char *addr, const struct address_list *l)
+{
+	size_t i, n = strcspn(addr, "@");
+
+	for (i = 0; i < l->n; i++)
+		if (l->v[i].local != NULL && strlen(l->v[i].local) == n &&
+		    strncasecmp(l->v[i].local, addr, n) == 0)
+			return true;
+	return false;
+}
+
+/* Whether the local part of a header's address is in To or Cc. */
+static bool
+field_visible(const struct message *m, const char *value)
+{
+	const char *lt = value != NULL ? strchr(value, '<') : NULL;
+
+	if (value == NULL)
+		return false;
+	value = lt != NULL ? lt + 1 : value + strspn(value, " \t");
+	return local_in(value, &m->to) || local_in(value, &m->cc);
+}
+
+/*
+ * The mailbox that got the message, if it shows in neither To nor Cc.
+ * Every name the delivery left is tried: the envelope's (unless it was
+ * read from To itself), Delivered-To and X-Original-To (RFC 9228), the
+ * "for" clauses of Received (RFC 5321 4.4); local aliases and fetchmail
+ * rename the mailbox on the way, and any name that is visible clears it.
+ */
+static const char *
+hidden_rcpt(const struct message *m, const struct scan *s)
+{
+	static const char *const fields[] = { "Delivered-To",
+	    "X-Original-To" };
+	const struct header *h;
+	const char *first = NULL;
+	size_t i, k;
+
+	if (!s->env.rcpt_from_message && s->env.rcpt != NULL)
+		for (i = 0; i < s->env.n_rcpt; i++) {
+			if (s->env.rcpt[i] == NULL)
+				continue;
+			if (field_visible(m, s->env.rcpt[i]))
+				return NULL;
+			if (first == NULL)
+				first = s->env.rcpt[i];
+		}
+	for (k = 0; k < sizeof(fields) / sizeof(fields[0]); k++)
+		for (i = 0; (h = message_header(m, fields[k], i)) != NULL; i++) {
+			if (h->decoded == NULL || strchr(h->decoded, '@') == NULL)
+				continue;
+			if (field_visible(m, h->decoded))
+				return NULL;
+			if (first == NULL)
+				first = h->decoded;
+		}
+	for (i = 0; i < m->n_received; i++) {
+		const char *f = m->received[i].for_addr;
+
+		if (f == NULL || strchr(f, '@') == NULL)
+			continue;
+		if (field_visible(m, f))
+			return NULL;
+		if (first == NULL)
+			first = f;
+	}
+	return first;
+}
+
+static void
+check_header(const struct message *m, struct scan *s)
+{
+	const struct header *h;
+	const char *rcpt;
+	size_t i, visible = 0;
+	char n[24];
+
+	for (i = 0; i < m->to.n; i++)
+		if (m->to.v[i].addr != NULL && m->to.v[i].addr[0] != '\0')
+			visible++;
+	/*
+	 * Archives keep no To; a delivered message has a trace (RFC 5321
+	 * 4.4), and then a missing or empty To means hidden recipients.
+	 */
+	if (visible == 0 && m->n_received > 0 &&
+	    message_header(m, "Cc", 0) == NULL &&
+	    message_header(m, "Newsgroups", 0) == NULL)
+		scan_symbol(s, "HDR_UNDISCLOSED");
+	visible += m->cc.n;
+	if (!list_mail(m) && (rcpt = hidden_rcpt(m, s)) != NULL)
+		scan_symbol(s, "HDR_RCPT_HIDDEN", rcpt);
+	if (visible >= BULK_MANY_RCPT) {
+		snprintf(n, sizeof(n), "%zu", visible);
+		scan_symbol(s, "HDR_MANY_RCPT", n);
+	}
+	if (message_header(m, "Message-ID", 0) != NULL &&
+	    !msgid_ok(m->message_id))
+		scan_symbol(s, "HDR_MSGID_BAD", m->message_id ? m->message_id :
+		    "");
+	/* The topmost Received is the receiving host's own clock. */
+	if (m->date != 0 && m->n_received > 0 && m->received[0].date != 0) {
+		long long d = (long long)m->date -
+		    (long long)m->received[0].date;
+
+		if (d > BULK_DATE_AHEAD || d < -BULK_DATE_BEHIND) {
+			snprintf(n, sizeof(n), "%lld", d / 86400);
+			scan_symbol(s, "HDR_DATE_SKEW", n);
+		}
+	}
+	if ((rcpt = subject_local(m, s)) != NULL)
+		scan_symbol(s, "HDR_SUBJECT_RCPT", rcpt);
+	if (subject_shouts(m->subject))
+		scan_symbol(s, "HDR_SUBJECT_CAPS", m->subject);
+	if ((h = message_header(m, "Subject", 0)) != NULL &&
+	    (rcpt = subject_tag(s->arena, h->value, h->value_len)) != NULL)
+		scan_symbol(s, "HDR_SUBJECT_TAG", rcpt);
+}
+
+static size_t
+count_ci(const char *h, size_t len, const char *needle)
+{
+	const char *e = h + len, *hit;
+	size_t n = 0, k = strlen(needle);
+
+	for (; (hit = find_ci(h, (size_t)(e - h), needle)) != NULL;
+	    h = hit + k)
+		n++;
+	return n;
+}
+
+static void
+check_layout(const struct message *m, struct scan *s)
+{
+	size_t i, fonts = 0, prices = 0, len;
+	const char *p;
+	char n[24];
+
+	for (i = 0; i < m->n_parts; i++) {
+		const struct part *pt = &m->parts[i];
+
+		if (!text_part(pt, "text/html") || pt->data == NULL)
+			continue;
+		len = pt->size < BULK_MAX_HTML ? pt->size : BULK_MAX_HTML;
+		fonts += count_ci((const char *)pt->data, len, "<font");
+	}
+	if (fonts >= BULK_FONTS_MIN) {
+		snprintf(n, sizeof(n), "%zu", fonts);
+		scan_symbol(s, "BULK_HTML_FONTS", n);
+	}
+	for (p = m->text, i = 0; p != NULL && i + 1 < m->text_len; i++)
+		if (p[i] == '$' && (p[i + 1] >= '0' && p[i + 1] <= '9'))
+			prices++;
+	if (prices >= BULK_PRICES_MIN) {
+		snprintf(n, sizeof(n), "%zu", prices);
+		scan_symbol(s, "SPAM_PRICES", n);
+	}
+}
+
+static void
+check_tld(const struct message *m, struct scan *s,
+    const struct detect_data *d)
+{
+	const char *host, *dot;
+	size_t i;
+
+	for (i = 0; i < m->n_links; i++) {
+		host = urls_host_in_text(s->arena, m->links[i].href,
+		    strlen(m->links[i].href));
+		if (host == NULL || (dot = strrchr(host, '.')) == NULL)
+			continue;
+		if (detect_list_has(&d->tld_risk, dot + 1, NULL)) {
+			scan_symbol(s, "LINK_RISKY_TLD", host);
+			return;
+		}
+	}
+}
+
+void
+check_bulk(const struct message *m, struct scan *s)
+{
+	const struct detect_data *d = s->cfg ? s->cfg->detect : NULL;
+
+	check_form(m, s);
+	check_bare_html(m, s);
+	check_layout(m, s);
+	check_header(m, s);
+	check_priority(m, s);
+	check_helo(m, s);
+	if (d != NULL) {
+		const char *cs = foreign_charset(m, d);
+
+		if (cs != NULL)
+			scan_symbol(s, "BULK_FOREIGN_CHARSET", cs);
+		check_mailer(m, s, d);
+		check_tld(m, s, d);
+	}
+}
