@@ -73,6 +73,23 @@ ui_word(const struct catalog *c, const char *key, const char *dflt)
 	return t != NULL ? t : dflt;
 }
 
+/*
+ * "  Label" padded to one column for every language: printf's width
+ * counts bytes, so "Echtheitsprüfung" would come out one short; this
+ * counts characters (bytes that do not continue a UTF-8 sequence).
+ */
+static void
+print_label(const char *label)
+{
+	const unsigned char *p;
+	int chars = 0;
+
+	for (p = (const unsigned char *)label; *p != '\0'; p++)
+		if ((*p & 0xc0) != 0x80)
+			chars++;
+	printf("  %s%*s ", label, chars < 17 ? 17 - chars : 0, "");
+}
+
 static void
 print_text(struct scan *s, enum lang lang, const char *path)
 {
@@ -81,29 +98,32 @@ print_text(struct scan *s, enum lang lang, const char *path)
 
 #define UI(key, dflt) ui_word(c, "ui." key, (dflt))
 	printf("%s\n", path);
-	printf("  %-14s %s (%s %.1f, %s: %s)\n", UI("verdict", "Verdict"),
+	print_label(UI("verdict", "Verdict"));
+	printf("%s (%s %.1f, %s: %s)\n",
 	    explain_verdict_label(s, lang), UI("score", "score"), s->score,
 	    UI("action", "action"), action_name(s->action));
 	if (s->msg != NULL) {
-		printf("  %-14s %s\n", UI("from", "From"),
+		print_label(UI("from", "From"));
+		printf("%s\n",
 		    scan_first_from(s->msg) ? scan_first_from(s->msg) : "-");
-		printf("  %-14s %s\n", UI("subject", "Subject"),
+		print_label(UI("subject", "Subject"));
+		printf("%s\n",
 		    s->msg->subject ? s->msg->subject : "-");
 	}
-	printf("  %-14s %s\n", UI("summary", "Summary"),
-	    explain_summary(s, lang));
+	print_label(UI("summary", "Summary"));
+	printf("%s\n", explain_summary(s, lang));
 	if (s->n_symbols > 0)
 		printf("  %s\n", UI("reasons", "Reasons"));
 	for (i = 0; i < s->n_symbols; i++)
 		printf("    %+5.1f  %s\n           %s\n", s->symbols[i].score,
 		    s->symbols[i].name, explain_symbol(s, lang, &s->symbols[i]));
-	printf("  %-14s SPF %s, DKIM %s, DMARC %s, ARC %s%s\n",
-	    UI("authentication", "Authentication"),
+	print_label(UI("authentication", "Authentication"));
+	printf("SPF %s, DKIM %s, DMARC %s, ARC %s%s\n",
 	    auth_result_name(s->auth.spf), auth_result_name(s->auth.dkim),
 	    auth_result_name(s->auth.dmarc), auth_result_name(s->auth.arc),
 	    s->auth.done ? "" : UI("auth_not_run", " (not evaluated)"));
-	printf("  %-14s %s %s, HELO %s, MAIL FROM <%s>\n",
-	    UI("envelope", "Envelope"), UI("client", "client"),
+	print_label(UI("envelope", "Envelope"));
+	printf("%s %s, HELO %s, MAIL FROM <%s>\n", UI("client", "client"),
 	    s->env.client_ip ? s->env.client_ip : "?",
 	    s->env.helo ? s->env.helo : "?",
 	    s->env.mail_from ? s->env.mail_from : "?");

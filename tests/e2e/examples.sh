@@ -40,8 +40,10 @@ grep -v '^#' "$top/examples/expected" | while read -r file verdict symbols; do
 			tap FAIL "$file ($lang): summary missing or too short"
 		fi
 		for sym in $symbols; do
-			if printf '%s\n' "$out" | jq -e --arg s "$sym" \
-			    '[.symbols[].name] | index($s) != null' >/dev/null 2>&1; then
+			# jq -e exits 0 on empty input: require a verdict first.
+			if [ -n "$got" ] && printf '%s\n' "$out" | jq -e \
+			    --arg s "$sym" '[.symbols[].name] | index($s) != null' \
+			    >/dev/null 2>&1; then
 				tap OK "$file ($lang): has $sym"
 			else
 				tap FAIL "$file ($lang): lacks $sym"
