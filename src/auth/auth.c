@@ -343,7 +343,7 @@ run_dmarc(struct scan *s, struct hdr *h, const struct spf_result *spf,
 	const char *from, *sym, *sealer = NULL, *original = NULL;
 
 	(void)dmarc_check(s->dns, s->arena, s->msg, s->env.client_ip, spf, dk,
-	    DMARC_ORG_TREEWALK, &d);
+	    s->cfg->dmarc_org_psl ? DMARC_ORG_PSL : DMARC_ORG_TREEWALK, &d);
 	if (d.result == AUTH_FAIL && d.from_domain != NULL &&
 	    (sealer = arc_trusted_pass(s, arc, d.from_domain, &original)) !=
 	    NULL) {

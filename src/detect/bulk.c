@@ -43,8 +43,15 @@
  *   HDR_SUBJECT_CAPS	a subject written (almost) all in capitals;
  *   HDR_SUBJECT_TAG	a random tag at the end of the subject, set apart
  *			by a run of blanks or glued on in capitals
- *			("Rates are down      qkdjt"): it makes every copy
+ *			("Rates are down      qkdjt"), or a random word of
+ *			mixed capitals, small letters and digits ("Fatura -
+ *			G3ejrKKzNc30o7qJhZ"): it makes every copy
  *			differ so that duplicate detectors miss them;
+ *   HDR_SUBJECT_UNDERSCORES  subject words joined by underscores
+ *			("Find_out_how_to_get"), so no word is found;
+ *   BULK_TRACKING_CODE	a random code with dashes on a line of its own at
+ *			the end of the text, the mass mailer's tracking
+ *			code and hash-buster;
  *   BULK_HTML_FONTS	HTML laid out with many <font> tags, the mark of
  *			hand-made advertising pages;
  *   SPAM_PRICES		many dollar amounts in the text: a price list;
@@ -81,6 +88,13 @@
 #define BULK_FONTS_MIN		10	/* <font> tags of a layout */
 #define BULK_PRICES_MIN		3	/* "$12" amounts of a price list */
 #define BULK_TAG_MAX		16	/* longest random subject tag */
+#define BULK_RANDOM_MIN		8	/* shorter words are codes */
+#define BULK_RANDOM_MAX		40
+#define BULK_RANDOM_CHANGES	40	/* % of letters changing kind */
+#define BULK_UNDERSCORES_MIN	2
+#define BULK_TRACK_LINES	3	/* last lines searched for a code */
+#define BULK_TRACK_MIN		20
+#define BULK_TRACK_MAX		120
 
 /*
  * Case-insensitive search in a bounded, not NUL-terminated text for a
@@ -440,6 +454,136 @@ subject_tag(struct arena *a, const char *subj, size_t len)
 	return gap == end && upper >= 5 ? arena_strndup(a, w, n) : NULL;
 }
 
+/*
+ * A word that reads as random: capitals, small letters and digits all
+ * present and changing often ("G3ejrKKzNc30o7qJhZ").  Words, numbers,
+ * product codes and hex hashes change case or kind rarely.
+ */
+static bool
+random_word(const char *w, size_t n)
+{
+	size_t i, changes = 0, kinds = 0, alnum = 0;
+	int prev = 0, kind;
+
+	for (i = 0; i < n; i++) {
+		if (w[i] >= 'A' && w[i] <= 'Z')
+			kind = 1;
+		else if (w[i] >= 'a' && w[i] <= 'z')
+			kind = 2;
+		else if (w[i] >= '0' && w[i] <= '9')
+			kind = 4;
+		else
+			continue;
+		alnum++;
+		kinds |= (size_t)kind;
+		if (prev != 0 && kind != prev)
+			changes++;
+		prev = kind;
+	}
+	return kinds == 7 && alnum >= BULK_RANDOM_MIN &&
+	    changes * 100 >= alnum * BULK_RANDOM_CHANGES;
+}
+
+/*
+ * The decoded subject ends in a random word set apart by a blank
+ * ("Fatura - G3ejrKKzNc30o7qJhZ"): the same trick as subject_tag, in
+ * the mixed-case form of today's senders.
+ */
+static const char *
+subject_random(struct arena *a, const char *subj)
+{
+	const char *end, *w;
+
+	if (subj == NULL)
+		return NULL;
+	end = subj + strlen(subj);
+	while (end > subj && blank(end[-1]))
+		end--;
+	for (w = end; w > subj && alnum_byte(w[-1]); w--)
+		;
+	if (w == subj || !blank(w[-1]) || (size_t)(end - w) > BULK_RANDOM_MAX ||
+	    !random_word(w, (size_t)(end - w)))
+		return NULL;
+	return arena_strndup(a, w, (size_t)(end - w));
+}
+
+/*
+ * Words joined by underscores instead of blanks ("Find_out_how_to"):
+ * the subject then holds no word a filter knows.  A file name or an
+ * identifier has one or two underscores between blanks; this wants
+ * more underscores than blanks and at least two between letters.
+ */
+static bool
+subject_underscored(const char *subj)
+{
+	size_t i, under = 0, joins = 0, blanks = 0;
+
+	/* An encoded word left undecoded (RFC 2047 4.2) writes "_". */
+	if (subj == NULL || strstr(subj, "=?") != NULL)
+		return false;
+	for (i = 0; subj[i] != '\0'; i++) {
+		if (blank(subj[i]))
+			blanks++;
+		if (subj[i] != '_')
+			continue;
+		under++;
+		if (i > 0 && alnum_byte(subj[i - 1]) && alnum_byte(subj[i + 1]))
+			joins++;
+	}
+	return under >= BULK_UNDERSCORES_MIN && joins >= 1 &&
+	    under > blanks;
+}
+
+/* Only letters, digits, dashes and parentheses. */
+static bool
+code_chars(const char *p, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (!alnum_byte(p[i]) && p[i] != '-' && p[i] != '(' &&
+		    p[i] != ')')
+			return false;
+	return true;
+}
+
+/*
+ * A line of its own near the end of the text that is one long random
+ * token with dashes ("(f4)5088VukL9-796qVfq4651flcG5-695tl29"): the
+ * tracking code or hash-buster of 2000s mass mailers, which makes every
+ * copy differ so that checksum filters (Razor, DCC) miss the flood.
+ * Signature blocks (PGP, base64) carry no dashes; UUIDs no capitals.
+ */
+static const char *
+tracking_line(struct arena *a, const char *text, size_t len)
+{
+	const char *e, *b;
+	unsigned lines = 0;
+	size_t n, i;
+
+	if (text == NULL)
+		return NULL;
+	for (e = text + len; e > text && lines < BULK_TRACK_LINES;
+	    e = b > text ? b - 1 : text) {
+		for (b = e; b > text && b[-1] != '\n'; b--)
+			;
+		for (n = (size_t)(e - b); n > 0 && blank(b[n - 1]); n--)
+			;
+		for (i = 0; i < n && blank(b[i]); i++)
+			;
+		if (i == n)
+			continue;
+		lines++;
+		if (n - i < BULK_TRACK_MIN || n - i > BULK_TRACK_MAX ||
+		    memchr(b + i, '-', n - i) == NULL ||
+		    !random_word(b + i, n - i))
+			continue;
+		if (code_chars(b + i, n - i))
+			return arena_strndup(a, b + i, n - i);
+	}
+	return NULL;
+}
+
 /* The charset of a text part, or of an encoded word in the subject. */
 static const char *
 foreign_charset(const struct message *m, const struct detect_data *d)
@@ -615,6 +759,12 @@ check_header(const struct message *m, struct scan *s)
 	if ((h = message_header(m, "Subject", 0)) != NULL &&
 	    (rcpt = subject_tag(s->arena, h->value, h->value_len)) != NULL)
 		scan_symbol(s, "HDR_SUBJECT_TAG", rcpt);
+	else if ((rcpt = subject_random(s->arena, m->subject)) != NULL)
+		scan_symbol(s, "HDR_SUBJECT_TAG", rcpt);
+	if (subject_underscored(m->subject))
+		scan_symbol(s, "HDR_SUBJECT_UNDERSCORES", m->subject);
+	if ((rcpt = tracking_line(s->arena, m->text, m->text_len)) != NULL)
+		scan_symbol(s, "BULK_TRACKING_CODE", rcpt);
 }
 
 static size_t

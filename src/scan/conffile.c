@@ -498,6 +498,7 @@ static const struct cf_key cf_keys[] = {
 	    NULL, NULL },
 	{ "http_timeout_s", CF_UINT, F(http_timeout_s), 3600, NULL, NULL },
 	{ "lang", CF_SPECIAL, 0, 0, NULL, NULL },
+	{ "dmarc_org_domain", CF_SPECIAL, 0, 0, NULL, NULL },
 	{ "action", CF_SPECIAL, 0, 0, NULL, NULL },
 	{ "sign", CF_SPECIAL, 0, 0, NULL, NULL },
 	{ "arc_seal", CF_SPECIAL, 0, 0, NULL, NULL },
@@ -522,6 +523,21 @@ apply_special(struct cf_line *l, struct config *c)
 		    l->word[1])) < 0)
 			return cf_error(l, "lang takes en or de");
 		c->lang = (enum lang)lang;
+		return 0;
+	}
+	/*
+	 * How DMARC finds the Organizational Domain: RFC 9989's DNS tree
+	 * walk (the default), or RFC 7489's Public Suffix List as the
+	 * fallback for receivers that must match older implementations.
+	 */
+	if (strcmp(k, "dmarc_org_domain") == 0) {
+		if (l->n == 2 && strcmp(l->word[1], "treewalk") == 0)
+			c->dmarc_org_psl = false;
+		else if (l->n == 2 && strcmp(l->word[1], "psl") == 0)
+			c->dmarc_org_psl = true;
+		else
+			return cf_error(l, "dmarc_org_domain takes treewalk or "
+			    "psl");
 		return 0;
 	}
 	/* milter_oversize tempfail|truncate */

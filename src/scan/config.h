@@ -65,6 +65,7 @@ struct config {
 	char			*conf_path;	/* the file read, or NULL */
 	char		       **trusted_networks;	/* CIDR, NULL-ended */
 	char		       **arc_trusted;	/* sealer domains (RFC 8617) */
+	bool			 dmarc_org_psl;	/* RFC 7489 PSL, not tree walk */
 	char		       **dns_forwarders;	/* IP[@port], NULL-ended */
 	unsigned		 dns_timeout_ms;
 	char			*store_spec;	/* sqlite:PATH | redis://... */

@@ -16,6 +16,7 @@
 
 #include <jansson.h>
 
+#include "quarantine.h"
 #include "store.h"
 #include "store_int.h"
 #include "util/str.h"
@@ -424,6 +425,83 @@ store_counter_get(struct store *st, const char *name, int64_t *value)
 	if (!valid_name(name) || value == NULL)
 		return STORE_ERR_ARG;
 	CALL(st, false, st->ops->counter_get(st->be, name, value));
+}
+
+static bool
+valid_host(const char *host)
+{
+	size_t n;
+
+	if (host == NULL)
+		return false;
+	n = strnlen(host, STORE_HOST_MAX + 1);
+	return n > 0 && n <= STORE_HOST_MAX;
+}
+
+static bool
+ends_in(const char *s, size_t size)
+{
+	return memchr(s, '\0', size) != NULL;
+}
+
+/*
+ * Every string must end inside its array.  Subject and From are kept as
+ * they came (not necessarily UTF-8): both backends keep bytes as given.
+ */
+static bool
+valid_entry(const struct quarantine_entry *e)
+{
+#define TERMINATED(f)	ends_in(e->f, sizeof(e->f))
+	return TERMINATED(id) && quarantine_id_valid(e->id) &&
+	    TERMINATED(verdict) && TERMINATED(sender) && TERMINATED(rcpt) &&
+	    TERMINATED(client_ip) && TERMINATED(from) && TERMINATED(subject);
+#undef TERMINATED
+}
+
+int
+store_quarantine_put(struct store *st, const struct quarantine_entry *e,
+    const char *host)
+{
+	if (e == NULL || !valid_entry(e) || !valid_host(host))
+		return STORE_ERR_ARG;
+	CALL(st, true, st->ops->quarantine_put(st->be, e, host));
+}
+
+int
+store_quarantine_del(struct store *st, const char *id)
+{
+	if (id == NULL || !quarantine_id_valid(id))
+		return STORE_ERR_ARG;
+	CALL(st, true, st->ops->quarantine_del(st->be, id));
+}
+
+int
+store_quarantine_get(struct store *st, const char *id,
+    struct quarantine_entry *e, char *host, size_t hostlen)
+{
+	char h[STORE_HOST_MAX + 1];
+
+	if (id == NULL || !quarantine_id_valid(id) || e == NULL)
+		return STORE_ERR_ARG;
+	if (host == NULL || hostlen == 0) {
+		host = h;
+		hostlen = sizeof(h);
+	}
+	CALL(st, false, st->ops->quarantine_get(st->be, id, e, host,
+	    hostlen));
+}
+
+int
+store_quarantine_list(struct store *st, const char *host, size_t max,
+    store_quarantine_fn fn, void *arg, size_t *total)
+{
+	size_t dummy;
+
+	if (fn == NULL || max > STORE_QUARANTINE_LIST_MAX ||
+	    (host != NULL && !valid_host(host)))
+		return STORE_ERR_ARG;
+	CALL(st, false, st->ops->quarantine_list(st->be, host, max, fn, arg,
+	    total != NULL ? total : &dummy));
 }
 
 /*

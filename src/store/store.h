@@ -1,6 +1,7 @@
 /*
  * store.h - mailtrust's shared state: learned Bayes token counts, the
- * sender history, DMARC aggregate-report records and named counters.
+ * sender history, DMARC aggregate-report records, named counters and
+ * the index of quarantined messages.
  *
  * One interface, two backends chosen by a URL-like spec:
  *   sqlite:/path/file.db            embedded, one file (the default)
@@ -214,5 +215,34 @@ int		 store_counter_add(struct store *, const char *name,
 		    int64_t delta, int64_t *value);
 int		 store_counter_get(struct store *, const char *name,
 		    int64_t *value);
+
+/*
+ * The quarantine index: one record per held message (struct
+ * quarantine_entry of quarantine.h) and the host whose disk holds its
+ * file, so hosts sharing one Redis see whose it is.  The files stay the
+ * truth (quarantine.h); these records only make listing cheap and are
+ * rebuilt from the files by quarantine_reindex().
+ *
+ * put creates or replaces the record of entry->id; del gives
+ * STORE_NOT_FOUND when there was none; get fills the entry and, when
+ * host is not NULL, the host (hostlen bytes, cut to fit).  list calls
+ * fn for the records of host (NULL: every host), newest first (time,
+ * then ID, descending), at most max of them, with the store locked: fn
+ * must not call the store, and a non-zero return stops the walk.
+ * *total (may be NULL) is how many records that host has in all.
+ */
+#define STORE_HOST_MAX		255	/* RFC 1035 2.3.4, plus slack */
+#define STORE_QUARANTINE_LIST_MAX 100000
+struct quarantine_entry;
+typedef int	(*store_quarantine_fn)(void *arg,
+		    const struct quarantine_entry *, const char *host);
+int		 store_quarantine_put(struct store *,
+		    const struct quarantine_entry *, const char *host);
+int		 store_quarantine_del(struct store *, const char *id);
+int		 store_quarantine_get(struct store *, const char *id,
+		    struct quarantine_entry *, char *host, size_t hostlen);
+int		 store_quarantine_list(struct store *, const char *host,
+		    size_t max, store_quarantine_fn fn, void *arg,
+		    size_t *total);
 
 #endif

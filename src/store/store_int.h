@@ -43,6 +43,16 @@ struct store_ops {
 			    int64_t, int64_t *);
 	int		(*counter_get)(struct store_backend *, const char *,
 			    int64_t *);
+	int		(*quarantine_put)(struct store_backend *,
+			    const struct quarantine_entry *, const char *);
+	int		(*quarantine_del)(struct store_backend *,
+			    const char *);
+	int		(*quarantine_get)(struct store_backend *,
+			    const char *, struct quarantine_entry *, char *,
+			    size_t);
+	int		(*quarantine_list)(struct store_backend *,
+			    const char *, size_t, store_quarantine_fn, void *,
+			    size_t *);
 };
 
 /* The counters behind store_bayes_totals() and the sender history. */

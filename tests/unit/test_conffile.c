@@ -50,6 +50,7 @@ test_good(void)
 	    "http_max_body 1M\n"
 	    "http_timeout_s 20\n"
 	    "lang de\n"
+	    "dmarc_org_domain psl\n"
 	    "action phishing reject \"5.7.1 Phishing: message refused\"\n"
 	    "action spam tag \"[SPAM]\"\n"
 	    "action suspicious quarantine\n"
@@ -81,6 +82,7 @@ test_good(void)
 	is_str(c.http_token, "s3cret token", "quoted string");
 	is_int(c.http_max_body, 1024 * 1024, "http_max_body");
 	is_int(c.lang, LANG_DE, "lang");
+	ok(c.dmarc_org_psl, "dmarc_org_domain psl");
 	is_int(c.policy[VERDICT_PHISHING].action, ACTION_REJECT,
 	    "action phishing");
 	is_str(c.policy[VERDICT_PHISHING].reply,
@@ -125,6 +127,7 @@ test_bad(void)
 		{ "authserv_id \"a b\"\n", "t.conf:1: a b: not a host" },
 		{ "milter_max_message 2G\n", "t.conf:1: 2G: not a number" },
 		{ "lang fr\n", "t.conf:1: lang takes" },
+		{ "dmarc_org_domain tld\n", "t.conf:1: dmarc_org_domain takes" },
 		{ "milter_max_message 0\n", "t.conf:1: milter_max_message must" },
 		{ "authserv_id a b\n", "t.conf:1: authserv_id takes one" },
 	};
