@@ -237,7 +237,9 @@ class Server:
             try:
                 with open('/proc/%d/stat' % pid) as f:
                     fields = f.read().rsplit(')', 1)[1].split()
-                total += int(fields[11]) + int(fields[12])
+                # utime, stime, and cutime, cstime: the time of children
+                # already reaped (spamd replaces its children as it goes).
+                total += sum(int(x) for x in fields[11:15])
             except (OSError, IndexError):
                 pass
         return total / tick

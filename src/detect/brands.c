@@ -9,13 +9,24 @@
  * an ordinary word ("Post", "Apple") and counts only where a sender
  * names itself (display name, subject, logo), never in running text.
  *
- * All names of all brands are compiled once into two PCRE2 patterns
- * (JIT): a plain one, and a "claim" one that accepts a name only in the
+ * All names of all brands are compiled once into two matchers (PCRE2,
+ * JIT): a plain one, and a "claim" one that accepts a name only in the
  * sender's own voice ("Ihr IONOS Team", "(c) 2024 PayPal", "Sparkasse
  * Kundenservice").  Each alternative ends in (*MARK:n), so one pass
  * over a text says which name matched.  Names need a boundary on both
  * sides that is neither a letter nor a digit (Unicode properties), so
  * "ING" does not match inside "BOOKING".
+ *
+ * Speed: one alternation of all names, tried at every word start, cost
+ * hundreds of instructions per byte.  A name can only start on a byte
+ * of its first-byte set (PCRE2's start bitmap of the name alone), so
+ * each matcher keeps, per byte value, an anchored alternation of just
+ * the names that may start there, in the original order; a position is
+ * tried only with its byte's, and only where no letter or digit comes
+ * before it.  The claim matcher's other branch, "Ihr X" / "(c) X",
+ * starts with a few fixed words and is searched for on its own; at one
+ * position it wins, as it came first.  The matches are exactly those of
+ * the single alternation.
  *
  * Memory: heap, owned by struct brands, read-only after loading.
  * Limits: BRANDS_MAX brands, BRANDS_MAX_DOMAINS domains and
@@ -26,6 +37,7 @@
 #include <pcre2.h>
 #include <fnmatch.h>
 #include <libpsl.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -37,12 +49,23 @@
 
 #define BRANDS_SCAN_MAX		64
 #define BRANDS_PATTERN_MAX	(1024u * 1024)
+#define BRANDS_BYTES		256
+#define BRANDS_SET		(BRANDS_BYTES / 8)
+#define BRANDS_NO_GROUP		0xffff
+
+/* Per first byte, the anchored alternation of the names starting there. */
+struct brands_matcher {
+	pcre2_code	*groups[BRANDS_BYTES];
+	size_t		 n_groups;
+	uint16_t	 group_of[BRANDS_BYTES];
+};
 
 struct brand_name {
 	char	*text;
 	int	 brand;
 	bool	 cased;
 	bool	 weak;
+	uint8_t	 first[BRANDS_SET];	/* bytes a match can start on */
 };
 
 struct brands {
@@ -51,8 +74,9 @@ struct brands {
 	struct brand_name	*names;
 	size_t			 n_names;
 	struct detect_list	 owner;		/* domain -> brand index */
-	pcre2_code		*plain;
-	pcre2_code		*claim;
+	struct brands_matcher	 plain;
+	struct brands_matcher	 claim;
+	pcre2_code		*voice;	/* "Ihr X", "(c) X": claim's first branch */
 	pcre2_match_context	*mctx;
 };
 
@@ -206,39 +230,74 @@ name_cmp(const void *a, const void *b)
 }
 
 /*
- * Appends the alternation of every name, each a literal (white space
- * and hyphens between words match any run of either) ended by its mark.
+ * Appends name i as a literal (white space and hyphens between words
+ * match any run of either) ended by its mark.
  */
 static int
-add_names(struct buf *p, const struct brands *bs)
+add_name(struct buf *p, const struct brands *bs, size_t i)
 {
 	const unsigned char *c;
+
+	if (bs->names[i].cased)
+		buf_adds(p, "(?-i:");
+	for (c = (const unsigned char *)bs->names[i].text; *c; c++) {
+		if (*c == ' ' || *c == '-') {
+			while (c[1] == ' ' || c[1] == '-')
+				c++;
+			buf_adds(p, "[\\s\\-]*");
+		} else if (*c < 0x80 && !((*c >= 'a' && *c <= 'z') ||
+		    (*c >= 'A' && *c <= 'Z') ||
+		    (*c >= '0' && *c <= '9'))) {
+			buf_addc(p, '\\');
+			buf_addc(p, (char)*c);
+		} else
+			buf_addc(p, (char)*c);
+	}
+	if (bs->names[i].cased)
+		buf_addc(p, ')');
+	return buf_printf(p, "(*:%zu)", i);
+}
+
+static unsigned int
+other_case(unsigned int c)
+{
+	if (c >= 'a' && c <= 'z')
+		return c - 'a' + 'A';
+	if (c >= 'A' && c <= 'Z')
+		return c - 'A' + 'a';
+	return c;
+}
+
+static bool
+starts_on(const uint8_t *first, unsigned int c)
+{
+	unsigned int o = other_case(c);
+
+	return ((first[c / 8] >> (c % 8)) & 1u) ||
+	    ((first[o / 8] >> (o % 8)) & 1u);
+}
+
+/*
+ * Appends the alternation of the names that may start on byte c (both
+ * cases of a letter share one: a name that cannot start on one just
+ * fails there), or of all names when c is BRANDS_BYTES; in the sorted
+ * order.  Returns how many, -1 when too long.
+ */
+static int
+add_names(struct buf *p, const struct brands *bs, unsigned int c)
+{
 	size_t i;
+	int n = 0;
 
 	buf_adds(p, "(?:");
 	for (i = 0; i < bs->n_names; i++) {
-		if (i > 0)
+		if (c < BRANDS_BYTES && !starts_on(bs->names[i].first, c))
+			continue;
+		if (n++ > 0)
 			buf_addc(p, '|');
-		if (bs->names[i].cased)
-			buf_adds(p, "(?-i:");
-		for (c = (const unsigned char *)bs->names[i].text; *c; c++) {
-			if (*c == ' ' || *c == '-') {
-				while (c[1] == ' ' || c[1] == '-')
-					c++;
-				buf_adds(p, "[\\s\\-]*");
-			} else if (*c < 0x80 && !((*c >= 'a' && *c <= 'z') ||
-			    (*c >= 'A' && *c <= 'Z') ||
-			    (*c >= '0' && *c <= '9'))) {
-				buf_addc(p, '\\');
-				buf_addc(p, (char)*c);
-			} else
-				buf_addc(p, (char)*c);
-		}
-		if (bs->names[i].cased)
-			buf_addc(p, ')');
-		buf_printf(p, "(*:%zu)", i);
+		add_name(p, bs, i);
 	}
-	return buf_adds(p, ")");
+	return buf_adds(p, ")") == -1 ? -1 : n;
 }
 
 #define NB_BEFORE	"(?<![\\p{L}\\p{N}])"
@@ -278,11 +337,118 @@ compile(const char *pat, size_t len, char *err, size_t errlen)
 	return re;
 }
 
+/*
+ * The bytes a match of name i can start on: PCRE2's start bitmap or
+ * first code unit, which it skips by itself and so are safe; else every
+ * byte, tried everywhere, slower but never wrong.
+ */
+static void
+name_first(struct brands *bs, size_t i)
+{
+	uint8_t *first = bs->names[i].first;
+	const uint8_t *map = NULL;
+	uint32_t type = 0, unit = 0;
+	PCRE2_SIZE eoff;
+	pcre2_code *re;
+	struct buf p;
+	int ec;
+
+	memset(first, 0xff, BRANDS_SET);
+	buf_init(&p, BRANDS_PATTERN_MAX);
+	if (add_name(&p, bs, i) == -1 || (re = pcre2_compile(
+	    (PCRE2_SPTR)p.data, p.len, PCRE2_UTF | PCRE2_UCP |
+	    PCRE2_CASELESS, &ec, &eoff, NULL)) == NULL) {
+		buf_free(&p);
+		return;
+	}
+	buf_free(&p);
+	(void)pcre2_pattern_info(re, PCRE2_INFO_FIRSTCODETYPE, &type);
+	if (type == 0 && pcre2_pattern_info(re, PCRE2_INFO_FIRSTBITMAP,
+	    &map) == 0 && map != NULL)
+		memcpy(first, map, BRANDS_SET);
+	else if (type == 1 && pcre2_pattern_info(re,
+	    PCRE2_INFO_FIRSTCODEUNIT, &unit) == 0 && unit < 0x80) {
+		/* Caseless: other_case() adds the other ASCII case. */
+		memset(first, 0, BRANDS_SET);
+		first[unit / 8] |= (uint8_t)(1u << (unit % 8));
+	}
+	pcre2_code_free(re);
+}
+
+/*
+ * Per byte value, before + the names that may start there + after,
+ * compiled anchored (JIT code takes no anchoring at match time); bytes
+ * with the same text share it.  UTF-8 continuation bytes get none.
+ */
+static int
+matcher_build(struct brands *bs, struct brands_matcher *m,
+    const char *before, const char *after, char *err, size_t errlen)
+{
+	char *seen[BRANDS_BYTES] = { NULL };
+	unsigned int c, d;
+	struct buf p;
+	int rc = -1, k;
+
+	buf_init(&p, BRANDS_PATTERN_MAX);
+	for (c = 0; c < BRANDS_BYTES; c++) {
+		m->group_of[c] = BRANDS_NO_GROUP;
+		if (c >= 0x80 && c < 0xc0)
+			continue;
+		buf_reset(&p);
+		buf_adds(&p, before);
+		if ((k = add_names(&p, bs, c)) == -1 ||
+		    buf_adds(&p, after) == -1) {
+			snprintf(err, errlen, "too many brand names");
+			goto out;
+		}
+		if (k == 0)
+			continue;
+		for (d = 0; d < c; d++)
+			if (seen[d] != NULL && strcmp(seen[d], p.data) == 0)
+				break;
+		if (d < c) {
+			m->group_of[c] = m->group_of[d];
+			continue;
+		}
+		if ((seen[c] = strdup(p.data)) == NULL) {
+			snprintf(err, errlen, "out of memory");
+			goto out;
+		}
+		m->groups[m->n_groups] = pcre2_compile((PCRE2_SPTR)p.data,
+		    p.len, PCRE2_UTF | PCRE2_UCP | PCRE2_CASELESS |
+		    PCRE2_ANCHORED, &k, NULL, NULL);
+		if (m->groups[m->n_groups] == NULL) {
+			snprintf(err, errlen, "brand pattern: error %d", k);
+			goto out;
+		}
+		(void)pcre2_jit_compile(m->groups[m->n_groups],
+		    PCRE2_JIT_COMPLETE);
+		m->group_of[c] = (uint16_t)m->n_groups++;
+	}
+	rc = 0;
+out:
+	for (c = 0; c < BRANDS_BYTES; c++)
+		free(seen[c]);
+	buf_free(&p);
+	return rc;
+}
+
+static void
+matcher_free(struct brands_matcher *m)
+{
+	size_t i;
+
+	for (i = 0; i < m->n_groups; i++)
+		pcre2_code_free(m->groups[i]);
+}
+
 int
 brands_load(struct brands **out, const char *path, char *err, size_t errlen)
 {
 	struct brands *bs;
+	pcre2_code *re;
 	struct buf p;
+	size_t i;
 
 	*out = NULL;
 	if ((bs = calloc(1, sizeof(*bs))) == NULL) {
@@ -296,28 +462,34 @@ brands_load(struct brands **out, const char *path, char *err, size_t errlen)
 		goto fail;
 	}
 	qsort(bs->names, bs->n_names, sizeof(*bs->names), name_cmp);
+	for (i = 0; i < bs->n_names; i++)
+		name_first(bs, i);
 
+	/* The whole alternation once, for the error it may give. */
 	buf_init(&p, BRANDS_PATTERN_MAX);
 	buf_adds(&p, NB_BEFORE);
-	add_names(&p, bs);
+	add_names(&p, bs, BRANDS_BYTES);
 	if (buf_adds(&p, NB_AFTER) == -1 ||
-	    (bs->plain = compile(p.data, p.len, err, errlen)) == NULL) {
-		if (bs->plain == NULL && err[0] == '\0')
+	    (re = compile(p.data, p.len, err, errlen)) == NULL) {
+		if (err[0] == '\0')
 			snprintf(err, errlen, "%s: too many names", path);
 		buf_free(&p);
 		goto fail;
 	}
+	pcre2_code_free(re);
 	buf_reset(&p);
 	buf_adds(&p, CLAIM_BEFORE);
-	add_names(&p, bs);
-	buf_adds(&p, NB_AFTER "|" NB_BEFORE);
-	add_names(&p, bs);
-	if (buf_adds(&p, CLAIM_AFTER) == -1 ||
-	    (bs->claim = compile(p.data, p.len, err, errlen)) == NULL) {
+	add_names(&p, bs, BRANDS_BYTES);
+	if (buf_adds(&p, NB_AFTER) == -1 ||
+	    (bs->voice = compile(p.data, p.len, err, errlen)) == NULL) {
 		buf_free(&p);
 		goto fail;
 	}
 	buf_free(&p);
+	if (matcher_build(bs, &bs->plain, NB_BEFORE, NB_AFTER, err,
+	    errlen) == -1 || matcher_build(bs, &bs->claim, NB_BEFORE,
+	    CLAIM_AFTER, err, errlen) == -1)
+		goto fail;
 	if ((bs->mctx = pcre2_match_context_create(NULL)) == NULL) {
 		snprintf(err, errlen, "out of memory");
 		goto fail;
@@ -354,8 +526,9 @@ brands_free(struct brands *bs)
 	free(bs->names);
 	free(bs->v);
 	detect_list_free(&bs->owner);
-	pcre2_code_free(bs->plain);
-	pcre2_code_free(bs->claim);
+	matcher_free(&bs->plain);
+	matcher_free(&bs->claim);
+	pcre2_code_free(bs->voice);
 	pcre2_match_context_free(bs->mctx);
 	free(bs);
 }

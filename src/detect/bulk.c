@@ -91,6 +91,8 @@
 #define BULK_RANDOM_MIN		8	/* shorter words are codes */
 #define BULK_RANDOM_MAX		40
 #define BULK_RANDOM_CHANGES	40	/* % of letters changing kind */
+#define BULK_CODE_CHANGES	30	/* the same in a code with dashes */
+#define BULK_DIGITS_MIN		12	/* longer than order or item numbers */
 #define BULK_UNDERSCORES_MIN	2
 #define BULK_TRACK_LINES	3	/* last lines searched for a code */
 #define BULK_TRACK_MIN		20
@@ -454,13 +456,26 @@ subject_tag(struct arena *a, const char *subj, size_t len)
 	return gap == end && upper >= 5 ? arena_strndup(a, w, n) : NULL;
 }
 
+/* Only letters, digits and the bytes in extra. */
+static bool
+code_chars(const char *p, size_t n, const char *extra)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (!alnum_byte(p[i]) &&
+		    (p[i] == '\0' || strchr(extra, p[i]) == NULL))
+			return false;
+	return true;
+}
+
 /*
  * A word that reads as random: capitals, small letters and digits all
  * present and changing often ("G3ejrKKzNc30o7qJhZ").  Words, numbers,
  * product codes and hex hashes change case or kind rarely.
  */
 static bool
-random_word(const char *w, size_t n)
+random_word(const char *w, size_t n, size_t percent)
 {
 	size_t i, changes = 0, kinds = 0, alnum = 0;
 	int prev = 0, kind;
@@ -481,30 +496,69 @@ random_word(const char *w, size_t n)
 		prev = kind;
 	}
 	return kinds == 7 && alnum >= BULK_RANDOM_MIN &&
-	    changes * 100 >= alnum * BULK_RANDOM_CHANGES;
+	    changes * 100 >= alnum * percent;
+}
+
+/* "[k9lej]": a bracketed tag of small letters and digits, both. */
+static bool
+bracket_tag(const char *w, size_t n)
+{
+	size_t i, letters = 0, digits = 0;
+
+	if (n < 7 || n > 10 || w[0] != '[' || w[n - 1] != ']')
+		return false;
+	for (i = 1; i + 1 < n; i++)
+		if (w[i] >= 'a' && w[i] <= 'z')
+			letters++;
+		else if (w[i] >= '0' && w[i] <= '9')
+			digits++;
+		else
+			return false;
+	return letters > 0 && digits > 0;
+}
+
+static bool
+long_number(const char *w, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n && w[i] >= '0' && w[i] <= '9'; i++)
+		;
+	return i == n && n >= BULK_DIGITS_MIN;
 }
 
 /*
- * The decoded subject ends in a random word set apart by a blank
- * ("Fatura - G3ejrKKzNc30o7qJhZ"): the same trick as subject_tag, in
- * the mixed-case form of today's senders.
+ * The last word of the decoded subject, after a blank, is a random
+ * tag of today's or of 2000s senders: a word of mixed capitals, small
+ * letters and digits ("Fatura - G3ejrKKzNc30o7qJhZ"), a mailer's code
+ * with dashes ("(0766aExl8-42@11)"), a bracketed tag ("[k9lej]") or a
+ * run of digits longer than order and item numbers are.
  */
 static const char *
 subject_random(struct arena *a, const char *subj)
 {
 	const char *end, *w;
+	size_t n;
+	bool tag;
 
 	if (subj == NULL)
 		return NULL;
 	end = subj + strlen(subj);
 	while (end > subj && blank(end[-1]))
 		end--;
-	for (w = end; w > subj && alnum_byte(w[-1]); w--)
+	for (w = end; w > subj && !blank(w[-1]); w--)
 		;
-	if (w == subj || !blank(w[-1]) || (size_t)(end - w) > BULK_RANDOM_MAX ||
-	    !random_word(w, (size_t)(end - w)))
+	n = (size_t)(end - w);
+	if (w == subj || n > BULK_RANDOM_MAX)
 		return NULL;
-	return arena_strndup(a, w, (size_t)(end - w));
+	if (memchr(w, '-', n) != NULL || memchr(w, '@', n) != NULL)
+		tag = code_chars(w, n, "-@()") &&
+		    random_word(w, n, BULK_CODE_CHANGES);
+	else
+		tag = (code_chars(w, n, "") &&
+		    random_word(w, n, BULK_RANDOM_CHANGES)) ||
+		    bracket_tag(w, n) || long_number(w, n);
+	return tag ? arena_strndup(a, w, n) : NULL;
 }
 
 /*
@@ -532,19 +586,6 @@ subject_underscored(const char *subj)
 	}
 	return under >= BULK_UNDERSCORES_MIN && joins >= 1 &&
 	    under > blanks;
-}
-
-/* Only letters, digits, dashes and parentheses. */
-static bool
-code_chars(const char *p, size_t n)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		if (!alnum_byte(p[i]) && p[i] != '-' && p[i] != '(' &&
-		    p[i] != ')')
-			return false;
-	return true;
 }
 
 /*
@@ -576,9 +617,9 @@ tracking_line(struct arena *a, const char *text, size_t len)
 		lines++;
 		if (n - i < BULK_TRACK_MIN || n - i > BULK_TRACK_MAX ||
 		    memchr(b + i, '-', n - i) == NULL ||
-		    !random_word(b + i, n - i))
+		    !random_word(b + i, n - i, BULK_CODE_CHANGES))
 			continue;
-		if (code_chars(b + i, n - i))
+		if (code_chars(b + i, n - i, "-()"))
 			return arena_strndup(a, b + i, n - i);
 	}
 	return NULL;

@@ -6,20 +6,36 @@
  * is a PCRE2 regular expression (case-insensitive, Unicode properties;
  * "\#" for a literal '#').  Each line is compiled alone at load, so an
  * error names its line.  The text is then read once, left to right:
- * at each position the patterns are tried in file order, the first
- * that matches names its symbol, and reading goes on after the match.
- * Adding phrases makes each try longer, not the number of passes.
+ * at each position the patterns are tried in file order (those that
+ * start with a lone \b first), the first that matches names its symbol
+ * through its (*MARK:n), and reading goes on after the match.  Adding
+ * phrases makes each try longer, not the number of passes.
  *
- * Speed: trying some 200 patterns at every word start costs thousands
- * of instructions per byte of text.  But a pattern can only start on a
- * byte in its first-byte set, which PCRE2 works out when it compiles
- * the pattern alone (its start bitmap).  So the patterns are grouped by
- * first byte: for each byte value the patterns that may start on it,
- * joined in file order into one anchored alternation whose branches end
- * in (*MARK:n).  Bytes with the same set of patterns share a group.  A
- * position is then tried only with its own byte's group, which holds
- * every pattern that could match there in the original order, so the
- * matches are exactly those of trying all of them.
+ * Speed: trying all patterns at every word start cost thousands of
+ * instructions per byte.  Now the patterns behind a lone \b ("word"
+ * patterns, nearly all) and the few others are found apart:
+ *  - a word pattern can only start on a byte of its first-byte set,
+ *    which PCRE2 works out when it compiles the pattern alone (its
+ *    start bitmap).  So for each byte value there is one anchored
+ *    alternation of just the word patterns that may start on it, in
+ *    file order, tried only at word starts; bytes with the same
+ *    alternation share it.  Most word patterns are one long leading
+ *    group of phrases, "\b(?:konto|zugang|...)\s+...": they are split
+ *    into their phrases, so the alternation for 'k' carries only
+ *    "\b(?:konto|kundenkonto)\s+...", which keeps the compiled size
+ *    near that of one big alternation;
+ *  - each of the few other patterns, or each branch of one that is an
+ *    alternation "A|B", is searched for alone, unanchored, so that
+ *    PCRE2's start optimisations work for it; its next match is kept
+ *    until the reading passes it.  (A pattern matches at a position
+ *    with its first branch that does, so taking branches in order at
+ *    one position changes nothing.)
+ * The leftmost match is then the earliest of these; at one position
+ * the word patterns win, then the others in file order, as in the
+ * single alternation "\b(?:WORD...)|OTHER..." this replaces.  Each
+ * position is tried with every pattern that could match there, in the
+ * original order, so the matches are exactly those of that single
+ * alternation.
  *
  * The symbol names come from the data file and live as long as the
  * configuration, which is what scan_symbol() needs of a name.
@@ -27,6 +43,7 @@
  * Memory: heap, owned by struct lexicon, read-only after loading; a
  * scan's match data lives only for the call.
  * Limits: LEXICON_MAX_PATTERNS lines, LEXICON_MAX_SYMBOLS symbols,
+ * LEXICON_MAX_ALTS phrases split out of one pattern,
  * LEXICON_MATCH_LIMIT backtracking steps per match attempt and
  * LEXICON_MAX_MATCHES matches per text.
  */
@@ -43,19 +60,32 @@
 #define LEXICON_PATTERN_MAX	(4u * 1024 * 1024)
 #define LEXICON_OPTIONS		(PCRE2_UTF | PCRE2_UCP | PCRE2_CASELESS)
 #define LEXICON_BYTES		256
+#define LEXICON_SET		(LEXICON_BYTES / 8)
+#define LEXICON_MAX_ALTS	512
 #define LEXICON_NO_GROUP	0xffff
 
-/* One data line: its pattern, and the bytes a match can start on. */
-struct lexicon_pattern {
-	char		*re;		/* after a hoisted \b, if any */
-	bool		 word;		/* it started with a lone \b */
-	uint8_t		 first[LEXICON_BYTES / 8];
+/* One phrase of a pattern's leading group, and where it can start. */
+struct lexicon_alt {
+	size_t		 off, len;	/* in the pattern's re */
+	uint8_t		 first[LEXICON_SET];
 };
 
-/* The patterns that may start on some byte values, joined and JITed. */
+/*
+ * One data line.  When split, re is "(?:A|B|...)SUFFIX" (or "A|B|..."
+ * with no suffix) and alts are A, B, ...; otherwise one alt, all of re.
+ */
+struct lexicon_pattern {
+	char			*re;	/* after a hoisted \b, if any */
+	bool			 word;	/* it started with a lone \b */
+	bool			 split;
+	size_t			 suffix; /* offset of SUFFIX in re */
+	struct lexicon_alt	*alts;
+	size_t			 n_alts;
+};
+
+/* The word patterns that may start on some byte values, JITed. */
 struct lexicon_group {
 	pcre2_code	*re;
-	bool		 word;		/* every pattern needs a \b first */
 };
 
 struct lexicon {
@@ -67,6 +97,8 @@ struct lexicon {
 	struct lexicon_group	 groups[LEXICON_BYTES];
 	size_t			 n_groups;
 	uint16_t		 group_of[LEXICON_BYTES]; /* byte -> group */
+	pcre2_code		**others;	/* each non-word pattern */
+	size_t			 n_others;
 	uint32_t		 ovector_pairs;
 	pcre2_match_context	*mctx;
 };
@@ -108,6 +140,106 @@ bit_get(const uint8_t *bits, size_t i)
 }
 
 /*
+ * Whether dropping some branches of a pattern's leading group leaves
+ * the others meaning what they meant: no capture numbers or back
+ * references to shift, no option setting that runs on into the next
+ * branch, and nothing the simple bracket counting below misreads.
+ */
+static bool
+split_safe(const char *p)
+{
+	bool cls = false;
+
+	for (; *p != '\0'; p++) {
+		if (*p == '\\') {
+			if (p[1] == '\0' || (p[1] >= '1' && p[1] <= '9') ||
+			    strchr("gkQEN", p[1]) != NULL)
+				return false;
+			p++;
+		} else if (cls) {
+			if (*p == '[')
+				return false;	/* [:posix:] */
+			cls = *p != ']';
+		} else if (*p == '[') {
+			if (p[1] == ']' || p[1] == '^')
+				return false;
+			cls = true;
+		} else if (*p == '(') {
+			if (p[1] != '?')
+				return false;	/* a capture */
+			p += 2;
+			if (*p == ':' || *p == '=' || *p == '!')
+				continue;
+			if (*p == '<' && (p[1] == '=' || p[1] == '!'))
+				continue;
+			while ((*p >= 'a' && *p <= 'z') || *p == '-')
+				p++;
+			if (*p != ':')
+				return false;	/* (?i), (?P, (?| ... */
+		}
+	}
+	return true;
+}
+
+/*
+ * Splits re into the branches of its top level ("A|B") or of its
+ * leading non-capturing group ("(?:A|B)SUFFIX", the group not
+ * quantified).  Returns the number of branches, 0 when re is neither.
+ */
+static size_t
+split_branches(const char *re, size_t *suffix, size_t *off, size_t *len,
+    size_t max)
+{
+	const char *p, *start;
+	size_t n = 0;
+	int depth = 0;
+	bool cls = false, top = top_level_bar(re);
+
+	if (!split_safe(re) || (!top && strncmp(re, "(?:", 3) != 0))
+		return 0;
+	start = p = top ? re : re + 3;
+	for (; *p != '\0'; p++) {
+		if (*p == '\\' && p[1] != '\0') {
+			p++;
+			continue;
+		}
+		if (cls) {
+			cls = *p != ']';
+			continue;
+		}
+		if (*p == '[')
+			cls = true;
+		else if (*p == '(')
+			depth++;
+		else if (depth > 0 && *p == ')')
+			depth--;
+		else if (*p == '|' || *p == ')') {
+			if (depth != 0)
+				continue;
+			if (n == max)
+				return 0;
+			off[n] = (size_t)(start - re);
+			len[n++] = (size_t)(p - start);
+			start = p + 1;
+			if (*p == ')')
+				break;
+		}
+	}
+	if (top) {
+		if (n == max || *p != '\0')
+			return 0;
+		off[n] = (size_t)(start - re);
+		len[n++] = (size_t)(p - start);
+		*suffix = (size_t)(p - re);
+		return n;
+	}
+	if (*p != ')' || (p[1] != '\0' && strchr("*+?{", p[1]) != NULL))
+		return 0;
+	*suffix = (size_t)(p + 1 - re);
+	return n;
+}
+
+/*
  * The bytes a match of re can start on, from PCRE2's own start
  * optimisation, or false when it knows nothing.
  */
@@ -120,7 +252,7 @@ start_map(const pcre2_code *re, uint8_t *first)
 	(void)pcre2_pattern_info(re, PCRE2_INFO_FIRSTCODETYPE, &type);
 	if (type == 0 && pcre2_pattern_info(re, PCRE2_INFO_FIRSTBITMAP,
 	    &map) == 0 && map != NULL) {
-		memcpy(first, map, LEXICON_BYTES / 8);
+		memcpy(first, map, LEXICON_SET);
 		return true;
 	}
 	if (type == 1 && pcre2_pattern_info(re, PCRE2_INFO_FIRSTCODEUNIT,
@@ -136,37 +268,82 @@ start_map(const pcre2_code *re, uint8_t *first)
 	return false;
 }
 
-/*
- * The bytes a match of pat can start on.  PCRE2 gives up on \d, \s and
- * \p{..} under UCP; but UCP changes only what non-ASCII characters
- * match, so the map of the pattern compiled without it, plus every
- * UTF-8 lead byte, covers every start.  Lead bytes are always added:
- * some non-ASCII letters fold to ASCII ones (Kelvin sign, long s).
- * When PCRE2 knows nothing either way, every byte: the pattern is then
- * tried everywhere, slower but never wrong.
- */
-static void
-first_bytes(const pcre2_code *re, const char *pat, uint8_t *first)
+static bool
+start_map_of(const char *pat, size_t len, uint32_t options, uint8_t *first)
 {
-	pcre2_code *ascii;
+	pcre2_code *re;
 	PCRE2_SIZE eoff;
-	unsigned int c;
 	bool known;
 	int ec;
 
-	memset(first, 0, LEXICON_BYTES / 8);
-	if (!(known = start_map(re, first))) {
-		ascii = pcre2_compile((PCRE2_SPTR)pat, PCRE2_ZERO_TERMINATED,
-		    LEXICON_OPTIONS & ~(uint32_t)PCRE2_UCP, &ec, &eoff, NULL);
-		known = ascii != NULL && start_map(ascii, first);
-		pcre2_code_free(ascii);
-	}
-	if (!known) {
-		memset(first, 0xff, LEXICON_BYTES / 8);
+	re = pcre2_compile((PCRE2_SPTR)pat, len, options, &ec, &eoff, NULL);
+	known = re != NULL && start_map(re, first);
+	pcre2_code_free(re);
+	return known;
+}
+
+/*
+ * The bytes a match of pat can start on.  PCRE2's map is what it skips
+ * by itself, so it is safe to use as it is.  But PCRE2 gives up on \d,
+ * \s and \p{..} under UCP; UCP changes only what non-ASCII characters
+ * match, so then the map of the pattern compiled without it, plus every
+ * UTF-8 lead byte, covers every start.  When PCRE2 knows nothing either
+ * way, every byte: the pattern is then tried everywhere, slower but
+ * never wrong.
+ */
+static void
+first_bytes(const char *pat, size_t len, uint8_t *first)
+{
+	unsigned int c;
+
+	memset(first, 0, LEXICON_SET);
+	if (start_map_of(pat, len, LEXICON_OPTIONS, first))
+		return;
+	memset(first, 0, LEXICON_SET);
+	if (!start_map_of(pat, len, LEXICON_OPTIONS & ~(uint32_t)PCRE2_UCP,
+	    first)) {
+		memset(first, 0xff, LEXICON_SET);
 		return;
 	}
 	for (c = 0xc0; c < LEXICON_BYTES; c++)
 		bit_set(first, c);
+}
+
+/* Splits lp->re into phrases where it can, each with its first bytes. */
+static int
+pattern_alts(struct lexicon_pattern *lp)
+{
+	size_t off[LEXICON_MAX_ALTS], len[LEXICON_MAX_ALTS], n, i;
+	struct lexicon_alt *a;
+	struct buf one;
+	int rc = -1;
+
+	n = split_branches(lp->re, &lp->suffix, off, len, LEXICON_MAX_ALTS);
+	lp->split = n > 0;
+	if (n == 0) {
+		off[0] = 0;
+		len[0] = strlen(lp->re);
+		lp->suffix = len[0];
+		n = 1;
+	}
+	if ((lp->alts = calloc(n, sizeof(*a))) == NULL)
+		return -1;
+	buf_init(&one, LEXICON_PATTERN_MAX);
+	for (i = 0; i < n; i++) {
+		a = &lp->alts[i];
+		a->off = off[i];
+		a->len = len[i];
+		buf_reset(&one);
+		if (buf_printf(&one, "(?:%.*s)%s", (int)a->len,
+		    lp->re + a->off, lp->re + lp->suffix) == -1)
+			goto out;
+		first_bytes(one.data, one.len, a->first);
+	}
+	lp->n_alts = n;
+	rc = 0;
+out:
+	buf_free(&one);
+	return rc;
 }
 
 static int
@@ -209,15 +386,6 @@ lexicon_line(void *arg, char *line, char *err, size_t errlen)
 		snprintf(err, errlen, "pattern: %s at %zu", msg, (size_t)eoff);
 		return -1;
 	}
-	lp = realloc(lx->pats, (lx->n_patterns + 1) * sizeof(*lp));
-	if (lp == NULL) {
-		pcre2_code_free(one);
-		goto nomem;
-	}
-	lx->pats = lp;
-	lp += lx->n_patterns;
-	memset(lp, 0, sizeof(*lp));
-	first_bytes(one, pat, lp->first);
 	pcre2_code_free(one);
 	for (i = 0; i < lx->n_symbols; i++)
 		if (strcmp(lx->symbols[i], line) == 0)
@@ -236,6 +404,13 @@ lexicon_line(void *arg, char *line, char *err, size_t errlen)
 		goto nomem;
 	lx->pat_symbol = ps;
 	ps[lx->n_patterns] = (unsigned char)i;
+	lp = realloc(lx->pats, (lx->n_patterns + 1) * sizeof(*lp));
+	if (lp == NULL)
+		goto nomem;
+	lx->pats = lp;
+	lp += lx->n_patterns;
+	memset(lp, 0, sizeof(*lp));
+	lx->n_patterns++;
 	/*
 	 * Most patterns start at a word boundary.  Hoisting that one \b
 	 * in front of their alternation lets PCRE2 reject a position
@@ -243,9 +418,9 @@ lexicon_line(void *arg, char *line, char *err, size_t errlen)
 	 */
 	if (strncmp(pat, "\\b", 2) == 0 && !top_level_bar(pat))
 		lp->word = true, pat += 2;
-	if ((lp->re = strdup(pat)) == NULL)
+	if ((lp->re = strdup(pat)) == NULL ||
+	    (lp->word && pattern_alts(lp) == -1))
 		goto nomem;
-	lx->n_patterns++;
 	return 0;
 nomem:
 	snprintf(err, errlen, "out of memory");
@@ -253,124 +428,214 @@ nomem:
 }
 
 /*
- * Joins the patterns in set, in file order: the \b-hoisted ones first
- * behind one \b, then the others, as the one alternation of all of
- * them was joined before patterns were grouped.
+ * The other ASCII case of c, or c.  Both cases share one alternation:
+ * a phrase that cannot start on one of them just fails there, and
+ * nearly every phrase is caseless anyway.
  */
-static int
-group_source(const struct lexicon *lx, const uint8_t *set, struct buf *out,
-    bool *all_word)
+static unsigned int
+other_case(unsigned int c)
 {
-	struct buf part[2];	/* hoisted, others */
-	size_t i;
-	int rc = -1, w;
+	if (c >= 'a' && c <= 'z')
+		return c - 'a' + 'A';
+	if (c >= 'A' && c <= 'Z')
+		return c - 'A' + 'a';
+	return c;
+}
 
-	buf_init(&part[0], LEXICON_PATTERN_MAX);
-	buf_init(&part[1], LEXICON_PATTERN_MAX);
-	for (i = 0; i < lx->n_patterns; i++) {
-		if (!bit_get(set, i))
+static bool
+alt_starts_on(const struct lexicon_alt *a, unsigned int c)
+{
+	return bit_get(a->first, c) || bit_get(a->first, other_case(c));
+}
+
+/* Pattern lp cut down to its phrases that may start on byte c. */
+static int
+pattern_for_byte(const struct lexicon_pattern *lp, unsigned int c,
+    struct buf *out)
+{
+	size_t i, kept = 0;
+	size_t mark = out->len;
+
+	for (i = 0; i < lp->n_alts; i++)
+		if (alt_starts_on(&lp->alts[i], c))
+			kept++;
+	if (kept == 0)
+		return 0;
+	if (!lp->split || kept == lp->n_alts)
+		return buf_adds(out, lp->re) == -1 ? -1 : 1;
+	if (buf_adds(out, "(?:") == -1)
+		return -1;
+	for (i = 0; i < lp->n_alts; i++) {
+		if (!alt_starts_on(&lp->alts[i], c))
 			continue;
-		w = lx->pats[i].word ? 0 : 1;
-		if ((part[w].len > 0 && buf_addc(&part[w], '|') == -1) ||
-		    buf_printf(&part[w], "(?:%s)(*:%zu)", lx->pats[i].re,
-		    i) == -1)
+		if ((out->len > mark + 3 && buf_addc(out, '|') == -1) ||
+		    buf_add(out, lp->re + lp->alts[i].off,
+		    lp->alts[i].len) == -1)
+			return -1;
+	}
+	if (buf_printf(out, ")%s", lp->re + lp->suffix) == -1)
+		return -1;
+	return 1;
+}
+
+/* The alternation of the word patterns for byte c, in file order. */
+static int
+group_source(const struct lexicon *lx, unsigned int c, struct buf *out)
+{
+	struct buf part;
+	size_t i, at;
+	int rc = -1, k;
+
+	buf_init(&part, LEXICON_PATTERN_MAX);
+	for (i = 0; i < lx->n_patterns; i++) {
+		if (!lx->pats[i].word)
+			continue;
+		at = part.len;
+		if (buf_adds(&part, part.len > 0 ? "|(?:" : "(?:") == -1 ||
+		    (k = pattern_for_byte(&lx->pats[i], c, &part)) == -1)
+			goto out;
+		if (k == 0) {
+			part.len = at;	/* nothing of it starts on c */
+			part.data[at] = '\0';
+		} else if (buf_printf(&part, ")(*:%zu)", i) == -1)
 			goto out;
 	}
-	if (part[0].len > 0 &&
-	    buf_printf(out, "\\b(?:%s)", part[0].data) == -1)
+	if (part.len > 0 && buf_printf(out, "\\b(?:%s)", part.data) == -1)
 		goto out;
-	if (part[1].len > 0 && buf_printf(out, "%s%s",
-	    out->len > 0 ? "|" : "", part[1].data) == -1)
-		goto out;
-	*all_word = part[1].len == 0;
 	rc = 0;
 out:
-	buf_free(&part[0]);
-	buf_free(&part[1]);
+	buf_free(&part);
 	return rc;
 }
 
-static int
-group_compile(struct lexicon *lx, const uint8_t *set, const char *path,
-    char *err, size_t errlen)
+/* Compiles and JITs src; anchored ones must be so at compile time. */
+static pcre2_code *
+joined_compile(struct lexicon *lx, const struct buf *src, uint32_t options,
+    const char *path, char *err, size_t errlen)
 {
-	struct lexicon_group *g = &lx->groups[lx->n_groups];
 	PCRE2_UCHAR msg[256];
 	PCRE2_SIZE eoff;
-	struct buf src;
+	pcre2_code *re;
 	uint32_t caps = 0;
 	int ec;
 
-	buf_init(&src, LEXICON_PATTERN_MAX);
-	if (group_source(lx, set, &src, &g->word) == -1) {
-		buf_free(&src);
-		snprintf(err, errlen, "%s: patterns too long", path);
-		return -1;
-	}
-	/* Anchored at compile time: JIT code ignores it at match time. */
-	g->re = pcre2_compile((PCRE2_SPTR)src.data, src.len,
-	    LEXICON_OPTIONS | PCRE2_ANCHORED, &ec, &eoff, NULL);
-	buf_free(&src);
-	if (g->re == NULL) {
+	re = pcre2_compile((PCRE2_SPTR)src->data, src->len,
+	    LEXICON_OPTIONS | options, &ec, &eoff, NULL);
+	if (re == NULL) {
 		pcre2_get_error_message(ec, msg, sizeof(msg));
 		snprintf(err, errlen, "%s: joined patterns: %s", path, msg);
-		return -1;
+		return NULL;
 	}
-	lx->n_groups++;
-	(void)pcre2_jit_compile(g->re, PCRE2_JIT_COMPLETE);
-	(void)pcre2_pattern_info(g->re, PCRE2_INFO_CAPTURECOUNT, &caps);
+	(void)pcre2_jit_compile(re, PCRE2_JIT_COMPLETE);
+	(void)pcre2_pattern_info(re, PCRE2_INFO_CAPTURECOUNT, &caps);
 	if (caps + 1 > lx->ovector_pairs)
 		lx->ovector_pairs = caps + 1;
+	return re;
+}
+
+static int
+other_add(struct lexicon *lx, const struct buf *src, const char *path,
+    char *err, size_t errlen)
+{
+	pcre2_code **o;
+
+	o = realloc(lx->others, (lx->n_others + 1) * sizeof(*o));
+	if (o == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	lx->others = o;
+	if ((o[lx->n_others] = joined_compile(lx, src, 0, path, err,
+	    errlen)) == NULL)
+		return -1;
+	lx->n_others++;
 	return 0;
 }
 
 /*
- * One group per distinct set of patterns that may start on a byte.
- * UTF-8 continuation bytes get none: no match starts inside a
- * character.
+ * Each non-word pattern compiled alone, in file order, or its
+ * top-level branches each alone, in their order.
+ */
+static int
+others_build(struct lexicon *lx, struct buf *src, const char *path,
+    char *err, size_t errlen)
+{
+	size_t off[LEXICON_MAX_ALTS], len[LEXICON_MAX_ALTS], i, j, n, suffix;
+	const char *re;
+
+	for (i = 0; i < lx->n_patterns; i++) {
+		if (lx->pats[i].word)
+			continue;
+		re = lx->pats[i].re;
+		if (!top_level_bar(re) || (n = split_branches(re, &suffix, off,
+		    len, LEXICON_MAX_ALTS)) == 0) {
+			off[0] = 0;
+			len[0] = strlen(re);
+			n = 1;
+		}
+		for (j = 0; j < n; j++) {
+			buf_reset(src);
+			if (buf_printf(src, "(?:%.*s)(*:%zu)", (int)len[j],
+			    re + off[j], i) == -1) {
+				snprintf(err, errlen, "%s: pattern too long",
+				    path);
+				return -1;
+			}
+			if (other_add(lx, src, path, err, errlen) == -1)
+				return -1;
+		}
+	}
+	return 0;
+}
+
+/*
+ * One compiled alternation per distinct text.  UTF-8 continuation
+ * bytes get none: no match starts inside a character.
  */
 static int
 groups_build(struct lexicon *lx, const char *path, char *err, size_t errlen)
 {
-	size_t setlen = (lx->n_patterns + 7) / 8, i;
+	char *seen[LEXICON_BYTES] = { NULL };
+	struct buf src;
 	unsigned int c, d;
-	uint8_t *sets;
-	bool empty;
+	int rc = -1;
 
-	if ((sets = calloc(LEXICON_BYTES, setlen)) == NULL) {
-		snprintf(err, errlen, "out of memory");
-		return -1;
-	}
+	buf_init(&src, LEXICON_PATTERN_MAX);
 	for (c = 0; c < LEXICON_BYTES; c++) {
 		lx->group_of[c] = LEXICON_NO_GROUP;
 		if (c >= 0x80 && c < 0xc0)
 			continue;
-		empty = true;
-		for (i = 0; i < lx->n_patterns; i++)
-			if (bit_get(lx->pats[i].first, c)) {
-				bit_set(sets + c * setlen, (unsigned int)i);
-				empty = false;
-			}
-		if (empty)
+		buf_reset(&src);
+		if (group_source(lx, c, &src) == -1) {
+			snprintf(err, errlen, "%s: patterns too long", path);
+			goto out;
+		}
+		if (src.len == 0)
 			continue;
 		for (d = 0; d < c; d++)
-			if (lx->group_of[d] != LEXICON_NO_GROUP &&
-			    memcmp(sets + d * setlen, sets + c * setlen,
-			    setlen) == 0)
+			if (seen[d] != NULL && strcmp(seen[d], src.data) == 0)
 				break;
 		if (d < c) {
 			lx->group_of[c] = lx->group_of[d];
 			continue;
 		}
-		lx->group_of[c] = (uint16_t)lx->n_groups;
-		if (group_compile(lx, sets + c * setlen, path, err,
-		    errlen) == -1) {
-			free(sets);
-			return -1;
+		if ((seen[c] = strdup(src.data)) == NULL) {
+			snprintf(err, errlen, "out of memory");
+			goto out;
 		}
+		lx->group_of[c] = (uint16_t)lx->n_groups;
+		lx->groups[lx->n_groups].re = joined_compile(lx, &src,
+		    PCRE2_ANCHORED, path, err, errlen);
+		if (lx->groups[lx->n_groups].re == NULL)
+			goto out;
+		lx->n_groups++;
 	}
-	free(sets);
-	return 0;
+	rc = others_build(lx, &src, path, err, errlen);
+out:
+	for (c = 0; c < LEXICON_BYTES; c++)
+		free(seen[c]);
+	buf_free(&src);
+	return rc;
 }
 
 int
@@ -413,10 +678,15 @@ lexicon_free(struct lexicon *lx)
 		return;
 	for (i = 0; i < lx->n_symbols; i++)
 		free(lx->symbols[i]);
-	for (i = 0; i < lx->n_patterns; i++)
+	for (i = 0; i < lx->n_patterns; i++) {
 		free(lx->pats[i].re);
+		free(lx->pats[i].alts);
+	}
 	for (i = 0; i < lx->n_groups; i++)
 		pcre2_code_free(lx->groups[i].re);
+	for (i = 0; i < lx->n_others; i++)
+		pcre2_code_free(lx->others[i]);
+	free(lx->others);
 	free(lx->pats);
 	free(lx->pat_symbol);
 	pcre2_match_context_free(lx->mctx);
@@ -432,21 +702,130 @@ ascii_word(unsigned char c)
 }
 
 /*
- * The group to try at text[p], or NULL where no pattern can start: a
- * byte no pattern starts on, or the inside of an ASCII word when every
- * pattern of the group wants a \b there.
+ * The word patterns' alternation to try at t[p], or NULL where none can
+ * start: a byte no word pattern starts on, or the inside of an ASCII
+ * word, where \b cannot hold.
  */
-static const struct lexicon_group *
+static const pcre2_code *
 group_at(const struct lexicon *lx, const unsigned char *t, size_t p)
 {
 	uint16_t g = lx->group_of[t[p]];
 
-	if (g == LEXICON_NO_GROUP)
+	if (g == LEXICON_NO_GROUP ||
+	    (p > 0 && ascii_word(t[p]) && ascii_word(t[p - 1])))
 		return NULL;
-	if (lx->groups[g].word && p > 0 && ascii_word(t[p]) &&
-	    ascii_word(t[p - 1]))
+	return lx->groups[g].re;
+}
+
+/*
+ * The leftmost match of a word pattern that starts in [from, last]
+ * (and before len), into md; PCRE2's result code.
+ */
+static int
+word_match(const struct lexicon *lx, const unsigned char *t, size_t len,
+    size_t from, size_t last, pcre2_match_data *md)
+{
+	const pcre2_code *re;
+	size_t p;
+	int rc;
+
+	for (p = from; p <= last && p < len; p++) {
+		if ((re = group_at(lx, t, p)) == NULL)
+			continue;
+		rc = pcre2_match(re, t, len, p, PCRE2_NO_UTF_CHECK, md,
+		    lx->mctx);
+		if (rc != PCRE2_ERROR_NOMATCH)
+			return rc;
+	}
+	return PCRE2_ERROR_NOMATCH;
+}
+
+/* The pattern a match came from, by its (*MARK:n). */
+static size_t
+match_pattern(pcre2_match_data *md)
+{
+	PCRE2_SPTR mark;
+	size_t k = 0;
+
+	for (mark = pcre2_get_mark(md); mark != NULL && *mark >= '0' &&
+	    *mark <= '9' && k < LEXICON_MAX_PATTERNS; mark++)
+		k = k * 10 + (size_t)(*mark - '0');
+	return k;
+}
+
+/*
+ * Where each other pattern matches next: a match does not depend on
+ * where the search began, so one found ahead stays good until the
+ * reading passes it.
+ */
+struct lexicon_ahead {
+	pcre2_match_data	*md;
+	size_t			 at;	/* len: no match ahead */
+	bool			 known;
+};
+
+/*
+ * The earliest match of the other patterns at or after off (the first
+ * in file order at one position); n_others when none, SIZE_MAX on a
+ * PCRE2 error.
+ */
+static size_t
+others_next(const struct lexicon *lx, const unsigned char *t, size_t len,
+    size_t off, struct lexicon_ahead *ah)
+{
+	size_t i, best = lx->n_others, best_at = len;
+	int rc;
+
+	for (i = 0; i < lx->n_others; i++) {
+		if (!ah[i].known || ah[i].at < off) {
+			rc = pcre2_match(lx->others[i], t, len, off,
+			    PCRE2_NO_UTF_CHECK, ah[i].md, lx->mctx);
+			if (rc == PCRE2_ERROR_NOMATCH)
+				ah[i].at = len;
+			else if (rc < 0)
+				return SIZE_MAX;
+			else
+				ah[i].at = pcre2_get_ovector_pointer(
+				    ah[i].md)[0];
+			ah[i].known = true;
+		}
+		if (ah[i].at < best_at) {
+			best_at = ah[i].at;
+			best = i;
+		}
+	}
+	return best;
+}
+
+static struct lexicon_ahead *
+ahead_new(const struct lexicon *lx)
+{
+	struct lexicon_ahead *ah;
+	size_t i;
+
+	if ((ah = calloc(lx->n_others + 1, sizeof(*ah))) == NULL)
 		return NULL;
-	return &lx->groups[g];
+	for (i = 0; i < lx->n_others; i++)
+		if ((ah[i].md = pcre2_match_data_create(lx->ovector_pairs,
+		    NULL)) == NULL) {
+			while (i-- > 0)
+				pcre2_match_data_free(ah[i].md);
+			free(ah);
+			return NULL;
+		}
+	return ah;
+}
+
+static void
+ahead_free(const struct lexicon *lx, struct lexicon_ahead *ah)
+{
+	size_t i;
+
+	if (ah == NULL)
+		return;
+	for (i = 0; i < lx->n_others; i++)
+		pcre2_match_data_free(ah[i].md);
+	free(ah);
 }
 
 size_t
@@ -454,38 +833,36 @@ lexicon_scan(const struct lexicon *lx, struct arena *a, const char *text,
     size_t len, struct lexicon_hit *hits, size_t max)
 {
 	bool seen[LEXICON_MAX_SYMBOLS] = { false };
+	struct lexicon_ahead *ah = NULL;
+	pcre2_match_data *word = NULL, *md;
 	const unsigned char *t;
-	const struct lexicon_group *g;
-	pcre2_match_data *md;
-	PCRE2_SPTR mark;
 	PCRE2_SIZE *ov, off = 0;
-	size_t n = 0, loops, k, sym;
-	int rc = PCRE2_ERROR_NOMATCH;
+	size_t n = 0, loops, k, sym, other, other_at;
+	int rc;
 
 	if (lx == NULL || text == NULL || len == 0 || max == 0 ||
 	    (text = detect_utf8(a, text, len)) == NULL)
 		return 0;
-	if ((md = pcre2_match_data_create(lx->ovector_pairs, NULL)) == NULL)
-		return 0;
+	if ((word = pcre2_match_data_create(lx->ovector_pairs, NULL)) == NULL ||
+	    (ah = ahead_new(lx)) == NULL)
+		goto out;
 	t = (const unsigned char *)text;
-	ov = pcre2_get_ovector_pointer(md);
 	for (loops = 0; off < len && n < max && loops < LEXICON_MAX_MATCHES;
 	    loops++) {
-		/* The leftmost position where some pattern matches. */
-		for (; off < len; off++) {
-			if ((g = group_at(lx, t, off)) == NULL)
-				continue;
-			rc = pcre2_match(g->re, t, len, off,
-			    PCRE2_NO_UTF_CHECK, md, lx->mctx);
-			if (rc != PCRE2_ERROR_NOMATCH)
-				break;
-		}
-		if (off >= len || rc < 0)
+		if ((other = others_next(lx, t, len, off, ah)) == SIZE_MAX)
 			break;
-		k = 0;
-		for (mark = pcre2_get_mark(md); mark != NULL && *mark >= '0' &&
-		    *mark <= '9' && k < LEXICON_MAX_PATTERNS; mark++)
-			k = k * 10 + (size_t)(*mark - '0');
+		other_at = other < lx->n_others ? ah[other].at : len;
+		rc = word_match(lx, t, len, off, other_at, word);
+		if (rc >= 0)
+			md = word;
+		else if (rc != PCRE2_ERROR_NOMATCH || other == lx->n_others)
+			break;
+		else {
+			md = ah[other].md;
+			ah[other].known = false;
+		}
+		ov = pcre2_get_ovector_pointer(md);
+		k = match_pattern(md);
 		if (k < lx->n_patterns && !seen[sym = lx->pat_symbol[k]]) {
 			seen[sym] = true;
 			hits[n].symbol = lx->symbols[sym];
@@ -497,6 +874,8 @@ lexicon_scan(const struct lexicon *lx, struct arena *a, const char *text,
 		while (off < len && (t[off] & 0xc0) == 0x80)
 			off++;
 	}
-	pcre2_match_data_free(md);
+out:
+	pcre2_match_data_free(word);
+	ahead_free(lx, ah);
 	return n;
 }

@@ -7,8 +7,11 @@
  *   mailtrust quarantine [...] release ID...  (to the recipients, via
  *                                               release_sendmail)
  *   mailtrust quarantine [...] delete ID...
+ *   mailtrust quarantine [...] reindex        (rebuild this host's index)
  *
- * The directory is --dir, else quarantine_dir of mailtrust.conf.  Exit
+ * The directory is --dir, else quarantine_dir of mailtrust.conf; the
+ * store that indexes it is --store, else store of mailtrust.conf, else
+ * none (then list reads the files, and reindex has nothing to do).  Exit
  * status 0, or 1 when some ID was not found or could not be released
  * (the others are still done), or a sysexits code.
  */
@@ -24,6 +27,7 @@
 #include "scan/conffile.h"
 #include "scan/config.h"
 #include "store/quarantine.h"
+#include "store/store.h"
 
 #define LIST_MAX	10000
 
@@ -32,11 +36,13 @@ quarantine_usage(FILE *fp)
 {
 	fprintf(fp,
 	    "usage: mailtrust quarantine [--config FILE] [--dir DIR] "
-	    "list [--json]\n"
+	    "[--store SPEC] list [--json]\n"
 	    "       mailtrust quarantine [--config FILE] [--dir DIR] "
 	    "show ID\n"
 	    "       mailtrust quarantine [--config FILE] [--dir DIR] "
-	    "release|delete ID...\n");
+	    "[--store SPEC] release|delete ID...\n"
+	    "       mailtrust quarantine [--config FILE] [--dir DIR] "
+	    "[--store SPEC] reindex\n");
 }
 
 static void
@@ -60,7 +66,7 @@ entry_json(const struct quarantine_entry *e)
 }
 
 static int
-do_list(const char *dir, bool json)
+do_list(const char *dir, struct store *st, bool json)
 {
 	struct quarantine_entry *v = calloc(LIST_MAX, sizeof(*v));
 	size_t n, total, bad, i;
@@ -70,8 +76,8 @@ do_list(const char *dir, bool json)
 		fprintf(stderr, "mailtrust: out of memory\n");
 		return CLI_EXIT_SOFTWARE;
 	}
-	if (quarantine_list(dir, v, LIST_MAX, &n, &total, &bad, err,
-	    sizeof(err)) != QUARANTINE_OK) {
+	if (quarantine_list_indexed(dir, st, v, LIST_MAX, &n, &total, &bad,
+	    err, sizeof(err)) != QUARANTINE_OK) {
 		fprintf(stderr, "mailtrust: %s\n", err);
 		free(v);
 		return CLI_EXIT_NOINPUT;
@@ -126,8 +132,8 @@ do_show(const char *dir, const char *id)
 }
 
 static int
-do_each(const struct config *cfg, const char *dir, bool release, int argc,
-    char **argv)
+do_each(const struct config *cfg, const char *dir, struct store *st,
+    bool release, int argc, char **argv)
 {
 	char err[512];
 	int i, rc = CLI_EXIT_OK, r;
@@ -138,11 +144,12 @@ do_each(const struct config *cfg, const char *dir, bool release, int argc,
 	}
 	for (i = 0; i < argc; i++) {
 		if (release)
-			r = quarantine_release(dir, argv[i],
+			r = quarantine_release_indexed(dir, st, argv[i],
 			    (const char *const *)cfg->release_sendmail, err,
 			    sizeof(err));
 		else
-			r = quarantine_delete(dir, argv[i], err, sizeof(err));
+			r = quarantine_delete_indexed(dir, st, argv[i], err,
+			    sizeof(err));
 		if (r != QUARANTINE_OK) {
 			fprintf(stderr, "mailtrust: %s\n", err);
 			rc = 1;
@@ -153,18 +160,68 @@ do_each(const struct config *cfg, const char *dir, bool release, int argc,
 	return rc;
 }
 
+static int
+do_reindex(const char *dir, struct store *st)
+{
+	struct quarantine_reindex_stats s;
+	char err[512];
+
+	if (st == NULL) {
+		fprintf(stderr, "mailtrust: reindex: no store: give --store "
+		    "or store in mailtrust.conf\n");
+		return CLI_EXIT_USAGE;
+	}
+	if (quarantine_reindex(dir, st, &s, err, sizeof(err)) !=
+	    QUARANTINE_OK) {
+		fprintf(stderr, "mailtrust: reindex: %s\n", err);
+		return CLI_EXIT_SOFTWARE;
+	}
+	printf("%zu message%s held, %zu record%s added, %zu dropped\n",
+	    s.files, s.files == 1 ? "" : "s", s.added,
+	    s.added == 1 ? "" : "s", s.dropped);
+	if (s.bad > 0)
+		fprintf(stderr, "mailtrust: %zu file%s in %s could not be "
+		    "read\n", s.bad, s.bad == 1 ? "" : "s", dir);
+	if (s.partial)
+		fprintf(stderr, "mailtrust: more than %d messages: run "
+		    "reindex again for the rest\n", QUARANTINE_LIST_MAX);
+	return CLI_EXIT_OK;
+}
+
+/* Runs one subcommand on the directory and the store (or NULL). */
+static int
+run_command(const struct config *cfg, const char *dir, struct store *st,
+    const char *cmd, bool json, int argc, char **argv)
+{
+	if (strcmp(cmd, "list") == 0 && argc == 0)
+		return do_list(dir, st, json);
+	if (strcmp(cmd, "show") == 0 && argc == 1)
+		return do_show(dir, argv[0]);
+	if (strcmp(cmd, "release") == 0)
+		return do_each(cfg, dir, st, true, argc, argv);
+	if (strcmp(cmd, "delete") == 0)
+		return do_each(cfg, dir, st, false, argc, argv);
+	if (strcmp(cmd, "reindex") == 0 && argc == 0)
+		return do_reindex(dir, st);
+	quarantine_usage(stderr);
+	return CLI_EXIT_USAGE;
+}
+
 int
 cli_quarantine(int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		{ "config",	required_argument,	NULL, 'c' },
 		{ "dir",	required_argument,	NULL, 'D' },
+		{ "store",	required_argument,	NULL, 's' },
 		{ "datadir",	required_argument,	NULL, 'd' },
 		{ "json",	no_argument,		NULL, 'j' },
 		{ "help",	no_argument,		NULL, 'h' },
 		{ NULL,		0,			NULL, 0 },
 	};
 	const char *conf = NULL, *dir = NULL, *datadir = NULL, *cmd;
+	const char *spec = NULL;
+	struct store *st = NULL;
 	struct config cfg;
 	bool json = false;
 	char err[1024];
@@ -178,6 +235,9 @@ cli_quarantine(int argc, char **argv)
 			break;
 		case 'D':
 			dir = optarg;
+			break;
+		case 's':
+			spec = optarg;
 			break;
 		case 'd':
 			datadir = optarg;
@@ -221,18 +281,17 @@ cli_quarantine(int argc, char **argv)
 		config_free(&cfg);
 		return CLI_EXIT_USAGE;
 	}
-	if (strcmp(cmd, "list") == 0 && optind == argc)
-		rc = do_list(dir, json);
-	else if (strcmp(cmd, "show") == 0 && optind + 1 == argc)
-		rc = do_show(dir, argv[optind]);
-	else if (strcmp(cmd, "release") == 0)
-		rc = do_each(&cfg, dir, true, argc - optind, argv + optind);
-	else if (strcmp(cmd, "delete") == 0)
-		rc = do_each(&cfg, dir, false, argc - optind, argv + optind);
-	else {
-		quarantine_usage(stderr);
-		rc = CLI_EXIT_USAGE;
+	if (spec == NULL)
+		spec = cfg.store_spec;
+	if (spec != NULL && (st = store_open(spec, err, sizeof(err))) ==
+	    NULL) {
+		fprintf(stderr, "mailtrust: %s\n", err);
+		config_free(&cfg);
+		return CLI_EXIT_CONFIG;
 	}
+	rc = run_command(&cfg, dir, st, cmd, json, argc - optind,
+	    argv + optind);
+	store_close(st);
 	config_free(&cfg);
 	return rc;
 }

@@ -42,6 +42,9 @@
 #pragma weak quarantine_list
 #pragma weak quarantine_release
 #pragma weak quarantine_delete
+#pragma weak quarantine_list_indexed
+#pragma weak quarantine_release_indexed
+#pragma weak quarantine_delete_indexed
 #pragma weak quarantine_id_valid
 #pragma weak quarantine_strerror
 
@@ -301,6 +304,13 @@ quarantine_entry_json(const struct quarantine_entry *e)
 	    "from", e->from, "subject", e->subject);
 }
 
+/* The store that indexes the quarantine, or NULL (read the files). */
+static struct store *
+http_store(const struct http_server *srv)
+{
+	return srv->o.cfg != NULL ? srv->o.cfg->store : NULL;
+}
+
 static enum MHD_Result
 quarantine_listing(struct http_server *srv, struct MHD_Connection *c)
 {
@@ -312,8 +322,9 @@ quarantine_listing(struct http_server *srv, struct MHD_Connection *c)
 	if ((e = calloc(HTTP_QUARANTINE_LIST, sizeof(*e))) == NULL)
 		return reply_error(c, MHD_HTTP_INTERNAL_SERVER_ERROR,
 		    "internal", "out of memory");
-	if (quarantine_list(srv->o.quarantine_dir, e, HTTP_QUARANTINE_LIST,
-	    &n, &total, &bad, err, sizeof(err)) != QUARANTINE_OK) {
+	if (quarantine_list_indexed(srv->o.quarantine_dir, http_store(srv),
+	    e, HTTP_QUARANTINE_LIST, &n, &total, &bad, err, sizeof(err)) !=
+	    QUARANTINE_OK) {
 		free(e);
 		return reply_error(c, MHD_HTTP_INTERNAL_SERVER_ERROR,
 		    "quarantine", err);
@@ -358,8 +369,9 @@ quarantine_route(struct http_server *srv, struct MHD_Connection *c,
 	if (srv->o.quarantine_dir == NULL)
 		return reply_error(c, MHD_HTTP_NOT_FOUND, "no_quarantine",
 		    "no quarantine directory is configured");
-	if (quarantine_list == NULL || quarantine_release == NULL ||
-	    quarantine_delete == NULL || quarantine_id_valid == NULL)
+	if (quarantine_list_indexed == NULL ||
+	    quarantine_release_indexed == NULL ||
+	    quarantine_delete_indexed == NULL || quarantine_id_valid == NULL)
 		return reply_error(c, MHD_HTTP_NOT_IMPLEMENTED,
 		    "not_built", "this mailtrust has no quarantine module");
 	if (*rest == '\0') {
@@ -385,8 +397,8 @@ quarantine_route(struct http_server *srv, struct MHD_Connection *c,
 		if (strcmp(method, "POST") != 0)
 			return reply_error(c, MHD_HTTP_METHOD_NOT_ALLOWED,
 			    "method", "use POST to release a message");
-		st = quarantine_release(srv->o.quarantine_dir, id,
-		    srv->o.sendmail, err, sizeof(err));
+		st = quarantine_release_indexed(srv->o.quarantine_dir,
+		    http_store(srv), id, srv->o.sendmail, err, sizeof(err));
 		if (st != QUARANTINE_OK)
 			return reply_error(c, quarantine_status_http(st),
 			    "quarantine", err);
@@ -399,7 +411,8 @@ quarantine_route(struct http_server *srv, struct MHD_Connection *c,
 	if (strcmp(method, "DELETE") != 0)
 		return reply_error(c, MHD_HTTP_METHOD_NOT_ALLOWED, "method",
 		    "use DELETE to remove a message");
-	st = quarantine_delete(srv->o.quarantine_dir, id, err, sizeof(err));
+	st = quarantine_delete_indexed(srv->o.quarantine_dir, http_store(srv),
+	    id, err, sizeof(err));
 	if (st != QUARANTINE_OK)
 		return reply_error(c, quarantine_status_http(st),
 		    "quarantine", err);

@@ -872,8 +872,8 @@ quarantine_message(struct scan *s, const struct milter_plan *p,
 	w += c->len;
 	meta.from = s->msg != NULL && s->msg->from.n > 0 ?
 	    s->msg->from.v[0].addr : NULL;
-	r = quarantine_add(s->cfg->quarantine_dir, &meta, copy,
-	    (size_t)(w - copy), id, err, sizeof(err));
+	r = quarantine_add_indexed(s->cfg->quarantine_dir, s->cfg->store,
+	    &meta, copy, (size_t)(w - copy), id, err, sizeof(err));
 	free(copy);
 	if (r != QUARANTINE_OK) {
 		log_err("%s: quarantine: %s", qid, err);

@@ -10,6 +10,10 @@
  * (rename(2) is atomic, and the directory fsync makes the new name
  * survive a crash).  Memory: only quarantine_get() allocates for the
  * caller.
+ *
+ * Index (quarantine.h): the *_indexed calls do the file work first and
+ * touch the store after, so the store never names a message that is not
+ * safely on disk for longer than a crash window, which reindex closes.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -24,6 +28,8 @@
 #include <unistd.h>
 
 #include "quarantine.h"
+#include "store.h"
+#include "util/log.h"
 
 #define QUARANTINE_MAGIC	"Mailtrust-Quarantine: 1\n"
 #define QUARANTINE_HEAD_MAX	(512u * 1024)	/* metadata block */
@@ -51,6 +57,7 @@ quarantine_strerror(int status)
 	case QUARANTINE_ERR_FORMAT:	return "not a quarantine file";
 	case QUARANTINE_ERR_RELEASE:	return "release failed";
 	case QUARANTINE_ERR_NOMEM:	return "out of memory";
+	case QUARANTINE_ERR_STORE:	return "index store failed";
 	}
 	return "unknown error";
 }
@@ -152,8 +159,8 @@ fsync_dir(const char *dir)
 	return r;
 }
 
-int
-quarantine_add(const char *dir, const struct quarantine_meta *m,
+static int
+add_file(const char *dir, const struct quarantine_meta *m,
     const char *data, size_t len, char *id, char *err, size_t errlen)
 {
 	char tmp[QUARANTINE_PATH_MAX], final[QUARANTINE_PATH_MAX];
@@ -393,8 +400,8 @@ newest_first(const void *a, const void *b)
 	return -strcmp(x->id, y->id);
 }
 
-int
-quarantine_list(const char *dir, struct quarantine_entry *out, size_t max,
+static int
+list_dir(const char *dir, struct quarantine_entry *out, size_t max,
     size_t *n, size_t *total, size_t *bad, char *err, size_t errlen)
 {
 	struct quarantine_entry *all = NULL, *grown;
@@ -454,9 +461,8 @@ done:
 	return QUARANTINE_OK;
 }
 
-int
-quarantine_delete(const char *dir, const char *id, char *err,
-    size_t errlen)
+static int
+delete_file(const char *dir, const char *id, char *err, size_t errlen)
 {
 	char path[QUARANTINE_PATH_MAX];
 
@@ -525,9 +531,9 @@ run_sendmail(const char *const *sendmail, const char *sender,
 	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
 }
 
-int
-quarantine_release(const char *dir, const char *id,
-    const char *const *sendmail, char *err, size_t errlen)
+static int
+release_file(const char *dir, const char *id, const char *const *sendmail,
+    char *err, size_t errlen)
 {
 	static const char *const dflt[] = { "/usr/sbin/sendmail", NULL };
 	char path[QUARANTINE_PATH_MAX], claimed[QUARANTINE_PATH_MAX];
@@ -573,4 +579,328 @@ out:
 	free(data);
 	quarantine_strv_free(rcpt);
 	return status;
+}
+
+/* --- the index in the store --- */
+
+void
+quarantine_host(char *buf, size_t len)
+{
+	if (gethostname(buf, len) == -1 || buf[0] == '\0' ||
+	    memchr(buf, '\0', len) == NULL)
+		snprintf(buf, len, "localhost");
+}
+
+/* Writes the record of a file in place; logs, never fails the caller. */
+static void
+index_put(const char *dir, struct store *st, const char *id)
+{
+	char path[QUARANTINE_PATH_MAX], host[STORE_HOST_MAX + 1];
+	struct quarantine_entry e;
+	int r;
+
+	if (path_of(path, dir, id, ".mtq") == -1)
+		return;
+	/* The record is what the file says, as list reads it. */
+	if ((r = load(path, &e, NULL, NULL, NULL)) != QUARANTINE_OK) {
+		log_warn("quarantine: %s: not indexed: %s", id,
+		    quarantine_strerror(r));
+		return;
+	}
+	set_text(e.id, sizeof(e.id), id);
+	quarantine_host(host, sizeof(host));
+	if ((r = store_quarantine_put(st, &e, host)) != STORE_OK)
+		log_warn("quarantine: %s: held, but the index was not "
+		    "updated (%s); \"mailtrust quarantine reindex\" repairs "
+		    "it", id, store_strerror(r));
+}
+
+/* Drops the record of a message whose file is gone. */
+static void
+index_del(struct store *st, const char *id)
+{
+	int r = store_quarantine_del(st, id);
+
+	if (r != STORE_OK && r != STORE_NOT_FOUND)
+		log_warn("quarantine: %s: removed, but its index record "
+		    "stays (%s); \"mailtrust quarantine reindex\" repairs it",
+		    id, store_strerror(r));
+}
+
+int
+quarantine_add_indexed(const char *dir, struct store *st,
+    const struct quarantine_meta *m, const char *data, size_t len,
+    char *id, char *err, size_t errlen)
+{
+	int r = add_file(dir, m, data, len, id, err, errlen);
+
+	/* Also on a keyed retry: the first try may have died before it. */
+	if (r == QUARANTINE_OK && st != NULL)
+		index_put(dir, st, id);
+	return r;
+}
+
+int
+quarantine_add(const char *dir, const struct quarantine_meta *m,
+    const char *data, size_t len, char *id, char *err, size_t errlen)
+{
+	return add_file(dir, m, data, len, id, err, errlen);
+}
+
+struct collect {
+	struct quarantine_entry	*out;
+	size_t			 max, n;
+};
+
+static int
+collect_entry(void *arg, const struct quarantine_entry *e,
+    const char *host)
+{
+	struct collect *c = arg;
+
+	if (c->n >= c->max)
+		return 1;
+	c->out[c->n++] = *e;
+	return 0;
+}
+
+int
+quarantine_list_indexed(const char *dir, struct store *st,
+    struct quarantine_entry *out, size_t max, size_t *n, size_t *total,
+    size_t *bad, char *err, size_t errlen)
+{
+	char host[STORE_HOST_MAX + 1];
+	struct collect c = { out, max, 0 };
+	size_t all;
+	int r;
+
+	if (st == NULL)
+		return list_dir(dir, out, max, n, total, bad, err, errlen);
+	if (max > STORE_QUARANTINE_LIST_MAX)
+		c.max = max = STORE_QUARANTINE_LIST_MAX;
+	quarantine_host(host, sizeof(host));
+	r = store_quarantine_list(st, host, max, collect_entry, &c, &all);
+	if (r != STORE_OK) {
+		log_warn("quarantine: index: %s; reading the directory",
+		    store_strerror(r));
+		return list_dir(dir, out, max, n, total, bad, err, errlen);
+	}
+	*n = c.n;
+	if (total != NULL)
+		*total = all;
+	if (bad != NULL)
+		*bad = 0;
+	return QUARANTINE_OK;
+}
+
+int
+quarantine_list(const char *dir, struct quarantine_entry *out, size_t max,
+    size_t *n, size_t *total, size_t *bad, char *err, size_t errlen)
+{
+	return list_dir(dir, out, max, n, total, bad, err, errlen);
+}
+
+int
+quarantine_delete_indexed(const char *dir, struct store *st,
+    const char *id, char *err, size_t errlen)
+{
+	char host[STORE_HOST_MAX + 1], owner[STORE_HOST_MAX + 1];
+	struct quarantine_entry e;
+	int r = delete_file(dir, id, err, errlen);
+
+	if (st == NULL)
+		return r;
+	if (r == QUARANTINE_OK)
+		index_del(st, id);
+	else if (r == QUARANTINE_NOT_FOUND) {
+		/*
+		 * A stale record of ours goes too; one of another host
+		 * names a file on that host's disk, so it stays.
+		 */
+		quarantine_host(host, sizeof(host));
+		if (store_quarantine_get(st, id, &e, owner, sizeof(owner)) ==
+		    STORE_OK && strcmp(owner, host) == 0)
+			index_del(st, id);
+	}
+	return r;
+}
+
+int
+quarantine_delete(const char *dir, const char *id, char *err,
+    size_t errlen)
+{
+	return delete_file(dir, id, err, errlen);
+}
+
+int
+quarantine_release_indexed(const char *dir, struct store *st,
+    const char *id, const char *const *sendmail, char *err, size_t errlen)
+{
+	int r = release_file(dir, id, sendmail, err, errlen);
+
+	if (r == QUARANTINE_OK && st != NULL)
+		index_del(st, id);
+	return r;
+}
+
+int
+quarantine_release(const char *dir, const char *id,
+    const char *const *sendmail, char *err, size_t errlen)
+{
+	return release_file(dir, id, sendmail, err, errlen);
+}
+
+/* The IDs of one walk, sorted for bsearch. */
+struct id_set {
+	char	(*id)[QUARANTINE_ID_MAX + 1];
+	size_t	 n, cap;
+	bool	 nomem;
+};
+
+static int
+id_set_add(struct id_set *s, const char *id)
+{
+	char (*grown)[QUARANTINE_ID_MAX + 1];
+
+	if (s->n == s->cap) {
+		size_t cap = s->cap ? s->cap * 2 : 256;
+
+		if ((grown = realloc(s->id, cap * sizeof(*s->id))) == NULL) {
+			s->nomem = true;
+			return -1;
+		}
+		s->id = grown;
+		s->cap = cap;
+	}
+	set_text(s->id[s->n++], sizeof(s->id[0]), id);
+	return 0;
+}
+
+static int
+id_cmp(const void *a, const void *b)
+{
+	return strcmp(a, b);
+}
+
+static int
+collect_id(void *arg, const struct quarantine_entry *e, const char *host)
+{
+	return id_set_add(arg, e->id) == -1 ? 1 : 0;
+}
+
+/* Every readable ID.mtq of dir into files; records them as we go. */
+static int
+reindex_files(const char *dir, struct store *st, const char *host,
+    struct id_set *files, struct quarantine_reindex_stats *stats,
+    char *err, size_t errlen)
+{
+	char path[QUARANTINE_PATH_MAX], id[QUARANTINE_ID_MAX + 1];
+	char owner[STORE_HOST_MAX + 1];
+	struct quarantine_entry e, old;
+	struct dirent *d;
+	DIR *dp;
+	int r = QUARANTINE_OK, sr;
+
+	if ((dp = opendir(dir)) == NULL)
+		return errno == ENOENT ? QUARANTINE_OK : fail(err, errlen,
+		    QUARANTINE_ERR_IO, "%s: %s", dir, strerror(errno));
+	while ((d = readdir(dp)) != NULL) {
+		size_t l = strlen(d->d_name);
+
+		if (files->n >= QUARANTINE_LIST_MAX) {
+			stats->partial = true;
+			break;
+		}
+
+		if (l <= 4 || l - 4 > QUARANTINE_ID_MAX ||
+		    strcmp(d->d_name + l - 4, ".mtq") != 0)
+			continue;
+		snprintf(id, sizeof(id), "%.*s", (int)(l - 4), d->d_name);
+		if (!quarantine_id_valid(id) ||
+		    path_of(path, dir, id, ".mtq") == -1)
+			continue;
+		if (load(path, &e, NULL, NULL, NULL) != QUARANTINE_OK) {
+			stats->bad++;
+			continue;
+		}
+		set_text(e.id, sizeof(e.id), id);
+		stats->files++;
+		if (id_set_add(files, id) == -1) {
+			r = fail(err, errlen, QUARANTINE_ERR_NOMEM,
+			    "out of memory");
+			break;
+		}
+		sr = store_quarantine_get(st, id, &old, owner, sizeof(owner));
+		if (sr != STORE_OK && sr != STORE_NOT_FOUND) {
+			r = fail(err, errlen, QUARANTINE_ERR_STORE, "store: %s",
+			    store_strerror(sr));
+			break;
+		}
+		if (sr == STORE_NOT_FOUND || strcmp(owner, host) != 0)
+			stats->added++;
+		if ((sr = store_quarantine_put(st, &e, host)) != STORE_OK) {
+			r = fail(err, errlen, QUARANTINE_ERR_STORE, "store: %s",
+			    store_strerror(sr));
+			break;
+		}
+	}
+	closedir(dp);
+	return r;
+}
+
+int
+quarantine_reindex(const char *dir, struct store *st,
+    struct quarantine_reindex_stats *stats, char *err, size_t errlen)
+{
+	char host[STORE_HOST_MAX + 1], path[QUARANTINE_PATH_MAX];
+	struct quarantine_reindex_stats dummy;
+	struct id_set files = { 0 }, recs = { 0 };
+	size_t i, total = 0;
+	int r, sr;
+
+	if (stats == NULL)
+		stats = &dummy;
+	memset(stats, 0, sizeof(*stats));
+	if (st == NULL)
+		return fail(err, errlen, QUARANTINE_ERR_ARG, "reindex: no "
+		    "store");
+	quarantine_host(host, sizeof(host));
+	r = reindex_files(dir, st, host, &files, stats, err, errlen);
+	if (r != QUARANTINE_OK)
+		goto out;
+	sr = store_quarantine_list(st, host, STORE_QUARANTINE_LIST_MAX,
+	    collect_id, &recs, &total);
+	if (sr != STORE_OK || recs.nomem) {
+		r = sr != STORE_OK ? fail(err, errlen, QUARANTINE_ERR_STORE,
+		    "store: %s", store_strerror(sr)) : fail(err, errlen,
+		    QUARANTINE_ERR_NOMEM, "out of memory");
+		goto out;
+	}
+	/* Files past the walk's limit were not seen: drop nothing. */
+	if (stats->partial)
+		goto out;
+	if (total > recs.n)
+		stats->partial = true;
+	if (files.n > 0)
+		qsort(files.id, files.n, sizeof(files.id[0]), id_cmp);
+	for (i = 0; i < recs.n; i++) {
+		if (files.n > 0 && bsearch(recs.id[i], files.id, files.n,
+		    sizeof(files.id[0]), id_cmp) != NULL)
+			continue;
+		/* Held since the walk began: its add wrote the record. */
+		if (path_of(path, dir, recs.id[i], ".mtq") == 0 &&
+		    access(path, F_OK) == 0)
+			continue;
+		sr = store_quarantine_del(st, recs.id[i]);
+		if (sr != STORE_OK && sr != STORE_NOT_FOUND) {
+			r = fail(err, errlen, QUARANTINE_ERR_STORE, "store: %s",
+			    store_strerror(sr));
+			goto out;
+		}
+		stats->dropped++;
+	}
+out:
+	free(files.id);
+	free(recs.id);
+	return r;
 }

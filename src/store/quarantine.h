@@ -9,10 +9,17 @@
  * quarantine_add() returns the message survives a crash, and a crash
  * before leaves no half file behind (only a ".tmp" that list ignores).
  *
- * The index is the directory itself: store.h offers no generic records
- * to keep one in, and a second index could disagree with the files after
- * a crash.  quarantine_list() reads the metadata block of each file (at
- * most QUARANTINE_LIST_MAX of them).
+ * The files are the truth; the store (store.h) keeps an index of them
+ * so a listing need not open every file, and so hosts sharing one Redis
+ * see which host's disk holds which message.  The *_indexed calls keep
+ * it: a record is written only after the file is safely in place, and
+ * removed only after the file is gone.  A failed index write is logged
+ * and does not fail the call (the message itself is safe).  So a crash
+ * or a store outage between the two steps can leave a file without a
+ * record or a record without a file; quarantine_reindex() repairs both
+ * from the directory ("mailtrust quarantine reindex").  Without a store
+ * (NULL, or one that does not answer) listing falls back to reading the
+ * metadata block of each file (at most QUARANTINE_LIST_MAX of them).
  *
  * Release re-injects the message to its recipients through the MTA's
  * sendmail(1) ("sendmail -G -i -f SENDER -- RCPT..."); the file is
@@ -49,7 +56,10 @@ enum quarantine_status {
 	QUARANTINE_ERR_FORMAT	= -4,	/* a file we did not write */
 	QUARANTINE_ERR_RELEASE	= -5,	/* sendmail failed: kept */
 	QUARANTINE_ERR_NOMEM	= -6,
+	QUARANTINE_ERR_STORE	= -7,	/* reindex: the store failed */
 };
+
+struct store;
 
 /* What is known of one held message, for a listing. */
 struct quarantine_entry {
@@ -127,6 +137,47 @@ int	quarantine_release(const char *dir, const char *id,
 /* Removes one message for good. */
 int	quarantine_delete(const char *dir, const char *id, char *err,
 	    size_t errlen);
+
+/*
+ * The same four calls, keeping the store's index (see above); a NULL
+ * store makes them the plain calls.  list_indexed lists this host's
+ * records, and reads the directory when the store fails.
+ */
+int	quarantine_add_indexed(const char *dir, struct store *,
+	    const struct quarantine_meta *, const char *data, size_t len,
+	    char *id, char *err, size_t errlen);
+int	quarantine_list_indexed(const char *dir, struct store *,
+	    struct quarantine_entry *out, size_t max, size_t *n,
+	    size_t *total, size_t *bad, char *err, size_t errlen);
+int	quarantine_release_indexed(const char *dir, struct store *,
+	    const char *id, const char *const *sendmail, char *err,
+	    size_t errlen);
+int	quarantine_delete_indexed(const char *dir, struct store *,
+	    const char *id, char *err, size_t errlen);
+
+/* What quarantine_reindex() found and did. */
+struct quarantine_reindex_stats {
+	size_t	files;		/* messages in the directory */
+	size_t	added;		/* files that had no record of this host */
+	size_t	dropped;	/* records of this host without a file */
+	size_t	bad;		/* files that could not be read */
+	bool	partial;	/* over QUARANTINE_LIST_MAX: a later run
+				   does the rest */
+};
+
+/*
+ * Makes this host's records match the directory: every readable file
+ * gets a fresh record (one missing, or naming another host, counts as
+ * added), and every record of this host whose file is gone is dropped.
+ * Records of other hosts are left alone.  stats may be NULL.  Over
+ * QUARANTINE_LIST_MAX files nothing is dropped (stats->partial).
+ */
+int	quarantine_reindex(const char *dir, struct store *,
+	    struct quarantine_reindex_stats *stats, char *err,
+	    size_t errlen);
+
+/* The name records carry for this host (gethostname, else "localhost"). */
+void	quarantine_host(char *buf, size_t len);
 
 /* true when s has the form of an ID (never a path). */
 bool	quarantine_id_valid(const char *s);

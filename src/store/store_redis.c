@@ -15,6 +15,12 @@
  *                               "ID JSON" (ID zero-padded: unique, and
  *                               sorted like insertion order)
  *   P dmarc:seq, P dmarc:domains  the id counter, the set of domains
+ *   P quarantine:ID             hash: one held message (the fields of
+ *                               struct quarantine_entry, and host)
+ *   P quarantine:all            sorted set, score = time, member = ID
+ *   P quarantine:host:HOST      the same for the messages on one host
+ * Each quarantine write is one Lua script, so the hash and both sets
+ * change together.
  *
  * Round trips: a Bayes lookup is one pipelined batch (HMGET of the
  * tokens in both hashes plus the totals) whatever the number of tokens;
@@ -42,6 +48,7 @@
 
 #include <hiredis/hiredis.h>
 
+#include "quarantine.h"
 #include "store.h"
 #include "store_int.h"
 #include "util/str.h"
@@ -70,6 +77,8 @@ struct store_backend {
 	char		 k_ham[REDIS_KEY_MAX], k_spam[REDIS_KEY_MAX];
 	char		 k_seen[REDIS_KEY_MAX], k_ctr[REDIS_KEY_MAX];
 	char		 k_dmseq[REDIS_KEY_MAX], k_dmdomains[REDIS_KEY_MAX];
+	char		 k_qall[REDIS_KEY_MAX], k_qhost[REDIS_KEY_MAX];
+	char		 k_qentry[REDIS_KEY_MAX];	/* + ID */
 };
 
 /*
@@ -135,6 +144,57 @@ static const char lua_dmarc_add[] =
 	" string.format('%019d', id) .. ' ' .. ARGV[2])\n"
 	"redis.call('SADD', KEYS[3], ARGV[3])\n"
 	"return id\n";
+
+/*
+ * A quarantine record.  KEYS: its hash, the set of all, its host's set.
+ * ARGV: ID, time, the host-set prefix, then field/value pairs.  A record
+ * that moves to another host leaves the old host's set (a key the script
+ * builds itself: fine on one server, which is what the specs name).
+ */
+static const char lua_quarantine_put[] =
+	"local old = redis.call('HGET', KEYS[1], 'host')\n"
+	"if old and ARGV[3] .. old ~= KEYS[3] then\n"
+	"  redis.call('ZREM', ARGV[3] .. old, ARGV[1])\n"
+	"end\n"
+	"redis.call('DEL', KEYS[1])\n"
+	"redis.call('HSET', KEYS[1], unpack(ARGV, 4))\n"
+	"redis.call('ZADD', KEYS[2], ARGV[2], ARGV[1])\n"
+	"redis.call('ZADD', KEYS[3], ARGV[2], ARGV[1])\n"
+	"return 0\n";
+
+/* KEYS: the hash, the set of all.  ARGV: ID, the host-set prefix.
+ * Returns 1 when there was a record, else 0. */
+static const char lua_quarantine_del[] =
+	"redis.call('ZREM', KEYS[2], ARGV[1])\n"
+	"local h = redis.call('HGET', KEYS[1], 'host')\n"
+	"if not h then return 0 end\n"
+	"redis.call('ZREM', ARGV[2] .. h, ARGV[1])\n"
+	"redis.call('DEL', KEYS[1])\n"
+	"return 1\n";
+
+/*
+ * KEYS: the set to walk.  ARGV: max, the hash prefix, the field names.
+ * Returns {count of the set, HMGET of each of the newest max}, in one
+ * round trip and one consistent view.
+ */
+static const char lua_quarantine_list[] =
+	"local n, ids = tonumber(ARGV[1]), {}\n"
+	"if n > 0 then ids = redis.call('ZREVRANGE', KEYS[1], 0, n - 1) end\n"
+	"local out = { redis.call('ZCARD', KEYS[1]) }\n"
+	"for _, id in ipairs(ids) do\n"
+	"  out[#out + 1] = redis.call('HMGET', ARGV[2] .. id,"
+	" unpack(ARGV, 3))\n"
+	"end\n"
+	"return out\n";
+
+/* The hash fields of a record, in the order q_fill() reads them. */
+static const char *const q_fields[] = {
+	"id", "host", "time", "size", "score", "verdict", "sender", "rcpt",
+	"n_rcpt", "client_ip", "from", "subject",
+};
+#define Q_NFIELDS	(sizeof(q_fields) / sizeof(q_fields[0]))
+/* A record's key: a prefix key plus an ID or a host name. */
+#define Q_KEY_MAX	(REDIS_KEY_MAX + STORE_HOST_MAX + 1)
 
 /* Copies s[0..len) into dst[size] with NUL; -1 when it does not fit. */
 static int
@@ -420,6 +480,9 @@ store_redis_open(const char *spec, char *err, size_t errlen)
 	make_key(b->k_ctr, b, "counters");
 	make_key(b->k_dmseq, b, "dmarc:seq");
 	make_key(b->k_dmdomains, b, "dmarc:domains");
+	make_key(b->k_qall, b, "quarantine:all");
+	make_key(b->k_qhost, b, "quarantine:host:");
+	make_key(b->k_qentry, b, "quarantine:");
 	if (sigaction(SIGPIPE, NULL, &sa) == 0 && sa.sa_handler == SIG_DFL) {
 		sa.sa_handler = SIG_IGN;
 		sigaction(SIGPIPE, &sa, NULL);
@@ -852,6 +915,193 @@ redis_counter_get(struct store_backend *b, const char *name, int64_t *value)
 	return st;
 }
 
+static int
+redis_quarantine_put(struct store_backend *b,
+    const struct quarantine_entry *e, const char *host)
+{
+	char key[Q_KEY_MAX], hkey[Q_KEY_MAX], ts[24], size[24];
+	char score[40], nr[24];
+	const char *val[Q_NFIELDS] = { e->id, host, ts, size, score,
+	    e->verdict, e->sender, e->rcpt, nr, e->client_ip, e->from,
+	    e->subject };
+	const char *av[9 + 2 * Q_NFIELDS];
+	redisReply *r;
+	size_t i;
+	int st;
+
+	snprintf(key, sizeof(key), "%s%s", b->k_qentry, e->id);
+	snprintf(hkey, sizeof(hkey), "%s%s", b->k_qhost, host);
+	snprintf(ts, sizeof(ts), "%lld", (long long)e->time);
+	snprintf(size, sizeof(size), "%zu", e->size);
+	snprintf(score, sizeof(score), "%.17g", e->score);
+	snprintf(nr, sizeof(nr), "%zu", e->n_rcpt);
+	av[0] = "EVAL";
+	av[1] = lua_quarantine_put;
+	av[2] = "3";
+	av[3] = key;
+	av[4] = b->k_qall;
+	av[5] = hkey;
+	av[6] = e->id;
+	av[7] = ts;
+	av[8] = b->k_qhost;
+	for (i = 0; i < Q_NFIELDS; i++) {
+		av[9 + 2 * i] = q_fields[i];
+		av[10 + 2 * i] = val[i];
+	}
+	if ((r = command(b, (int)(9 + 2 * Q_NFIELDS), av, NULL, &st)) !=
+	    NULL)
+		freeReplyObject(r);
+	return st;
+}
+
+static int
+redis_quarantine_del(struct store_backend *b, const char *id)
+{
+	char key[Q_KEY_MAX];
+	const char *av[] = { "EVAL", lua_quarantine_del, "2", key,
+	    b->k_qall, id, b->k_qhost };
+	redisReply *r;
+	int st;
+
+	snprintf(key, sizeof(key), "%s%s", b->k_qentry, id);
+	if ((r = command(b, 7, av, NULL, &st)) == NULL)
+		return st;
+	if (r->type != REDIS_REPLY_INTEGER)
+		st = STORE_ERR_BACKEND;
+	else if (r->integer == 0)
+		st = STORE_NOT_FOUND;
+	freeReplyObject(r);
+	return st;
+}
+
+/* A reply string (or nil: "") into dst[size], cut to fit. */
+static void
+q_text(char *dst, size_t size, const redisReply *r)
+{
+	size_t n = r->type == REDIS_REPLY_STRING ? r->len : 0;
+
+	if (n >= size)
+		n = size - 1;
+	if (n > 0)
+		memcpy(dst, r->str, n);
+	dst[n] = '\0';
+}
+
+/* The numbers of a record: never negative, never past their type. */
+static long long
+q_num(const redisReply *r)
+{
+	long long v;
+
+	return reply_int(r, &v) == 0 && v > 0 ? v : 0;
+}
+
+/*
+ * Q_NFIELDS replies (an HMGET) into an entry and host; STORE_NOT_FOUND
+ * when the record is gone (every field nil).
+ */
+static int
+q_fill(redisReply *const *f, struct quarantine_entry *e, char *host,
+    size_t hostlen)
+{
+	char num[40];
+
+	memset(e, 0, sizeof(*e));
+	if (f[0]->type != REDIS_REPLY_STRING)
+		return STORE_NOT_FOUND;
+	q_text(e->id, sizeof(e->id), f[0]);
+	q_text(host, hostlen, f[1]);
+	e->time = (time_t)q_num(f[2]);
+	e->size = (size_t)q_num(f[3]);
+	q_text(num, sizeof(num), f[4]);
+	e->score = strtod(num, NULL);
+	q_text(e->verdict, sizeof(e->verdict), f[5]);
+	q_text(e->sender, sizeof(e->sender), f[6]);
+	q_text(e->rcpt, sizeof(e->rcpt), f[7]);
+	e->n_rcpt = (size_t)q_num(f[8]);
+	q_text(e->client_ip, sizeof(e->client_ip), f[9]);
+	q_text(e->from, sizeof(e->from), f[10]);
+	q_text(e->subject, sizeof(e->subject), f[11]);
+	return STORE_OK;
+}
+
+static int
+redis_quarantine_get(struct store_backend *b, const char *id,
+    struct quarantine_entry *e, char *host, size_t hostlen)
+{
+	char key[Q_KEY_MAX];
+	const char *av[2 + Q_NFIELDS];
+	redisReply *r;
+	size_t i;
+	int st;
+
+	snprintf(key, sizeof(key), "%s%s", b->k_qentry, id);
+	av[0] = "HMGET";
+	av[1] = key;
+	for (i = 0; i < Q_NFIELDS; i++)
+		av[2 + i] = q_fields[i];
+	if ((r = command(b, (int)(2 + Q_NFIELDS), av, NULL, &st)) == NULL)
+		return st;
+	if (r->type == REDIS_REPLY_ARRAY && r->elements == Q_NFIELDS)
+		st = q_fill(r->element, e, host, hostlen);
+	else
+		st = STORE_ERR_BACKEND;
+	freeReplyObject(r);
+	return st;
+}
+
+static int
+redis_quarantine_list(struct store_backend *b, const char *host,
+    size_t max, store_quarantine_fn fn, void *arg, size_t *total)
+{
+	char set[Q_KEY_MAX], lim[24], h[STORE_HOST_MAX + 1];
+	const char *av[6 + Q_NFIELDS];
+	struct quarantine_entry e;
+	const redisReply *row;
+	redisReply *r;
+	size_t i;
+	int st;
+
+	*total = 0;
+	if (host != NULL)
+		snprintf(set, sizeof(set), "%s%s", b->k_qhost, host);
+	else
+		snprintf(set, sizeof(set), "%s", b->k_qall);
+	snprintf(lim, sizeof(lim), "%zu", max);
+	av[0] = "EVAL";
+	av[1] = lua_quarantine_list;
+	av[2] = "1";
+	av[3] = set;
+	av[4] = lim;
+	av[5] = b->k_qentry;
+	for (i = 0; i < Q_NFIELDS; i++)
+		av[6 + i] = q_fields[i];
+	if ((r = command(b, (int)(6 + Q_NFIELDS), av, NULL, &st)) == NULL)
+		return st;
+	if (r->type != REDIS_REPLY_ARRAY || r->elements < 1 ||
+	    r->element[0]->type != REDIS_REPLY_INTEGER) {
+		freeReplyObject(r);
+		return STORE_ERR_BACKEND;
+	}
+	*total = r->element[0]->integer > 0 ?
+	    (size_t)r->element[0]->integer : 0;
+	for (i = 1; i < r->elements; i++) {
+		row = r->element[i];
+		if (row->type != REDIS_REPLY_ARRAY ||
+		    row->elements != Q_NFIELDS) {
+			st = STORE_ERR_BACKEND;
+			break;
+		}
+		/* A set member without its hash: gone meanwhile, skip it. */
+		if (q_fill(row->element, &e, h, sizeof(h)) != STORE_OK)
+			continue;
+		if (fn(arg, &e, h) != 0)
+			break;
+	}
+	freeReplyObject(r);
+	return st;
+}
+
 const struct store_ops store_redis_ops = {
 	.name = "redis",
 	.close = redis_close,
@@ -867,4 +1117,8 @@ const struct store_ops store_redis_ops = {
 	.dmarc_domains = redis_dmarc_domains,
 	.counter_add = redis_counter_add,
 	.counter_get = redis_counter_get,
+	.quarantine_put = redis_quarantine_put,
+	.quarantine_del = redis_quarantine_del,
+	.quarantine_get = redis_quarantine_get,
+	.quarantine_list = redis_quarantine_list,
 };

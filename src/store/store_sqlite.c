@@ -11,7 +11,10 @@
  * Tables: bayes_token (token -> ham, spam), bayes_seen (digest -> class),
  * counter (name -> value; holds the Bayes totals too), sender (address
  * -> first, last, count), dmarc_record (one row per record, indexed by
- * domain and time).  PRAGMA user_version is the schema version.
+ * domain and time), quarantine (one row per held message, indexed by
+ * host and time; added in place by CREATE IF NOT EXISTS, so a file from
+ * before it needs no migration).  PRAGMA user_version is the schema
+ * version.
  *
  * Memory: struct sqlite_store and the connection are malloc'd by SQLite
  * and here, freed in sqlite_close().  Not thread-safe on its own: store.c
@@ -23,6 +26,7 @@
 
 #include <sqlite3.h>
 
+#include "quarantine.h"
 #include "store.h"
 #include "store_int.h"
 
@@ -36,6 +40,7 @@ enum stmt {
 	S_CTR_GET, S_CTR_ADD, S_CTR_ADD_FLOOR,
 	S_SND_GET, S_SND_PUT,
 	S_DM_ADD, S_DM_LIST, S_DM_EXPIRE, S_DM_DOMAINS,
+	S_Q_PUT, S_Q_DEL, S_Q_GET, S_Q_LIST, S_Q_COUNT,
 	S_PING,
 	S_COUNT
 };
@@ -81,6 +86,21 @@ static const char *const stmt_sql[S_COUNT] = {
 	[S_DM_EXPIRE] = "DELETE FROM dmarc_record WHERE time < ?1",
 	[S_DM_DOMAINS] = "SELECT DISTINCT domain FROM dmarc_record "
 	    "ORDER BY domain LIMIT ?1",
+	[S_Q_PUT] = "INSERT OR REPLACE INTO quarantine (id, host, time, "
+	    "size, score, verdict, sender, rcpt, n_rcpt, client_ip, "
+	    "from_field, subject) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, "
+	    "?9, ?10, ?11, ?12)",
+	[S_Q_DEL] = "DELETE FROM quarantine WHERE id = ?1",
+	/* The columns after id in the order q_fill() reads them. */
+	[S_Q_GET] = "SELECT id, host, time, size, score, verdict, sender, "
+	    "rcpt, n_rcpt, client_ip, from_field, subject FROM quarantine "
+	    "WHERE id = ?1",
+	[S_Q_LIST] = "SELECT id, host, time, size, score, verdict, sender, "
+	    "rcpt, n_rcpt, client_ip, from_field, subject FROM quarantine "
+	    "WHERE ?1 IS NULL OR host = ?1 ORDER BY time DESC, id DESC "
+	    "LIMIT ?2",
+	[S_Q_COUNT] = "SELECT count(*) FROM quarantine WHERE ?1 IS NULL OR "
+	    "host = ?1",
 	[S_PING] = "SELECT count(*) FROM counter",
 };
 
@@ -106,7 +126,16 @@ static const char schema[] =
 	"  policy TEXT NOT NULL);"
 	"CREATE INDEX IF NOT EXISTS dmarc_by_domain ON dmarc_record"
 	"  (domain, time);"
-	"CREATE INDEX IF NOT EXISTS dmarc_by_time ON dmarc_record (time);";
+	"CREATE INDEX IF NOT EXISTS dmarc_by_time ON dmarc_record (time);"
+	"CREATE TABLE IF NOT EXISTS quarantine ("
+	"  id TEXT PRIMARY KEY, host TEXT NOT NULL, time INTEGER NOT NULL,"
+	"  size INTEGER NOT NULL, score REAL NOT NULL,"
+	"  verdict TEXT NOT NULL, sender TEXT NOT NULL, rcpt TEXT NOT NULL,"
+	"  n_rcpt INTEGER NOT NULL, client_ip TEXT NOT NULL,"
+	"  from_field TEXT NOT NULL, subject TEXT NOT NULL) WITHOUT ROWID;"
+	"CREATE INDEX IF NOT EXISTS quarantine_by_host ON quarantine"
+	"  (host, time);"
+	"CREATE INDEX IF NOT EXISTS quarantine_by_time ON quarantine (time);";
 
 struct store_backend {
 	sqlite3		*db;
@@ -577,6 +606,112 @@ sqlite_dmarc_domains(struct store_backend *b, store_domain *out, size_t max,
 	return rc == SQLITE_ROW || rc == SQLITE_DONE ? STORE_OK : status_of(rc);
 }
 
+static int
+sqlite_quarantine_put(struct store_backend *b,
+    const struct quarantine_entry *e, const char *host)
+{
+	sqlite3_stmt *q = b->st[S_Q_PUT];
+
+	sqlite3_bind_text(q, 1, e->id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(q, 2, host, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(q, 3, (sqlite3_int64)e->time);
+	sqlite3_bind_int64(q, 4, (sqlite3_int64)e->size);
+	sqlite3_bind_double(q, 5, e->score);
+	sqlite3_bind_text(q, 6, e->verdict, -1, SQLITE_STATIC);
+	sqlite3_bind_text(q, 7, e->sender, -1, SQLITE_STATIC);
+	sqlite3_bind_text(q, 8, e->rcpt, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(q, 9, (sqlite3_int64)e->n_rcpt);
+	sqlite3_bind_text(q, 10, e->client_ip, -1, SQLITE_STATIC);
+	sqlite3_bind_text(q, 11, e->from, -1, SQLITE_STATIC);
+	sqlite3_bind_text(q, 12, e->subject, -1, SQLITE_STATIC);
+	return run(b, S_Q_PUT);
+}
+
+static int
+sqlite_quarantine_del(struct store_backend *b, const char *id)
+{
+	int r;
+
+	sqlite3_bind_text(b->st[S_Q_DEL], 1, id, -1, SQLITE_STATIC);
+	if ((r = run(b, S_Q_DEL)) != STORE_OK)
+		return r;
+	return sqlite3_changes(b->db) > 0 ? STORE_OK : STORE_NOT_FOUND;
+}
+
+/* One row of S_Q_GET or S_Q_LIST into an entry and a host. */
+static void
+q_fill(sqlite3_stmt *q, struct quarantine_entry *e, char *host,
+    size_t hostlen)
+{
+	sqlite3_int64 v;
+
+	memset(e, 0, sizeof(*e));
+	column_copy(q, 0, e->id, sizeof(e->id));
+	column_copy(q, 1, host, hostlen);
+	e->time = (time_t)sqlite3_column_int64(q, 2);
+	v = sqlite3_column_int64(q, 3);
+	e->size = v > 0 ? (size_t)v : 0;
+	e->score = sqlite3_column_double(q, 4);
+	column_copy(q, 5, e->verdict, sizeof(e->verdict));
+	column_copy(q, 6, e->sender, sizeof(e->sender));
+	column_copy(q, 7, e->rcpt, sizeof(e->rcpt));
+	v = sqlite3_column_int64(q, 8);
+	e->n_rcpt = v > 0 ? (size_t)v : 0;
+	column_copy(q, 9, e->client_ip, sizeof(e->client_ip));
+	column_copy(q, 10, e->from, sizeof(e->from));
+	column_copy(q, 11, e->subject, sizeof(e->subject));
+}
+
+static int
+sqlite_quarantine_get(struct store_backend *b, const char *id,
+    struct quarantine_entry *e, char *host, size_t hostlen)
+{
+	sqlite3_stmt *q = b->st[S_Q_GET];
+	int rc, r;
+
+	sqlite3_bind_text(q, 1, id, -1, SQLITE_STATIC);
+	rc = sqlite3_step(q);
+	if (rc == SQLITE_ROW) {
+		q_fill(q, e, host, hostlen);
+		r = STORE_OK;
+	} else
+		r = rc == SQLITE_DONE ? STORE_NOT_FOUND : status_of(rc);
+	sqlite3_reset(q);
+	return r;
+}
+
+static int
+sqlite_quarantine_list(struct store_backend *b, const char *host,
+    size_t max, store_quarantine_fn fn, void *arg, size_t *total)
+{
+	sqlite3_stmt *q = b->st[S_Q_LIST], *c = b->st[S_Q_COUNT];
+	struct quarantine_entry e;
+	char h[STORE_HOST_MAX + 1];
+	int rc, r;
+
+	*total = 0;
+	/* One read transaction: the count and the rows agree. */
+	if ((r = begin(b, false)) != STORE_OK)
+		return r;
+	sqlite3_bind_text(c, 1, host, -1, SQLITE_STATIC);
+	if ((rc = sqlite3_step(c)) == SQLITE_ROW)
+		*total = (size_t)sqlite3_column_int64(c, 0);
+	sqlite3_reset(c);
+	if (rc != SQLITE_ROW)
+		return finish(b, status_of(rc) != STORE_OK ? status_of(rc) :
+		    STORE_ERR_BACKEND);
+	sqlite3_bind_text(q, 1, host, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(q, 2, (sqlite3_int64)max);
+	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+		q_fill(q, &e, h, sizeof(h));
+		if (fn(arg, &e, h) != 0)
+			break;
+	}
+	sqlite3_reset(q);
+	r = rc == SQLITE_ROW || rc == SQLITE_DONE ? STORE_OK : status_of(rc);
+	return finish(b, r);
+}
+
 const struct store_ops store_sqlite_ops = {
 	.name = "sqlite",
 	.close = sqlite_close,
@@ -592,4 +727,8 @@ const struct store_ops store_sqlite_ops = {
 	.dmarc_domains = sqlite_dmarc_domains,
 	.counter_add = sqlite_counter_add,
 	.counter_get = sqlite_counter_get,
+	.quarantine_put = sqlite_quarantine_put,
+	.quarantine_del = sqlite_quarantine_del,
+	.quarantine_get = sqlite_quarantine_get,
+	.quarantine_list = sqlite_quarantine_list,
 };

@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "tap.h"
+#include "store/quarantine.h"
 #include "store/store.h"
 
 #define THREADS		8
@@ -519,6 +520,163 @@ test_dmarc(struct store *st)
 }
 
 static void
+q_fill(struct quarantine_entry *e, const char *id, time_t t)
+{
+	memset(e, 0, sizeof(*e));
+	snprintf(e->id, sizeof(e->id), "%s", id);
+	e->time = t;
+	e->size = 1234;
+	e->score = 9.25;
+	e->n_rcpt = 3;
+	snprintf(e->verdict, sizeof(e->verdict), "phishing");
+	snprintf(e->sender, sizeof(e->sender), "s@example.org");
+	snprintf(e->rcpt, sizeof(e->rcpt), "r@example.net");
+	snprintf(e->client_ip, sizeof(e->client_ip), "2001:db8::7");
+	snprintf(e->from, sizeof(e->from), "Bank <b@example.com>");
+	/* Not UTF-8, and a tab: kept as they came. */
+	snprintf(e->subject, sizeof(e->subject), "Konto \xfc\tgesperrt");
+}
+
+struct q_seen {
+	char	ids[8][QUARANTINE_ID_MAX + 1];
+	char	hosts[8][STORE_HOST_MAX + 1];
+	int	n, stop_after;
+};
+
+static int
+q_collect(void *arg, const struct quarantine_entry *e, const char *host)
+{
+	struct q_seen *s = arg;
+
+	if (s->n < 8) {
+		snprintf(s->ids[s->n], sizeof(s->ids[0]), "%s", e->id);
+		snprintf(s->hosts[s->n], sizeof(s->hosts[0]), "%s", host);
+	}
+	s->n++;
+	return s->stop_after > 0 && s->n >= s->stop_after;
+}
+
+static int
+q_list(struct store *st, const char *host, size_t max, struct q_seen *s,
+    size_t *total)
+{
+	int stop = s->stop_after;
+
+	memset(s, 0, sizeof(*s));
+	s->stop_after = stop;
+	return store_quarantine_list(st, host, max, q_collect, s, total);
+}
+
+static void
+test_quarantine_index(struct store *st)
+{
+	static const char id1[] = "20261123T100000Z-00000000000000a1";
+	static const char id2[] = "20261123T100000Z-00000000000000a2";
+	static const char id3[] = "0123456789abcdef0123456789abcdef";
+	struct quarantine_entry e, got;
+	struct q_seen s = { .n = 0 };
+	char host[STORE_HOST_MAX + 1];
+	size_t total = 99;
+	int r;
+
+	r = q_list(st, NULL, 10, &s, &total);
+	ok(r == STORE_OK && s.n == 0 && total == 0, "quarantine index empty");
+	q_fill(&e, id1, 100);
+	is_int(store_quarantine_put(st, &e, "mx1.example.org"), STORE_OK,
+	    "quarantine put");
+	q_fill(&e, id2, 200);
+	is_int(store_quarantine_put(st, &e, "mx1.example.org"), STORE_OK,
+	    "second put");
+	q_fill(&e, id3, 150);
+	is_int(store_quarantine_put(st, &e, "mx2.example.org"), STORE_OK,
+	    "put for another host");
+
+	r = store_quarantine_get(st, id1, &got, host, sizeof(host));
+	q_fill(&e, id1, 100);
+	ok(r == STORE_OK && strcmp(host, "mx1.example.org") == 0 &&
+	    got.time == 100 && got.size == 1234 && got.score == 9.25 &&
+	    got.n_rcpt == 3, "get: host and numbers");
+	ok(strcmp(got.id, id1) == 0 && strcmp(got.verdict, "phishing") == 0 &&
+	    strcmp(got.sender, e.sender) == 0 &&
+	    strcmp(got.rcpt, e.rcpt) == 0 &&
+	    strcmp(got.client_ip, e.client_ip) == 0 &&
+	    strcmp(got.from, e.from) == 0, "get: the texts");
+	is_str(got.subject, e.subject, "get: a subject that is not UTF-8");
+	is_int(store_quarantine_get(st, "20261123T100000Z-00000000000000ff",
+	    &got, NULL, 0), STORE_NOT_FOUND, "get of an unknown ID");
+
+	r = q_list(st, NULL, 10, &s, &total);
+	ok(r == STORE_OK && s.n == 3 && total == 3 &&
+	    strcmp(s.ids[0], id2) == 0 && strcmp(s.ids[1], id3) == 0 &&
+	    strcmp(s.ids[2], id1) == 0, "list of all hosts, newest first");
+	ok(strcmp(s.hosts[1], "mx2.example.org") == 0, "list gives the host");
+	r = q_list(st, "mx1.example.org", 10, &s, &total);
+	ok(r == STORE_OK && s.n == 2 && total == 2 &&
+	    strcmp(s.ids[0], id2) == 0 && strcmp(s.ids[1], id1) == 0,
+	    "list of one host");
+	r = q_list(st, "mx1.example.org", 1, &s, &total);
+	ok(r == STORE_OK && s.n == 1 && total == 2 &&
+	    strcmp(s.ids[0], id2) == 0, "list up to a limit; total is all");
+	r = q_list(st, NULL, 0, &s, &total);
+	ok(r == STORE_OK && s.n == 0 && total == 3, "limit 0: only the total");
+	s.stop_after = 1;
+	r = q_list(st, NULL, 10, &s, &total);
+	ok(r == STORE_OK && s.n == 1, "the callback stops the walk");
+	s.stop_after = 0;
+	r = q_list(st, "nobody.example.org", 10, &s, &total);
+	ok(r == STORE_OK && s.n == 0 && total == 0, "a host with no records");
+
+	/* The message moved (a host renamed): it leaves the old list. */
+	q_fill(&e, id1, 100);
+	is_int(store_quarantine_put(st, &e, "mx2.example.org"), STORE_OK,
+	    "put again under another host");
+	q_list(st, "mx1.example.org", 10, &s, &total);
+	ok(total == 1 && strcmp(s.ids[0], id2) == 0, "gone from the old host");
+	q_list(st, "mx2.example.org", 10, &s, &total);
+	ok(total == 2, "listed under the new host");
+	q_list(st, NULL, 10, &s, &total);
+	ok(total == 3, "still three records, not four");
+
+	/* Limits: never a path for an ID, never an empty host. */
+	q_fill(&e, "../../etc/passwd", 1);
+	is_int(store_quarantine_put(st, &e, "h"), STORE_ERR_ARG,
+	    "an ID that is not one is refused");
+	q_fill(&e, id1, 1);
+	is_int(store_quarantine_put(st, &e, ""), STORE_ERR_ARG,
+	    "an empty host is refused");
+	memset(e.subject, 'x', sizeof(e.subject));
+	is_int(store_quarantine_put(st, &e, "h"), STORE_ERR_ARG,
+	    "an unterminated field is refused");
+	is_int(store_quarantine_del(st, "x/y"), STORE_ERR_ARG,
+	    "del of a bad ID refused");
+	is_int(store_quarantine_list(st, NULL, STORE_QUARANTINE_LIST_MAX + 1,
+	    q_collect, &s, NULL), STORE_ERR_ARG, "list over the limit");
+
+	store_set_readonly(st, true);
+	q_fill(&e, id1, 100);
+	is_int(store_quarantine_put(st, &e, "h"), STORE_ERR_READONLY,
+	    "read-only: put refused");
+	is_int(store_quarantine_del(st, id1), STORE_ERR_READONLY,
+	    "read-only: del refused");
+	r = q_list(st, NULL, 10, &s, &total);
+	ok(r == STORE_OK && total == 3, "read-only: list works");
+	store_set_readonly(st, false);
+
+	is_int(store_quarantine_del(st, id1), STORE_OK, "del");
+	is_int(store_quarantine_del(st, id1), STORE_NOT_FOUND,
+	    "del again: not found");
+	is_int(store_quarantine_get(st, id1, &got, NULL, 0), STORE_NOT_FOUND,
+	    "get after del");
+	q_list(st, "mx2.example.org", 10, &s, &total);
+	ok(total == 1 && strcmp(s.ids[0], id3) == 0,
+	    "del left the host's list");
+	is_int(store_quarantine_del(st, id2), STORE_OK, "del the second");
+	is_int(store_quarantine_del(st, id3), STORE_OK, "del the third");
+	r = q_list(st, NULL, 10, &s, &total);
+	ok(r == STORE_OK && s.n == 0 && total == 0, "index empty again");
+}
+
+static void
 test_readonly(struct store *st)
 {
 	static const char *const toks[] = { "ro" };
@@ -619,6 +777,7 @@ main(int argc, char **argv)
 	test_concurrency(st);
 	test_sender(st);
 	test_dmarc(st);
+	test_quarantine_index(st);
 	test_readonly(st);
 	store_close(st);
 	test_reopen();
