@@ -386,6 +386,7 @@ matcher_build(struct brands *bs, struct brands_matcher *m,
 {
 	char *seen[BRANDS_BYTES] = { NULL };
 	unsigned int c, d;
+	PCRE2_SIZE eoff;
 	struct buf p;
 	int rc = -1, k;
 
@@ -416,7 +417,7 @@ matcher_build(struct brands *bs, struct brands_matcher *m,
 		}
 		m->groups[m->n_groups] = pcre2_compile((PCRE2_SPTR)p.data,
 		    p.len, PCRE2_UTF | PCRE2_UCP | PCRE2_CASELESS |
-		    PCRE2_ANCHORED, &k, NULL, NULL);
+		    PCRE2_ANCHORED, &k, &eoff, NULL);
 		if (m->groups[m->n_groups] == NULL) {
 			snprintf(err, errlen, "brand pattern: error %d", k);
 			goto out;
@@ -580,56 +581,123 @@ mark_index(PCRE2_SPTR mark)
 	return v;
 }
 
+/*
+ * The leftmost name in [from, last) (and before len) of matcher m, into
+ * md; PCRE2's result code.  A name needs no letter or digit before it,
+ * so positions after an ASCII one are passed over.
+ */
+static int
+names_match(const struct brands *bs, const struct brands_matcher *m,
+    const unsigned char *t, size_t len, size_t from, size_t last,
+    pcre2_match_data *md)
+{
+	uint16_t g;
+	size_t p;
+	int rc;
+
+	for (p = from; p < last && p < len; p++) {
+		if ((g = m->group_of[t[p]]) == BRANDS_NO_GROUP ||
+		    (p > 0 && t[p - 1] < 0x80 && ((t[p - 1] >= 'a' &&
+		    t[p - 1] <= 'z') || (t[p - 1] >= 'A' && t[p - 1] <= 'Z') ||
+		    (t[p - 1] >= '0' && t[p - 1] <= '9'))))
+			continue;
+		rc = pcre2_match(m->groups[g], t, len, p, PCRE2_NO_UTF_CHECK,
+		    md, bs->mctx);
+		if (rc != PCRE2_ERROR_NOMATCH)
+			return rc;
+	}
+	return PCRE2_ERROR_NOMATCH;
+}
+
+static void
+hit_add(const struct brands *bs, pcre2_match_data *md,
+    struct brand_hit *hits, size_t *n, size_t max)
+{
+	PCRE2_SIZE *ov = pcre2_get_ovector_pointer(md);
+	const struct brand_name *nm;
+	long k;
+	size_t i;
+
+	k = mark_index(pcre2_get_mark(md));
+	if (k < 0 || (size_t)k >= bs->n_names)
+		return;
+	nm = &bs->names[k];
+	for (i = 0; i < *n; i++)
+		if (hits[i].brand == nm->brand)
+			break;
+	if (i < *n) {
+		if (hits[i].weak && !nm->weak) {
+			hits[i].weak = false;
+			hits[i].off = ov[0];
+			hits[i].len = ov[1] - ov[0];
+		}
+	} else if (*n < max) {
+		hits[*n].brand = nm->brand;
+		hits[*n].weak = nm->weak;
+		hits[*n].off = ov[0];
+		hits[*n].len = ov[1] - ov[0];
+		(*n)++;
+	}
+}
+
 size_t
 brands_find(const struct brands *bs, struct arena *a, const char *text,
     size_t len, bool claim, struct brand_hit *hits, size_t max)
 {
-	const pcre2_code *re;
-	pcre2_match_data *md;
+	const struct brands_matcher *m;
+	pcre2_match_data *md = NULL, *vmd = NULL, *use;
+	const unsigned char *t;
 	PCRE2_SIZE *ov, off = 0;
-	const struct brand_name *nm;
-	size_t n = 0, i, loops;
-	long k;
+	size_t n = 0, loops, voice_at = 0;
+	bool voice_known = false;
 	int rc;
 
 	if (bs == NULL || text == NULL || len == 0 || max == 0 ||
 	    (text = detect_utf8(a, text, len)) == NULL)
 		return 0;
-	re = claim ? bs->claim : bs->plain;
-	if ((md = pcre2_match_data_create_from_pattern(re, NULL)) == NULL)
-		return 0;
+	m = claim ? &bs->claim : &bs->plain;
+	if ((md = pcre2_match_data_create(2, NULL)) == NULL ||
+	    (vmd = pcre2_match_data_create(2, NULL)) == NULL)
+		goto out;
+	t = (const unsigned char *)text;
 	for (loops = 0; off < len && loops < BRANDS_SCAN_MAX; loops++) {
-		rc = pcre2_match(re, (PCRE2_SPTR)text, len, off,
-		    PCRE2_NO_UTF_CHECK, md, bs->mctx);
-		if (rc < 0)
-			break;	/* no match, or over the match limit */
-		ov = pcre2_get_ovector_pointer(md);
-		k = mark_index(pcre2_get_mark(md));
-		if (k >= 0 && (size_t)k < bs->n_names) {
-			nm = &bs->names[k];
-			for (i = 0; i < n; i++)
-				if (hits[i].brand == nm->brand)
-					break;
-			if (i < n) {
-				if (hits[i].weak && !nm->weak) {
-					hits[i].weak = false;
-					hits[i].off = ov[0];
-					hits[i].len = ov[1] - ov[0];
-				}
-			} else if (n < max) {
-				hits[n].brand = nm->brand;
-				hits[n].weak = nm->weak;
-				hits[n].off = ov[0];
-				hits[n].len = ov[1] - ov[0];
-				n++;
-			}
+		/*
+		 * A match of the voice branch does not depend on where the
+		 * search began: one found ahead stays good until passed.
+		 */
+		if (!claim)
+			voice_at = len;
+		else if (!voice_known || voice_at < off) {
+			rc = pcre2_match(bs->voice, t, len, off,
+			    PCRE2_NO_UTF_CHECK, vmd, bs->mctx);
+			if (rc == PCRE2_ERROR_NOMATCH)
+				voice_at = len;
+			else if (rc < 0)
+				break;	/* over the match limit */
+			else
+				voice_at = pcre2_get_ovector_pointer(vmd)[0];
+			voice_known = true;
 		}
+		/* At voice_at the voice branch wins: it comes first. */
+		rc = names_match(bs, m, t, len, off, voice_at, md);
+		if (rc >= 0)
+			use = md;
+		else if (rc != PCRE2_ERROR_NOMATCH || voice_at >= len)
+			break;
+		else {
+			use = vmd;
+			voice_known = false;
+		}
+		hit_add(bs, use, hits, &n, max);
+		ov = pcre2_get_ovector_pointer(use);
 		off = ov[1] > ov[0] ? ov[1] : ov[0] + 1;
 		/* Never restart inside a UTF-8 sequence. */
-		while (off < len && ((unsigned char)text[off] & 0xc0) == 0x80)
+		while (off < len && (t[off] & 0xc0) == 0x80)
 			off++;
 	}
+out:
 	pcre2_match_data_free(md);
+	pcre2_match_data_free(vmd);
 	return n;
 }
 
