@@ -33,15 +33,7 @@ jqe() {
 	[ -s "$last" ] && jq -e "$@"
 }
 
-tap() {	# tap OK|FAIL description
-	n=$((n + 1))
-	if [ "$1" = OK ]; then
-		echo "ok $n - $2"
-	else
-		echo "not ok $n - $2"
-		fail=$((fail + 1))
-	fi
-}
+. "$(dirname "$0")/tap.sh"
 
 cleanup() {
 	[ -n "$pf_dir" ] && postfix -c "$pf_dir" stop >/dev/null 2>&1

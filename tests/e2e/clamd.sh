@@ -24,15 +24,7 @@ fail=0
 tmp=
 pid=
 
-tap() {	# tap OK|FAIL description
-	n=$((n + 1))
-	if [ "$1" = OK ]; then
-		echo "ok $n - $2"
-	else
-		echo "not ok $n - $2"
-		fail=$((fail + 1))
-	fi
-}
+. "$(dirname "$0")/tap.sh"
 
 cleanup() {
 	if [ -n "$pid" ]; then

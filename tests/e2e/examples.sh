@@ -10,15 +10,7 @@ zone="$top/examples/examples.zone"
 n=0
 fail=0
 
-tap() {	# tap OK|FAIL description
-	n=$((n + 1))
-	if [ "$1" = OK ]; then
-		echo "ok $n - $2"
-	else
-		echo "not ok $n - $2"
-		fail=$((fail + 1))
-	fi
-}
+. "$(dirname "$0")/tap.sh"
 
 grep -v '^#' "$top/examples/expected" | while read -r file verdict symbols; do
 	[ -n "$file" ] || continue

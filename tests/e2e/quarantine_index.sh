@@ -18,15 +18,7 @@ fail=0
 tmp=
 srv_pid=
 
-tap() {	# tap OK|FAIL description
-	n=$((n + 1))
-	if [ "$1" = OK ]; then
-		echo "ok $n - $2"
-	else
-		echo "not ok $n - $2"
-		fail=$((fail + 1))
-	fi
-}
+. "$(dirname "$0")/tap.sh"
 
 stop_server() {
 	if [ -n "$srv_pid" ]; then
