@@ -61,5 +61,14 @@ struct dns_resolver *cli_open_resolver(const char *zone_path);
  */
 struct dns_resolver *cli_open_resolver_at(const char *zone_path,
 	    const char *server, unsigned timeout_ms);
+/*
+ * What every front end with a configuration uses, so one message gets
+ * the same answers from check, the milter and the HTTP API: --zone,
+ * else --dns-server, else the dns_forwarders of mailtrust.conf, else
+ * full recursion from the root with DNSSEC.
+ */
+struct config;
+struct dns_resolver *cli_open_resolver_cfg(const struct config *,
+	    const char *zone_path, const char *server);
 
 #endif

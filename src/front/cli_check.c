@@ -330,8 +330,8 @@ cli_check(int argc, char **argv)
 		config_free(&cfg);
 		return CLI_EXIT_CONFIG;
 	}
-	if ((res = cli_open_resolver_at(o.zone, o.dns_server,
-	    cfg.dns_timeout_ms)) == NULL) {
+	if ((res = cli_open_resolver_cfg(&cfg, o.zone, o.dns_server)) ==
+	    NULL) {
 		store_close(cfg.store);
 		config_free(&cfg);
 		return CLI_EXIT_CONFIG;

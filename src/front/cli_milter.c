@@ -33,26 +33,6 @@ milter_usage(FILE *fp)
 	    "SOCKET: unix:/PATH, inet:PORT@HOST or inet6:PORT@HOST\n");
 }
 
-/* --zone, --dns-server, the forwarders of mailtrust.conf, or the root. */
-static struct dns_resolver *
-open_resolver(const struct config *cfg, const char *zone,
-    const char *server)
-{
-	struct dns_config dc = { .timeout_ms = cfg->dns_timeout_ms };
-	struct dns_resolver *r;
-	char err[512] = "";
-
-	if (zone != NULL || server != NULL)
-		return cli_open_resolver_at(zone, server, cfg->dns_timeout_ms);
-	dc.forwarders = (const char **)cfg->dns_forwarders;
-	/* Forwarders answer for us; without them we validate ourselves. */
-	dc.dnssec = cfg->dns_forwarders == NULL;
-	if ((r = dns_unbound_open(&dc, err, sizeof(err))) == NULL)
-		fprintf(stderr, "mailtrust: %s\n", err[0] ? err :
-		    "cannot start the resolver");
-	return r;
-}
-
 int
 cli_milter(int argc, char **argv)
 {
@@ -132,7 +112,7 @@ cli_milter(int argc, char **argv)
 		fprintf(stderr, "mailtrust: store: %s\n", err);
 		goto out;
 	}
-	if ((res = open_resolver(&cfg, zone, server)) == NULL)
+	if ((res = cli_open_resolver_cfg(&cfg, zone, server)) == NULL)
 		goto out;
 	/* The MTA's group must reach a unix socket; nobody else. */
 	umask(007);

@@ -199,29 +199,6 @@ apply_opts(struct config *cfg, const struct serve_opts *o)
 }
 
 /*
- * --zone, --dns-server, the forwarders of mailtrust.conf, or the root,
- * as the milter does: the same message gets the same answer from both.
- */
-static struct dns_resolver *
-serve_resolver(const struct config *cfg, const char *zone,
-    const char *server)
-{
-	struct dns_config dc = { .timeout_ms = cfg->dns_timeout_ms };
-	struct dns_resolver *r;
-	char err[512] = "";
-
-	if (zone != NULL || server != NULL)
-		return cli_open_resolver_at(zone, server, cfg->dns_timeout_ms);
-	dc.forwarders = (const char **)cfg->dns_forwarders;
-	/* Forwarders answer for us; without them we validate ourselves. */
-	dc.dnssec = cfg->dns_forwarders == NULL;
-	if ((r = dns_unbound_open(&dc, err, sizeof(err))) == NULL)
-		fprintf(stderr, "mailtrust: %s\n", err[0] ? err :
-		    "cannot start the resolver");
-	return r;
-}
-
-/*
  * Serves until SIGINT or SIGTERM.  Release goes through --sendmail, else
  * release_sendmail of mailtrust.conf, else the quarantine's default.
  */
@@ -309,7 +286,7 @@ cli_serve(int argc, char **argv)
 		config_free(&cfg);
 		return CLI_EXIT_CONFIG;
 	}
-	if ((res = serve_resolver(&cfg, o.zone, o.dns_server)) == NULL) {
+	if ((res = cli_open_resolver_cfg(&cfg, o.zone, o.dns_server)) == NULL) {
 		r = CLI_EXIT_CONFIG;
 		goto out;
 	}

@@ -8,6 +8,7 @@
 
 #include "cli.h"
 #include "dns/dns.h"
+#include "scan/config.h"
 #include "util/buf.h"
 
 int
@@ -59,6 +60,26 @@ cli_open_resolver_at(const char *zone_path, const char *server,
 
 	if (zone_path != NULL || server == NULL)
 		return cli_open_resolver(zone_path);
+	if ((r = dns_unbound_open(&dc, err, sizeof(err))) == NULL)
+		fprintf(stderr, "mailtrust: %s\n", err[0] ? err :
+		    "cannot start the resolver");
+	return r;
+}
+
+struct dns_resolver *
+cli_open_resolver_cfg(const struct config *cfg, const char *zone_path,
+    const char *server)
+{
+	struct dns_config dc = { .timeout_ms = cfg->dns_timeout_ms };
+	struct dns_resolver *r;
+	char err[512] = "";
+
+	if (zone_path != NULL || server != NULL)
+		return cli_open_resolver_at(zone_path, server,
+		    cfg->dns_timeout_ms);
+	dc.forwarders = (const char **)cfg->dns_forwarders;
+	/* Forwarders validate for us; recursing, we validate ourselves. */
+	dc.dnssec = cfg->dns_forwarders == NULL;
 	if ((r = dns_unbound_open(&dc, err, sizeof(err))) == NULL)
 		fprintf(stderr, "mailtrust: %s\n", err[0] ? err :
 		    "cannot start the resolver");
