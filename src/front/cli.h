@@ -68,6 +68,13 @@ struct dns_resolver *cli_open_resolver_at(const char *zone_path,
  * full recursion from the root with DNSSEC.
  */
 struct config;
+/*
+ * config_load (data/, datadir NULL for the default) and then, when path
+ * is given, mailtrust.conf on top; prints the error ("FILE:LINE:
+ * reason") and returns -1 with nothing left to free.
+ */
+int	cli_load_config(struct config *, const char *datadir,
+	    const char *path);
 struct dns_resolver *cli_open_resolver_cfg(const struct config *,
 	    const char *zone_path, const char *server);
 

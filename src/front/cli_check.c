@@ -300,16 +300,8 @@ cli_check(int argc, char **argv)
 		check_usage(stderr);
 		return CLI_EXIT_USAGE;
 	}
-	if (config_load(&cfg, datadir, err, sizeof(err)) == -1) {
-		fprintf(stderr, "mailtrust: %s\n", err);
+	if (cli_load_config(&cfg, datadir, conf) == -1)
 		return CLI_EXIT_CONFIG;
-	}
-	if (conf != NULL && config_load_file(&cfg, conf, err,
-	    sizeof(err)) == -1) {
-		fprintf(stderr, "mailtrust: %s\n", err);
-		config_free(&cfg);
-		return CLI_EXIT_CONFIG;
-	}
 	if (o.clamd != NULL) {
 		free(cfg.clamd_socket);
 		if ((cfg.clamd_socket = strdup(o.clamd)) == NULL) {

@@ -89,15 +89,8 @@ cli_milter(int argc, char **argv)
 		return CLI_EXIT_USAGE;
 	}
 	log_init("mailtrust", level, 0);
-	if (config_load(&cfg, datadir, err, sizeof(err)) == -1) {
-		fprintf(stderr, "mailtrust: %s\n", err);
+	if (cli_load_config(&cfg, datadir, conf) == -1)
 		return CLI_EXIT_CONFIG;
-	}
-	if (conf != NULL && config_load_file(&cfg, conf, err,
-	    sizeof(err)) == -1) {
-		fprintf(stderr, "mailtrust: %s\n", err);
-		goto out;
-	}
 	if (listen == NULL)
 		listen = cfg.milter_listen;
 	if (listen == NULL) {

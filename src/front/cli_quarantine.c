@@ -263,16 +263,8 @@ cli_quarantine(int argc, char **argv)
 		json = true;
 		optind++;
 	}
-	if (config_load(&cfg, datadir, err, sizeof(err)) == -1) {
-		fprintf(stderr, "mailtrust: %s\n", err);
+	if (cli_load_config(&cfg, datadir, conf) == -1)
 		return CLI_EXIT_CONFIG;
-	}
-	if (conf != NULL && config_load_file(&cfg, conf, err,
-	    sizeof(err)) == -1) {
-		fprintf(stderr, "mailtrust: %s\n", err);
-		config_free(&cfg);
-		return CLI_EXIT_CONFIG;
-	}
 	if (dir == NULL)
 		dir = cfg.quarantine_dir;
 	if (dir == NULL) {

@@ -30,7 +30,6 @@
 #include "util/buf.h"
 
 /* The mailtrust.conf reader is built when its file exists. */
-#pragma weak config_load_file
 
 struct serve_opts {
 	const char	*config_path;
@@ -259,21 +258,8 @@ cli_serve(int argc, char **argv)
 
 	if ((r = parse_args(argc, argv, &o)) != -1)
 		return r;
-	if (o.config_path != NULL && config_load_file == NULL) {
-		fprintf(stderr, "mailtrust: --config: reading mailtrust.conf "
-		    "is not supported by this build; use the options\n");
+	if (cli_load_config(&cfg, o.datadir, o.config_path) == -1)
 		return CLI_EXIT_CONFIG;
-	}
-	if (config_load(&cfg, o.datadir, err, sizeof(err)) == -1) {
-		fprintf(stderr, "mailtrust: %s\n", err);
-		return CLI_EXIT_CONFIG;
-	}
-	if (o.config_path != NULL &&
-	    config_load_file(&cfg, o.config_path, err, sizeof(err)) == -1) {
-		fprintf(stderr, "mailtrust: %s\n", err);
-		config_free(&cfg);
-		return CLI_EXIT_CONFIG;
-	}
 	if (apply_opts(&cfg, &o) == -1) {
 		config_free(&cfg);
 		return CLI_EXIT_CONFIG;

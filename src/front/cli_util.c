@@ -8,6 +8,7 @@
 
 #include "cli.h"
 #include "dns/dns.h"
+#include "scan/conffile.h"
 #include "scan/config.h"
 #include "util/buf.h"
 
@@ -84,4 +85,22 @@ cli_open_resolver_cfg(const struct config *cfg, const char *zone_path,
 		fprintf(stderr, "mailtrust: %s\n", err[0] ? err :
 		    "cannot start the resolver");
 	return r;
+}
+
+int
+cli_load_config(struct config *cfg, const char *datadir, const char *path)
+{
+	char err[1024];
+
+	if (config_load(cfg, datadir, err, sizeof(err)) == -1) {
+		fprintf(stderr, "mailtrust: %s\n", err);
+		return -1;
+	}
+	if (path != NULL && config_load_file(cfg, path, err, sizeof(err)) ==
+	    -1) {
+		fprintf(stderr, "mailtrust: %s\n", err);
+		config_free(cfg);
+		return -1;
+	}
+	return 0;
 }
