@@ -49,6 +49,7 @@
  *			differ so that duplicate detectors miss them;
  *   HDR_SUBJECT_UNDERSCORES  subject words joined by underscores
  *			("Find_out_how_to_get"), so no word is found;
+ *   HDR_MAILER_RANDOM	an X-Mailer that is one random word, not a name;
  *   BULK_TRACKING_CODE	a random code with dashes on a line of its own at
  *			the end of the text, the mass mailer's tracking
  *			code and hash-buster;
@@ -589,6 +590,25 @@ subject_underscored(const char *subj)
 }
 
 /*
+ * An X-Mailer that is one random word ("guSNkATxxis4eMSP7EFMnNTcbQal")
+ * names no program: the sending script fills the field with noise so
+ * that no filter can key on it.
+ */
+static bool
+mailer_random(const char *v)
+{
+	size_t n;
+
+	if (v == NULL)
+		return false;
+	v += strspn(v, " \t");
+	for (n = strlen(v); n > 0 && blank(v[n - 1]); n--)
+		;
+	return n >= BULK_RANDOM_MIN && n <= BULK_RANDOM_MAX &&
+	    code_chars(v, n, "") && random_word(v, n, BULK_RANDOM_CHANGES);
+}
+
+/*
  * A line of its own near the end of the text that is one long random
  * token with dashes ("(f4)5088VukL9-796qVfq4651flcG5-695tl29"): the
  * tracking code or hash-buster of 2000s mass mailers, which makes every
@@ -806,6 +826,9 @@ check_header(const struct message *m, struct scan *s)
 		scan_symbol(s, "HDR_SUBJECT_UNDERSCORES", m->subject);
 	if ((rcpt = tracking_line(s->arena, m->text, m->text_len)) != NULL)
 		scan_symbol(s, "BULK_TRACKING_CODE", rcpt);
+	if ((h = message_header(m, "X-Mailer", 0)) != NULL &&
+	    mailer_random(h->decoded))
+		scan_symbol(s, "HDR_MAILER_RANDOM", h->decoded);
 }
 
 static size_t

@@ -33,12 +33,8 @@
 
 #include "detect/zipwalk.h"
 #include "util/str.h"
+#include "util/zipfmt.h"
 
-#define ZIP_EOCD_LEN		22	/* 4.3.16 without the comment */
-#define ZIP_CDH_LEN		46	/* 4.3.12 without name/extra/comment */
-#define ZIP_LFH_LEN		30	/* 4.3.7 */
-#define ZIP_COMMENT_MAX		65535
-#define ZIP_NAME_MAX		1024	/* longer names are cut */
 #define PEEK_LEN		512	/* bytes unpacked to sniff an entry (tar: 262) */
 #define ISO_MAGIC_AT		32769	/* ECMA-119 8.1: "CD001" in sector 16 */
 #define RATIO_FLOOR		(1u << 20)  /* small entries may compress well */
@@ -206,41 +202,6 @@ maybe_archive(const unsigned char *peek, size_t n, const char *name)
 
 /* ---- zip ---- */
 
-static uint32_t
-le16(const unsigned char *p)
-{
-	return (uint32_t)p[0] | (uint32_t)p[1] << 8;
-}
-
-static uint32_t
-le32(const unsigned char *p)
-{
-	return le16(p) | le16(p + 2) << 16;
-}
-
-static uint64_t
-le64(const unsigned char *p)
-{
-	return (uint64_t)le32(p) | (uint64_t)le32(p + 4) << 32;
-}
-
-static bool
-find_eocd(const unsigned char *d, size_t len, size_t *pos)
-{
-	size_t i, lo;
-
-	if (len < ZIP_EOCD_LEN)
-		return false;
-	lo = len - ZIP_EOCD_LEN > ZIP_COMMENT_MAX ?
-	    len - ZIP_EOCD_LEN - ZIP_COMMENT_MAX : 0;
-	for (i = len - ZIP_EOCD_LEN + 1; i-- > lo;)
-		if (le32(d + i) == 0x06054b50) {
-			*pos = i;
-			return true;
-		}
-	return false;
-}
-
 /* The central directory: where it starts, how long, how many entries. */
 struct zip_dir {
 	uint64_t	count;
@@ -255,21 +216,21 @@ zip_dir(const unsigned char *d, size_t len, struct zip_dir *z)
 	size_t eocd;
 	uint64_t z64;
 
-	if (!find_eocd(d, len, &eocd))
+	if (!zip_find_eocd(d, len, &eocd))
 		return false;
 	z->end = eocd;
-	z->count = le16(d + eocd + 10);
-	z->size = le32(d + eocd + 12);
-	z->off = le32(d + eocd + 16);
+	z->count = zip_le16(d + eocd + 10);
+	z->size = zip_le32(d + eocd + 12);
+	z->off = zip_le32(d + eocd + 16);
 	if ((z->count == 0xffff || z->size == 0xffffffffu ||
 	    z->off == 0xffffffffu) && eocd >= 20 &&
-	    le32(d + eocd - 20) == 0x07064b50) {
-		z64 = le64(d + eocd - 20 + 8);
-		if (z64 > len || len - z64 < 56 || le32(d + z64) != 0x06064b50)
+	    zip_le32(d + eocd - 20) == 0x07064b50) {
+		z64 = zip_le64(d + eocd - 20 + 8);
+		if (z64 > len || len - z64 < 56 || zip_le32(d + z64) != 0x06064b50)
 			return false;
-		z->count = le64(d + z64 + 32);
-		z->size = le64(d + z64 + 40);
-		z->off = le64(d + z64 + 48);
+		z->count = zip_le64(d + z64 + 32);
+		z->size = zip_le64(d + z64 + 40);
+		z->off = zip_le64(d + z64 + 48);
 	}
 	if (z->size > eocd)
 		return false;
@@ -297,22 +258,22 @@ zip64_extra(const unsigned char *x, uint32_t xl, struct zip_ent *e)
 	uint32_t id, sz, at;
 
 	while (xl >= 4) {
-		id = le16(x);
-		sz = le16(x + 2);
+		id = zip_le16(x);
+		sz = zip_le16(x + 2);
 		if (sz > xl - 4)
 			return;
 		if (id == 0x0001) {
 			at = 0;
 			if (e->usize == 0xffffffffu && at + 8 <= sz) {
-				e->usize = le64(x + 4 + at);
+				e->usize = zip_le64(x + 4 + at);
 				at += 8;
 			}
 			if (e->csize == 0xffffffffu && at + 8 <= sz) {
-				e->csize = le64(x + 4 + at);
+				e->csize = zip_le64(x + 4 + at);
 				at += 8;
 			}
 			if (e->lho == 0xffffffffu && at + 8 <= sz)
-				e->lho = le64(x + 4 + at);
+				e->lho = zip_le64(x + 4 + at);
 			return;
 		}
 		x += 4 + sz;
@@ -327,16 +288,16 @@ zip_entry(const unsigned char *d, uint64_t off, uint64_t end,
 	const unsigned char *p = d + off;
 	uint32_t xl, cl;
 
-	if (off > end || end - off < ZIP_CDH_LEN || le32(p) != 0x02014b50)
+	if (off > end || end - off < ZIP_CDH_LEN || zip_le32(p) != 0x02014b50)
 		return false;
-	e->flags = le16(p + 8);
-	e->method = le16(p + 10);
-	e->csize = le32(p + 20);
-	e->usize = le32(p + 24);
-	e->name_len = le16(p + 28);
-	xl = le16(p + 30);
-	cl = le16(p + 32);
-	e->lho = le32(p + 42);
+	e->flags = zip_le16(p + 8);
+	e->method = zip_le16(p + 10);
+	e->csize = zip_le32(p + 20);
+	e->usize = zip_le32(p + 24);
+	e->name_len = zip_le16(p + 28);
+	xl = zip_le16(p + 30);
+	cl = zip_le16(p + 32);
+	e->lho = zip_le32(p + 42);
 	if (end - off - ZIP_CDH_LEN < (uint64_t)e->name_len + xl + cl)
 		return false;
 	e->name = p + ZIP_CDH_LEN;
@@ -352,10 +313,10 @@ zip_data(const unsigned char *d, size_t len, const struct zip_ent *e)
 	uint64_t start;
 
 	if (e->lho > len || len - e->lho < ZIP_LFH_LEN ||
-	    le32(d + e->lho) != 0x04034b50)
+	    zip_le32(d + e->lho) != 0x04034b50)
 		return NULL;
-	start = e->lho + ZIP_LFH_LEN + le16(d + e->lho + 26) +
-	    le16(d + e->lho + 28);
+	start = e->lho + ZIP_LFH_LEN + zip_le16(d + e->lho + 26) +
+	    zip_le16(d + e->lho + 28);
 	if (start > len || e->csize > len - start)
 		return NULL;
 	return d + start;

@@ -24,12 +24,9 @@
 #include "mime/mimeint.h"
 #include "util/arena.h"
 #include "util/str.h"
+#include "util/zipfmt.h"
 
 #define ATTACH_SNIFF_MAX	(256u * 1024)	/* bytes shown to libmagic */
-#define ZIP_EOCD_LEN		22
-#define ZIP_CDH_LEN		46
-#define ZIP_COMMENT_MAX		65535
-#define ZIP_NAME_MAX		1024		/* longer names are cut */
 
 static pthread_once_t	magic_once = PTHREAD_ONCE_INIT;
 static pthread_key_t	magic_key;
@@ -80,43 +77,6 @@ attach_sniff(struct arena *a, const unsigned char *data, size_t len)
 	return arena_strdup(a, t);
 }
 
-static uint32_t
-le16(const unsigned char *p)
-{
-	return (uint32_t)p[0] | (uint32_t)p[1] << 8;
-}
-
-static uint32_t
-le32(const unsigned char *p)
-{
-	return le16(p) | le16(p + 2) << 16;
-}
-
-static uint64_t
-le64(const unsigned char *p)
-{
-	return (uint64_t)le32(p) | (uint64_t)le32(p + 4) << 32;
-}
-
-/* The end of central directory record, searched from the end. */
-static bool
-find_eocd(const unsigned char *d, size_t len, size_t *pos)
-{
-	size_t i, lo;
-
-	if (len < ZIP_EOCD_LEN)
-		return false;
-	lo = len - ZIP_EOCD_LEN > ZIP_COMMENT_MAX ?
-	    len - ZIP_EOCD_LEN - ZIP_COMMENT_MAX : 0;
-	for (i = len - ZIP_EOCD_LEN + 1; i-- > lo;)
-		if (d[i] == 'P' && d[i + 1] == 'K' && d[i + 2] == 5 &&
-		    d[i + 3] == 6) {
-			*pos = i;
-			return true;
-		}
-	return false;
-}
-
 static void
 broken(struct mime_ctx *ctx, struct part *p, const char *why)
 {
@@ -137,25 +97,25 @@ attach_zip_names(struct mime_ctx *ctx, struct part *p)
 	char **names;
 	char *nm;
 
-	if (d == NULL || !find_eocd(d, len, &eocd)) {
+	if (d == NULL || !zip_find_eocd(d, len, &eocd)) {
 		broken(ctx, p, "without end of central directory");
 		return 0;
 	}
-	count = le16(d + eocd + 10);
-	cdsize = le32(d + eocd + 12);
-	cdoff = le32(d + eocd + 16);
+	count = zip_le16(d + eocd + 10);
+	cdsize = zip_le32(d + eocd + 12);
+	cdoff = zip_le32(d + eocd + 16);
 	if ((count == 0xffff || cdsize == 0xffffffffu ||
 	    cdoff == 0xffffffffu) && eocd >= 20 &&
-	    le32(d + eocd - 20) == 0x07064b50) {
+	    zip_le32(d + eocd - 20) == 0x07064b50) {
 		/* ZIP64 locator (4.3.15) points at the ZIP64 end record. */
-		z = le64(d + eocd - 20 + 8);
-		if (z > len || len - z < 56 || le32(d + z) != 0x06064b50) {
+		z = zip_le64(d + eocd - 20 + 8);
+		if (z > len || len - z < 56 || zip_le32(d + z) != 0x06064b50) {
 			broken(ctx, p, "with a bad ZIP64 record");
 			return 0;
 		}
-		count = le64(d + z + 32);
-		cdsize = le64(d + z + 40);
-		cdoff = le64(d + z + 48);
+		count = zip_le64(d + z + 32);
+		cdsize = zip_le64(d + z + 40);
+		cdoff = zip_le64(d + z + 48);
 	}
 	/* Self-extractors and prepended junk shift every offset. */
 	if (cdoff > eocd || cdsize > eocd - cdoff) {
@@ -179,15 +139,15 @@ attach_zip_names(struct mime_ctx *ctx, struct part *p)
 	p->archive_names = names;
 	for (off = cdoff, i = 0; i < count; i++) {
 		if (off > eocd || eocd - off < ZIP_CDH_LEN ||
-		    le32(d + off) != 0x02014b50) {
+		    zip_le32(d + off) != 0x02014b50) {
 			broken(ctx, p, "with a broken central directory");
 			break;
 		}
 		e = d + off;
-		flags = le16(e + 8);
-		nl = le16(e + 28);
-		xl = le16(e + 30);
-		cl = le16(e + 32);
+		flags = zip_le16(e + 8);
+		nl = zip_le16(e + 28);
+		xl = zip_le16(e + 30);
+		cl = zip_le16(e + 32);
 		if (eocd - off - ZIP_CDH_LEN < (uint64_t)nl + xl + cl) {
 			broken(ctx, p, "entry runs past the directory");
 			break;
@@ -206,7 +166,7 @@ attach_zip_names(struct mime_ctx *ctx, struct part *p)
 		if (nm == NULL)
 			return -1;
 		names[p->n_archive_names++] = nm;
-		off += ZIP_CDH_LEN + (uint64_t)le16(e + 28) + xl + cl;
+		off += ZIP_CDH_LEN + (uint64_t)zip_le16(e + 28) + xl + cl;
 	}
 	return 0;
 }
