@@ -83,21 +83,17 @@ struct lexicon_pattern {
 	size_t			 n_alts;
 };
 
-/* The word patterns that may start on some byte values, JITed. */
-struct lexicon_group {
-	pcre2_code	*re;
-};
-
 struct lexicon {
 	char			*symbols[LEXICON_MAX_SYMBOLS];
 	size_t			 n_symbols;
 	unsigned char		*pat_symbol;	/* pattern -> symbol index */
 	struct lexicon_pattern	*pats;
 	size_t			 n_patterns;
-	struct lexicon_group	 groups[LEXICON_BYTES];
+	/* Per byte value, the word patterns that may start on it. */
+	pcre2_code		*groups[LEXICON_BYTES];
 	size_t			 n_groups;
-	uint16_t		 group_of[LEXICON_BYTES]; /* byte -> group */
-	pcre2_code		**others;	/* each non-word pattern */
+	uint16_t		 group_of[LEXICON_BYTES];
+	pcre2_code		**others;	/* non-word patterns, branches */
 	size_t			 n_others;
 	uint32_t		 ovector_pairs;
 	pcre2_match_context	*mctx;
@@ -153,7 +149,7 @@ split_safe(const char *p)
 	for (; *p != '\0'; p++) {
 		if (*p == '\\') {
 			if (p[1] == '\0' || (p[1] >= '1' && p[1] <= '9') ||
-			    strchr("gkQEN", p[1]) != NULL)
+			    strchr("cgkQEN", p[1]) != NULL)
 				return false;
 			p++;
 		} else if (cls) {
@@ -161,8 +157,10 @@ split_safe(const char *p)
 				return false;	/* [:posix:] */
 			cls = *p != ']';
 		} else if (*p == '[') {
-			if (p[1] == ']' || p[1] == '^')
-				return false;
+			if (p[1] == '^')
+				p++;
+			if (p[1] == ']')
+				return false;	/* a leading literal ] */
 			cls = true;
 		} else if (*p == '(') {
 			if (p[1] != '?')
@@ -624,9 +622,9 @@ groups_build(struct lexicon *lx, const char *path, char *err, size_t errlen)
 			goto out;
 		}
 		lx->group_of[c] = (uint16_t)lx->n_groups;
-		lx->groups[lx->n_groups].re = joined_compile(lx, &src,
+		lx->groups[lx->n_groups] = joined_compile(lx, &src,
 		    PCRE2_ANCHORED, path, err, errlen);
-		if (lx->groups[lx->n_groups].re == NULL)
+		if (lx->groups[lx->n_groups] == NULL)
 			goto out;
 		lx->n_groups++;
 	}
@@ -683,7 +681,7 @@ lexicon_free(struct lexicon *lx)
 		free(lx->pats[i].alts);
 	}
 	for (i = 0; i < lx->n_groups; i++)
-		pcre2_code_free(lx->groups[i].re);
+		pcre2_code_free(lx->groups[i]);
 	for (i = 0; i < lx->n_others; i++)
 		pcre2_code_free(lx->others[i]);
 	free(lx->others);
@@ -714,7 +712,7 @@ group_at(const struct lexicon *lx, const unsigned char *t, size_t p)
 	if (g == LEXICON_NO_GROUP ||
 	    (p > 0 && ascii_word(t[p]) && ascii_word(t[p - 1])))
 		return NULL;
-	return lx->groups[g].re;
+	return lx->groups[g];
 }
 
 /*

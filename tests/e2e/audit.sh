@@ -17,6 +17,7 @@
 # Microsoft notice reconstruction (tests/audit/).
 # Usage: audit.sh BUILD_DIR.  Prints TAP.
 set -u
+e2e=$(cd "$(dirname "$0")" && pwd)
 exe="$(cd "$1" 2>/dev/null && pwd)/mailtrust"
 src=$(cd "$(dirname "$0")/../.." && pwd)
 py=/usr/bin/python3
@@ -305,28 +306,10 @@ cat > "$pf_dir/master.cf" <<EOF
   -o smtpd_tls_protocols=>=TLSv1
   -o tls_medium_cipherlist=DEFAULT:@SECLEVEL=0
   -o myhostname=mx.bad.example
-pickup    unix n - n 60 1 pickup
-cleanup   unix n - n - 0 cleanup
-qmgr      unix n - n 300 1 qmgr
-tlsmgr    unix - - n 1000? 1 tlsmgr
-rewrite   unix - - n - - trivial-rewrite
-bounce    unix - - n - 0 bounce
-defer     unix - - n - 0 bounce
-trace     unix - - n - 0 bounce
-verify    unix - - n - 1 verify
-flush     unix n - n 1000? 0 flush
-proxymap  unix - - n - - proxymap
-smtp      unix - - n - - smtp
-relay     unix - - n - - smtp
-showq     unix n - n - - showq
-error     unix - - n - - error
-retry     unix - - n - - error
-discard   unix - - n - - discard
-local     unix - n n - - local
-anvil     unix - - n - 1 anvil
-scache    unix - - n - 1 scache
-postlog   unix-dgram n - n - 1 postlogd
 EOF
+# The internal services every private Postfix needs, then delivery.
+cat "$e2e/postfix-services.cf" >> "$pf_dir/master.cf"
+echo "local     unix - n n - - local" >> "$pf_dir/master.cf"
 postfix -c "$pf_dir" check >"$tmp/postfix.check" 2>&1
 if ! postfix -c "$pf_dir" start >"$tmp/postfix.start" 2>&1 ||
     ! wait_port 127.0.0.21 "$smtp_port" || ! wait_port 127.0.0.22 "$smtp_port"; then

@@ -24,6 +24,7 @@
 #
 # Prints TAP.  Needs root (Postfix's master) and postfix, swaks.
 set -u
+e2e=$(cd "$(dirname "$0")" && pwd)
 
 BUILD=$(cd "${1:?usage: postfix.sh BUILD_DIR}" && pwd)
 SRC=$(cd "$(dirname "$0")/../.." && pwd)
@@ -115,27 +116,10 @@ $3
 EOF
 	cat > "$d/conf/master.cf" <<EOF
 $2
-pickup    unix  n       -       n       60      1       pickup
-cleanup   unix  n       -       n       -       0       cleanup
-qmgr      unix  n       -       n       300     1       qmgr
-rewrite   unix  -       -       n       -       -       trivial-rewrite
-bounce    unix  -       -       n       -       0       bounce
-defer     unix  -       -       n       -       0       bounce
-trace     unix  -       -       n       -       0       bounce
-verify    unix  -       -       n       -       1       verify
-flush     unix  n       -       n       1000?   0       flush
-proxymap  unix  -       -       n       -       -       proxymap
-smtp      unix  -       -       n       -       -       smtp
-relay     unix  -       -       n       -       -       smtp
-showq     unix  n       -       n       -       -       showq
-error     unix  -       -       n       -       -       error
-retry     unix  -       -       n       -       -       error
-discard   unix  -       -       n       -       -       discard
 virtual   unix  -       n       n       -       -       virtual
-anvil     unix  -       -       n       -       1       anvil
-scache    unix  -       -       n       -       1       scache
-postlog   unix-dgram n  -       n       -       1       postlogd
 EOF
+	# The internal services every private Postfix needs.
+	cat "$e2e/postfix-services.cf" >> "$d/conf/master.cf"
 	postfix -c "$d/conf" check >"$d/check.log" 2>&1 &&
 	    postfix -c "$d/conf" start >"$d/start.log" 2>&1
 }

@@ -18,6 +18,7 @@
 #
 # Usage: tests/e2e/scan.sh BUILD_DIR      (prints TAP)
 set -u
+e2e=$(cd "$(dirname "$0")" && pwd)
 
 build=${1:?usage: scan.sh BUILD_DIR}
 case $build in /*) ;; *) build="$PWD/$build" ;; esac
@@ -170,26 +171,8 @@ EOF
 for p in $pf_ports; do
 	echo "127.0.0.1:$p inet n - n - - smtpd" >> "$pf_dir/master.cf"
 done
-cat >> "$pf_dir/master.cf" <<EOF
-pickup    unix n - n 60 1 pickup
-cleanup   unix n - n - 0 cleanup
-qmgr      unix n - n 300 1 qmgr
-tlsmgr    unix - - n 1000? 1 tlsmgr
-rewrite   unix - - n - - trivial-rewrite
-bounce    unix - - n - 0 bounce
-defer     unix - - n - 0 bounce
-trace     unix - - n - 0 bounce
-verify    unix - - n - 1 verify
-flush     unix n - n 1000? 0 flush
-proxymap  unix - - n - - proxymap
-showq     unix n - n - - showq
-error     unix - - n - - error
-retry     unix - - n - - error
-discard   unix - - n - - discard
-anvil     unix - - n - 1 anvil
-scache    unix - - n - 1 scache
-postlog   unix-dgram n - n - 1 postlogd
-EOF
+# The internal services every private Postfix needs.
+cat "$e2e/postfix-services.cf" >> "$pf_dir/master.cf"
 postfix -c "$pf_dir" check >postfix.check 2>&1
 postfix -c "$pf_dir" start >postfix.start 2>&1
 for p in $pf_ports; do
