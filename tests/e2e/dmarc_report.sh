@@ -18,15 +18,13 @@ zone="$top/examples/examples.zone"
 n=0
 fail=0
 tmp=
-srv_pid=
 
 . "$(dirname "$0")/tap.sh"
 
+. "$(dirname "$0")/redis.sh"
+
 cleanup() {
-	if [ -n "$srv_pid" ]; then
-		kill "$srv_pid" 2>/dev/null
-		wait "$srv_pid" 2>/dev/null
-	fi
+	redis_stop
 	[ -n "$tmp" ] && rm -rf "$tmp"
 }
 trap cleanup EXIT
@@ -44,20 +42,8 @@ mkdir "$tmp/examples"
 cp "$top"/examples/*.eml "$tmp/examples/"
 nmsg=$(ls "$tmp"/examples/*.eml | wc -l)
 
-port=$(python3 -c 'import socket
-s = socket.socket()
-s.bind(("127.0.0.1", 0))
-print(s.getsockname()[1])')
-redis-server --port "$port" --bind 127.0.0.1 --protected-mode yes \
-    --dir "$tmp" --save '' --appendonly no --daemonize no \
-    --logfile "$tmp/redis.log" &
-srv_pid=$!
-i=0
-while [ $i -lt 50 ] &&
-    [ "$(redis-cli -h 127.0.0.1 -p "$port" ping 2>/dev/null)" != PONG ]; do
-	sleep 0.1
-	i=$((i + 1))
-done
+redis_start "$tmp"
+port=$redis_port
 
 run_backend() {	# run_backend NAME SPEC
 	name=$1

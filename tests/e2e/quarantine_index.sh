@@ -16,16 +16,20 @@ exe="$build/mailtrust"
 n=0
 fail=0
 tmp=
-srv_pid=
 
 . "$(dirname "$0")/tap.sh"
 
+. "$(dirname "$0")/redis.sh"
+
+start_server() {
+	redis_start "$tmp"
+	rc=$?
+	port=$redis_port
+	return $rc
+}
+
 stop_server() {
-	if [ -n "$srv_pid" ]; then
-		kill "$srv_pid" 2>/dev/null
-		wait "$srv_pid" 2>/dev/null
-		srv_pid=
-	fi
+	redis_stop
 }
 
 cleanup() {
@@ -50,26 +54,6 @@ if [ ! -x "$suite" ] || [ ! -x "$exe" ]; then
 	exit 1
 fi
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/mt-qindex.XXXXXX")
-
-port=$(python3 -c 'import socket
-s = socket.socket()
-s.bind(("127.0.0.1", 0))
-print(s.getsockname()[1])')
-
-start_server() {
-	"$redis" --port "$port" --bind 127.0.0.1 --protected-mode yes \
-	    --dir "$tmp" --save '' --appendonly no \
-	    --daemonize no --logfile "$tmp/redis.log" &
-	srv_pid=$!
-	i=0
-	while [ $i -lt 50 ]; do
-		[ "$("$cli" -h 127.0.0.1 -p "$port" ping 2>/dev/null)" = PONG ] &&
-		    return 0
-		sleep 0.1
-		i=$((i + 1))
-	done
-	return 1
-}
 
 rcli() {
 	"$cli" -h 127.0.0.1 -p "$port" "$@"

@@ -355,6 +355,52 @@ static const struct dcase cases[] = {
 	    "example/x\">Jetzt ansehen</a></td></tr></table>",
 	    { "LINK_BUTTON_UNRELATED", NONE }, { "LINK_IP_LITERAL", NONE },
 	    -1, -1 },
+
+	{ "hash-busters: a tracking code, a random subject word and mailer",
+	    "", "198.51.100.9", "offers@deals.example", "kunde@praxis.example",
+	    TRACE
+	    "From: Deals <offers@deals.example>\r\n"
+	    "To: kunde@praxis.example\r\n"
+	    "Subject: Ref. Fatura - G3ejrKKzNc30o7qJhZ\r\n"
+	    "Date: Tue, 6 Feb 2024 08:41:09 +0100\r\n"
+	    "Message-ID: <h1@deals.example>\r\n"
+	    "X-Mailer: guSNkATxxis4eMSP7EFMnNTcbQal\r\n\r\n"
+	    "Register your domain today.\r\n\r\n"
+	    "(f4)5088VukL9-796qVfq4651flcG5-695tl29\r\n\r\n\r\n",
+	    { "BULK_TRACKING_CODE", "HDR_SUBJECT_TAG", "HDR_MAILER_RANDOM",
+	    NONE }, { "HDR_SUBJECT_UNDERSCORES", NONE }, -1, -1 },
+
+	{ "subject words joined by underscores; a bracketed tag", "",
+	    "198.51.100.9", "x@win.example", "kunde@praxis.example",
+	    TRACE
+	    TEXT_HDR("x@win.example", "kunde@praxis.example",
+	    "Find_out_how_to_get_your_Reward! [k9lej]")
+	    "Claim it today.\r\n",
+	    { "HDR_SUBJECT_UNDERSCORES", "HDR_SUBJECT_TAG", NONE },
+	    { "BULK_TRACKING_CODE", NONE }, -1, -1 },
+
+	{ "signatures, hashes and a file name are no hash-busters", "",
+	    "198.51.100.9", "dev@list.example", "kunde@praxis.example",
+	    TRACE
+	    "From: dev@list.example\r\nTo: kunde@praxis.example\r\n"
+	    "Subject: Re: build of my_module_name fails 4b825dc642cb\r\n"
+	    "Date: Tue, 6 Feb 2024 08:41:09 +0100\r\n"
+	    "Message-ID: <h3@list.example>\r\n"
+	    "X-Mailer: Mutt 2.2.9\r\n\r\n"
+	    "Item Number 2372331171 is fixed by 0f3a9c2e-7b1d-4e2a.\r\n"
+	    "-----BEGIN PGP SIGNATURE-----\r\n"
+	    "iEYEARECAAYFAklSG48ACgkQeyJE91ndMG5lPACfQG7BR9Y90yUd0w7l5yFKqhGH\r\n"
+	    "=Xq3v\r\n-----END PGP SIGNATURE-----\r\n",
+	    { NONE }, { "BULK_TRACKING_CODE", "HDR_SUBJECT_TAG",
+	    "HDR_SUBJECT_UNDERSCORES", "HDR_MAILER_RANDOM", NONE }, -1, -1 },
+
+	{ "an advance-fee letter", "", "198.51.100.9", "x@mail.example",
+	    "kunde@praxis.example",
+	    TRACE
+	    TEXT_HDR("x@mail.example", "kunde@praxis.example", "Urgent")
+	    "Since the demise of our foreign customer, who perished in a "
+	    "plane crash, the abandoned sum waits for his next of kin.\r\n",
+	    { "LURE_ADVANCE_FEE", "LURE_MONEY", NONE }, { NONE }, -1, -1 },
 };
 
 static struct scan *
