@@ -50,6 +50,8 @@
  *   HDR_SUBJECT_UNDERSCORES  subject words joined by underscores
  *			("Find_out_how_to_get"), so no word is found;
  *   HDR_MAILER_RANDOM	an X-Mailer that is one random word, not a name;
+ *   HDR_FORGED_OUTLOOK	X-Mailer says Outlook Express, but the Message-ID
+ *			is not of the form that program always writes;
  *   BULK_TRACKING_CODE	a random code with dashes on a line of its own at
  *			the end of the text, the mass mailer's tracking
  *			code and hash-buster;
@@ -99,23 +101,41 @@
 #define BULK_TRACK_MIN		20
 #define BULK_TRACK_MAX		120
 
+/* The first c in [p, end), or end. */
+static const char *
+next_byte(const char *p, const char *end, int c)
+{
+	const char *q = memchr(p, c, (size_t)(end - p));
+
+	return q != NULL ? q : end;
+}
+
 /*
  * Case-insensitive search in a bounded, not NUL-terminated text for a
- * lower-case needle; the first byte is compared inline because HTML
- * parts run to hundreds of kilobytes.
+ * lower-case needle.  HTML parts run to hundreds of kilobytes, so the
+ * first byte, in either case, is found with memchr (each case's next
+ * place kept until passed); only there is the rest compared.
  */
 static const char *
 find_ci(const char *hay, size_t len, const char *needle)
 {
-	size_t n = strlen(needle), i;
-	char c;
+	size_t n = strlen(needle);
+	int c = (unsigned char)needle[0], upper;
+	const char *end, *lo, *up, *p;
 
-	for (i = 0; n > 0 && n <= len && i <= len - n; i++) {
-		c = hay[i];
-		if (c >= 'A' && c <= 'Z')
-			c = (char)(c - 'A' + 'a');
-		if (c == needle[0] && strncasecmp(hay + i, needle, n) == 0)
-			return hay + i;
+	if (n == 0 || n > len || (c >= 'A' && c <= 'Z'))
+		return NULL;
+	upper = c >= 'a' && c <= 'z' ? c - 'a' + 'A' : -1;
+	end = hay + (len - n) + 1;	/* one past the last start */
+	lo = next_byte(hay, end, c);
+	up = upper >= 0 ? next_byte(hay, end, upper) : end;
+	while ((p = lo < up ? lo : up) < end) {
+		if (strncasecmp(p, needle, n) == 0)
+			return p;
+		if (p == lo)
+			lo = next_byte(p + 1, end, c);
+		else
+			up = next_byte(p + 1, end, upper);
 	}
 	return NULL;
 }
@@ -566,7 +586,7 @@ subject_random(struct arena *a, const char *subj)
  * Words joined by underscores instead of blanks ("Find_out_how_to"):
  * the subject then holds no word a filter knows.  A file name or an
  * identifier has one or two underscores between blanks; this wants
- * more underscores than blanks and at least two between letters.
+ * two or more underscores, more than blanks, one of them inside a word.
  */
 static bool
 subject_underscored(const char *subj)
@@ -606,6 +626,57 @@ mailer_random(const char *v)
 		;
 	return n >= BULK_RANDOM_MIN && n <= BULK_RANDOM_MAX &&
 	    code_chars(v, n, "") && random_word(v, n, BULK_RANDOM_CHANGES);
+}
+
+/* n hex digits at p. */
+static bool
+hex_run(const char *p, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (!((p[i] >= '0' && p[i] <= '9') ||
+		    (p[i] >= 'a' && p[i] <= 'f') ||
+		    (p[i] >= 'A' && p[i] <= 'F')))
+			return false;
+	return true;
+}
+
+/*
+ * Outlook Express (Windows) writes its own Message-ID, always in one
+ * form: "000801c2651d$2b4a3f60$0100a8c0@host", twelve, eight and eight
+ * hex digits.  A message that names it in X-Mailer but carries another
+ * ID was written by a program that pretends to be it, unless a server
+ * of the sender's own domain set the ID on submission (webmail does).
+ */
+static bool
+outlook_forged(const struct message *m, const char *mailer)
+{
+	const char *id = m->message_id, *at, *from;
+	size_t fl, hl;
+
+	if (mailer == NULL || id == NULL ||
+	    (at = strstr(mailer, "Outlook Express ")) == NULL ||
+	    at[16] < '0' || at[16] > '9')
+		return false;
+	if (strlen(id) > 30 && hex_run(id, 12) && id[12] == '$' &&
+	    hex_run(id + 13, 8) && id[21] == '$' && hex_run(id + 22, 8) &&
+	    id[30] == '@')
+		return false;
+	if ((at = strrchr(id, '@')) == NULL || m->from.n == 0 ||
+	    (from = m->from.v[0].domain) == NULL)
+		return true;
+	at++;
+	fl = strlen(from);
+	hl = strlen(at);
+	/* The ID's host is the From domain, or one is below the other. */
+	if (strcasecmp(at, from) == 0 ||
+	    (hl > fl && at[hl - fl - 1] == '.' &&
+	    strcasecmp(at + hl - fl, from) == 0) ||
+	    (fl > hl && from[fl - hl - 1] == '.' &&
+	    strcasecmp(from + fl - hl, at) == 0))
+		return false;
+	return true;
 }
 
 /*
@@ -829,6 +900,8 @@ check_header(const struct message *m, struct scan *s)
 	if ((h = message_header(m, "X-Mailer", 0)) != NULL &&
 	    mailer_random(h->decoded))
 		scan_symbol(s, "HDR_MAILER_RANDOM", h->decoded);
+	if (h != NULL && outlook_forged(m, h->decoded))
+		scan_symbol(s, "HDR_FORGED_OUTLOOK", m->message_id);
 }
 
 static size_t

@@ -347,15 +347,6 @@ static const struct dcase cases[] = {
 	    "Message-ID: <s2@x.example>\r\n\r\nThis week.\r\n",
 	    { NONE }, { "SELF_SPOOF_ADDRESS", NONE }, -1, -1 },
 
-	{ "button host resolved and located", Z_BADHOST, "198.51.100.9",
-	    "info@shop.example", "kunde@praxis.example",
-	    HTML_HDR("Shop <info@shop.example>", "kunde@praxis.example",
-	    "Lieferung")
-	    "<table><tr><td bgcolor=\"#ff0000\"><a href=\"https://files.bad."
-	    "example/x\">Jetzt ansehen</a></td></tr></table>",
-	    { "LINK_BUTTON_UNRELATED", NONE }, { "LINK_IP_LITERAL", NONE },
-	    -1, -1 },
-
 	{ "hash-busters: a tracking code, a random subject word and mailer",
 	    "", "198.51.100.9", "offers@deals.example", "kunde@praxis.example",
 	    TRACE
@@ -394,6 +385,40 @@ static const struct dcase cases[] = {
 	    { NONE }, { "BULK_TRACKING_CODE", "HDR_SUBJECT_TAG",
 	    "HDR_SUBJECT_UNDERSCORES", "HDR_MAILER_RANDOM", NONE }, -1, -1 },
 
+	{ "Outlook Express named, but not its Message-ID", "",
+	    "198.51.100.9", "x@excite.example", "kunde@praxis.example",
+	    TRACE
+	    "From: x@excite.example\r\nTo: kunde@praxis.example\r\n"
+	    "Subject: domain names\r\n"
+	    "Date: Tue, 6 Feb 2024 08:41:09 +0100\r\n"
+	    "Message-ID: <20020926181148.A1234@sxurqc>\r\n"
+	    "X-Mailer: Microsoft Outlook Express 6.00.2462.0000\r\n\r\n"
+	    "Register today.\r\n",
+	    { "HDR_FORGED_OUTLOOK", NONE }, { NONE }, -1, -1 },
+
+	{ "Outlook Express with its own ID, or one set by the webmail",
+	    "", "198.51.100.9", "anna@mail.example", "kunde@praxis.example",
+	    TRACE
+	    "From: anna@mail.example\r\nTo: kunde@praxis.example\r\n"
+	    "Subject: Fotos\r\n"
+	    "Date: Tue, 6 Feb 2024 08:41:09 +0100\r\n"
+	    "Message-ID: <000801c2651d$2b4a3f60$0100a8c0@pc>\r\n"
+	    "X-Mailer: Microsoft Outlook Express 6.00.2800.1106\r\n\r\n"
+	    "Anbei.\r\n",
+	    { NONE }, { "HDR_FORGED_OUTLOOK", NONE }, -1, -1 },
+
+	{ "an Outlook Express ID set by the sender's own webmail", "",
+	    "198.51.100.9", "bob@hotmail.example", "kunde@praxis.example",
+	    TRACE
+	    "From: bob@hotmail.example\r\nTo: kunde@praxis.example\r\n"
+	    "Subject: Hi\r\n"
+	    "Date: Tue, 6 Feb 2024 08:41:09 +0100\r\n"
+	    "Message-ID: <DAV37u72CQUe91PBX44000116fb@hotmail.example>\r\n"
+	    "X-Mailer: Microsoft Outlook Express 5.50.4133.2400\r\n\r\n"
+	    "Hi.\r\n",
+	    { NONE }, { "HDR_FORGED_OUTLOOK", "HDR_MAILER_RANDOM", NONE }, -1,
+	    -1 },
+
 	{ "an advance-fee letter", "", "198.51.100.9", "x@mail.example",
 	    "kunde@praxis.example",
 	    TRACE
@@ -401,6 +426,16 @@ static const struct dcase cases[] = {
 	    "Since the demise of our foreign customer, who perished in a "
 	    "plane crash, the abandoned sum waits for his next of kin.\r\n",
 	    { "LURE_ADVANCE_FEE", "LURE_MONEY", NONE }, { NONE }, -1, -1 },
+
+	{ "button host resolved and located", Z_BADHOST, "198.51.100.9",
+	    "info@shop.example", "kunde@praxis.example",
+	    HTML_HDR("Shop <info@shop.example>", "kunde@praxis.example",
+	    "Lieferung")
+	    "<table><tr><td bgcolor=\"#ff0000\"><a href=\"https://files.bad."
+	    "example/x\">Jetzt ansehen</a></td></tr></table>",
+	    { "LINK_BUTTON_UNRELATED", NONE }, { "LINK_IP_LITERAL", NONE },
+	    -1, -1 },
+
 };
 
 static struct scan *
