@@ -317,7 +317,7 @@ add_names(struct buf *p, const struct brands *bs, unsigned int c)
 	"(?:se|ag|gmbh)\\b)"
 
 static pcre2_code *
-compile(const char *pat, size_t len, char *err, size_t errlen)
+compile(const char *pat, size_t len, bool jit, char *err, size_t errlen)
 {
 	PCRE2_UCHAR msg[256];
 	PCRE2_SIZE off;
@@ -333,7 +333,8 @@ compile(const char *pat, size_t len, char *err, size_t errlen)
 		return NULL;
 	}
 	/* Without JIT (some platforms) the interpreter still works. */
-	(void)pcre2_jit_compile(re, PCRE2_JIT_COMPLETE);
+	if (jit)
+		(void)pcre2_jit_compile(re, PCRE2_JIT_COMPLETE);
 	return re;
 }
 
@@ -471,7 +472,7 @@ brands_load(struct brands **out, const char *path, char *err, size_t errlen)
 	buf_adds(&p, NB_BEFORE);
 	add_names(&p, bs, BRANDS_BYTES);
 	if (buf_adds(&p, NB_AFTER) == -1 ||
-	    (re = compile(p.data, p.len, err, errlen)) == NULL) {
+	    (re = compile(p.data, p.len, false, err, errlen)) == NULL) {
 		if (err[0] == '\0')
 			snprintf(err, errlen, "%s: too many names", path);
 		buf_free(&p);
@@ -482,7 +483,7 @@ brands_load(struct brands **out, const char *path, char *err, size_t errlen)
 	buf_adds(&p, CLAIM_BEFORE);
 	add_names(&p, bs, BRANDS_BYTES);
 	if (buf_adds(&p, NB_AFTER) == -1 ||
-	    (bs->voice = compile(p.data, p.len, err, errlen)) == NULL) {
+	    (bs->voice = compile(p.data, p.len, true, err, errlen)) == NULL) {
 		buf_free(&p);
 		goto fail;
 	}
