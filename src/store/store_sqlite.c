@@ -479,7 +479,7 @@ static int
 sqlite_sender_record(struct store_backend *b, const char *addr, time_t now,
     struct store_sender *before, int64_t *messages)
 {
-	int64_t total;
+	int64_t total = 0;	/* set by counter_update on success */
 	int r;
 
 	if ((r = begin(b, true)) != STORE_OK)
