@@ -335,6 +335,13 @@ explain_summary(struct scan *s, enum lang lang)
 
 	snprintf(key, sizeof(key), "summary.%s", verdict_name(s->verdict));
 	tmpl = catalog_get(c, key);
+	/*
+	 * Authenticated through a trusted ARC sealer (RFC 8617): the sender's
+	 * domain did not confirm this copy, the forwarder we trust did.
+	 */
+	if (s->verdict == VERDICT_AUTHENTICATED && s->auth.arc_trusted &&
+	    catalog_get(c, "summary.authenticated_arc") != NULL)
+		tmpl = catalog_get(c, "summary.authenticated_arc");
 	if ((lead = brand_unverified(s)) != NULL &&
 	    catalog_get(c, "summary.brand_unverified") != NULL)
 		tmpl = catalog_get(c, "summary.brand_unverified");

@@ -27,6 +27,7 @@
 #include "scan/scan.h"
 #include "util/arena.h"
 #include "util/buf.h"
+#include "verdict/verdict.h"
 #include "tap.h"
 
 static struct arena *A;
@@ -125,6 +126,7 @@ struct outcome {
 	bool		 trusted_sym;	/* ARC_TRUSTED_PASS present */
 	const char	*sealer, *original;	/* its evidence */
 	bool		 dmarc_reject;	/* DMARC_FAIL_REJECT there */
+	bool		 summary_arc;	/* the summary names the seal */
 	enum auth_result arc;
 };
 
@@ -160,6 +162,8 @@ judge_env(struct dns_resolver *r, const char *text, const char *trust1,
 		scan_message(s, text, strlen(text));
 		o.verdict = s->verdict;
 		o.arc = s->auth.arc;
+		o.summary_arc = strstr(explain_summary(s, LANG_EN),
+		    "ARC seal") != NULL;
 		for (i = 0; i < s->n_symbols; i++) {
 			if (strcmp(s->symbols[i].name, "ARC_TRUSTED_PASS") ==
 			    0) {
@@ -217,6 +221,7 @@ test_trusted_pass(struct dns_resolver *r)
 	ok(o.trusted_sym && !o.dmarc_reject &&
 	    o.verdict == VERDICT_AUTHENTICATED,
 	    "trusted sealer vouching dmarc=pass: authenticated");
+	ok(o.summary_arc, "the summary says a trusted seal vouches for it");
 	ok(same(o.sealer, "trusted.example") && same(o.original,
 	    "dmarc=pass"), "evidence: sealer and original result (%s, %s)",
 	    o.sealer ? o.sealer : "-", o.original ? o.original : "-");
