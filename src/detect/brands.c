@@ -43,29 +43,23 @@
 #include <string.h>
 
 #include "detect.h"
+#include "detect/firstbyte.h"
 #include "scan/scan.h"
 #include "util/buf.h"
 #include "util/str.h"
 
 #define BRANDS_SCAN_MAX		64
 #define BRANDS_PATTERN_MAX	(1024u * 1024)
-#define BRANDS_BYTES		256
-#define BRANDS_SET		(BRANDS_BYTES / 8)
-#define BRANDS_NO_GROUP		0xffff
-
-/* Per first byte, the anchored alternation of the names starting there. */
-struct brands_matcher {
-	pcre2_code	*groups[BRANDS_BYTES];
-	size_t		 n_groups;
-	uint16_t	 group_of[BRANDS_BYTES];
-};
+#define BRANDS_OPTIONS		(PCRE2_UTF | PCRE2_UCP | PCRE2_CASELESS)
+/* add_names() for every name at once, not those of one first byte. */
+#define BRANDS_ALL		FIRSTBYTE_BYTES
 
 struct brand_name {
 	char	*text;
 	int	 brand;
 	bool	 cased;
 	bool	 weak;
-	uint8_t	 first[BRANDS_SET];	/* bytes a match can start on */
+	uint8_t	 first[FIRSTBYTE_SET];	/* bytes a match can start on */
 };
 
 struct brands {
@@ -74,8 +68,9 @@ struct brands {
 	struct brand_name	*names;
 	size_t			 n_names;
 	struct detect_list	 owner;		/* domain -> brand index */
-	struct brands_matcher	 plain;
-	struct brands_matcher	 claim;
+	/* Per first byte, the anchored alternation of names starting there. */
+	struct firstbyte_table	 plain;
+	struct firstbyte_table	 claim;
 	pcre2_code		*voice;	/* "Ihr X", "(c) X": claim's first branch */
 	pcre2_match_context	*mctx;
 };
@@ -258,29 +253,9 @@ add_name(struct buf *p, const struct brands *bs, size_t i)
 	return buf_printf(p, "(*:%zu)", i);
 }
 
-static unsigned int
-other_case(unsigned int c)
-{
-	if (c >= 'a' && c <= 'z')
-		return c - 'a' + 'A';
-	if (c >= 'A' && c <= 'Z')
-		return c - 'A' + 'a';
-	return c;
-}
-
-static bool
-starts_on(const uint8_t *first, unsigned int c)
-{
-	unsigned int o = other_case(c);
-
-	return ((first[c / 8] >> (c % 8)) & 1u) ||
-	    ((first[o / 8] >> (o % 8)) & 1u);
-}
-
 /*
- * Appends the alternation of the names that may start on byte c (both
- * cases of a letter share one: a name that cannot start on one just
- * fails there), or of all names when c is BRANDS_BYTES; in the sorted
+ * Appends the alternation of the names that may start on byte c (or
+ * its other case), or of all names when c is BRANDS_ALL; in the sorted
  * order.  Returns how many, -1 when too long.
  */
 static int
@@ -291,7 +266,8 @@ add_names(struct buf *p, const struct brands *bs, unsigned int c)
 
 	buf_adds(p, "(?:");
 	for (i = 0; i < bs->n_names; i++) {
-		if (c < BRANDS_BYTES && !starts_on(bs->names[i].first, c))
+		if (c < BRANDS_ALL &&
+		    !firstbyte_may_start(bs->names[i].first, c))
 			continue;
 		if (n++ > 0)
 			buf_addc(p, '|');
@@ -324,8 +300,8 @@ compile(const char *pat, size_t len, bool jit, char *err, size_t errlen)
 	pcre2_code *re;
 	int ec;
 
-	re = pcre2_compile((PCRE2_SPTR)pat, len, PCRE2_UTF | PCRE2_UCP |
-	    PCRE2_CASELESS, &ec, &off, NULL);
+	re = pcre2_compile((PCRE2_SPTR)pat, len, BRANDS_OPTIONS, &ec, &off,
+	    NULL);
 	if (re == NULL) {
 		pcre2_get_error_message(ec, msg, sizeof(msg));
 		snprintf(err, errlen, "brand pattern: %s at %zu", msg,
@@ -338,110 +314,54 @@ compile(const char *pat, size_t len, bool jit, char *err, size_t errlen)
 	return re;
 }
 
-/*
- * The bytes a match of name i can start on: PCRE2's start bitmap or
- * first code unit, which it skips by itself and so are safe; else every
- * byte, tried everywhere, slower but never wrong.
- */
+/* The bytes a match of name i can start on. */
 static void
 name_first(struct brands *bs, size_t i)
 {
-	uint8_t *first = bs->names[i].first;
-	const uint8_t *map = NULL;
-	uint32_t type = 0, unit = 0;
-	PCRE2_SIZE eoff;
-	pcre2_code *re;
 	struct buf p;
-	int ec;
 
-	memset(first, 0xff, BRANDS_SET);
 	buf_init(&p, BRANDS_PATTERN_MAX);
-	if (add_name(&p, bs, i) == -1 || (re = pcre2_compile(
-	    (PCRE2_SPTR)p.data, p.len, PCRE2_UTF | PCRE2_UCP |
-	    PCRE2_CASELESS, &ec, &eoff, NULL)) == NULL) {
-		buf_free(&p);
-		return;
-	}
+	if (add_name(&p, bs, i) == -1)
+		memset(bs->names[i].first, 0xff, FIRSTBYTE_SET);
+	else
+		firstbyte_of(p.data, p.len, BRANDS_OPTIONS,
+		    bs->names[i].first);
 	buf_free(&p);
-	(void)pcre2_pattern_info(re, PCRE2_INFO_FIRSTCODETYPE, &type);
-	if (type == 0 && pcre2_pattern_info(re, PCRE2_INFO_FIRSTBITMAP,
-	    &map) == 0 && map != NULL)
-		memcpy(first, map, BRANDS_SET);
-	else if (type == 1 && pcre2_pattern_info(re,
-	    PCRE2_INFO_FIRSTCODEUNIT, &unit) == 0 && unit < 0x80) {
-		/* Caseless: other_case() adds the other ASCII case. */
-		memset(first, 0, BRANDS_SET);
-		first[unit / 8] |= (uint8_t)(1u << (unit % 8));
-	}
-	pcre2_code_free(re);
+}
+
+/* What a matcher puts around the names of one first byte. */
+struct matcher_source {
+	const struct brands	*bs;
+	const char		*before, *after;
+};
+
+static int
+matcher_source(void *arg, unsigned int c, struct buf *out)
+{
+	const struct matcher_source *ms = arg;
+	int k;
+
+	if (buf_adds(out, ms->before) == -1 ||
+	    (k = add_names(out, ms->bs, c)) == -1 ||
+	    buf_adds(out, ms->after) == -1)
+		return -1;
+	if (k == 0)
+		buf_reset(out);	/* no name starts on c */
+	return 0;
 }
 
 /*
  * Per byte value, before + the names that may start there + after,
- * compiled anchored (JIT code takes no anchoring at match time); bytes
- * with the same text share it.  UTF-8 continuation bytes get none.
+ * compiled anchored; bytes with the same text share it.
  */
 static int
-matcher_build(struct brands *bs, struct brands_matcher *m,
+matcher_build(struct brands *bs, struct firstbyte_table *m,
     const char *before, const char *after, char *err, size_t errlen)
 {
-	char *seen[BRANDS_BYTES] = { NULL };
-	unsigned int c, d;
-	PCRE2_SIZE eoff;
-	struct buf p;
-	int rc = -1, k;
+	struct matcher_source ms = { bs, before, after };
 
-	buf_init(&p, BRANDS_PATTERN_MAX);
-	for (c = 0; c < BRANDS_BYTES; c++) {
-		m->group_of[c] = BRANDS_NO_GROUP;
-		if (c >= 0x80 && c < 0xc0)
-			continue;
-		buf_reset(&p);
-		buf_adds(&p, before);
-		if ((k = add_names(&p, bs, c)) == -1 ||
-		    buf_adds(&p, after) == -1) {
-			snprintf(err, errlen, "too many brand names");
-			goto out;
-		}
-		if (k == 0)
-			continue;
-		for (d = 0; d < c; d++)
-			if (seen[d] != NULL && strcmp(seen[d], p.data) == 0)
-				break;
-		if (d < c) {
-			m->group_of[c] = m->group_of[d];
-			continue;
-		}
-		if ((seen[c] = strdup(p.data)) == NULL) {
-			snprintf(err, errlen, "out of memory");
-			goto out;
-		}
-		m->groups[m->n_groups] = pcre2_compile((PCRE2_SPTR)p.data,
-		    p.len, PCRE2_UTF | PCRE2_UCP | PCRE2_CASELESS |
-		    PCRE2_ANCHORED, &k, &eoff, NULL);
-		if (m->groups[m->n_groups] == NULL) {
-			snprintf(err, errlen, "brand pattern: error %d", k);
-			goto out;
-		}
-		(void)pcre2_jit_compile(m->groups[m->n_groups],
-		    PCRE2_JIT_COMPLETE);
-		m->group_of[c] = (uint16_t)m->n_groups++;
-	}
-	rc = 0;
-out:
-	for (c = 0; c < BRANDS_BYTES; c++)
-		free(seen[c]);
-	buf_free(&p);
-	return rc;
-}
-
-static void
-matcher_free(struct brands_matcher *m)
-{
-	size_t i;
-
-	for (i = 0; i < m->n_groups; i++)
-		pcre2_code_free(m->groups[i]);
+	return firstbyte_build(m, matcher_source, &ms, BRANDS_OPTIONS,
+	    BRANDS_PATTERN_MAX, "brand names", err, errlen);
 }
 
 int
@@ -470,7 +390,7 @@ brands_load(struct brands **out, const char *path, char *err, size_t errlen)
 	/* The whole alternation once, for the error it may give. */
 	buf_init(&p, BRANDS_PATTERN_MAX);
 	buf_adds(&p, NB_BEFORE);
-	add_names(&p, bs, BRANDS_BYTES);
+	add_names(&p, bs, BRANDS_ALL);
 	if (buf_adds(&p, NB_AFTER) == -1 ||
 	    (re = compile(p.data, p.len, false, err, errlen)) == NULL) {
 		if (err[0] == '\0')
@@ -481,7 +401,7 @@ brands_load(struct brands **out, const char *path, char *err, size_t errlen)
 	pcre2_code_free(re);
 	buf_reset(&p);
 	buf_adds(&p, CLAIM_BEFORE);
-	add_names(&p, bs, BRANDS_BYTES);
+	add_names(&p, bs, BRANDS_ALL);
 	if (buf_adds(&p, NB_AFTER) == -1 ||
 	    (bs->voice = compile(p.data, p.len, true, err, errlen)) == NULL) {
 		buf_free(&p);
@@ -528,8 +448,8 @@ brands_free(struct brands *bs)
 	free(bs->names);
 	free(bs->v);
 	detect_list_free(&bs->owner);
-	matcher_free(&bs->plain);
-	matcher_free(&bs->claim);
+	firstbyte_free(&bs->plain);
+	firstbyte_free(&bs->claim);
 	pcre2_code_free(bs->voice);
 	pcre2_match_context_free(bs->mctx);
 	free(bs);
@@ -588,22 +508,22 @@ mark_index(PCRE2_SPTR mark)
  * so positions after an ASCII one are passed over.
  */
 static int
-names_match(const struct brands *bs, const struct brands_matcher *m,
+names_match(const struct brands *bs, const struct firstbyte_table *m,
     const unsigned char *t, size_t len, size_t from, size_t last,
     pcre2_match_data *md)
 {
-	uint16_t g;
+	const pcre2_code *re;
 	size_t p;
 	int rc;
 
 	for (p = from; p < last && p < len; p++) {
-		if ((g = m->group_of[t[p]]) == BRANDS_NO_GROUP ||
+		if ((re = firstbyte_group(m, t[p])) == NULL ||
 		    (p > 0 && t[p - 1] < 0x80 && ((t[p - 1] >= 'a' &&
 		    t[p - 1] <= 'z') || (t[p - 1] >= 'A' && t[p - 1] <= 'Z') ||
 		    (t[p - 1] >= '0' && t[p - 1] <= '9'))))
 			continue;
-		rc = pcre2_match(m->groups[g], t, len, p, PCRE2_NO_UTF_CHECK,
-		    md, bs->mctx);
+		rc = pcre2_match(re, t, len, p, PCRE2_NO_UTF_CHECK, md,
+		    bs->mctx);
 		if (rc != PCRE2_ERROR_NOMATCH)
 			return rc;
 	}
@@ -645,7 +565,7 @@ size_t
 brands_find(const struct brands *bs, struct arena *a, const char *text,
     size_t len, bool claim, struct brand_hit *hits, size_t max)
 {
-	const struct brands_matcher *m;
+	const struct firstbyte_table *m;
 	pcre2_match_data *md = NULL, *vmd = NULL, *use;
 	const unsigned char *t;
 	PCRE2_SIZE *ov, off = 0;

@@ -55,19 +55,17 @@
 #include <string.h>
 
 #include "detect.h"
+#include "detect/firstbyte.h"
 #include "util/buf.h"
 
 #define LEXICON_PATTERN_MAX	(4u * 1024 * 1024)
 #define LEXICON_OPTIONS		(PCRE2_UTF | PCRE2_UCP | PCRE2_CASELESS)
-#define LEXICON_BYTES		256
-#define LEXICON_SET		(LEXICON_BYTES / 8)
 #define LEXICON_MAX_ALTS	512
-#define LEXICON_NO_GROUP	0xffff
 
 /* One phrase of a pattern's leading group, and where it can start. */
 struct lexicon_alt {
 	size_t		 off, len;	/* in the pattern's re */
-	uint8_t		 first[LEXICON_SET];
+	uint8_t		 first[FIRSTBYTE_SET];
 };
 
 /*
@@ -90,9 +88,7 @@ struct lexicon {
 	struct lexicon_pattern	*pats;
 	size_t			 n_patterns;
 	/* Per byte value, the word patterns that may start on it. */
-	pcre2_code		*groups[LEXICON_BYTES];
-	size_t			 n_groups;
-	uint16_t		 group_of[LEXICON_BYTES];
+	struct firstbyte_table	 words;
 	pcre2_code		**others;	/* non-word patterns, branches */
 	size_t			 n_others;
 	uint32_t		 ovector_pairs;
@@ -121,18 +117,6 @@ top_level_bar(const char *p)
 			return true;
 	}
 	return false;
-}
-
-static void
-bit_set(uint8_t *bits, unsigned int i)
-{
-	bits[i / 8] |= (uint8_t)(1u << (i % 8));
-}
-
-static bool
-bit_get(const uint8_t *bits, size_t i)
-{
-	return (bits[i / 8] >> (i % 8)) & 1u;
 }
 
 /*
@@ -237,76 +221,6 @@ split_branches(const char *re, size_t *suffix, size_t *off, size_t *len,
 	return n;
 }
 
-/*
- * The bytes a match of re can start on, from PCRE2's own start
- * optimisation, or false when it knows nothing.
- */
-static bool
-start_map(const pcre2_code *re, uint8_t *first)
-{
-	const uint8_t *map = NULL;
-	uint32_t type = 0, unit = 0;
-
-	(void)pcre2_pattern_info(re, PCRE2_INFO_FIRSTCODETYPE, &type);
-	if (type == 0 && pcre2_pattern_info(re, PCRE2_INFO_FIRSTBITMAP,
-	    &map) == 0 && map != NULL) {
-		memcpy(first, map, LEXICON_SET);
-		return true;
-	}
-	if (type == 1 && pcre2_pattern_info(re, PCRE2_INFO_FIRSTCODEUNIT,
-	    &unit) == 0 && unit < 0x80) {
-		/* Caseless: the other ASCII case too. */
-		bit_set(first, unit);
-		if (unit >= 'a' && unit <= 'z')
-			bit_set(first, unit - 'a' + 'A');
-		else if (unit >= 'A' && unit <= 'Z')
-			bit_set(first, unit - 'A' + 'a');
-		return true;
-	}
-	return false;
-}
-
-static bool
-start_map_of(const char *pat, size_t len, uint32_t options, uint8_t *first)
-{
-	pcre2_code *re;
-	PCRE2_SIZE eoff;
-	bool known;
-	int ec;
-
-	re = pcre2_compile((PCRE2_SPTR)pat, len, options, &ec, &eoff, NULL);
-	known = re != NULL && start_map(re, first);
-	pcre2_code_free(re);
-	return known;
-}
-
-/*
- * The bytes a match of pat can start on.  PCRE2's map is what it skips
- * by itself, so it is safe to use as it is.  But PCRE2 gives up on \d,
- * \s and \p{..} under UCP; UCP changes only what non-ASCII characters
- * match, so then the map of the pattern compiled without it, plus every
- * UTF-8 lead byte, covers every start.  When PCRE2 knows nothing either
- * way, every byte: the pattern is then tried everywhere, slower but
- * never wrong.
- */
-static void
-first_bytes(const char *pat, size_t len, uint8_t *first)
-{
-	unsigned int c;
-
-	memset(first, 0, LEXICON_SET);
-	if (start_map_of(pat, len, LEXICON_OPTIONS, first))
-		return;
-	memset(first, 0, LEXICON_SET);
-	if (!start_map_of(pat, len, LEXICON_OPTIONS & ~(uint32_t)PCRE2_UCP,
-	    first)) {
-		memset(first, 0xff, LEXICON_SET);
-		return;
-	}
-	for (c = 0xc0; c < LEXICON_BYTES; c++)
-		bit_set(first, c);
-}
-
 /* Splits lp->re into phrases where it can, each with its first bytes. */
 static int
 pattern_alts(struct lexicon_pattern *lp)
@@ -335,7 +249,7 @@ pattern_alts(struct lexicon_pattern *lp)
 		if (buf_printf(&one, "(?:%.*s)%s", (int)a->len,
 		    lp->re + a->off, lp->re + lp->suffix) == -1)
 			goto out;
-		first_bytes(one.data, one.len, a->first);
+		firstbyte_of(one.data, one.len, LEXICON_OPTIONS, a->first);
 	}
 	lp->n_alts = n;
 	rc = 0;
@@ -425,27 +339,6 @@ nomem:
 	return -1;
 }
 
-/*
- * The other ASCII case of c, or c.  Both cases share one alternation:
- * a phrase that cannot start on one of them just fails there, and
- * nearly every phrase is caseless anyway.
- */
-static unsigned int
-other_case(unsigned int c)
-{
-	if (c >= 'a' && c <= 'z')
-		return c - 'a' + 'A';
-	if (c >= 'A' && c <= 'Z')
-		return c - 'A' + 'a';
-	return c;
-}
-
-static bool
-alt_starts_on(const struct lexicon_alt *a, unsigned int c)
-{
-	return bit_get(a->first, c) || bit_get(a->first, other_case(c));
-}
-
 /* Pattern lp cut down to its phrases that may start on byte c. */
 static int
 pattern_for_byte(const struct lexicon_pattern *lp, unsigned int c,
@@ -455,7 +348,7 @@ pattern_for_byte(const struct lexicon_pattern *lp, unsigned int c,
 	size_t mark = out->len;
 
 	for (i = 0; i < lp->n_alts; i++)
-		if (alt_starts_on(&lp->alts[i], c))
+		if (firstbyte_may_start(lp->alts[i].first, c))
 			kept++;
 	if (kept == 0)
 		return 0;
@@ -464,7 +357,7 @@ pattern_for_byte(const struct lexicon_pattern *lp, unsigned int c,
 	if (buf_adds(out, "(?:") == -1)
 		return -1;
 	for (i = 0; i < lp->n_alts; i++) {
-		if (!alt_starts_on(&lp->alts[i], c))
+		if (!firstbyte_may_start(lp->alts[i].first, c))
 			continue;
 		if ((out->len > mark + 3 && buf_addc(out, '|') == -1) ||
 		    buf_add(out, lp->re + lp->alts[i].off,
@@ -478,8 +371,9 @@ pattern_for_byte(const struct lexicon_pattern *lp, unsigned int c,
 
 /* The alternation of the word patterns for byte c, in file order. */
 static int
-group_source(const struct lexicon *lx, unsigned int c, struct buf *out)
+group_source(void *arg, unsigned int c, struct buf *out)
 {
+	const struct lexicon *lx = arg;
 	struct buf part;
 	size_t i, at;
 	int rc = -1, k;
@@ -506,28 +400,36 @@ out:
 	return rc;
 }
 
-/* Compiles and JITs src; anchored ones must be so at compile time. */
+/* The match data must hold the captures of the largest pattern. */
+static void
+note_captures(struct lexicon *lx, const pcre2_code *re)
+{
+	uint32_t caps = 0;
+
+	(void)pcre2_pattern_info(re, PCRE2_INFO_CAPTURECOUNT, &caps);
+	if (caps + 1 > lx->ovector_pairs)
+		lx->ovector_pairs = caps + 1;
+}
+
+/* Compiles and JITs one pattern searched on its own. */
 static pcre2_code *
-joined_compile(struct lexicon *lx, const struct buf *src, uint32_t options,
-    const char *path, char *err, size_t errlen)
+other_compile(struct lexicon *lx, const struct buf *src, const char *path,
+    char *err, size_t errlen)
 {
 	PCRE2_UCHAR msg[256];
 	PCRE2_SIZE eoff;
 	pcre2_code *re;
-	uint32_t caps = 0;
 	int ec;
 
-	re = pcre2_compile((PCRE2_SPTR)src->data, src->len,
-	    LEXICON_OPTIONS | options, &ec, &eoff, NULL);
+	re = pcre2_compile((PCRE2_SPTR)src->data, src->len, LEXICON_OPTIONS,
+	    &ec, &eoff, NULL);
 	if (re == NULL) {
 		pcre2_get_error_message(ec, msg, sizeof(msg));
 		snprintf(err, errlen, "%s: joined patterns: %s", path, msg);
 		return NULL;
 	}
 	(void)pcre2_jit_compile(re, PCRE2_JIT_COMPLETE);
-	(void)pcre2_pattern_info(re, PCRE2_INFO_CAPTURECOUNT, &caps);
-	if (caps + 1 > lx->ovector_pairs)
-		lx->ovector_pairs = caps + 1;
+	note_captures(lx, re);
 	return re;
 }
 
@@ -543,7 +445,7 @@ other_add(struct lexicon *lx, const struct buf *src, const char *path,
 		return -1;
 	}
 	lx->others = o;
-	if ((o[lx->n_others] = joined_compile(lx, src, 0, path, err,
+	if ((o[lx->n_others] = other_compile(lx, src, path, err,
 	    errlen)) == NULL)
 		return -1;
 	lx->n_others++;
@@ -586,52 +488,21 @@ others_build(struct lexicon *lx, struct buf *src, const char *path,
 	return 0;
 }
 
-/*
- * One compiled alternation per distinct text.  UTF-8 continuation
- * bytes get none: no match starts inside a character.
- */
+/* The word patterns grouped by first byte, then the others each alone. */
 static int
 groups_build(struct lexicon *lx, const char *path, char *err, size_t errlen)
 {
-	char *seen[LEXICON_BYTES] = { NULL };
 	struct buf src;
-	unsigned int c, d;
-	int rc = -1;
+	size_t i;
+	int rc;
 
+	if (firstbyte_build(&lx->words, group_source, lx, LEXICON_OPTIONS,
+	    LEXICON_PATTERN_MAX, path, err, errlen) == -1)
+		return -1;
+	for (i = 0; i < lx->words.n_groups; i++)
+		note_captures(lx, lx->words.groups[i]);
 	buf_init(&src, LEXICON_PATTERN_MAX);
-	for (c = 0; c < LEXICON_BYTES; c++) {
-		lx->group_of[c] = LEXICON_NO_GROUP;
-		if (c >= 0x80 && c < 0xc0)
-			continue;
-		buf_reset(&src);
-		if (group_source(lx, c, &src) == -1) {
-			snprintf(err, errlen, "%s: patterns too long", path);
-			goto out;
-		}
-		if (src.len == 0)
-			continue;
-		for (d = 0; d < c; d++)
-			if (seen[d] != NULL && strcmp(seen[d], src.data) == 0)
-				break;
-		if (d < c) {
-			lx->group_of[c] = lx->group_of[d];
-			continue;
-		}
-		if ((seen[c] = strdup(src.data)) == NULL) {
-			snprintf(err, errlen, "out of memory");
-			goto out;
-		}
-		lx->group_of[c] = (uint16_t)lx->n_groups;
-		lx->groups[lx->n_groups] = joined_compile(lx, &src,
-		    PCRE2_ANCHORED, path, err, errlen);
-		if (lx->groups[lx->n_groups] == NULL)
-			goto out;
-		lx->n_groups++;
-	}
 	rc = others_build(lx, &src, path, err, errlen);
-out:
-	for (c = 0; c < LEXICON_BYTES; c++)
-		free(seen[c]);
 	buf_free(&src);
 	return rc;
 }
@@ -680,8 +551,7 @@ lexicon_free(struct lexicon *lx)
 		free(lx->pats[i].re);
 		free(lx->pats[i].alts);
 	}
-	for (i = 0; i < lx->n_groups; i++)
-		pcre2_code_free(lx->groups[i]);
+	firstbyte_free(&lx->words);
 	for (i = 0; i < lx->n_others; i++)
 		pcre2_code_free(lx->others[i]);
 	free(lx->others);
@@ -707,12 +577,9 @@ ascii_word(unsigned char c)
 static const pcre2_code *
 group_at(const struct lexicon *lx, const unsigned char *t, size_t p)
 {
-	uint16_t g = lx->group_of[t[p]];
-
-	if (g == LEXICON_NO_GROUP ||
-	    (p > 0 && ascii_word(t[p]) && ascii_word(t[p - 1])))
+	if (p > 0 && ascii_word(t[p]) && ascii_word(t[p - 1]))
 		return NULL;
-	return lx->groups[g];
+	return firstbyte_group(&lx->words, t[p]);
 }
 
 /*
