@@ -25,13 +25,7 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 1' INT TERM
 
-redis=$(command -v redis-server || echo /usr/bin/redis-server)
-cli=$(command -v redis-cli || echo /usr/bin/redis-cli)
-if [ ! -x "$redis" ] || [ ! -x "$cli" ] || ! command -v python3 >/dev/null
-then
-	echo "1..0 # SKIP redis-server, redis-cli or python3 not installed"
-	exit 0
-fi
+redis_require
 if [ ! -x "$exe" ]; then
 	echo "not ok 1 - $exe not built"
 	echo "1..1"

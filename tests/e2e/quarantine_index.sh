@@ -21,33 +21,14 @@ tmp=
 
 . "$(dirname "$0")/redis.sh"
 
-start_server() {
-	redis_start "$tmp"
-	rc=$?
-	port=$redis_port
-	return $rc
-}
-
-stop_server() {
-	redis_stop
-}
-
 cleanup() {
-	stop_server
+	redis_stop
 	[ -n "$tmp" ] && rm -rf "$tmp"
 }
 trap cleanup EXIT
 trap 'exit 1' INT TERM
 
-redis=$(command -v redis-server || echo /usr/bin/redis-server)
-cli=$(command -v redis-cli || echo /usr/bin/redis-cli)
-if [ ! -x "$redis" ] || [ ! -x "$cli" ] || ! command -v python3 >/dev/null
-then
-	echo "not ok 1 - redis-server, redis-cli or python3 not installed" \
-	    "(scripts/install-deps installs them)"
-	echo "1..1"
-	exit 1
-fi
+redis_require
 if [ ! -x "$suite" ] || [ ! -x "$exe" ]; then
 	echo "not ok 1 - $suite or $exe not built"
 	echo "1..1"
@@ -55,28 +36,19 @@ if [ ! -x "$suite" ] || [ ! -x "$exe" ]; then
 fi
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/mt-qindex.XXXXXX")
 
-rcli() {
-	"$cli" -h 127.0.0.1 -p "$port" "$@"
-}
 
-if ! start_server; then
-	tap FAIL "redis-server starts on 127.0.0.1:$port"
+if ! redis_start "$tmp"; then
+	tap FAIL "redis-server starts on 127.0.0.1:$redis_port"
 	sed 's/^/# /' "$tmp/redis.log" 2>/dev/null
 	echo "1..$n"
 	exit 1
 fi
-tap OK "redis-server runs on 127.0.0.1:$port"
+tap OK "redis-server runs on 127.0.0.1:$redis_port"
 
 # The unit cases on Redis, folded into this TAP.
-"$suite" "redis://127.0.0.1:$port/0?prefix=unit:" > "$tmp/out" 2>&1
+"$suite" "redis://127.0.0.1:$redis_port/0?prefix=unit:" > "$tmp/out" 2>&1
 rc=$?
-while IFS= read -r line; do
-	case $line in
-	"ok "*)		tap OK "redis: ${line#* - }" ;;
-	"not ok "*)	tap FAIL "redis: ${line#* - }" ;;
-	"#"*)		echo "# redis: $line" ;;
-	esac
-done < "$tmp/out"
+tap_fold redis "$tmp/out"
 grep -q '^1\.\.[0-9]' "$tmp/out" && [ $rc -eq 0 ] &&
     tap OK "test_quarantine on Redis exits 0" ||
     tap FAIL "test_quarantine on Redis exited $rc"
@@ -97,7 +69,7 @@ id1=20261123T120000Z-00000000000000c1
 id2=20261123T130000Z-00000000000000c2
 write_held $id1 1764000000 first
 write_held $id2 1764003600 second
-spec="redis://127.0.0.1:$port/3?prefix=cli:"
+spec="redis://127.0.0.1:$redis_port/3?prefix=cli:"
 conf="$tmp/mailtrust.conf"
 printf 'quarantine_dir %s\nstore %s\n' "$q" "$spec" > "$conf"
 host=$(python3 -c 'import socket; print(socket.gethostname())')
@@ -134,7 +106,7 @@ echo "$out" | grep -q '^1 message held, 0 records added, 1 dropped' &&
     tap OK "reindex drops the record of a vanished file: $out" ||
     tap FAIL "reindex after rm: $out"
 
-stop_server
+redis_stop
 out=$("$exe" quarantine --config "$conf" list 2>"$tmp/err")
 rc=$?
 [ $rc -eq 0 ] && echo "$out" | grep -q '^1 message held' &&
@@ -198,7 +170,7 @@ print(" ".join(m["id"] for m in json.load(sys.stdin)["messages"]))')
 	    tap FAIL "mailtrust serve exit $rc: $(tail -3 "$tmp/serve.err")"
 }
 
-if start_server; then
+if redis_start "$tmp"; then
 	# The server kept nothing (--save ''): reindex rebuilds from files.
 	out=$("$exe" quarantine --config "$conf" reindex 2>&1)
 	echo "$out" | grep -q '^1 message held, 1 record added' &&
@@ -213,7 +185,7 @@ if start_server; then
 else
 	tap FAIL "redis-server restarts"
 fi
-stop_server
+redis_stop
 
 echo "1..$n"
 [ $fail -eq 0 ]

@@ -39,3 +39,21 @@ redis_stop() {
 		redis_pid=
 	fi
 }
+
+# Without redis-server, redis-cli and python3 the suite cannot run: that
+# is a failure to see, not a skip (scripts/install-deps installs them).
+redis_require() {
+	for t in redis-server redis-cli python3; do
+		if ! command -v "$t" >/dev/null 2>&1; then
+			echo "not ok 1 - $t is not installed" \
+			    "(scripts/install-deps test installs it)"
+			echo "1..1"
+			exit 1
+		fi
+	done
+}
+
+# redis-cli against the running server.
+rcli() {
+	redis-cli -h 127.0.0.1 -p "$redis_port" "$@"
+}

@@ -17,31 +17,14 @@ tmp=
 
 . "$(dirname "$0")/redis.sh"
 
-start_server() {
-	redis_start "$tmp"
-	rc=$?
-	port=$redis_port
-	return $rc
-}
-
-stop_server() {
-	redis_stop
-}
-
 cleanup() {
-	stop_server
+	redis_stop
 	[ -n "$tmp" ] && rm -rf "$tmp"
 }
 trap cleanup EXIT
 trap 'exit 1' INT TERM
 
-redis=$(command -v redis-server || echo /usr/bin/redis-server)
-cli=$(command -v redis-cli || echo /usr/bin/redis-cli)
-if [ ! -x "$redis" ] || [ ! -x "$cli" ] || ! command -v python3 >/dev/null
-then
-	echo "1..0 # SKIP redis-server, redis-cli or python3 not installed"
-	exit 0
-fi
+redis_require
 if [ ! -x "$suite" ] || [ ! -x "$exe" ]; then
 	echo "not ok 1 - $suite or $exe not built"
 	echo "1..1"
@@ -57,16 +40,7 @@ run_suite() {	# run_suite LABEL SPEC [BREAK-COMMAND]
 	"$suite" "$@" > "$tmp/out" 2>&1
 	rc=$?
 	plan=$(sed -n 's/^1\.\.\([0-9]*\)$/\1/p' "$tmp/out")
-	while IFS= read -r line; do
-		case $line in
-		"ok "*)
-			tap OK "$label: ${line#* - }" ;;
-		"not ok "*)
-			tap FAIL "$label: ${line#* - }" ;;
-		"#"*|"Bail out!"*)
-			echo "# $label: $line" ;;
-		esac
-	done < "$tmp/out"
+	tap_fold "$label" "$tmp/out"
 	if [ $rc -ne 0 ] && ! grep -q '^not ok' "$tmp/out"; then
 		tap FAIL "$label: suite exited $rc (plan ${plan:-missing})"
 	fi
@@ -75,36 +49,36 @@ run_suite() {	# run_suite LABEL SPEC [BREAK-COMMAND]
 
 run_suite sqlite "sqlite:$tmp/suite.db"
 
-if ! start_server; then
-	tap FAIL "redis-server starts on 127.0.0.1:$port"
+if ! redis_start "$tmp"; then
+	tap FAIL "redis-server starts on 127.0.0.1:$redis_port"
 	sed 's/^/# /' "$tmp/redis.log" 2>/dev/null
 	echo "1..$n"
 	exit 1
 fi
-tap OK "redis-server runs on 127.0.0.1:$port"
-run_suite redis-tcp "redis://127.0.0.1:$port/0?prefix=tcp:" \
-    "$cli -h 127.0.0.1 -p $port client kill type normal >/dev/null"
+tap OK "redis-server runs on 127.0.0.1:$redis_port"
+run_suite redis-tcp "redis://127.0.0.1:$redis_port/0?prefix=tcp:" \
+    "redis-cli -h 127.0.0.1 -p $redis_port client kill type normal >/dev/null"
 run_suite redis-unix "unix:$tmp/redis.sock?db=1&prefix=sock:"
 
 # The suite leaves nothing outside its prefix and database.
-keys=$("$cli" -h 127.0.0.1 -p "$port" --scan --pattern '*' | grep -cv '^tcp:')
+keys=$(rcli --scan --pattern '*' | grep -cv '^tcp:')
 [ "$keys" -eq 0 ] && tap OK "db 0 holds only the suite's prefix" ||
     tap FAIL "db 0 holds $keys foreign keys"
 
 # learn against a server that goes away and comes back.
-spec="redis://127.0.0.1:$port/2"
+spec="redis://127.0.0.1:$redis_port/2"
 "$exe" learn --store "$spec" --stats > "$tmp/stats" 2>&1
 rc=$?
 [ $rc -eq 0 ] && grep -q '^store: redis' "$tmp/stats" &&
     tap OK "learn --stats with the server up" ||
     tap FAIL "learn --stats with the server up (exit $rc)"
-stop_server
+redis_stop
 "$exe" learn --store "$spec" --stats > "$tmp/stats" 2>&1
 rc=$?
 [ $rc -eq 75 ] && grep -q 'unreachable' "$tmp/stats" &&
     tap OK "server down: exit 75 (try later) and says why" ||
     tap FAIL "server down: exit $rc: $(head -1 "$tmp/stats")"
-if start_server; then
+if redis_start "$tmp"; then
 	"$exe" learn --store "$spec" --stats > "$tmp/stats" 2>&1
 	rc=$?
 	[ $rc -eq 0 ] && tap OK "server back: learn works again" ||
@@ -112,7 +86,7 @@ if start_server; then
 else
 	tap FAIL "redis-server restarts"
 fi
-stop_server
+redis_stop
 
 echo "1..$n"
 [ $fail -eq 0 ]

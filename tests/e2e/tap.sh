@@ -20,3 +20,17 @@ tap() {
 		fail=$((fail + 1))
 	fi
 }
+
+#   tap_fold LABEL FILE
+#
+# folds the TAP of a unit-test binary (its output in FILE) into ours,
+# each line named after LABEL; comments are kept as comments.
+tap_fold() {
+	while IFS= read -r line; do
+		case $line in
+		"ok "*)		tap OK "$1: ${line#* - }" ;;
+		"not ok "*)	tap FAIL "$1: ${line#* - }" ;;
+		"#"*|"Bail out!"*)	echo "# $1: $line" ;;
+		esac
+	done < "$2"
+}
