@@ -16,12 +16,8 @@
  * forwarder we trust vouches for what its changes destroyed.  The
  * disposition becomes none and ARC_TRUSTED_PASS says why.
  *
- * DKIM and ARC are separate modules that may not be linked in yet: their
- * entry points are weak here, and a missing one leaves its method out of
- * the summary and the header instead of claiming "none".
- *
  * Memory: everything in scan->arena.  Symbols and their arguments: see
- * the table in the report of issue 4 and data/scores.
+ * data/scores and data/explain.en.
  */
 #include <string.h>
 
@@ -37,9 +33,6 @@
 #include "scan/scan.h"
 #include "util/arena.h"
 #include "util/str.h"
-
-#pragma weak dkim_verify
-#pragma weak arc_verify
 
 /* Properties and resinfos of our own header. */
 #define AUTH_MAX_RESINFO	(DMARC_MAX_DKIM + 4)
@@ -426,12 +419,12 @@ auth_run(struct scan *s)
 		spfp = &spf;
 	}
 	memset(&dk, 0, sizeof(dk));
-	if (s->dns != NULL && s->msg != NULL && dkim_verify != NULL) {
+	if (s->dns != NULL && s->msg != NULL) {
 		run_dkim(s, h, &dk);
 		dkp = &dk;
 	}
 	memset(&arc, 0, sizeof(arc));
-	if (s->dns != NULL && s->msg != NULL && arc_verify != NULL) {
+	if (s->dns != NULL && s->msg != NULL) {
 		run_arc(s, h, &arc);
 		arcp = &arc;
 	}

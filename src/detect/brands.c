@@ -293,7 +293,7 @@ add_names(struct buf *p, const struct brands *bs, unsigned int c)
 	"(?:se|ag|gmbh)\\b)"
 
 static pcre2_code *
-compile(const char *pat, size_t len, bool jit, char *err, size_t errlen)
+compile(const char *pat, size_t len, char *err, size_t errlen)
 {
 	PCRE2_UCHAR msg[256];
 	PCRE2_SIZE off;
@@ -309,8 +309,7 @@ compile(const char *pat, size_t len, bool jit, char *err, size_t errlen)
 		return NULL;
 	}
 	/* Without JIT (some platforms) the interpreter still works. */
-	if (jit)
-		(void)pcre2_jit_compile(re, PCRE2_JIT_COMPLETE);
+	(void)pcre2_jit_compile(re, PCRE2_JIT_COMPLETE);
 	return re;
 }
 
@@ -368,7 +367,6 @@ int
 brands_load(struct brands **out, const char *path, char *err, size_t errlen)
 {
 	struct brands *bs;
-	pcre2_code *re;
 	struct buf p;
 	size_t i;
 
@@ -387,23 +385,18 @@ brands_load(struct brands **out, const char *path, char *err, size_t errlen)
 	for (i = 0; i < bs->n_names; i++)
 		name_first(bs, i);
 
-	/* The whole alternation once, for the error it may give. */
+	/*
+	 * The claims spoken by the sender ("Ihr X", "(c) X") are searched
+	 * apart; compiling every name in it also gives a bad brands file
+	 * its error before the per-byte groups are built.
+	 */
 	buf_init(&p, BRANDS_PATTERN_MAX);
-	buf_adds(&p, NB_BEFORE);
-	add_names(&p, bs, BRANDS_ALL);
-	if (buf_adds(&p, NB_AFTER) == -1 ||
-	    (re = compile(p.data, p.len, false, err, errlen)) == NULL) {
-		if (err[0] == '\0')
-			snprintf(err, errlen, "%s: too many names", path);
-		buf_free(&p);
-		goto fail;
-	}
-	pcre2_code_free(re);
-	buf_reset(&p);
 	buf_adds(&p, CLAIM_BEFORE);
 	add_names(&p, bs, BRANDS_ALL);
 	if (buf_adds(&p, NB_AFTER) == -1 ||
-	    (bs->voice = compile(p.data, p.len, true, err, errlen)) == NULL) {
+	    (bs->voice = compile(p.data, p.len, err, errlen)) == NULL) {
+		if (err[0] == '\0')
+			snprintf(err, errlen, "%s: too many names", path);
 		buf_free(&p);
 		goto fail;
 	}

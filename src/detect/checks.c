@@ -36,6 +36,5 @@ checks_run(struct scan *s)
 	unsigned i;
 
 	for (i = 0; i < sizeof(table) / sizeof(table[0]); i++)
-		if (table[i].run != NULL)
-			table[i].run(s->msg, s);
+		table[i].run(s->msg, s);
 }

@@ -3,9 +3,7 @@
  *
  * A check is a function (const struct message *, struct scan *) that
  * adds symbols and nothing else.  Adding a check is one file in
- * src/detect/ and one line in the table in checks.c.  The checks are
- * declared weak so the table can name a check whose file is not built
- * yet; checks_run() skips those.
+ * src/detect/ and one line in the table in checks.c.
  */
 #ifndef MT_CHECKS_H
 #define MT_CHECKS_H
@@ -22,19 +20,19 @@ struct check {
 
 /* Runs every check in table order. */
 void		 checks_run(struct scan *);
-/* The table, for listing; entries whose check is not built have run NULL. */
+/* The table, for listing. */
 const struct check *checks_table(unsigned *n);
 
 check_fn	check_defects;
-check_fn	check_self_spoof	__attribute__((weak));
-check_fn	check_brand		__attribute__((weak));
-check_fn	check_pressure		__attribute__((weak));
-check_fn	check_links		__attribute__((weak));
-check_fn	check_sender		__attribute__((weak));
-check_fn	check_attachments	__attribute__((weak));
-check_fn	check_antivirus		__attribute__((weak));
-check_fn	check_bayes		__attribute__((weak));
-check_fn	check_history		__attribute__((weak));
-check_fn	check_bulk		__attribute__((weak));
+check_fn	check_self_spoof;
+check_fn	check_brand;
+check_fn	check_pressure;
+check_fn	check_links;
+check_fn	check_sender;
+check_fn	check_attachments;
+check_fn	check_antivirus;
+check_fn	check_bayes;
+check_fn	check_history;
+check_fn	check_bulk;
 
 #endif

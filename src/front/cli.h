@@ -27,24 +27,24 @@ enum cli_exit {
 
 typedef int cli_fn(int argc, char **argv);
 
-/* Subcommands; a weak symbol is NULL until its module is built in. */
+/* Subcommands, one cli_NAME.c each. */
 cli_fn	cli_check;
-cli_fn	cli_eval	__attribute__((weak));
-cli_fn	cli_spf		__attribute__((weak));
-cli_fn	cli_dmarc	__attribute__((weak));
-cli_fn	cli_authres	__attribute__((weak));
-cli_fn	cli_dkim	__attribute__((weak));
-cli_fn	cli_arc		__attribute__((weak));
-cli_fn	cli_sign	__attribute__((weak));
-cli_fn	cli_arc_seal	__attribute__((weak));
-cli_fn	cli_dig		__attribute__((weak));
-cli_fn	cli_audit	__attribute__((weak));
-cli_fn	cli_scan	__attribute__((weak));
-cli_fn	cli_milter	__attribute__((weak));
-cli_fn	cli_serve	__attribute__((weak));
-cli_fn	cli_learn	__attribute__((weak));
-cli_fn	cli_quarantine	__attribute__((weak));
-cli_fn	cli_dmarc_report	__attribute__((weak));
+cli_fn	cli_eval;
+cli_fn	cli_spf;
+cli_fn	cli_dmarc;
+cli_fn	cli_authres;
+cli_fn	cli_dkim;
+cli_fn	cli_arc;
+cli_fn	cli_sign;
+cli_fn	cli_arc_seal;
+cli_fn	cli_dig;
+cli_fn	cli_audit;
+cli_fn	cli_scan;
+cli_fn	cli_milter;
+cli_fn	cli_serve;
+cli_fn	cli_learn;
+cli_fn	cli_quarantine;
+cli_fn	cli_dmarc_report;
 
 /* Shared helpers for subcommands (cli_util.c). */
 struct buf;

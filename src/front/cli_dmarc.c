@@ -29,8 +29,6 @@
 #include "util/arena.h"
 #include "util/buf.h"
 
-#pragma weak dkim_verify
-
 #define DMARC_CLI_INPUT	(64ul * 1024 * 1024)
 
 static void
@@ -265,10 +263,8 @@ cli_dmarc(int argc, char **argv)
 		dk.v = sigs;
 		dk.n = n_given;
 		dkp = &dk;
-	} else if (dkim_verify != NULL) {
-		if (dkim_verify(msg, batch, a, time(NULL), &dk) == 0)
-			dkp = &dk;
-	}
+	} else if (dkim_verify(msg, batch, a, time(NULL), &dk) == 0)
+		dkp = &dk;
 
 	(void)dmarc_check(batch, a, msg, ip, spfp, dkp, method, &d);
 	if (json)

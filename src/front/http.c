@@ -35,19 +35,6 @@
 #include "util/arena.h"
 #include "util/buf.h"
 
-/*
- * The quarantine module may not be linked in yet (it is built when its
- * file exists); its functions are then NULL and the view answers 501.
- */
-#pragma weak quarantine_list
-#pragma weak quarantine_release
-#pragma weak quarantine_delete
-#pragma weak quarantine_list_indexed
-#pragma weak quarantine_release_indexed
-#pragma weak quarantine_delete_indexed
-#pragma weak quarantine_id_valid
-#pragma weak quarantine_strerror
-
 #define HTTP_DEFAULT_LISTEN	"127.0.0.1:8080"
 #define HTTP_QUARANTINE_LIST	500	/* entries in one listing */
 #define HTTP_HEADER_MAX		1000	/* bytes of one envelope header */
@@ -369,11 +356,6 @@ quarantine_route(struct http_server *srv, struct MHD_Connection *c,
 	if (srv->o.quarantine_dir == NULL)
 		return reply_error(c, MHD_HTTP_NOT_FOUND, "no_quarantine",
 		    "no quarantine directory is configured");
-	if (quarantine_list_indexed == NULL ||
-	    quarantine_release_indexed == NULL ||
-	    quarantine_delete_indexed == NULL || quarantine_id_valid == NULL)
-		return reply_error(c, MHD_HTTP_NOT_IMPLEMENTED,
-		    "not_built", "this mailtrust has no quarantine module");
 	if (*rest == '\0') {
 		if (strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0)
 			return reply_error(c, MHD_HTTP_METHOD_NOT_ALLOWED,

@@ -37,8 +37,7 @@ usage(FILE *fp)
 
 	fprintf(fp, "usage: mailtrust COMMAND [ARGS]\n\ncommands:\n");
 	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
-		if (commands[i].fn != NULL)
-			fprintf(fp, "  %-11s %s\n", commands[i].name,
+		fprintf(fp, "  %-11s %s\n", commands[i].name,
 			    commands[i].help);
 	fprintf(fp, "\n'mailtrust COMMAND --help' describes each.\n");
 }
@@ -61,8 +60,7 @@ main(int argc, char **argv)
 		return CLI_EXIT_OK;
 	}
 	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
-		if (strcmp(argv[1], commands[i].name) == 0 &&
-		    commands[i].fn != NULL)
+		if (strcmp(argv[1], commands[i].name) == 0)
 			return commands[i].fn(argc - 1, argv + 1);
 	fprintf(stderr, "mailtrust: unknown command '%s'\n", argv[1]);
 	usage(stderr);

@@ -90,7 +90,7 @@ config_load(struct config *c, const char *datadir, char *err, size_t errlen)
 		if ((c->catalog[i] = catalog_load(path, err, errlen)) == NULL)
 			goto fail;
 	}
-	if (detect_data_load != NULL && detect_data_load(c, err, errlen) == -1)
+	if (detect_data_load(c, err, errlen) == -1)
 		goto fail;
 	return 0;
 nomem:
@@ -146,7 +146,7 @@ config_free(struct config *c)
 		signing_key_free(&c->sign[j]);
 	free(c->sign);
 	signing_key_free(&c->arc_seal);
-	if (detect_data_free != NULL && c->detect != NULL)
+	if (c->detect != NULL)
 		detect_data_free(c);
 	score_table_free(c->scores);
 	for (i = 0; i < LANG_COUNT; i++)

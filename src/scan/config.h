@@ -91,13 +91,9 @@ struct config {
 	struct signing_key	 arc_seal;	/* domain NULL: no sealing */
 };
 
-/*
- * Loads and frees what the checks read from data/ (src/detect/); linked
- * in when the detection module is built, otherwise config_load skips it.
- */
-int		 detect_data_load(struct config *, char *err, size_t errlen)
-		    __attribute__((weak));
-void		 detect_data_free(struct config *) __attribute__((weak));
+/* Loads and frees what the checks read from data/ (src/detect/). */
+int		 detect_data_load(struct config *, char *err, size_t errlen);
+void		 detect_data_free(struct config *);
 
 /*
  * Finds the data directory: $MAILTRUST_DATADIR, else the installed one,
