@@ -154,7 +154,6 @@ check_one(const struct config *cfg, struct dns_resolver *res,
 		s->env.n_rcpt = o->n_rcpt;
 	}
 	scan_message(s, in.data ? in.data : "", in.len);
-	s->action = (enum action)config_policy_action(cfg, s);	/* --config */
 	if (o->json) {
 		json_t *j = scan_json(s, o->lang, path);
 

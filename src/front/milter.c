@@ -383,7 +383,7 @@ milter_plan(struct scan *s, bool truncated, struct milter_plan *p)
 		return 0;
 	}
 	pol = &s->cfg->policy[s->verdict];
-	action = config_policy_action(s->cfg, s);
+	action = s->action;	/* mailtrust.conf's, through verdict_decide */
 	if (plan_removals(s, p) == -1 || plan_headers(s, truncated, p) == -1 ||
 	    plan_arc(s, p) == -1)
 		goto fail;

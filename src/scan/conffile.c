@@ -636,17 +636,6 @@ conffile_parse(struct config *c, const char *text, size_t len,
 }
 
 int
-config_policy_action(const struct config *c, const struct scan *s)
-{
-	int a = c->policy[s->verdict].action;
-
-	/* A failed scan keeps the mail: no policy turns it into accept. */
-	if (s->failed || a < 0)
-		return (int)s->action;
-	return a;
-}
-
-int
 config_load_file(struct config *c, const char *path, char *err,
     size_t errlen)
 {

@@ -36,12 +36,4 @@ int	config_load_file(struct config *, const char *path, char *err,
 int	conffile_parse(struct config *, const char *text, size_t len,
 	    const char *name, int load_keys, char *err, size_t errlen);
 
-/*
- * The action for a scanned message: the "action" line of its verdict in
- * mailtrust.conf, else the one data/scores chose (s->action).  Every
- * front end asks this, so they agree.
- */
-struct scan;
-int	config_policy_action(const struct config *, const struct scan *);
-
 #endif

@@ -20,7 +20,8 @@
  *   5. authenticated: DMARC passed, or with no DMARC policy a DKIM
  *      signature aligned with From passed (RFC 9989 section 4.4);
  *   6. unverified: everything else, which is not the same as "safe".
- * The action per verdict is data too.  A scan that failed internally
+ * The action per verdict is data too: mailtrust.conf's "action" line
+ * for the verdict, else data/scores.  A scan that failed internally
  * always gets tempfail, so the MTA keeps the mail.
  */
 #include <stdbool.h>
@@ -85,6 +86,8 @@ verdict_decide(struct scan *s)
 
 	if (s->failed)
 		s->action = ACTION_TEMPFAIL;
+	else if (s->cfg != NULL && s->cfg->policy[s->verdict].action >= 0)
+		s->action = (enum action)s->cfg->policy[s->verdict].action;
 	else if (t != NULL)
 		s->action = t->action[s->verdict];
 	else

@@ -106,6 +106,11 @@ main(void)
 	is_int(s->verdict, VERDICT_PHISHING,
 	    "with self-spoofing and a fake brand name: phishing");
 	is_int(s->action, ACTION_QUARANTINE, "phishing is quarantined");
+	/* mailtrust.conf's "action phishing reject", for every front end. */
+	cfg.policy[VERDICT_PHISHING].action = ACTION_REJECT;
+	verdict_decide(s);
+	is_int(s->action, ACTION_REJECT, "the configured action wins");
+	cfg.policy[VERDICT_PHISHING].action = -1;
 
 	/*
 	 * Story 001: a brand's own address, unauthenticated, with the
