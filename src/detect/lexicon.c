@@ -27,7 +27,9 @@
  *  - each of the few other patterns, or each branch of one that is an
  *    alternation "A|B", is searched for alone, unanchored, so that
  *    PCRE2's start optimisations work for it; its next match is kept
- *    until the reading passes it.  (A pattern matches at a position
+ *    until the reading passes it.  A branch that needs a character the
+ *    text lacks (the Cyrillic or zero-width ones, needbytes.c) is not
+ *    searched at all: it was tried at every letter for nothing.  (A pattern matches at a position
  *    with its first branch that does, so taking branches in order at
  *    one position changes nothing.)
  * The leftmost match is then the earliest of these; at one position
@@ -56,6 +58,7 @@
 
 #include "detect.h"
 #include "detect/firstbyte.h"
+#include "detect/needbytes.h"
 #include "util/buf.h"
 
 #define LEXICON_PATTERN_MAX	(4u * 1024 * 1024)
@@ -90,6 +93,7 @@ struct lexicon {
 	/* Per byte value, the word patterns that may start on it. */
 	struct firstbyte_table	 words;
 	pcre2_code		**others;	/* non-word patterns, branches */
+	struct needbytes	*other_needs;	/* what each cannot do without */
 	size_t			 n_others;
 	uint32_t		 ovector_pairs;
 	pcre2_match_context	*mctx;
@@ -433,21 +437,28 @@ other_compile(struct lexicon *lx, const struct buf *src, const char *path,
 	return re;
 }
 
+/* Adds src, compiled, and what the branch br..br+brlen needs. */
 static int
-other_add(struct lexicon *lx, const struct buf *src, const char *path,
-    char *err, size_t errlen)
+other_add(struct lexicon *lx, const struct buf *src, const char *br,
+    size_t brlen, const char *path, char *err, size_t errlen)
 {
+	struct needbytes *nb;
 	pcre2_code **o;
 
 	o = realloc(lx->others, (lx->n_others + 1) * sizeof(*o));
-	if (o == NULL) {
+	if (o != NULL)
+		lx->others = o;
+	nb = realloc(lx->other_needs, (lx->n_others + 1) * sizeof(*nb));
+	if (nb != NULL)
+		lx->other_needs = nb;
+	if (o == NULL || nb == NULL) {
 		snprintf(err, errlen, "out of memory");
 		return -1;
 	}
-	lx->others = o;
 	if ((o[lx->n_others] = other_compile(lx, src, path, err,
 	    errlen)) == NULL)
 		return -1;
+	needbytes_of(br, brlen, LEXICON_OPTIONS, &nb[lx->n_others]);
 	lx->n_others++;
 	return 0;
 }
@@ -481,7 +492,8 @@ others_build(struct lexicon *lx, struct buf *src, const char *path,
 				    path);
 				return -1;
 			}
-			if (other_add(lx, src, path, err, errlen) == -1)
+			if (other_add(lx, src, re + off[j], len[j], path, err,
+			    errlen) == -1)
 				return -1;
 		}
 	}
@@ -555,6 +567,7 @@ lexicon_free(struct lexicon *lx)
 	for (i = 0; i < lx->n_others; i++)
 		pcre2_code_free(lx->others[i]);
 	free(lx->others);
+	free(lx->other_needs);
 	free(lx->pats);
 	free(lx->pat_symbol);
 	pcre2_match_context_free(lx->mctx);
@@ -662,15 +675,21 @@ others_next(const struct lexicon *lx, const unsigned char *t, size_t len,
 	return best;
 }
 
+/*
+ * The look-ahead of each other pattern; one whose needed bytes the text
+ * lacks is known at once to have no match.
+ */
 static struct lexicon_ahead *
-ahead_new(const struct lexicon *lx)
+ahead_new(const struct lexicon *lx, const unsigned char *t, size_t len)
 {
+	uint8_t present[FIRSTBYTE_SET];
 	struct lexicon_ahead *ah;
 	size_t i;
 
 	if ((ah = calloc(lx->n_others + 1, sizeof(*ah))) == NULL)
 		return NULL;
-	for (i = 0; i < lx->n_others; i++)
+	needbytes_present(t, len, present);
+	for (i = 0; i < lx->n_others; i++) {
 		if ((ah[i].md = pcre2_match_data_create(lx->ovector_pairs,
 		    NULL)) == NULL) {
 			while (i-- > 0)
@@ -678,6 +697,11 @@ ahead_new(const struct lexicon *lx)
 			free(ah);
 			return NULL;
 		}
+		if (!needbytes_met(&lx->other_needs[i], present)) {
+			ah[i].at = len;
+			ah[i].known = true;
+		}
+	}
 	return ah;
 }
 
@@ -708,10 +732,10 @@ lexicon_scan(const struct lexicon *lx, struct arena *a, const char *text,
 	if (lx == NULL || text == NULL || len == 0 || max == 0 ||
 	    (text = detect_utf8(a, text, len)) == NULL)
 		return 0;
-	if ((word = pcre2_match_data_create(lx->ovector_pairs, NULL)) == NULL ||
-	    (ah = ahead_new(lx)) == NULL)
-		goto out;
 	t = (const unsigned char *)text;
+	if ((word = pcre2_match_data_create(lx->ovector_pairs, NULL)) == NULL ||
+	    (ah = ahead_new(lx, t, len)) == NULL)
+		goto out;
 	for (loops = 0; off < len && n < max && loops < LEXICON_MAX_MATCHES;
 	    loops++) {
 		if ((other = others_next(lx, t, len, off, ah)) == SIZE_MAX)

@@ -1,0 +1,337 @@
+/*
+ * needbytes.c - the UTF-8 lead bytes a pattern cannot match without.
+ *
+ * The branch is read as a sequence of items at its top level: escapes,
+ * character classes, literal characters, and groups (skipped whole, as
+ * they may be optional or zero-width).  An item that must occur at
+ * least once (no quantifier, "+", or "{n,...}" with n >= 1) and that
+ * matches no ASCII character forces the match to contain a non-ASCII
+ * character from the item's set.  Which lead bytes those characters
+ * can have is not read from the pattern text, where case folding and
+ * Unicode properties hide it, but asked of PCRE2: the item alone is
+ * compiled with the pattern's options and searched in a string of every
+ * character with a given lead byte.  So the answer is PCRE2's own, down
+ * to caseless partners such as U+1C80 for U+0432 (RFC 3629 section 3
+ * for the byte forms).  Four-byte characters (lead F0..F4) are not
+ * enumerated: any of them counts as needed.
+ *
+ * Anything the reading does not understand (an option setting at the
+ * top level, \Q...\E, a '{' that is not a quantifier, a top-level '|')
+ * gives "any", which only costs speed.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "needbytes.h"
+#include "util/buf.h"
+
+#define NEED_ITEM_MAX	1024
+
+static void
+set_bit(uint8_t *s, unsigned c)
+{
+	s[c >> 3] |= (uint8_t)(1u << (c & 7));
+}
+
+static bool
+has_bit(const uint8_t *s, unsigned c)
+{
+	return (s[c >> 3] >> (c & 7)) & 1u;
+}
+
+/* The end of the group opened at p (p points at '('), or NULL. */
+static const char *
+group_end(const char *p, const char *end)
+{
+	int depth = 0;
+	bool cls = false;
+
+	for (; p < end; p++) {
+		if (*p == '\\') {
+			if (p + 1 < end && p[1] == 'Q')
+				return NULL;
+			p++;
+		} else if (cls)
+			cls = *p != ']';
+		else if (*p == '[') {
+			cls = true;
+			if (p + 1 < end && p[1] == '^')
+				p++;
+			if (p + 1 < end && p[1] == ']')
+				p++;	/* a leading literal ] */
+		} else if (*p == '(')
+			depth++;
+		else if (*p == ')' && --depth == 0)
+			return p + 1;
+	}
+	return NULL;
+}
+
+/* The end of the class opened at p (p points at '['), or NULL. */
+static const char *
+class_end(const char *p, const char *end)
+{
+	p++;
+	if (p < end && *p == '^')
+		p++;
+	if (p < end && *p == ']')
+		p++;
+	for (; p < end; p++) {
+		if (*p == '\\')
+			p++;
+		else if (*p == '[' && p + 1 < end && p[1] == ':') {
+			/* [:alpha:] inside a class */
+			const char *q = strstr(p + 2, ":]");
+
+			if (q == NULL || q >= end)
+				return NULL;
+			p = q + 1;
+		} else if (*p == ']')
+			return p + 1;
+	}
+	return NULL;
+}
+
+/*
+ * The end of the escape at p (p points at '\'), or NULL; *atom says
+ * whether it stands for one character (not an assertion or reference).
+ */
+static const char *
+escape_end(const char *p, const char *end, bool *atom)
+{
+	const char *q;
+
+	*atom = false;
+	if (p + 1 >= end)
+		return NULL;
+	switch (p[1]) {
+	case 'b': case 'B': case 'A': case 'z': case 'Z': case 'G':
+		return p + 2;
+	case 'Q': case 'E': case 'k': case 'g': case 'K': case 'c': case 'N':
+	case 'o':
+		return NULL;
+	case 'p': case 'P': case 'x':
+		*atom = true;
+		if (p + 2 < end && p[2] == '{') {
+			q = memchr(p + 3, '}', (size_t)(end - p - 3));
+			return q != NULL ? q + 1 : NULL;
+		}
+		if (p[1] == 'x') {
+			q = p + 2;
+			while (q < end && q < p + 4 && strchr("0123456789abcdef"
+			    "ABCDEF", *q) != NULL)
+				q++;
+			return q;
+		}
+		return p + 3 <= end ? p + 3 : NULL;	/* \pL */
+	default:
+		if (p[1] >= '0' && p[1] <= '9')
+			return NULL;	/* back reference or octal */
+		*atom = true;
+		return p + 2;
+	}
+}
+
+/* The smallest number of times the quantifier at *pp allows; moves *pp. */
+static long
+quantifier(const char **pp, const char *end, bool *bad)
+{
+	const char *p = *pp;
+	long min = 1;
+	char *num;
+
+	if (p >= end)
+		return 1;
+	if (*p == '*' || *p == '?') {
+		min = 0;
+		p++;
+	} else if (*p == '+')
+		p++;
+	else if (*p == '{') {
+		min = strtol(p + 1, &num, 10);
+		if (num == p + 1 || (*num != '}' && *num != ',')) {
+			*bad = true;	/* a literal '{', or "{,m}" */
+			return 0;
+		}
+		if ((p = memchr(num, '}', (size_t)(end - num))) == NULL) {
+			*bad = true;
+			return 0;
+		}
+		p++;
+	} else
+		return 1;
+	if (p < end && (*p == '+' || *p == '?'))
+		p++;
+	*pp = p;
+	return min;
+}
+
+/* A string of every character whose UTF-8 form starts with lead. */
+static void
+chars_with_lead(unsigned lead, struct buf *out)
+{
+	unsigned cp, lo, hi;
+	char u[3];
+
+	buf_reset(out);
+	if (lead >= 0xc2 && lead <= 0xdf) {
+		lo = (lead & 0x1f) << 6;
+		hi = lo + 0x3f;
+	} else {
+		lo = (lead & 0x0f) << 12;
+		hi = lo + 0xfff;
+		if (lo < 0x800)
+			lo = 0x800;	/* E0: no overlong forms */
+	}
+	for (cp = lo; cp <= hi; cp++) {
+		if (cp >= 0xd800 && cp <= 0xdfff)
+			continue;	/* surrogates are not characters */
+		if (cp < 0x800) {
+			u[0] = (char)(0xc0 | (cp >> 6));
+			u[1] = (char)(0x80 | (cp & 0x3f));
+			(void)buf_add(out, u, 2);
+		} else {
+			u[0] = (char)(0xe0 | (cp >> 12));
+			u[1] = (char)(0x80 | ((cp >> 6) & 0x3f));
+			u[2] = (char)(0x80 | (cp & 0x3f));
+			(void)buf_add(out, u, 3);
+		}
+	}
+}
+
+static bool
+found(const pcre2_code *re, const struct buf *subject, pcre2_match_data *md)
+{
+	return pcre2_match(re, (PCRE2_SPTR)subject->data, subject->len, 0, 0,
+	    md, NULL) >= 0;
+}
+
+/*
+ * The lead bytes of the characters item matches; false when it matches
+ * an ASCII character or cannot be tested.
+ */
+static bool
+item_leads(const char *item, size_t len, uint32_t options,
+    uint8_t lead[FIRSTBYTE_SET])
+{
+	pcre2_match_data *md = NULL;
+	pcre2_code *re;
+	struct buf s;
+	PCRE2_SIZE eoff;
+	bool ok = false;
+	unsigned c;
+	int ec;
+
+	if ((re = pcre2_compile((PCRE2_SPTR)item, len, options, &ec, &eoff,
+	    NULL)) == NULL)
+		return false;
+	buf_init(&s, 64 * 1024);
+	if ((md = pcre2_match_data_create_from_pattern(re, NULL)) == NULL)
+		goto out;
+	for (c = 0; c < 0x80; c++)
+		(void)buf_addc(&s, (char)c);
+	if (s.len != 0x80 || found(re, &s, md))
+		goto out;
+	memset(lead, 0, FIRSTBYTE_SET);
+	for (c = 0xc2; c <= 0xef; c++) {
+		chars_with_lead(c, &s);
+		if (s.len == 0 || found(re, &s, md))
+			set_bit(lead, c);
+	}
+	for (c = 0xf0; c <= 0xf4; c++)
+		set_bit(lead, c);
+	ok = true;
+out:
+	buf_free(&s);
+	pcre2_match_data_free(md);
+	pcre2_code_free(re);
+	return ok;
+}
+
+static unsigned
+popcount(const uint8_t s[FIRSTBYTE_SET])
+{
+	unsigned i, n = 0;
+
+	for (i = 0; i < FIRSTBYTE_BYTES; i++)
+		n += has_bit(s, i);
+	return n;
+}
+
+void
+needbytes_of(const char *re, size_t len, uint32_t options,
+    struct needbytes *out)
+{
+	const char *p = re, *end = re + len, *next, *q, *item_end;
+	uint8_t lead[FIRSTBYTE_SET];
+	bool atom, bad = false;
+	long min;
+
+	out->any = true;
+	while (p < end) {
+		atom = false;
+		if (*p == '(') {
+			/* "(?i)" changes the options of what follows. */
+			for (q = p + 1; q < end && (*q == '?' || *q == '-' ||
+			    (*q >= 'a' && *q <= 'z')); q++)
+				;
+			if (p + 1 < end && p[1] == '?' && q < end && *q == ')')
+				return;
+			next = group_end(p, end);
+		} else if (*p == '[') {
+			next = class_end(p, end);
+			atom = true;
+		} else if (*p == '\\')
+			next = escape_end(p, end, &atom);
+		else if (*p == '|' || *p == ')')
+			return;
+		else if (*p == '^' || *p == '$')
+			next = p + 1;
+		else {
+			/* A literal character, whole in UTF-8, or '.'. */
+			next = p + 1;
+			while (next < end && (*next & 0xc0) == 0x80)
+				next++;
+			atom = (unsigned char)*p >= 0x80;
+		}
+		if (next == NULL || next - p > NEED_ITEM_MAX)
+			return;
+		item_end = next;
+		min = quantifier(&next, end, &bad);
+		if (bad)
+			return;
+		if (atom && min >= 1 && item_leads(p, (size_t)(item_end - p),
+		    options, lead)) {
+			if (out->any || popcount(lead) < popcount(out->lead))
+				memcpy(out->lead, lead, FIRSTBYTE_SET);
+			out->any = false;
+		}
+		p = next;
+	}
+}
+
+void
+needbytes_present(const unsigned char *t, size_t len,
+    uint8_t present[FIRSTBYTE_SET])
+{
+	size_t i;
+
+	memset(present, 0, FIRSTBYTE_SET);
+	for (i = 0; i < len; i++)
+		if (t[i] >= 0xc0)
+			set_bit(present, t[i]);
+}
+
+bool
+needbytes_met(const struct needbytes *n,
+    const uint8_t present[FIRSTBYTE_SET])
+{
+	unsigned i;
+
+	if (n->any)
+		return true;
+	for (i = 0; i < FIRSTBYTE_SET; i++)
+		if (n->lead[i] & present[i])
+			return true;
+	return false;
+}

@@ -1,0 +1,196 @@
+/*
+ * test_needbytes.c - the lead bytes a pattern cannot match without.
+ *
+ * needbytes.c lets the lexicon skip a pattern for a text that lacks
+ * them, so a claim it makes that is too strong would lose a match.  The
+ * table says, per pattern, whether a requirement is found and which lead
+ * bytes it must and must not contain; then every claim is checked
+ * against PCRE2 on texts that hold one character of each lead byte.
+ */
+#define PCRE2_CODE_UNIT_WIDTH 8
+#include <pcre2.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "detect/needbytes.h"
+#include "tap.h"
+
+#define OPTS	(PCRE2_UTF | PCRE2_UCP | PCRE2_CASELESS)
+
+struct need_case {
+	const char	*re;
+	bool		 any;
+	const char	*in;	/* lead bytes that must be in the set */
+	const char	*out;	/* and that must not */
+};
+
+static const struct need_case cases[] = {
+	/* Cyrillic: D0..D3, and E1 for U+1C80.., partners of U+0432.. */
+	{ "\\p{Latin}[\\x{0400}-\\x{04FF}]+\\p{Latin}", false,
+	    "\xd0\xd1\xd2\xd3\xe1", "\xc3\xe2\xce" },
+	{ "\\b\\p{Latin}{2,}[\\x{0400}-\\x{04FF}]\\b", false,
+	    "\xd0\xd3", "\xc3" },
+	{ "[\\x{200B}-\\x{200D}\\x{FEFF}]+", false, "\xe2\xef", "\xc3\xd0" },
+	{ "\\x{1D400}{2,}", false, "\xf0", "\xc3\xe2" },
+	{ "stra\xc3\x9f" "e", false, "\xc3", "\xd0" },
+	/* An item that may be absent, or that matches ASCII, says nothing. */
+	{ "[\\x{0400}-\\x{04FF}]*x", true, "", "" },
+	{ "[\\x{0400}-\\x{04FF}]?x", true, "", "" },
+	{ "[\\x{0400}-\\x{04FF}]{0,2}x", true, "", "" },
+	{ "\\p{L}+", true, "", "" },
+	{ "[^a]", true, "", "" },
+	/* K matches the Kelvin sign caselessly, and k matches K. */
+	{ "\\x{212A}", true, "", "" },
+	/* An option setting changes what follows: nothing is claimed. */
+	{ "(?i)[\\x{0400}-\\x{04FF}]", true, "", "" },
+	{ "(?-i)[\\x{0400}-\\x{04FF}]", true, "", "" },
+	/* A scoped option group is skipped; the class after it counts. */
+	{ "(?-i:ab)[\\x{0400}-\\x{04FF}]", false, "\xd0", "\xc3" },
+	/* A class inside an optional group is not required. */
+	{ "(?:[\\x{0400}-\\x{04FF}])?x", true, "", "" },
+	{ "a|[\\x{0400}-\\x{04FF}]", true, "", "" },
+	{ "\\Q[\\x{0400}]\\E", true, "", "" },
+	{ "a{,3}[\\x{0400}-\\x{04FF}]", true, "", "" },
+	{ "(a)\\1[\\x{0400}-\\x{04FF}]", true, "", "" },
+	{ "[\\x{0400}-\\x{04FF}]{2}", false, "\xd0", "\xc3" },
+	{ "[]\\x{0400}]", true, "", "" },
+};
+
+static bool
+in_set(const struct needbytes *n, unsigned char c)
+{
+	return (n->lead[c >> 3] >> (c & 7)) & 1u;
+}
+
+/* One character with lead byte c and the smallest continuation. */
+static size_t
+char_with_lead(unsigned c, unsigned char *out)
+{
+	if (c < 0xe0) {
+		out[0] = (unsigned char)c;
+		out[1] = 0x80;
+		return 2;
+	}
+	out[0] = (unsigned char)c;
+	out[1] = c == 0xe0 ? 0xa0 : 0x80;
+	out[2] = 0x80;
+	return 3;
+}
+
+/*
+ * Every claim checked by PCRE2: for each character of a two- or
+ * three-byte lead c outside the set, the pattern must not match a text
+ * made of ASCII and that character.  The texts are built from all
+ * characters of the lead, so a caseless partner anywhere would show.
+ */
+static size_t
+check_claim(const char *re, const struct needbytes *n)
+{
+	unsigned char text[3 * 4096 + 256];
+	pcre2_match_data *md;
+	pcre2_code *code;
+	PCRE2_SIZE eoff;
+	size_t bad = 0, len, k;
+	unsigned c, cp, lo, hi;
+	int ec;
+
+	if (n->any)
+		return 0;
+	if ((code = pcre2_compile((PCRE2_SPTR)re, PCRE2_ZERO_TERMINATED, OPTS,
+	    &ec, &eoff, NULL)) == NULL)
+		return 1;
+	md = pcre2_match_data_create_from_pattern(code, NULL);
+	for (c = 0xc2; c <= 0xef; c++) {
+		if (in_set(n, (unsigned char)c))
+			continue;
+		len = 0;
+		for (k = 0; k < 0x80; k++)
+			text[len++] = (unsigned char)(k == 0 ? ' ' : k);
+		lo = c < 0xe0 ? (c & 0x1f) << 6 : (c & 0x0f) << 12;
+		hi = lo + (c < 0xe0 ? 0x3f : 0xfff);
+		for (cp = lo < 0x800 && c >= 0xe0 ? 0x800 : lo; cp <= hi;
+		    cp++) {
+			if (cp >= 0xd800 && cp <= 0xdfff)
+				continue;
+			if (cp < 0x800) {
+				text[len++] = (unsigned char)(0xc0 | (cp >> 6));
+			} else {
+				text[len++] = (unsigned char)(0xe0 | (cp >> 12));
+				text[len++] = (unsigned char)(0x80 |
+				    ((cp >> 6) & 0x3f));
+			}
+			text[len++] = (unsigned char)(0x80 | (cp & 0x3f));
+			/* Letters around it, for \p{Latin} and \b. */
+			text[len++] = 'a';
+			text[len++] = 'b';
+			text[len++] = ' ';
+			if (len > sizeof(text) - 8) {
+				if (pcre2_match(code, text, len, 0, 0, md,
+				    NULL) >= 0)
+					bad++;
+				len = 0;
+			}
+		}
+		if (len > 0 && pcre2_match(code, text, len, 0, 0, md,
+		    NULL) >= 0)
+			bad++;
+	}
+	pcre2_match_data_free(md);
+	pcre2_code_free(code);
+	return bad;
+}
+
+static void
+test_cases(void)
+{
+	struct needbytes n;
+	size_t i, k;
+	bool good;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		const struct need_case *c = &cases[i];
+
+		needbytes_of(c->re, strlen(c->re), OPTS, &n);
+		ok(n.any == c->any, "%s: %s", c->re, c->any ?
+		    "nothing claimed" : "a requirement found");
+		good = true;
+		for (k = 0; !n.any && c->in[k] != '\0'; k++)
+			good &= in_set(&n, (unsigned char)c->in[k]);
+		for (k = 0; !n.any && c->out[k] != '\0'; k++)
+			good &= !in_set(&n, (unsigned char)c->out[k]);
+		ok(good, "%s: the expected lead bytes", c->re);
+		is_int((long)check_claim(c->re, &n), 0L,
+		    "%s: PCRE2 finds no match the claim excludes", c->re);
+	}
+}
+
+static void
+test_present(void)
+{
+	unsigned char t[16];
+	uint8_t present[FIRSTBYTE_SET];
+	struct needbytes n;
+	size_t len;
+
+	needbytes_of("[\\x{0400}-\\x{04FF}]", 20, OPTS, &n);
+	memcpy(t, "abc", 3);
+	needbytes_present(t, 3, present);
+	ok(!needbytes_met(&n, present), "an ASCII text lacks Cyrillic");
+	len = char_with_lead(0xd0, t);
+	needbytes_present(t, len, present);
+	ok(needbytes_met(&n, present), "a text with D0 may match");
+	memcpy(t, "\xc3\xa4", 2);
+	needbytes_present(t, 2, present);
+	ok(!needbytes_met(&n, present), "an umlaut is not Cyrillic");
+	needbytes_of("\\p{L}", 5, OPTS, &n);
+	needbytes_present(t, 0, present);
+	ok(needbytes_met(&n, present), "nothing claimed: always searched");
+}
+
+int
+main(void)
+{
+	test_cases();
+	test_present();
+	return tap_done();
+}
