@@ -358,9 +358,26 @@ matcher_build(struct brands *bs, struct firstbyte_table *m,
     const char *before, const char *after, char *err, size_t errlen)
 {
 	struct matcher_source ms = { bs, before, after };
+	struct buf p;
+	size_t i;
+	int rc = 0;
 
-	return firstbyte_build(m, matcher_source, &ms, BRANDS_OPTIONS,
-	    BRANDS_PATTERN_MAX, "brand names", err, errlen);
+	if (firstbyte_build(m, matcher_source, &ms, BRANDS_OPTIONS,
+	    BRANDS_PATTERN_MAX, "brand names", err, errlen) == -1)
+		return -1;
+	/* Every match starts with a name: their beginnings spare calls. */
+	buf_init(&p, BRANDS_PATTERN_MAX);
+	for (i = 0; i < bs->n_names && rc == 0; i++) {
+		buf_reset(&p);
+		if (add_name(&p, bs, i) == -1 ||
+		    firstbyte_prefixes_add(m, p.data, p.len,
+		    bs->names[i].first, BRANDS_OPTIONS) == -1) {
+			snprintf(err, errlen, "out of memory");
+			rc = -1;
+		}
+	}
+	buf_free(&p);
+	return rc;
 }
 
 int
@@ -510,10 +527,10 @@ names_match(const struct brands *bs, const struct firstbyte_table *m,
 	int rc;
 
 	for (p = from; p < last && p < len; p++) {
-		if ((re = firstbyte_group(m, t[p])) == NULL ||
-		    (p > 0 && t[p - 1] < 0x80 && ((t[p - 1] >= 'a' &&
+		if ((p > 0 && t[p - 1] < 0x80 && ((t[p - 1] >= 'a' &&
 		    t[p - 1] <= 'z') || (t[p - 1] >= 'A' && t[p - 1] <= 'Z') ||
-		    (t[p - 1] >= '0' && t[p - 1] <= '9'))))
+		    (t[p - 1] >= '0' && t[p - 1] <= '9'))) ||
+		    (re = firstbyte_group_at(m, t, len, p)) == NULL)
 			continue;
 		rc = pcre2_match(re, t, len, p, PCRE2_NO_UTF_CHECK, md,
 		    bs->mctx);

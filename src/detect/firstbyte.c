@@ -104,6 +104,266 @@ firstbyte_may_start(const uint8_t first[FIRSTBYTE_SET], unsigned int c)
 	return bit_get(first, c) || bit_get(first, o);
 }
 
+#define PREFIX_MAX	32
+
+static unsigned char
+lower(unsigned char c)
+{
+	return c >= 'A' && c <= 'Z' ? (unsigned char)(c - 'A' + 'a') : c;
+}
+
+/*
+ * The plain character at *pp, or -1: an ASCII character that is not a
+ * pattern metacharacter, or a backslash before ASCII punctuation.
+ */
+static int
+plain_char(const char **pp, const char *end)
+{
+	const char *p = *pp;
+	unsigned char c;
+
+	if (p >= end)
+		return -1;
+	c = (unsigned char)*p;
+	if (c == '\\') {
+		if (p + 1 >= end)
+			return -1;
+		c = (unsigned char)p[1];
+		if (c >= 0x80 || (c >= 'a' && c <= 'z') ||
+		    (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9'))
+			return -1;	/* \b, \d, \x{..}: not plain */
+		*pp = p + 2;
+		return c;
+	}
+	if (c >= 0x80 || strchr("^$.|?*+()[]{}", c) != NULL)
+		return -1;
+	*pp = p + 1;
+	return c;
+}
+
+/*
+ * The plain characters at the start of p..end, lower-cased, into out;
+ * one that a quantifier may leave out ends the beginning before it.
+ */
+static size_t
+plain_run(const char *p, const char *end, unsigned char *out)
+{
+	size_t n = 0;
+	int c;
+
+	while (n < PREFIX_MAX && (c = plain_char(&p, end)) != -1) {
+		if (p < end && strchr("*?{", *p) != NULL)
+			break;
+		out[n++] = lower((unsigned char)c);
+		if (p < end && *p == '+')
+			break;
+	}
+	return n;
+}
+
+static uint32_t
+node_new(struct firstbyte_table *t, unsigned char byte)
+{
+	struct firstbyte_node *n;
+	size_t cap;
+
+	if (t->n_nodes == t->cap_nodes) {
+		cap = t->cap_nodes ? 2 * t->cap_nodes : 256;
+		if ((n = realloc(t->nodes, cap * sizeof(*n))) == NULL)
+			return 0;
+		t->nodes = n;
+		t->cap_nodes = cap;
+	}
+	n = &t->nodes[t->n_nodes];
+	memset(n, 0, sizeof(*n));
+	n->byte = byte;
+	return (uint32_t)t->n_nodes++;
+}
+
+static uint32_t
+node_child(const struct firstbyte_table *t, uint32_t at, unsigned char b)
+{
+	uint32_t k;
+
+	for (k = t->nodes[at].child; k != 0; k = t->nodes[k].sibling)
+		if (t->nodes[k].byte == b)
+			return k;
+	return 0;
+}
+
+/* Adds one beginning; -1 when out of memory. */
+static int
+prefix_insert(struct firstbyte_table *t, const unsigned char *b, size_t n)
+{
+	uint32_t at = 0, k;
+	size_t i;
+
+	if (t->n_nodes == 0 && (node_new(t, 0) != 0 || t->n_nodes == 0))
+		return -1;	/* the root is node 0 */
+	for (i = 0; i < n; i++) {
+		k = i == 0 ? t->root[b[0]] : node_child(t, at, b[i]);
+		if (k == 0) {
+			if ((k = node_new(t, b[i])) == 0)
+				return -1;
+			if (i == 0)
+				t->root[b[0]] = k;
+			else {
+				t->nodes[k].sibling = t->nodes[at].child;
+				t->nodes[at].child = k;
+			}
+		}
+		at = k;
+	}
+	t->nodes[at].end = true;
+	return 0;
+}
+
+/*
+ * The beginnings of alt: its own plain run, or one per branch of a
+ * leading "(?:A|B)" not followed by a quantifier.  Returns how many
+ * (0: alt has none), -1 when out of memory.
+ */
+static int
+alt_prefixes(struct firstbyte_table *t, const char *p, const char *end)
+{
+	unsigned char b[PREFIX_MAX];
+	const char *q, *start;
+	int depth = 0, n = 0;
+	bool cls = false;
+	size_t k;
+
+	if (memmem(p, (size_t)(end - p), "[]", 2) != NULL ||
+	    memmem(p, (size_t)(end - p), "[^]", 3) != NULL)
+		return 0;	/* a class with a leading ']': not read here */
+	if (end - p >= 5 && memcmp(p, "(?-i:", 5) == 0)
+		p += 5;
+	if (end - p < 3 || memcmp(p, "(?:", 3) != 0) {
+		if ((k = plain_run(p, end, b)) == 0)
+			return 0;
+		return prefix_insert(t, b, k) == -1 ? -1 : 1;
+	}
+	/* Find the group's end and check for a quantifier after it. */
+	for (q = p; q < end; q++) {
+		if (*q == '\\') {
+			q++;
+		} else if (cls)
+			cls = *q != ']';
+		else if (*q == '[')
+			cls = true;
+		else if (*q == '(')
+			depth++;
+		else if (*q == ')' && --depth == 0)
+			break;
+	}
+	if (q >= end || (q + 1 < end && strchr("*?{", q[1]) != NULL))
+		return 0;
+	for (start = p + 3, q = start, depth = 0, cls = false; q < end; q++) {
+		if (*q == '\\') {
+			q++;
+			continue;
+		}
+		if (cls) {
+			cls = *q != ']';
+			continue;
+		}
+		if (*q == '[')
+			cls = true;
+		else if (*q == '(')
+			depth++;
+		else if (depth > 0 && *q == ')')
+			depth--;
+		else if (depth == 0 && (*q == '|' || *q == ')')) {
+			if ((k = plain_run(start, q, b)) == 0)
+				return 0;
+			if (prefix_insert(t, b, k) == -1)
+				return -1;
+			n++;
+			if (*q == ')')
+				return n;
+			start = q + 1;
+		}
+	}
+	return 0;
+}
+
+/*
+ * Whether the character at p (UTF-8, not ASCII) matches ASCII byte a
+ * under options: caselessly U+017F matches 's' and U+212A 'k'.
+ */
+static bool
+ascii_partner(const char *p, const char *end, uint32_t options,
+    unsigned char a)
+{
+	pcre2_match_data *md;
+	pcre2_code *re;
+	PCRE2_SIZE eoff;
+	size_t n = 1;
+	bool hit = true;	/* when in doubt, it may */
+	int ec;
+
+	while (p + n < end && ((unsigned char)p[n] & 0xc0) == 0x80)
+		n++;
+	re = pcre2_compile((PCRE2_SPTR)p, n, options | PCRE2_ANCHORED, &ec,
+	    &eoff, NULL);
+	if (re != NULL && (md = pcre2_match_data_create(1, NULL)) != NULL) {
+		hit = pcre2_match(re, &a, 1, 0, 0, md, NULL) >= 0;
+		pcre2_match_data_free(md);
+	}
+	pcre2_code_free(re);
+	return hit;
+}
+
+int
+firstbyte_prefixes_add(struct firstbyte_table *t, const char *alt,
+    size_t len, const uint8_t first[FIRSTBYTE_SET], uint32_t options)
+{
+	const char *p = alt, *end = alt + len;
+	unsigned int c;
+	int n;
+
+	t->prefixes = true;
+	if ((n = alt_prefixes(t, alt, end)) == -1)
+		return -1;
+	if (n > 0)
+		return 0;
+	if (end - p >= 5 && memcmp(p, "(?-i:", 5) == 0)
+		p += 5;
+	for (c = 0; c < FIRSTBYTE_BYTES; c++) {
+		if (!firstbyte_may_start(first, c))
+			continue;
+		/*
+		 * A literal non-ASCII first character starts on its own
+		 * bytes, or on an ASCII letter it matches by case.
+		 */
+		if (p < end && (unsigned char)*p >= 0xc0 && c < 0x80 &&
+		    !ascii_partner(p, end, options, (unsigned char)c))
+			continue;
+		t->always[c] = true;
+	}
+	return 0;
+}
+
+bool
+firstbyte_prefix_at(const struct firstbyte_table *t, const unsigned char *s,
+    size_t len, size_t p)
+{
+	uint32_t at = 0;
+
+	if (t->n_nodes == 0)
+		return true;
+	for (; p < len; p++) {
+		if (s[p] >= 0x80)
+			return true;	/* a caseless partner, maybe */
+		at = at == 0 ? t->root[lower(s[p])] :
+		    node_child(t, at, lower(s[p]));
+		if (at == 0)
+			return false;
+		if (t->nodes[at].end)
+			return true;
+	}
+	return true;	/* the text ends inside a beginning: let PCRE2 say */
+}
+
 static pcre2_code *
 group_compile(const struct buf *src, uint32_t options, const char *what,
     char *err, size_t errlen)
@@ -179,4 +439,8 @@ firstbyte_free(struct firstbyte_table *t)
 	for (i = 0; i < t->n_groups; i++)
 		pcre2_code_free(t->groups[i]);
 	t->n_groups = 0;
+	free(t->nodes);
+	t->nodes = NULL;
+	t->n_nodes = t->cap_nodes = 0;
+	memset(t->root, 0, sizeof(t->root));
 }

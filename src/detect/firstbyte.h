@@ -9,6 +9,15 @@
  * The lexicon (data/lexicon) and the brand names (data/brands) both
  * match this way; what each puts into a byte's alternation is theirs.
  *
+ * A call into PCRE2 costs more than most of the failed attempts it
+ * makes, and in German text nearly every word starts on a byte some
+ * phrase starts on.  So the table can also hold the literal beginnings
+ * of its alternatives ("konto", "kundenkonto", "ionos") in a trie: at a
+ * position where no beginning fits, nothing can match and PCRE2 is not
+ * called.  An alternative without a literal beginning makes its first
+ * bytes always tried, and so does any non-ASCII byte in the text, as
+ * caseless matching lets 'k' match U+212A.
+ *
  * Memory: the table owns its compiled patterns (firstbyte_free).
  * Read-only after building, so threads share it.
  */
@@ -27,10 +36,22 @@ struct buf;
 #define FIRSTBYTE_SET		(FIRSTBYTE_BYTES / 8)	/* a bit per byte */
 #define FIRSTBYTE_NONE		0xffff
 
+struct firstbyte_node {
+	uint32_t	 child, sibling;	/* 0: none (0 is the root) */
+	unsigned char	 byte;		/* lower-case ASCII */
+	bool		 end;		/* a literal beginning ends here */
+};
+
 struct firstbyte_table {
 	pcre2_code	*groups[FIRSTBYTE_BYTES];
 	size_t		 n_groups;
 	uint16_t	 group_of[FIRSTBYTE_BYTES];	/* or FIRSTBYTE_NONE */
+	/* The literal beginnings, when the user gave them all. */
+	bool		 prefixes;
+	bool		 always[FIRSTBYTE_BYTES];	/* no beginning known */
+	struct firstbyte_node *nodes;
+	size_t		 n_nodes, cap_nodes;
+	uint32_t	 root[FIRSTBYTE_BYTES];	/* first level, by byte */
 };
 
 /*
@@ -44,6 +65,22 @@ void	firstbyte_of(const char *pat, size_t len, uint32_t options,
 /* Whether byte c, or its other ASCII case, is in the set. */
 bool	firstbyte_may_start(const uint8_t first[FIRSTBYTE_SET],
 	    unsigned int c);
+
+/*
+ * Adds the literal beginnings of one alternative, alt (compiled with
+ * options), whose matches can start on the bytes in first: its leading
+ * plain characters (an escaped
+ * punctuation character counts; a leading "(?-i:" is looked through),
+ * or those of each branch of a leading unquantified "(?:A|B)".  Where
+ * there is none, its first bytes are always tried.  Either every
+ * alternative of the table is added, or none; -1 when out of memory.
+ */
+int	firstbyte_prefixes_add(struct firstbyte_table *, const char *alt,
+	    size_t len, const uint8_t first[FIRSTBYTE_SET], uint32_t options);
+
+/* Whether the text s of len bytes may hold a match at p (see the top). */
+bool	firstbyte_prefix_at(const struct firstbyte_table *,
+	    const unsigned char *s, size_t len, size_t p);
 
 /*
  * Writes the alternation for byte c into out (left empty when nothing
@@ -69,6 +106,18 @@ firstbyte_group(const struct firstbyte_table *t, unsigned char c)
 {
 	return t->group_of[c] == FIRSTBYTE_NONE ? NULL :
 	    t->groups[t->group_of[c]];
+}
+
+/* The alternation to try at s[p], or NULL when nothing can match there. */
+static inline const pcre2_code *
+firstbyte_group_at(const struct firstbyte_table *t, const unsigned char *s,
+    size_t len, size_t p)
+{
+	const pcre2_code *re = firstbyte_group(t, s[p]);
+
+	if (re == NULL || !t->prefixes || t->always[s[p]])
+		return re;
+	return firstbyte_prefix_at(t, s, len, p) ? re : NULL;
 }
 
 void	firstbyte_free(struct firstbyte_table *);

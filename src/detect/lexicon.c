@@ -511,6 +511,18 @@ groups_build(struct lexicon *lx, const char *path, char *err, size_t errlen)
 	if (firstbyte_build(&lx->words, group_source, lx, LEXICON_OPTIONS,
 	    LEXICON_PATTERN_MAX, path, err, errlen) == -1)
 		return -1;
+	for (i = 0; i < lx->n_patterns; i++) {
+		const struct lexicon_pattern *lp = &lx->pats[i];
+		size_t j;
+
+		for (j = 0; lp->word && j < lp->n_alts; j++)
+			if (firstbyte_prefixes_add(&lx->words, lp->re +
+			    lp->alts[j].off, lp->alts[j].len,
+			    lp->alts[j].first, LEXICON_OPTIONS) == -1) {
+				snprintf(err, errlen, "out of memory");
+				return -1;
+			}
+	}
 	for (i = 0; i < lx->words.n_groups; i++)
 		note_captures(lx, lx->words.groups[i]);
 	buf_init(&src, LEXICON_PATTERN_MAX);
@@ -588,11 +600,12 @@ ascii_word(unsigned char c)
  * word, where \b cannot hold.
  */
 static const pcre2_code *
-group_at(const struct lexicon *lx, const unsigned char *t, size_t p)
+group_at(const struct lexicon *lx, const unsigned char *t, size_t len,
+    size_t p)
 {
 	if (p > 0 && ascii_word(t[p]) && ascii_word(t[p - 1]))
 		return NULL;
-	return firstbyte_group(&lx->words, t[p]);
+	return firstbyte_group_at(&lx->words, t, len, p);
 }
 
 /*
@@ -608,7 +621,7 @@ word_match(const struct lexicon *lx, const unsigned char *t, size_t len,
 	int rc;
 
 	for (p = from; p <= last && p < len; p++) {
-		if ((re = group_at(lx, t, p)) == NULL)
+		if ((re = group_at(lx, t, len, p)) == NULL)
 			continue;
 		rc = pcre2_match(re, t, len, p, PCRE2_NO_UTF_CHECK, md,
 		    lx->mctx);

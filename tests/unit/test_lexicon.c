@@ -11,7 +11,8 @@
  * the non-ASCII letters some patterns look for.  It does so for
  * data/lexicon and for a file of awkward patterns (captures, back
  * references, option settings, quantified groups, empty branches,
- * anchors) that must not be split.
+ * anchors) that must not be split, or whose literal beginnings are
+ * easy to misread (an optional first letter, U+212A that matches 'k').
  */
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include <pcre2.h>
@@ -214,6 +215,8 @@ static const char *const extra[] = {
 	"\xe2\x84\xaa", "\xc5\xbf", "\xe1\xb2\x80", "a\xd0\xb0" "b",
 	"\xef\xbc\xa1\xef\xbc\xa2\xef\xbc\xa3",
 	"PayPal", "Konto", "Sie", "your", "the", "der", "die", "das",
+	"Stop", "uota", "xxyz", "bc", "frei", "Dr.", "mr.", "Kilo", "kilos",
+	"\xc3\xb6sterreich", "1&1", "ionos", "mail", "kundenkonto",
 };
 
 static void
@@ -311,6 +314,20 @@ static const char awkward[] =
     "SPAM_L\t(?-i:\\b[A-Z]{3,}\\b)\n"
     "SPAM_M\t\\b(?:Ü|ü)ber\\w*\n";
 
+/*
+ * Literal beginnings (firstbyte.c): here no pattern makes every byte
+ * "always tried", so a beginning read wrongly loses a match.
+ */
+static const char beginnings[] =
+    "SPAM_A\t\\b(?:konto|kundenkonto)\\s+gesperrt\n"
+    "SPAM_B\t\\b\xe2\x84\xaa" "ilo\\w*\n"
+    "SPAM_C\t\\b\xc5\xbftop\\w*\n"
+    "SPAM_D\t\\b(?:q?uota|x+yz|(?:a|b)c)\\s+frei\n"
+    "SPAM_E\t\\b\xc3\x96sterreich\\w*\n"
+    "SPAM_F\t\\b1\\&1\\s+ionos\n"
+    "SPAM_G\t\\b(?-i:IONOS)\\s+mail\n"
+    "SPAM_H\t\\b(?:dr|mr)\\.\\s+\\w+\n";
+
 int
 main(void)
 {
@@ -327,6 +344,13 @@ main(void)
 	fputs(awkward, fp);
 	fclose(fp);
 	compare(tmp, "awkward patterns");
+	unlink(tmp);
+	strcpy(tmp, "/tmp/mt-lexicon-XXXXXX");
+	if ((fd = mkstemp(tmp)) == -1 || (fp = fdopen(fd, "w")) == NULL)
+		abort();
+	fputs(beginnings, fp);
+	fclose(fp);
+	compare(tmp, "literal beginnings");
 	unlink(tmp);
 	return tap_done();
 }
