@@ -49,6 +49,7 @@
 #define LINKS_MAX_LOCATE	16
 #define LINKS_MAX_QUOTE		60
 #define LINKS_MAX_CLAIMS	8
+#define LINKS_SEEN		8
 
 struct locate {
 	const char		*host;
@@ -71,6 +72,18 @@ struct links_ctx {
 	size_t			 n_claimed;
 	struct locate		 loc[LINKS_MAX_LOCATE];
 	size_t			 n_loc;
+	/*
+	 * The last domains compared with every brand: a newsletter links
+	 * to the same few domains dozens of times, and the comparison
+	 * (a pure function of the domain) was a visible part of a scan.
+	 */
+	struct {
+		const char	*regdom;
+		enum lookalike_kind kind;
+		int		 brand;
+		const char	*target;
+	}			 seen[LINKS_SEEN];
+	size_t			 n_seen;
 };
 
 static const char *
@@ -186,6 +199,28 @@ once(struct scan *s, const char *sym, const char *a1, const char *a2,
 		scan_symbol(s, sym, a1, a2, a3);
 }
 
+/* lookalike_brand() of regdom, remembered for the last few domains. */
+static enum lookalike_kind
+lookalike_seen(struct links_ctx *c, const char *regdom, int *brand,
+    const char **target)
+{
+	size_t i, k;
+
+	for (i = 0; i < c->n_seen && i < LINKS_SEEN; i++)
+		if (strcmp(c->seen[i].regdom, regdom) == 0) {
+			*brand = c->seen[i].brand;
+			*target = c->seen[i].target;
+			return c->seen[i].kind;
+		}
+	k = c->n_seen++ % LINKS_SEEN;
+	c->seen[k].kind = lookalike_brand(c->d->lookalike, c->d->brands,
+	    c->s->arena, regdom, brand, target);
+	c->seen[k].regdom = regdom;
+	c->seen[k].brand = *brand;
+	c->seen[k].target = *target;
+	return c->seen[k].kind;
+}
+
 static void
 judge_link(struct links_ctx *c, const struct link *l, const struct url *u)
 {
@@ -254,8 +289,8 @@ judge_link(struct links_ctx *c, const struct link *l, const struct url *u)
 			once(s, "LINK_MIXED_SCRIPT", uni ? uni : u->host, NULL,
 			    NULL);
 	}
-	if (!u->ip && lookalike_brand(d->lookalike, d->brands, s->arena,
-	    u->regdom, &brand, &target) != LOOK_NONE) {
+	if (!u->ip && lookalike_seen(c, u->regdom, &brand, &target) !=
+	    LOOK_NONE) {
 		once(s, "LINK_LOOKALIKE", u->host,
 		    brands_get(d->brands, brand)->name, target);
 		want_location(c, u, button, l->text);
