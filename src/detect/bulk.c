@@ -79,6 +79,7 @@
 #include "scan/config.h"
 #include "scan/scan.h"
 #include "util/arena.h"
+#include "util/str.h"
 
 #define BULK_MAX_HTML		(512u * 1024)
 #define BULK_IMAGE_TEXT_MAX	200	/* visible bytes of "little text" */
@@ -130,7 +131,10 @@ find_ci(const char *hay, size_t len, const char *needle)
 	lo = next_byte(hay, end, c);
 	up = upper >= 0 ? next_byte(hay, end, upper) : end;
 	while ((p = lo < up ? lo : up) < end) {
-		if (strncasecmp(p, needle, n) == 0)
+		/* The second byte first: most '<' are not followed by it. */
+		if ((n == 1 || str_lc((unsigned char)p[1]) ==
+		    str_lc((unsigned char)needle[1])) &&
+		    strncasecmp(p, needle, n) == 0)
 			return p;
 		if (p == lo)
 			lo = next_byte(p + 1, end, c);

@@ -5,12 +5,6 @@
 
 #include "str.h"
 
-int
-str_lc(int c)
-{
-	return (c >= 'A' && c <= 'Z') ? c + ('a' - 'A') : c;
-}
-
 bool
 str_ieqn(const char *a, size_t alen, const char *b, size_t blen)
 {

@@ -19,8 +19,14 @@ const char *str_imem(const char *hay, size_t hlen, const char *needle,
 	    size_t nlen);
 void	str_trim(const char **s, size_t *len);		/* ASCII space/tab/CR/LF */
 void	str_lower(char *s);					/* in place, ASCII */
-int	str_lc(int c);
 /* Parses a decimal integer; -1 on junk or overflow of max. */
 long long	str_to_ll(const char *s, size_t len, long long max);
+
+/* ASCII lower case; inline, as it runs once per byte of a message. */
+static inline int
+str_lc(int c)
+{
+	return (c >= 'A' && c <= 'Z') ? c + ('a' - 'A') : c;
+}
 
 #endif
