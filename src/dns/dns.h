@@ -3,8 +3,9 @@
  *
  * Two backends sit behind it: an in-memory zone read from an RFC 1035
  * master file (tests, conformance suites, offline use; dns_zone.c) and
- * libunbound (the real resolver: one cache shared by all threads,
- * DNSSEC validation; dns_unbound.c).
+ * libunbound (the real resolver: an answer cache of ours in front of
+ * libunbound's, both shared by all threads, DNSSEC validation;
+ * dns_unbound.c).
  *
  * Lookups of one message run at once: a check submits every query it
  * will need (dns_submit), then waits for each answer (dns_wait).  Answers

@@ -1,11 +1,25 @@
 /*
  * dns_unbound.c - the real resolver: libunbound, one context (one cache)
  * shared by every thread, asynchronous queries, per-query deadlines,
- * optional DNSSEC validation.
+ * optional DNSSEC validation, and an answer cache of our own in front of
+ * libunbound.
  *
  * RFCs: 1035 4.1.1 (RCODEs: 2 SERVFAIL, 3 NXDOMAIN), 2308 2.2 (NODATA:
- * NOERROR without the type), 4033 5 and 4035 5 (secure and bogus
- * answers; a bogus one must not be used, so it becomes SERVFAIL).
+ * NOERROR without the type), 2308 5 (negative answers may be cached for
+ * their SOA's TTL), 4033 5 and 4035 5 (secure and bogus answers; a bogus
+ * one must not be used, so it becomes SERVFAIL), 4343 (names compare
+ * without regard to case: the cache key is the lower-cased name).
+ *
+ * Why a cache of our own: every ub_resolve_async() hands the query to
+ * libunbound's worker thread and the answer back over a socketpair, four
+ * context switches even when the answer is in libunbound's cache, and
+ * under load those handoffs were a fifth of `mailtrust serve`'s CPU.  So
+ * an answer (data, NODATA, or NXDOMAIN with an SOA, i.e. a TTL above 0)
+ * is kept here and later questions for the same name and type are
+ * answered in unbound_start, without libunbound.  A server's failure is
+ * kept for DNS_UB_CACHE_FAIL_TTL seconds; timeouts and bogus answers are
+ * never kept: the next message asks again.  A cached answer's records
+ * carry the time it has left as their TTL.
  *
  * Threads.  libunbound runs a query's callback in whichever thread calls
  * ub_process() on the context, and with one shared context that may be
@@ -16,18 +30,35 @@
  * arrived (the "poller"); the others sleep on a condition variable until
  * their slot is done, the poller hands over, or their deadline passes.
  *
+ * The answer cache is split into DNS_UB_CACHE_STRIPES stripes by a hash
+ * of the question, each with its own mutex, so threads asking different
+ * questions seldom wait for each other.  A hit is converted into the
+ * asker's arena while its stripe's lock is held: no other thread can
+ * replace or evict, and so free, that ub_result during the copy.  A
+ * stripe's lock and the context's lock are never held together.
+ *
  * A query past its deadline is cancelled.  ub_cancel() succeeding means
  * the callback will never run, so the slot is ours to free; failing means
  * the callback ran or is about to, so the slot is marked abandoned and
  * the callback frees it with the result.
  *
  * Memory: slots are heap objects (they may outlive the batch when a
- * query is abandoned); results go to the batch's arena.  The resolver
- * must outlive every batch that uses it.
+ * query is abandoned); results go to the batch's arena.  A cached answer
+ * is libunbound's ub_result itself (never changed after the callback) in
+ * a heap entry the cache owns; each hit copies it into the asking
+ * batch's arena.  The resolver, and with it the cache, must outlive
+ * every batch that uses it; unbound_free frees both.
  *
  * Limits: one deadline per query (dns_config.timeout_ms); the poller
  * hands over at least every DNS_UB_SLICE_MS so a sleeping waiter never
- * misses its own deadline by more than that.
+ * misses its own deadline by more than that.  The cache holds at most
+ * DNS_UB_CACHE_MAX answers and about DNS_UB_CACHE_MAX_BYTES, split
+ * evenly over its stripes; a stripe that is full drops its expired
+ * answers and, when none has expired, its oldest (first stored) ones
+ * until the new answer fits.  An answer is kept for its TTL but at most
+ * DNS_UB_CACHE_MAX_TTL seconds, a negative one (NXDOMAIN, NODATA) at
+ * most DNS_UB_CACHE_MAX_NEG_TTL: a record changed at its source is seen
+ * within the hour even when its TTL says a day.
  */
 #include <errno.h>
 #include <poll.h>
@@ -46,6 +77,36 @@
 #define DNS_UB_ROOT_KEY			"/usr/share/dns/root.key"
 #define DNS_UB_FWD_MAX			256	/* "ip@port" */
 
+#define DNS_UB_CACHE_MAX		10000	/* answers, all stripes */
+#define DNS_UB_CACHE_MAX_BYTES		(16u * 1024 * 1024) /* cache_cost */
+#define DNS_UB_CACHE_STRIPES		16
+#define DNS_UB_CACHE_BUCKETS		1024	/* per stripe; power of 2 */
+#define DNS_UB_CACHE_MAX_TTL		3600	/* seconds */
+#define DNS_UB_CACHE_MAX_NEG_TTL	900	/* NXDOMAIN, NODATA */
+#define DNS_UB_CACHE_FAIL_TTL		5	/* SERVFAIL, REFUSED */
+#define DNS_UB_STRIPE_MAX	(DNS_UB_CACHE_MAX / DNS_UB_CACHE_STRIPES)
+#define DNS_UB_STRIPE_BYTES	(DNS_UB_CACHE_MAX_BYTES / DNS_UB_CACHE_STRIPES)
+
+/* One cached answer: the question it answers and libunbound's result. */
+struct ub_entry {
+	struct ub_entry	*next;		/* bucket chain */
+	struct ub_entry	*older, *newer;	/* the stripe's order of storing */
+	struct ub_result *result;
+	uint64_t	 expiry_ms;	/* CLOCK_MONOTONIC */
+	size_t		 cost;		/* bytes counted against the stripe */
+	uint32_t	 hash;
+	uint16_t	 type;
+	size_t		 wlen;
+	unsigned char	 wire[];	/* lower-cased */
+};
+
+struct ub_stripe {
+	pthread_mutex_t	 lock;		/* everything below */
+	struct ub_entry	*bucket[DNS_UB_CACHE_BUCKETS];
+	struct ub_entry	*oldest, *newest;
+	size_t		 n, bytes;
+};
+
 struct ubres {
 	struct dns_resolver base;	/* first: we are cast from it */
 	struct ub_ctx	*ctx;
@@ -53,6 +114,7 @@ struct ubres {
 	pthread_mutex_t	 lock;
 	pthread_cond_t	 cond;		/* a slot is done, or poller left */
 	bool		 polling;
+	struct ub_stripe cache[DNS_UB_CACHE_STRIPES];
 };
 
 struct ub_slot {
@@ -126,37 +188,6 @@ error_result(struct arena *a, struct dns_query *q, enum dns_status st,
 		res->why = why;
 	}
 	return res;
-}
-
-static int
-unbound_start(struct dns_resolver *r, struct dns_query *q, struct arena *a)
-{
-	struct ubres *u = (struct ubres *)r;
-	char name[DNS_TEXT_NAME_MAX + 1];
-	struct ub_slot *s;
-	int rc;
-
-	if ((s = calloc(1, sizeof(*s))) == NULL) {
-		q->res = error_result(a, q, DNS_ERROR, "out of memory");
-		q->done = true;
-		return 0;
-	}
-	s->owner = u;
-	now_plus(&s->deadline, u->timeout_ms);
-	dns_name_text_buf(q->wire, q->wlen, name);
-	if (name[0] == '\0')
-		memcpy(name, ".", 2);
-	/* Class 1 = IN (RFC 1035 3.2.4). */
-	rc = ub_resolve_async(u->ctx, name, q->type, 1, s, ub_callback,
-	    &s->async_id);
-	if (rc != 0) {
-		free(s);
-		q->res = error_result(a, q, DNS_ERROR, ub_strerror(rc));
-		q->done = true;
-		return 0;
-	}
-	q->state = s;
-	return 0;
 }
 
 /* The answer, translated into the batch's arena. */
@@ -239,6 +270,299 @@ convert(struct arena *a, struct dns_query *q, int err, struct ub_result *ur)
 	return res;
 }
 
+/*
+ * The answer cache.
+ */
+
+static uint64_t
+now_ms(void)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (uint64_t)now.tv_sec * 1000 + (uint64_t)now.tv_nsec / 1000000;
+}
+
+/* FNV-1a over the lower-cased wire name and the type. */
+static uint32_t
+cache_hash(const unsigned char *wire, size_t wlen, uint16_t type)
+{
+	uint32_t h = 2166136261u;
+	size_t i;
+
+	for (i = 0; i < wlen; i++)
+		h = (h ^ wire[i]) * 16777619u;
+	h = (h ^ (type >> 8)) * 16777619u;
+	return (h ^ (type & 0xff)) * 16777619u;
+}
+
+static struct ub_stripe *
+cache_stripe(struct ubres *u, uint32_t h)
+{
+	return &u->cache[h % DNS_UB_CACHE_STRIPES];
+}
+
+static struct ub_entry **
+cache_slot(struct ub_stripe *st, uint32_t h)
+{
+	return &st->bucket[(h / DNS_UB_CACHE_STRIPES) %
+	    DNS_UB_CACHE_BUCKETS];
+}
+
+/* The entry for q's question, expired or not; NULL if none. */
+static struct ub_entry *
+cache_find(struct ub_stripe *st, const struct dns_query *q, uint32_t h)
+{
+	struct ub_entry *e;
+
+	for (e = *cache_slot(st, h); e != NULL; e = e->next)
+		if (e->hash == h && e->type == q->type &&
+		    e->wlen == q->wlen && memcmp(e->wire, q->wire,
+		    q->wlen) == 0)
+			return e;
+	return NULL;
+}
+
+/* Unlinks e from its stripe and frees it, result and all. */
+static void
+cache_remove(struct ub_stripe *st, struct ub_entry *e)
+{
+	struct ub_entry **pp;
+
+	for (pp = cache_slot(st, e->hash); *pp != e; pp = &(*pp)->next)
+		;
+	*pp = e->next;
+	if (e->older != NULL)
+		e->older->newer = e->newer;
+	else
+		st->oldest = e->newer;
+	if (e->newer != NULL)
+		e->newer->older = e->older;
+	else
+		st->newest = e->older;
+	st->n--;
+	st->bytes -= e->cost;
+	ub_resolve_free(e->result);
+	free(e);
+}
+
+/*
+ * Makes room for cost more bytes: expired entries go first, then the
+ * oldest.  The sweep walks the whole stripe (at most DNS_UB_STRIPE_MAX
+ * entries), but only when the stripe is full, and only on the way to
+ * storing an answer that has just come over the network.
+ */
+static void
+cache_make_room(struct ub_stripe *st, size_t cost, uint64_t now)
+{
+	struct ub_entry *e, *newer;
+
+	if (st->n < DNS_UB_STRIPE_MAX && st->bytes + cost <=
+	    DNS_UB_STRIPE_BYTES)
+		return;
+	for (e = st->oldest; e != NULL; e = newer) {
+		newer = e->newer;
+		if (e->expiry_ms <= now)
+			cache_remove(st, e);
+	}
+	while (st->oldest != NULL && (st->n >= DNS_UB_STRIPE_MAX ||
+	    st->bytes + cost > DNS_UB_STRIPE_BYTES))
+		cache_remove(st, st->oldest);
+}
+
+/* What an entry for ur holds on the heap, near enough for a budget. */
+static size_t
+cache_cost(const struct dns_query *q, const struct ub_result *ur)
+{
+	size_t cost, i;
+
+	cost = sizeof(struct ub_entry) + q->wlen + sizeof(*ur);
+	if (ur->answer_len > 0)
+		cost += (size_t)ur->answer_len;
+	for (i = 0; ur->data != NULL && ur->data[i] != NULL; i++) {
+		cost += sizeof(ur->data[i]) + sizeof(ur->len[i]);
+		if (ur->len[i] > 0)
+			cost += (size_t)ur->len[i];
+	}
+	if (ur->qname != NULL)
+		cost += strlen(ur->qname) + 1;
+	if (ur->canonname != NULL)
+		cost += strlen(ur->canonname) + 1;
+	return cost;
+}
+
+/*
+ * Answers q from the cache into a's arena.  False on a miss; an expired
+ * entry found on the way is dropped.
+ */
+static bool
+cache_answer(struct ubres *u, struct dns_query *q, struct arena *a)
+{
+	uint32_t h = cache_hash(q->wire, q->wlen, q->type);
+	struct ub_stripe *st = cache_stripe(u, h);
+	struct ub_entry *e;
+	uint64_t now = now_ms();
+	uint32_t left;
+	size_t i;
+
+	pthread_mutex_lock(&st->lock);
+	if ((e = cache_find(st, q, h)) == NULL) {
+		pthread_mutex_unlock(&st->lock);
+		return false;
+	}
+	if (e->expiry_ms <= now) {
+		cache_remove(st, e);
+		pthread_mutex_unlock(&st->lock);
+		return false;
+	}
+	/* Whole seconds, rounded up: a live answer never says 0. */
+	left = (uint32_t)((e->expiry_ms - now + 999) / 1000);
+	/* Under the lock: see Threads at the top. */
+	q->res = convert(a, q, 0, e->result);
+	pthread_mutex_unlock(&st->lock);
+	for (i = 0; q->res != NULL && i < q->res->n; i++)
+		q->res->rr[i].ttl = left;
+	q->done = true;
+	return true;
+}
+
+/*
+ * Keeps ur, libunbound's answer to q that convert() made res of, when it
+ * may be kept.  True when the cache took ur (and will free it); false
+ * when it is still the caller's.
+ */
+static bool
+cache_store(struct ubres *u, const struct dns_query *q, int err,
+    struct ub_result *ur, const struct dns_result *res)
+{
+	struct ub_stripe *st;
+	struct ub_entry *e, *old;
+	uint64_t now;
+	uint32_t h;
+	size_t cost;
+	int ttl;
+
+	/*
+	 * Answers (RCODE 0 or 3), validated or unsigned, that say how long
+	 * they may be kept: a negative one only with its SOA (RFC 2308 5).
+	 * A server's failure (SERVFAIL, REFUSED) briefly, as RFC 2308 7.1
+	 * allows: a spam run from a domain whose DNS is broken would
+	 * otherwise ask again for every message, and libunbound retries a
+	 * refusal several times.  Never a bogus answer or a timeout.
+	 */
+	if (err != 0 || ur == NULL || ur->bogus || res == NULL)
+		return false;
+	switch (res->status) {
+	case DNS_OK:
+		ttl = ur->ttl < DNS_UB_CACHE_MAX_TTL ? ur->ttl :
+		    DNS_UB_CACHE_MAX_TTL;
+		break;
+	case DNS_NODATA:
+	case DNS_NXDOMAIN:
+		ttl = ur->ttl < DNS_UB_CACHE_MAX_NEG_TTL ? ur->ttl :
+		    DNS_UB_CACHE_MAX_NEG_TTL;
+		break;
+	case DNS_SERVFAIL:
+		ttl = DNS_UB_CACHE_FAIL_TTL;
+		break;
+	default:
+		return false;
+	}
+	if (ttl <= 0)
+		return false;
+	if ((cost = cache_cost(q, ur)) > DNS_UB_STRIPE_BYTES ||
+	    (e = malloc(sizeof(*e) + q->wlen)) == NULL)
+		return false;
+	h = cache_hash(q->wire, q->wlen, q->type);
+	now = now_ms();
+	e->result = ur;
+	e->expiry_ms = now + (uint64_t)ttl * 1000;
+	e->cost = cost;
+	e->hash = h;
+	e->type = q->type;
+	e->wlen = q->wlen;
+	memcpy(e->wire, q->wire, q->wlen);
+	st = cache_stripe(u, h);
+	pthread_mutex_lock(&st->lock);
+	/* Two threads missed at once: the later answer wins. */
+	if ((old = cache_find(st, q, h)) != NULL)
+		cache_remove(st, old);
+	cache_make_room(st, cost, now);
+	e->next = *cache_slot(st, h);
+	*cache_slot(st, h) = e;
+	e->older = st->newest;
+	e->newer = NULL;
+	if (st->newest != NULL)
+		st->newest->newer = e;
+	else
+		st->oldest = e;
+	st->newest = e;
+	st->n++;
+	st->bytes += cost;
+	pthread_mutex_unlock(&st->lock);
+	return true;
+}
+
+static void
+cache_init(struct ubres *u)
+{
+	size_t i;
+
+	for (i = 0; i < DNS_UB_CACHE_STRIPES; i++)
+		pthread_mutex_init(&u->cache[i].lock, NULL);
+}
+
+static void
+cache_free(struct ubres *u)
+{
+	struct ub_stripe *st;
+	size_t i;
+
+	for (i = 0; i < DNS_UB_CACHE_STRIPES; i++) {
+		st = &u->cache[i];
+		while (st->oldest != NULL)
+			cache_remove(st, st->oldest);
+		pthread_mutex_destroy(&st->lock);
+	}
+}
+
+/*
+ * The backend.
+ */
+
+static int
+unbound_start(struct dns_resolver *r, struct dns_query *q, struct arena *a)
+{
+	struct ubres *u = (struct ubres *)r;
+	char name[DNS_TEXT_NAME_MAX + 1];
+	struct ub_slot *s;
+	int rc;
+
+	if (cache_answer(u, q, a))
+		return 0;
+	if ((s = calloc(1, sizeof(*s))) == NULL) {
+		q->res = error_result(a, q, DNS_ERROR, "out of memory");
+		q->done = true;
+		return 0;
+	}
+	s->owner = u;
+	now_plus(&s->deadline, u->timeout_ms);
+	dns_name_text_buf(q->wire, q->wlen, name);
+	if (name[0] == '\0')
+		memcpy(name, ".", 2);
+	/* Class 1 = IN (RFC 1035 3.2.4). */
+	rc = ub_resolve_async(u->ctx, name, q->type, 1, s, ub_callback,
+	    &s->async_id);
+	if (rc != 0) {
+		free(s);
+		q->res = error_result(a, q, DNS_ERROR, ub_strerror(rc));
+		q->done = true;
+		return 0;
+	}
+	q->state = s;
+	return 0;
+}
+
 /* Gives up on a slot; frees it unless the callback still will. */
 static void
 drop_slot(struct ubres *u, struct ub_slot *s)
@@ -303,7 +627,7 @@ unbound_finish(struct dns_resolver *r, struct dns_query *q, struct arena *a)
 	pthread_mutex_unlock(&u->lock);
 	free(s);
 	q->res = convert(a, q, err, result);
-	if (result != NULL)
+	if (result != NULL && !cache_store(u, q, err, result, q->res))
 		ub_resolve_free(result);
 }
 
@@ -321,6 +645,7 @@ unbound_free(struct dns_resolver *r)
 	struct ubres *u = (struct ubres *)r;
 
 	ub_ctx_delete(u->ctx);
+	cache_free(u);
 	pthread_cond_destroy(&u->cond);
 	pthread_mutex_destroy(&u->lock);
 	free(u);
@@ -351,6 +676,7 @@ dns_unbound_open(const struct dns_config *cfg, char *err, size_t errlen)
 	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
 	pthread_cond_init(&u->cond, &ca);
 	pthread_condattr_destroy(&ca);
+	cache_init(u);
 	if ((u->ctx = ub_ctx_create()) == NULL) {
 		snprintf(err, errlen, "cannot create the unbound context");
 		goto fail;
@@ -405,6 +731,7 @@ ubfail:
 fail:
 	if (u->ctx != NULL)
 		ub_ctx_delete(u->ctx);
+	cache_free(u);
 	pthread_cond_destroy(&u->cond);
 	pthread_mutex_destroy(&u->lock);
 	free(u);

@@ -8,7 +8,10 @@
 # Then the same messages against a UDP port that swallows every query and
 # against a port where nothing listens: SPF, DKIM and DMARC must say
 # temperror there, never pass or none, and every message must still get
-# a verdict.  Nothing leaves 127.0.0.1.
+# a verdict.  Last, the resolver's answer cache (dns_unbound.c), through
+# tests/unit/dns_cache_probe asking one resolver while the server is
+# stopped, continued and given a zone it lacked.  Nothing leaves
+# 127.0.0.1.
 # Usage: realdns.sh BUILD_DIR.  Prints TAP.
 set -u
 exe="$1/mailtrust"
@@ -17,11 +20,15 @@ fail=0
 tmp=
 knot_pid=
 bh_pid=
+probe_pid=
 
 . "$(dirname "$0")/tap.sh"
 
 cleanup() {
+	# A stopped knotd would not act on its SIGTERM.
+	[ -n "$knot_pid" ] && kill -CONT "$knot_pid" 2>/dev/null
 	[ -n "$knot_pid" ] && kill "$knot_pid" 2>/dev/null
+	[ -n "$probe_pid" ] && kill "$probe_pid" 2>/dev/null
 	[ -n "$bh_pid" ] && kill "$bh_pid" 2>/dev/null
 	[ -n "$knot_pid" ] && wait "$knot_pid" 2>/dev/null
 	[ -n "$bh_pid" ] && wait "$bh_pid" 2>/dev/null
@@ -31,7 +38,8 @@ trap cleanup EXIT
 trap 'exit 1' INT TERM
 
 knotd=$(command -v knotd || echo /usr/sbin/knotd)
-for tool in "$knotd" openssl jq /usr/bin/python3; do
+knotc=$(command -v knotc || echo /usr/sbin/knotc)
+for tool in "$knotd" "$knotc" openssl jq /usr/bin/python3; do
 	if ! command -v "$tool" >/dev/null 2>&1; then
 		echo "not ok 1 - $tool is not installed (scripts/install-deps test)"
 		echo "1..1"
@@ -99,6 +107,11 @@ _dmarc IN TXT "v=DMARC1; p=reject; sp=quarantine; np=reject; adkim=r; aspf=r"
 rt._domainkey IN TXT $dkim_txt
 news.dept IN A 192.0.2.44
 news.dept IN TXT "v=spf1 a -all"
+long.cache IN A 192.0.2.60
+short.cache 1 IN A 192.0.2.61
+cap.cache 86400 IN A 192.0.2.62
+*.fill.cache IN A 192.0.2.63
+*.race.cache IN A 192.0.2.64
 EOF
 } > "$tmp/good.example.zone"
 
@@ -149,6 +162,8 @@ zone:
   - domain: good.example
   - domain: relay.example
   - domain: testmode.example
+  # No zone file until the cache tests write one: SERVFAIL until then.
+  - domain: later.example
 EOF
 "$knotd" -c "$tmp/knot.conf" 2>>"$tmp/knot.log" &
 knot_pid=$!
@@ -372,6 +387,181 @@ dead="127.0.0.1@$(free_port)"
 check dead "$tmp/signed.eml" 192.0.2.10 alice@good.example "$dead"
 expect_auth dead temperror temperror temperror "nothing listens at $dead"
 expect_verdict dead "nothing listens at $dead"
+
+# ---------------------------------------------------- the answer cache
+# The probe answers each question with "STATUS TTL SENT", SENT being
+# how many questions went to libunbound so far: an answer that sent
+# nothing new came from our cache.  libunbound's own cache would answer
+# too with the server stopped, so the count is what tells them apart.
+probe="$1/tests/unit/dns_cache_probe"
+probe_lines=0
+sent=0
+ask() {	# ask QUESTION: sets got, st, ttl (0: none) and new (sent by it)
+	echo "$*" >&3
+	probe_lines=$((probe_lines + 1))
+	i=0
+	while [ "$(wc -l < "$tmp/probe.out")" -lt $probe_lines ] &&
+	    [ $i -lt 600 ] && kill -0 "$probe_pid" 2>/dev/null; do
+		sleep 0.05
+		i=$((i + 1))
+	done
+	got=$(sed -n "${probe_lines}p" "$tmp/probe.out")
+	st=${got%% *}
+	ttl=${got#* }
+	ttl=${ttl%% *}
+	case $ttl in
+	''|*[!0-9]*) ttl=0 ;;
+	esac
+	case ${got##* } in
+	''|*[!0-9]*) new=-1 ;;
+	*) new=$((${got##* } - sent)); sent=${got##* } ;;
+	esac
+}
+# until_ok MAX QUESTION: asks every 0.5 s until the answer is ok, at
+# most MAX times; sets tries, and resent=no unless each one was sent.
+until_ok() {
+	max=$1
+	shift
+	tries=0
+	resent=yes
+	while [ $tries -lt "$max" ]; do
+		ask "$@"
+		tries=$((tries + 1))
+		[ "$new" = 1 ] || resent=no
+		[ "$st" = ok ] && break
+		sleep 0.5
+	done
+}
+expect() {	# expect STATUS NEW DESCRIPTION: judges the last answer
+	if [ "$st" = "$1" ] && [ "$new" = "$2" ]; then
+		tap OK "$3"
+	else
+		tap FAIL "$3: want $1 with $2 sent, got $st with $new sent" \
+		    "$got$(cat "$tmp/probe.err")"
+	fi
+}
+
+if [ -x "$probe" ]; then
+	mkfifo "$tmp/probe.in"
+	: > "$tmp/probe.out"
+	"$probe" "$srv" 2000 2> "$tmp/probe.err" >> "$tmp/probe.out" \
+	    < "$tmp/probe.in" &
+	probe_pid=$!
+	# Read-write, so that opening never waits for the probe.
+	exec 3<> "$tmp/probe.in"
+
+	ask long.cache.good.example A
+	t_long=$(date +%s)
+	expect ok 1 "cache: first answer from the server (TTL $ttl)"
+	ask LONG.Cache.good.example. A
+	expect ok 0 "cache: asked again in other case, nothing sent"
+	ask short.cache.good.example A
+	ask cap.cache.good.example A
+	ask nx.cache.good.example A
+	expect nxdomain 1 "cache: NXDOMAIN from the server"
+
+	# A refusal; a SERVFAIL that the server repairs later.  A server's
+	# failure is kept for 5 s (RFC 2308 7.1), then asked again.
+	ask x.outside.org A
+	expect servfail 1 "cache: REFUSED from the server"
+	t_refused=$(date +%s)
+	ask x.outside.org A
+	expect servfail 0 "cache: REFUSED asked again at once: kept, nothing sent"
+	ask x.later.example A
+	expect servfail 1 "cache: SERVFAIL from a zone not yet loaded"
+	cat > "$tmp/later.example.zone" <<EOF
+\$ORIGIN later.example.
+\$TTL 300
+@ IN SOA ns.later.example. hostmaster.later.example. 1 3600 600 86400 300
+@ IN NS ns.later.example.
+x IN A 192.0.2.70
+EOF
+	"$knotc" -c "$tmp/knot.conf" zone-reload later.example \
+	    >"$tmp/knotc.out" 2>&1 3>&-
+
+	ask threads long.cache.good.example A
+	expect ok 0 "cache: 8 threads, 1600 answers, nothing sent"
+
+	ask x.later.example A
+	expect servfail 0 "cache: SERVFAIL asked again at once: kept"
+	# Ours and libunbound's keep it about 5 s each; then the repair shows.
+	until_ok 40 x.later.example A
+	if [ "$st" = ok ] && [ "$new" = 1 ]; then
+		tap OK "cache: SERVFAIL kept briefly: ok after $tries questions"
+	else
+		tap FAIL "cache: after the reload: '$got', $new sent" \
+		    "$(cat "$tmp/knotc.out")"
+	fi
+	while [ $(($(date +%s) - t_refused)) -le 6 ]; do
+		sleep 0.5
+	done
+	ask x.outside.org A
+	expect servfail 1 "cache: REFUSED asked again after 6 s is sent again"
+
+	# The server stopped: answers within their TTL still come, from us.
+	kill -STOP "$knot_pid"
+	sleep 2
+	ask long.cache.good.example A
+	low=$((300 - ($(date +%s) - t_long) - 1))
+	if [ "$st $new" = "ok 0" ] && [ "$ttl" -ge $low ] &&
+	    [ "$ttl" -le 298 ]; then
+		tap OK "cache: server stopped, answered: TTL $ttl of 300 left"
+	else
+		tap FAIL "cache: server stopped: want ok $low..298, 0 sent" \
+		    "got '$got', $new sent"
+	fi
+	ask cap.cache.good.example A
+	if [ "$st $new" = "ok 0" ] && [ "$ttl" -ge 1 ] &&
+	    [ "$ttl" -le 3600 ]; then
+		tap OK "cache: TTL 86400 kept at most an hour (TTL $ttl)"
+	else
+		tap FAIL "cache: TTL 86400: want ok 1..3600, 0 sent" \
+		    "got '$got', $new sent"
+	fi
+	ask nx.cache.good.example A
+	expect nxdomain 0 "cache: server stopped, NXDOMAIN (with SOA) kept"
+	ask short.cache.good.example A
+	expect timeout 1 \
+	    "cache: server stopped, TTL 1 expired after 2 s: timeout"
+	kill -CONT "$knot_pid"
+	until_ok 6 short.cache.good.example A
+	if [ "$st" = ok ] && [ $resent = yes ]; then
+		tap OK "cache: timeout not kept: ok once the server is back"
+	else
+		tap FAIL "cache: server back: '$got', each sent: $resent"
+	fi
+
+	# More answers than the cache holds, stored from 8 threads at once;
+	# then from one, in order: the oldest go, the newest stay.
+	ask fill race.cache.good.example 12000 A 8
+	if [ "$got" = "12000 $sent" ] && [ "$new" = 12000 ]; then
+		tap OK "cache: 12000 names answered from 8 threads"
+	else
+		tap FAIL "cache: 12000 names from 8 threads: got '$got'"
+	fi
+	ask fill fill.cache.good.example 12000 A 1
+	if [ "$got" = "12000 $sent" ] && [ "$new" = 12000 ]; then
+		tap OK "cache: 12000 more names answered from 1 thread"
+	else
+		tap FAIL "cache: 12000 names from 1 thread: got '$got'"
+	fi
+	ask 0.fill.cache.good.example A
+	expect ok 1 "cache: the first of 12000 was dropped"
+	ask 11999.fill.cache.good.example A
+	expect ok 0 "cache: the last of 12000 is kept"
+
+	exec 3>&-
+	wait "$probe_pid"
+	rc=$?
+	probe_pid=
+	if [ $rc -eq 0 ]; then
+		tap OK "cache: probe exits cleanly"
+	else
+		tap FAIL "cache: probe exit $rc" "$(cat "$tmp/probe.err")"
+	fi
+else
+	tap FAIL "$probe not built"
+fi
 
 echo "1..$n"
 [ $fail -eq 0 ]
