@@ -180,11 +180,15 @@ node_new(struct firstbyte_table *t, unsigned char byte)
 	return (uint32_t)t->n_nodes++;
 }
 
+/* The child of node at for byte b (< 0x80), or 0. */
 static uint32_t
 node_child(const struct firstbyte_table *t, uint32_t at, unsigned char b)
 {
 	uint32_t k;
 
+	/* Most steps fail: the bitmap says so without the list. */
+	if (!((t->nodes[at].kids[b >> 6] >> (b & 63)) & 1u))
+		return 0;
 	for (k = t->nodes[at].child; k != 0; k = t->nodes[k].sibling)
 		if (t->nodes[k].byte == b)
 			return k;
@@ -210,6 +214,8 @@ prefix_insert(struct firstbyte_table *t, const unsigned char *b, size_t n)
 			else {
 				t->nodes[k].sibling = t->nodes[at].child;
 				t->nodes[at].child = k;
+				t->nodes[at].kids[b[i] >> 6] |=
+				    (uint64_t)1 << (b[i] & 63);
 			}
 		}
 		at = k;

@@ -37,6 +37,7 @@ struct buf;
 #define FIRSTBYTE_NONE		0xffff
 
 struct firstbyte_node {
+	uint64_t	 kids[2];	/* a bit per byte of the children */
 	uint32_t	 child, sibling;	/* 0: none (0 is the root) */
 	unsigned char	 byte;		/* lower-case ASCII */
 	bool		 end;		/* a literal beginning ends here */
