@@ -92,7 +92,9 @@ warn_cb(gint64 offset, GMimeParserWarning code, const gchar *item,
 	(c) >= 'a' && (c) <= 'z' ? (c) - 'a' + 26 :				\
 	(c) >= '0' && (c) <= '9' ? (c) - '0' + 52 :				\
 	(c) == '+' || (c) == '-' ? 62 : (c) == '/' || (c) == '_' ? 63 : -1)
-#define B64V4(c)	B64V(c), B64V((c) + 1), B64V((c) + 2), B64V((c) + 3)
+/* The cast: clang checks the unchosen arms of ?: against the type too. */
+#define B64E(c)		((signed char)B64V(c))
+#define B64V4(c)	B64E(c), B64E((c) + 1), B64E((c) + 2), B64E((c) + 3)
 #define B64V16(c)	B64V4(c), B64V4((c) + 4), B64V4((c) + 8), B64V4((c) + 12)
 #define B64V64(c)	B64V16(c), B64V16((c) + 16), B64V16((c) + 32),	\
 	B64V16((c) + 48)
