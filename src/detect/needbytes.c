@@ -10,7 +10,7 @@
  * can have is not read from the pattern text, where case folding and
  * Unicode properties hide it, but asked of PCRE2: the item alone is
  * compiled with the pattern's options and searched in a string of every
- * character with a given lead byte.  So the answer is PCRE2's own, down
+ * character of two and three bytes, ordered by lead byte.  So the answer is PCRE2's own, down
  * to caseless partners such as U+1C80 for U+0432 (RFC 3629 section 3
  * for the byte forms).  Four-byte characters (lead F0..F4) are not
  * enumerated: any of them counts as needed.
@@ -19,11 +19,11 @@
  * top level, \Q...\E, a '{' that is not a quantifier, a top-level '|')
  * gives "any", which only costs speed.
  */
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "needbytes.h"
-#include "util/buf.h"
 
 #define NEED_ITEM_MAX	1024
 
@@ -166,49 +166,48 @@ quantifier(const char **pp, const char *end, bool *bad)
 	return min;
 }
 
-/* A string of every character whose UTF-8 form starts with lead. */
-static void
-chars_with_lead(unsigned lead, struct buf *out)
-{
-	unsigned cp, lo, hi;
-	char u[3];
+/*
+ * Every character of two and three bytes (U+0080..U+FFFF but the
+ * surrogates), in order, so the characters of one lead byte are one
+ * block; all_start[L] is where lead byte L's block begins
+ * (all_start[0xf0]: the end).  Built once per process, read-only after.
+ */
+#define ALL_LEN	(0x780 * 2 + (0x10000 - 0x800 - 0x800) * 3)
 
-	buf_reset(out);
-	if (lead >= 0xc2 && lead <= 0xdf) {
-		lo = (lead & 0x1f) << 6;
-		hi = lo + 0x3f;
-	} else {
-		lo = (lead & 0x0f) << 12;
-		hi = lo + 0xfff;
-		if (lo < 0x800)
-			lo = 0x800;	/* E0: no overlong forms */
-	}
-	for (cp = lo; cp <= hi; cp++) {
+static unsigned char all_text[ALL_LEN];
+static size_t all_start[0xf1];
+static pthread_once_t all_once = PTHREAD_ONCE_INIT;
+
+static void
+all_chars_build(void)
+{
+	unsigned cp, lead = 0;
+	size_t n = 0;
+
+	for (cp = 0x80; cp <= 0xffff; cp++) {
 		if (cp >= 0xd800 && cp <= 0xdfff)
 			continue;	/* surrogates are not characters */
+		while (lead < (cp < 0x800 ? 0xc0 | (cp >> 6) : 0xe0 |
+		    (cp >> 12)))
+			all_start[++lead] = n;
 		if (cp < 0x800) {
-			u[0] = (char)(0xc0 | (cp >> 6));
-			u[1] = (char)(0x80 | (cp & 0x3f));
-			(void)buf_add(out, u, 2);
+			all_text[n++] = (unsigned char)(0xc0 | (cp >> 6));
 		} else {
-			u[0] = (char)(0xe0 | (cp >> 12));
-			u[1] = (char)(0x80 | ((cp >> 6) & 0x3f));
-			u[2] = (char)(0x80 | (cp & 0x3f));
-			(void)buf_add(out, u, 3);
+			all_text[n++] = (unsigned char)(0xe0 | (cp >> 12));
+			all_text[n++] = (unsigned char)(0x80 |
+			    ((cp >> 6) & 0x3f));
 		}
+		all_text[n++] = (unsigned char)(0x80 | (cp & 0x3f));
 	}
-}
-
-static bool
-found(const pcre2_code *re, const struct buf *subject, pcre2_match_data *md)
-{
-	return pcre2_match(re, (PCRE2_SPTR)subject->data, subject->len, 0, 0,
-	    md, NULL) >= 0;
+	while (lead < 0xf0)
+		all_start[++lead] = n;
 }
 
 /*
  * The lead bytes of the characters item matches; false when it matches
- * an ASCII character or cannot be tested.
+ * an ASCII character or cannot be tested.  The item is searched in the
+ * string of all characters; a match names its lead byte, and the search
+ * goes on at the next lead byte's block.
  */
 static bool
 item_leads(const char *item, size_t len, uint32_t options,
@@ -216,8 +215,8 @@ item_leads(const char *item, size_t len, uint32_t options,
 {
 	pcre2_match_data *md = NULL;
 	pcre2_code *re;
-	struct buf s;
-	PCRE2_SIZE eoff;
+	PCRE2_SIZE eoff, at;
+	unsigned char ascii[0x80];
 	bool ok = false;
 	unsigned c;
 	int ec;
@@ -225,24 +224,30 @@ item_leads(const char *item, size_t len, uint32_t options,
 	if ((re = pcre2_compile((PCRE2_SPTR)item, len, options, &ec, &eoff,
 	    NULL)) == NULL)
 		return false;
-	buf_init(&s, 64 * 1024);
+	(void)pcre2_jit_compile(re, PCRE2_JIT_COMPLETE);
 	if ((md = pcre2_match_data_create_from_pattern(re, NULL)) == NULL)
 		goto out;
 	for (c = 0; c < 0x80; c++)
-		(void)buf_addc(&s, (char)c);
-	if (s.len != 0x80 || found(re, &s, md))
+		ascii[c] = (unsigned char)c;
+	if (pcre2_match(re, ascii, sizeof(ascii), 0, 0, md, NULL) >= 0)
+		goto out;
+	if (pthread_once(&all_once, all_chars_build) != 0)
 		goto out;
 	memset(lead, 0, FIRSTBYTE_SET);
-	for (c = 0xc2; c <= 0xef; c++) {
-		chars_with_lead(c, &s);
-		if (s.len == 0 || found(re, &s, md))
-			set_bit(lead, c);
+	for (at = 0; at < ALL_LEN; ) {
+		if (pcre2_match(re, all_text, ALL_LEN, at, PCRE2_NO_UTF_CHECK,
+		    md, NULL) < 0)
+			break;
+		c = all_text[pcre2_get_ovector_pointer(md)[0]];
+		if (c < 0xc2 || c > 0xef)
+			goto out;	/* not at a character's start: give up */
+		set_bit(lead, c);
+		at = all_start[c + 1];
 	}
 	for (c = 0xf0; c <= 0xf4; c++)
 		set_bit(lead, c);
 	ok = true;
 out:
-	buf_free(&s);
 	pcre2_match_data_free(md);
 	pcre2_code_free(re);
 	return ok;
