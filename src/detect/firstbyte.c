@@ -104,6 +104,132 @@ firstbyte_may_start(const uint8_t first[FIRSTBYTE_SET], unsigned int c)
 	return bit_get(first, c) || bit_get(first, o);
 }
 
+/* Whether a pattern has an alternation outside every group. */
+bool
+firstbyte_top_bar(const char *p)
+{
+	int depth = 0;
+	bool cls = false;
+
+	for (; *p != '\0'; p++) {
+		if (*p == '\\' && p[1] != '\0')
+			p++;
+		else if (cls)
+			cls = *p != ']';
+		else if (*p == '[')
+			cls = true;
+		else if (*p == '(')
+			depth++;
+		else if (*p == ')')
+			depth--;
+		else if (*p == '|' && depth == 0)
+			return true;
+	}
+	return false;
+}
+
+/*
+ * Whether dropping some branches of a pattern's leading group leaves
+ * the others meaning what they meant: no capture numbers or back
+ * references to shift, no option setting that runs on into the next
+ * branch, and nothing the simple bracket counting below misreads.
+ */
+static bool
+split_safe(const char *p)
+{
+	bool cls = false;
+
+	for (; *p != '\0'; p++) {
+		if (*p == '\\') {
+			if (p[1] == '\0' || (p[1] >= '1' && p[1] <= '9') ||
+			    strchr("cgkQEN", p[1]) != NULL)
+				return false;
+			p++;
+		} else if (cls) {
+			if (*p == '[')
+				return false;	/* [:posix:] */
+			cls = *p != ']';
+		} else if (*p == '[') {
+			if (p[1] == '^')
+				p++;
+			if (p[1] == ']')
+				return false;	/* a leading literal ] */
+			cls = true;
+		} else if (*p == '(') {
+			if (p[1] != '?')
+				return false;	/* a capture */
+			p += 2;
+			if (*p == ':' || *p == '=' || *p == '!')
+				continue;
+			if (*p == '<' && (p[1] == '=' || p[1] == '!'))
+				continue;
+			while ((*p >= 'a' && *p <= 'z') || *p == '-')
+				p++;
+			if (*p != ':')
+				return false;	/* (?i), (?P, (?| ... */
+		}
+	}
+	return true;
+}
+
+/*
+ * Splits re into the branches of its top level ("A|B") or of its
+ * leading non-capturing group ("(?:A|B)SUFFIX", the group not
+ * quantified).  Returns the number of branches, 0 when re is neither.
+ */
+size_t
+firstbyte_branches(const char *re, size_t *suffix, size_t *off, size_t *len,
+    size_t max)
+{
+	const char *p, *start;
+	size_t n = 0;
+	int depth = 0;
+	bool cls = false, top = firstbyte_top_bar(re);
+
+	if (!split_safe(re) || (!top && strncmp(re, "(?:", 3) != 0))
+		return 0;
+	start = p = top ? re : re + 3;
+	for (; *p != '\0'; p++) {
+		if (*p == '\\' && p[1] != '\0') {
+			p++;
+			continue;
+		}
+		if (cls) {
+			cls = *p != ']';
+			continue;
+		}
+		if (*p == '[')
+			cls = true;
+		else if (*p == '(')
+			depth++;
+		else if (depth > 0 && *p == ')')
+			depth--;
+		else if (*p == '|' || *p == ')') {
+			if (depth != 0)
+				continue;
+			if (n == max)
+				return 0;
+			off[n] = (size_t)(start - re);
+			len[n++] = (size_t)(p - start);
+			start = p + 1;
+			if (*p == ')')
+				break;
+		}
+	}
+	if (top) {
+		if (n == max || *p != '\0')
+			return 0;
+		off[n] = (size_t)(start - re);
+		len[n++] = (size_t)(p - start);
+		*suffix = (size_t)(p - re);
+		return n;
+	}
+	if (*p != ')' || (p[1] != '\0' && strchr("*+?{", p[1]) != NULL))
+		return 0;
+	*suffix = (size_t)(p + 1 - re);
+	return n;
+}
+
 #define PREFIX_MAX	32
 
 static unsigned char
@@ -225,18 +351,18 @@ prefix_insert(struct firstbyte_table *t, const unsigned char *b, size_t n)
 }
 
 /*
- * The beginnings of alt: its own plain run, or one per branch of a
- * leading "(?:A|B)" not followed by a quantifier.  Returns how many
- * (0: alt has none), -1 when out of memory.
+ * The beginnings of alt: its own plain run, or one per branch when it is
+ * an alternation (firstbyte_branches).  Returns how many (0: alt has
+ * none), -1 when out of memory.
  */
 static int
 alt_prefixes(struct firstbyte_table *t, const char *p, const char *end)
 {
+	size_t off[FIRSTBYTE_MAX_BRANCHES], len[FIRSTBYTE_MAX_BRANCHES];
 	unsigned char b[PREFIX_MAX];
-	const char *q, *start;
-	int depth = 0, n = 0;
-	bool cls = false;
-	size_t k;
+	size_t i, k, n, suffix;
+	char *copy;
+	int rc = 0;
 
 	if (memmem(p, (size_t)(end - p), "[]", 2) != NULL ||
 	    memmem(p, (size_t)(end - p), "[^]", 3) != NULL)
@@ -248,48 +374,21 @@ alt_prefixes(struct firstbyte_table *t, const char *p, const char *end)
 			return 0;
 		return prefix_insert(t, b, k) == -1 ? -1 : 1;
 	}
-	/* Find the group's end and check for a quantifier after it. */
-	for (q = p; q < end; q++) {
-		if (*q == '\\') {
-			q++;
-		} else if (cls)
-			cls = *q != ']';
-		else if (*q == '[')
-			cls = true;
-		else if (*q == '(')
-			depth++;
-		else if (*q == ')' && --depth == 0)
-			break;
+	if ((copy = strndup(p, (size_t)(end - p))) == NULL)
+		return -1;
+	n = firstbyte_branches(copy, &suffix, off, len,
+	    FIRSTBYTE_MAX_BRANCHES);
+	for (i = 0; i < n && rc >= 0; i++) {
+		if ((k = plain_run(copy + off[i], copy + off[i] + len[i],
+		    b)) == 0)
+			rc = -2;	/* a branch without a beginning */
+		else if (prefix_insert(t, b, k) == -1)
+			rc = -1;
+		else
+			rc++;
 	}
-	if (q >= end || (q + 1 < end && strchr("*?{", q[1]) != NULL))
-		return 0;
-	for (start = p + 3, q = start, depth = 0, cls = false; q < end; q++) {
-		if (*q == '\\') {
-			q++;
-			continue;
-		}
-		if (cls) {
-			cls = *q != ']';
-			continue;
-		}
-		if (*q == '[')
-			cls = true;
-		else if (*q == '(')
-			depth++;
-		else if (depth > 0 && *q == ')')
-			depth--;
-		else if (depth == 0 && (*q == '|' || *q == ')')) {
-			if ((k = plain_run(start, q, b)) == 0)
-				return 0;
-			if (prefix_insert(t, b, k) == -1)
-				return -1;
-			n++;
-			if (*q == ')')
-				return n;
-			start = q + 1;
-		}
-	}
-	return 0;
+	free(copy);
+	return rc == -2 ? 0 : rc;
 }
 
 /*

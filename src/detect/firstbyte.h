@@ -67,14 +67,29 @@ void	firstbyte_of(const char *pat, size_t len, uint32_t options,
 bool	firstbyte_may_start(const uint8_t first[FIRSTBYTE_SET],
 	    unsigned int c);
 
+/* Whether a pattern has an alternation outside every group. */
+bool	firstbyte_top_bar(const char *re);
+
+/*
+ * Splits re into the branches of its top level ("A|B") or of its
+ * leading non-capturing group ("(?:A|B)SUFFIX", the group not
+ * quantified), when dropping some of them would leave the others
+ * meaning what they meant (no captures, back references or option
+ * settings).  Fills off and len (at most max), and suffix (where SUFFIX
+ * starts); returns the number of branches, 0 when re is neither.
+ */
+#define FIRSTBYTE_MAX_BRANCHES	512
+size_t	firstbyte_branches(const char *re, size_t *suffix, size_t *off,
+	    size_t *len, size_t max);
+
 /*
  * Adds the literal beginnings of one alternative, alt (compiled with
  * options), whose matches can start on the bytes in first: its leading
- * plain characters (an escaped
- * punctuation character counts; a leading "(?-i:" is looked through),
- * or those of each branch of a leading unquantified "(?:A|B)".  Where
- * there is none, its first bytes are always tried.  Either every
- * alternative of the table is added, or none; -1 when out of memory.
+ * plain characters (an escaped punctuation character counts; a leading
+ * "(?-i:" is looked through), or those of each branch of a leading
+ * "(?:A|B)" (firstbyte_branches).  Where there is none, its first bytes
+ * are always tried.  Either every alternative of the table is added, or
+ * none; -1 when out of memory.
  */
 int	firstbyte_prefixes_add(struct firstbyte_table *, const char *alt,
 	    size_t len, const uint8_t first[FIRSTBYTE_SET], uint32_t options);

@@ -99,132 +99,6 @@ struct lexicon {
 	pcre2_match_context	*mctx;
 };
 
-/* Whether a pattern has an alternation outside every group. */
-static bool
-top_level_bar(const char *p)
-{
-	int depth = 0;
-	bool cls = false;
-
-	for (; *p != '\0'; p++) {
-		if (*p == '\\' && p[1] != '\0')
-			p++;
-		else if (cls)
-			cls = *p != ']';
-		else if (*p == '[')
-			cls = true;
-		else if (*p == '(')
-			depth++;
-		else if (*p == ')')
-			depth--;
-		else if (*p == '|' && depth == 0)
-			return true;
-	}
-	return false;
-}
-
-/*
- * Whether dropping some branches of a pattern's leading group leaves
- * the others meaning what they meant: no capture numbers or back
- * references to shift, no option setting that runs on into the next
- * branch, and nothing the simple bracket counting below misreads.
- */
-static bool
-split_safe(const char *p)
-{
-	bool cls = false;
-
-	for (; *p != '\0'; p++) {
-		if (*p == '\\') {
-			if (p[1] == '\0' || (p[1] >= '1' && p[1] <= '9') ||
-			    strchr("cgkQEN", p[1]) != NULL)
-				return false;
-			p++;
-		} else if (cls) {
-			if (*p == '[')
-				return false;	/* [:posix:] */
-			cls = *p != ']';
-		} else if (*p == '[') {
-			if (p[1] == '^')
-				p++;
-			if (p[1] == ']')
-				return false;	/* a leading literal ] */
-			cls = true;
-		} else if (*p == '(') {
-			if (p[1] != '?')
-				return false;	/* a capture */
-			p += 2;
-			if (*p == ':' || *p == '=' || *p == '!')
-				continue;
-			if (*p == '<' && (p[1] == '=' || p[1] == '!'))
-				continue;
-			while ((*p >= 'a' && *p <= 'z') || *p == '-')
-				p++;
-			if (*p != ':')
-				return false;	/* (?i), (?P, (?| ... */
-		}
-	}
-	return true;
-}
-
-/*
- * Splits re into the branches of its top level ("A|B") or of its
- * leading non-capturing group ("(?:A|B)SUFFIX", the group not
- * quantified).  Returns the number of branches, 0 when re is neither.
- */
-static size_t
-split_branches(const char *re, size_t *suffix, size_t *off, size_t *len,
-    size_t max)
-{
-	const char *p, *start;
-	size_t n = 0;
-	int depth = 0;
-	bool cls = false, top = top_level_bar(re);
-
-	if (!split_safe(re) || (!top && strncmp(re, "(?:", 3) != 0))
-		return 0;
-	start = p = top ? re : re + 3;
-	for (; *p != '\0'; p++) {
-		if (*p == '\\' && p[1] != '\0') {
-			p++;
-			continue;
-		}
-		if (cls) {
-			cls = *p != ']';
-			continue;
-		}
-		if (*p == '[')
-			cls = true;
-		else if (*p == '(')
-			depth++;
-		else if (depth > 0 && *p == ')')
-			depth--;
-		else if (*p == '|' || *p == ')') {
-			if (depth != 0)
-				continue;
-			if (n == max)
-				return 0;
-			off[n] = (size_t)(start - re);
-			len[n++] = (size_t)(p - start);
-			start = p + 1;
-			if (*p == ')')
-				break;
-		}
-	}
-	if (top) {
-		if (n == max || *p != '\0')
-			return 0;
-		off[n] = (size_t)(start - re);
-		len[n++] = (size_t)(p - start);
-		*suffix = (size_t)(p - re);
-		return n;
-	}
-	if (*p != ')' || (p[1] != '\0' && strchr("*+?{", p[1]) != NULL))
-		return 0;
-	*suffix = (size_t)(p + 1 - re);
-	return n;
-}
-
 /* Splits lp->re into phrases where it can, each with its first bytes. */
 static int
 pattern_alts(struct lexicon_pattern *lp)
@@ -234,7 +108,8 @@ pattern_alts(struct lexicon_pattern *lp)
 	struct buf one;
 	int rc = -1;
 
-	n = split_branches(lp->re, &lp->suffix, off, len, LEXICON_MAX_ALTS);
+	n = firstbyte_branches(lp->re, &lp->suffix, off, len,
+	    LEXICON_MAX_ALTS);
 	lp->split = n > 0;
 	if (n == 0) {
 		off[0] = 0;
@@ -332,7 +207,7 @@ lexicon_line(void *arg, char *line, char *err, size_t errlen)
 	 * in front of their alternation lets PCRE2 reject a position
 	 * inside a word once, instead of once per pattern.
 	 */
-	if (strncmp(pat, "\\b", 2) == 0 && !top_level_bar(pat))
+	if (strncmp(pat, "\\b", 2) == 0 && !firstbyte_top_bar(pat))
 		lp->word = true, pat += 2;
 	if ((lp->re = strdup(pat)) == NULL ||
 	    (lp->word && pattern_alts(lp) == -1))
@@ -478,7 +353,7 @@ others_build(struct lexicon *lx, struct buf *src, const char *path,
 		if (lx->pats[i].word)
 			continue;
 		re = lx->pats[i].re;
-		if (!top_level_bar(re) || (n = split_branches(re, &suffix, off,
+		if (!firstbyte_top_bar(re) || (n = firstbyte_branches(re, &suffix, off,
 		    len, LEXICON_MAX_ALTS)) == 0) {
 			off[0] = 0;
 			len[0] = strlen(re);
