@@ -67,21 +67,7 @@ fi
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/mt-audit.XXXXXX")
 chmod 755 "$tmp"
 
-free_port() {	# free_port udp|tcp: a port the kernel picks (small race)
-	"$py" -c 'import socket,sys
-s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM if sys.argv[1] == "udp" else socket.SOCK_STREAM)
-s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])' "$1"
-}
-
-wait_port() {	# wait_port ADDR PORT: until a TCP listener answers
-	"$py" -c 'import socket,sys,time
-for i in range(100):
-    try:
-        socket.create_connection((sys.argv[1], int(sys.argv[2])), 0.2).close(); sys.exit(0)
-    except OSError:
-        time.sleep(0.1)
-sys.exit(1)' "$1" "$2"
-}
+. "$(dirname "$0")/net.sh"
 
 # --- certificates --------------------------------------------------------
 cd "$tmp" || exit 1

@@ -39,12 +39,7 @@ fi
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/mt-dns.XXXXXX")
 
 # A free UDP port on 127.0.0.1 (the kernel's choice; a small race only).
-free_port() {
-	perl -MIO::Socket::INET -e '
-	    my $s = IO::Socket::INET->new(LocalAddr => "127.0.0.1",
-		LocalPort => 0, Proto => "udp") or die "$!\n";
-	    print $s->sockport, "\n";'
-}
+. "$(dirname "$0")/net.sh"
 
 # A port where something holds UDP and TCP but never answers.
 perl -MIO::Socket::INET -e '
@@ -105,8 +100,8 @@ EOF
 tries=0
 while [ $tries -lt 5 ]; do
 	tries=$((tries + 1))
-	port=$(free_port) || break
-	dead=$(free_port) || break
+	port=$(free_port udp) || break
+	dead=$(free_port udp) || break
 	write_conf "$port" "$dead"
 	"$unbound" -d -c "$tmp/unbound.conf" >"$tmp/stderr" 2>&1 &
 	srv_pid=$!

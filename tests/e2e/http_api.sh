@@ -27,6 +27,7 @@ trap cleanup EXIT
 trap 'exit 1' INT TERM
 
 . "$(dirname "$0")/tap.sh"
+. "$(dirname "$0")/net.sh"
 
 is() {	# is GOT WANT description
 	if [ "$1" = "$2" ]; then
@@ -358,8 +359,7 @@ is $? 78 "a listen address that is not ADDR:PORT is refused"
 
 # mailtrust.conf (--config): listen, token, threads and size limit.
 # The file wants a real port, so take one the kernel just handed out.
-cport=$(/usr/bin/python3 -c 'import socket; s = socket.socket();
-s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+cport=$(free_port)
 printf 'http_listen 127.0.0.1:%s\nhttp_token "%s"\nhttp_threads 3\n' \
     "$cport" "$token" >"$tmp/mailtrust.conf"
 printf 'http_max_body 1000\nstore sqlite:%s/state.db\n' "$tmp" \
@@ -383,8 +383,7 @@ stop conf
 # An internal failure: clamd configured but not there (clamd_tempfail
 # is the default).  The answer is 500 with the scan's JSON, action
 # tempfail, so a caller keeps the mail; the metrics count it.
-cport=$(/usr/bin/python3 -c 'import socket; s = socket.socket();
-s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+cport=$(free_port)
 printf 'http_listen 127.0.0.1:%s\nclamd_socket unix:%s/no-clamd.sock\n' \
     "$cport" "$tmp" >"$tmp/noclamd.conf"
 # Its zone also lets SPF lookups for slow.example time out.

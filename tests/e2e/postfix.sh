@@ -74,9 +74,7 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 1' INT TERM
 
-free_port() {
-	python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
-}
+. "$(dirname "$0")/net.sh"
 PORT_B=$(free_port)
 PORT_M=$(free_port)
 while [ "$PORT_M" = "$PORT_B" ]; do PORT_M=$(free_port); done

@@ -54,12 +54,7 @@ fi
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/mt-realdns.XXXXXX")
 
 # Free ports on 127.0.0.1, chosen by the kernel (a small race only).
-free_port() {
-	/usr/bin/python3 -c 'import socket
-s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-s.bind(("127.0.0.1", 0))
-print(s.getsockname()[1])'
-}
+. "$(dirname "$0")/net.sh"
 
 # A black hole: holds a UDP and a TCP port and never answers.
 /usr/bin/python3 -c 'import socket, sys, time
@@ -141,7 +136,7 @@ EOF
 soa example > "$tmp/example.zone"
 
 # -------------------------------------------------------------- server
-port=$(free_port)
+port=$(free_port udp)
 cat > "$tmp/knot.conf" <<EOF
 server:
     rundir: "$tmp"
@@ -383,7 +378,7 @@ else
 	tap FAIL "mailtrust dmarc with no answer: $j"
 fi
 
-dead="127.0.0.1@$(free_port)"
+dead="127.0.0.1@$(free_port udp)"
 check dead "$tmp/signed.eml" 192.0.2.10 alice@good.example "$dead"
 expect_auth dead temperror temperror temperror "nothing listens at $dead"
 expect_verdict dead "nothing listens at $dead"

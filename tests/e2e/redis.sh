@@ -6,16 +6,14 @@
 #                     later calls (a restart) keep it.  Sets redis_port
 #                     and redis_pid; returns 0 once the server answers.
 #   redis_stop        stops it; harmless when it is not running.
+. "$(dirname "$0")/net.sh"
+
 redis_pid=
 redis_port=
 
 redis_start() {
 	if [ -z "$redis_port" ]; then
-		# The kernel's choice of a free port (a small race only).
-		redis_port=$(python3 -c 'import socket
-s = socket.socket()
-s.bind(("127.0.0.1", 0))
-print(s.getsockname()[1])')
+		redis_port=$(free_port)
 	fi
 	redis-server --port "$redis_port" --bind 127.0.0.1 \
 	    --protected-mode yes --dir "$1" --save '' --appendonly no \

@@ -69,22 +69,7 @@ for t in postfix openssl redis-server redis-cli; do
 done
 [ -x "$mt" ] || bail "no $mt"
 
-free_ports() {	# free_ports N: N ports free on 127.0.0.1 right now
-	"$py" -c 'import socket,sys
-socks=[socket.socket() for _ in range(int(sys.argv[1]))]
-for s in socks: s.bind(("127.0.0.1",0))
-print(" ".join(str(s.getsockname()[1]) for s in socks))' "$1"
-}
-
-wait_port() {	# wait_port PORT: until a TCP listener answers
-	"$py" -c 'import socket,sys,time
-for i in range(100):
-    try:
-        socket.create_connection(("127.0.0.1", int(sys.argv[1])), 0.2).close(); sys.exit(0)
-    except OSError:
-        time.sleep(0.1)
-sys.exit(1)' "$1"
-}
+. "$(dirname "$0")/net.sh"
 
 cd "$tmp" || exit 1
 openssl req -x509 -newkey rsa:2048 -nodes -keyout key.pem -out cert.pem \
