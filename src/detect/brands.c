@@ -44,6 +44,7 @@
 
 #include "detect.h"
 #include "detect/firstbyte.h"
+#include "detect/rxspace.h"
 #include "scan/scan.h"
 #include "util/buf.h"
 #include "util/str.h"
@@ -300,8 +301,7 @@ compile(const char *pat, size_t len, char *err, size_t errlen)
 	pcre2_code *re;
 	int ec;
 
-	re = pcre2_compile((PCRE2_SPTR)pat, len, BRANDS_OPTIONS, &ec, &off,
-	    NULL);
+	re = rxspace_compile(pat, len, BRANDS_OPTIONS, &ec, &off);
 	if (re == NULL) {
 		pcre2_get_error_message(ec, msg, sizeof(msg));
 		snprintf(err, errlen, "brand pattern: %s at %zu", msg,

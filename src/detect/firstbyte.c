@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "detect/firstbyte.h"
+#include "detect/rxspace.h"
 #include "util/buf.h"
 
 static void
@@ -478,8 +479,8 @@ group_compile(const struct buf *src, uint32_t options, const char *what,
 	pcre2_code *re;
 	int ec;
 
-	re = pcre2_compile((PCRE2_SPTR)src->data, src->len,
-	    options | PCRE2_ANCHORED, &ec, &eoff, NULL);
+	re = rxspace_compile(src->data, src->len, options | PCRE2_ANCHORED,
+	    &ec, &eoff);
 	if (re == NULL) {
 		pcre2_get_error_message(ec, msg, sizeof(msg));
 		snprintf(err, errlen, "%s: joined patterns: %s", what, msg);

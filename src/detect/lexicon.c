@@ -59,6 +59,7 @@
 #include "detect.h"
 #include "detect/firstbyte.h"
 #include "detect/needbytes.h"
+#include "detect/rxspace.h"
 #include "util/buf.h"
 
 #define LEXICON_PATTERN_MAX	(4u * 1024 * 1024)
@@ -300,8 +301,8 @@ other_compile(struct lexicon *lx, const struct buf *src, const char *path,
 	pcre2_code *re;
 	int ec;
 
-	re = pcre2_compile((PCRE2_SPTR)src->data, src->len, LEXICON_OPTIONS,
-	    &ec, &eoff, NULL);
+	re = rxspace_compile(src->data, src->len, LEXICON_OPTIONS, &ec,
+	    &eoff);
 	if (re == NULL) {
 		pcre2_get_error_message(ec, msg, sizeof(msg));
 		snprintf(err, errlen, "%s: joined patterns: %s", path, msg);
