@@ -269,22 +269,76 @@ plain_char(const char **pp, const char *end)
 }
 
 /*
+ * Whether the character at p (UTF-8, not ASCII) matches somewhere in
+ * the n ASCII bytes of subject under options: caselessly U+017F matches
+ * 's' and U+212A 'k'.  PCRE2 is asked, so its case tables decide.
+ */
+static bool
+char_matches(const char *p, const char *end, uint32_t options,
+    const unsigned char *subject, size_t n)
+{
+	pcre2_match_data *md;
+	pcre2_code *re;
+	PCRE2_SIZE eoff;
+	size_t clen = 1;
+	bool hit = true;	/* when in doubt, it may */
+	int ec;
+
+	while (p + clen < end && ((unsigned char)p[clen] & 0xc0) == 0x80)
+		clen++;
+	re = pcre2_compile((PCRE2_SPTR)p, clen, options, &ec, &eoff, NULL);
+	if (re != NULL && (md = pcre2_match_data_create(1, NULL)) != NULL) {
+		hit = pcre2_match(re, subject, n, 0, 0, md, NULL) >= 0;
+		pcre2_match_data_free(md);
+	}
+	pcre2_code_free(re);
+	return hit;
+}
+
+/* Whether the character at p matches any ASCII character. */
+static bool
+any_ascii_partner(const char *p, const char *end, uint32_t options)
+{
+	unsigned char all[127];
+	size_t i;
+
+	for (i = 0; i < sizeof(all); i++)
+		all[i] = (unsigned char)(i + 1);
+	return char_matches(p, end, options, all, sizeof(all));
+}
+
+/*
  * The plain characters at the start of p..end, lower-cased, into out;
  * one that a quantifier may leave out ends the beginning before it.
+ * When the run stops at a literal non-ASCII character that must be
+ * there and matches no ASCII character, *wide is set: the beginning
+ * then goes on with a non-ASCII byte ("di" of "diät"), so a text with
+ * an ASCII byte there ("die") cannot match.
  */
 static size_t
-plain_run(const char *p, const char *end, unsigned char *out)
+plain_run(const char *p, const char *end, uint32_t options,
+    unsigned char *out, bool *wide)
 {
+	const char *c;
 	size_t n = 0;
-	int c;
+	int ch;
 
-	while (n < PREFIX_MAX && (c = plain_char(&p, end)) != -1) {
+	*wide = false;
+	while (n < PREFIX_MAX && (ch = plain_char(&p, end)) != -1) {
 		if (p < end && strchr("*?{", *p) != NULL)
 			break;
-		out[n++] = lower((unsigned char)c);
+		out[n++] = lower((unsigned char)ch);
 		if (p < end && *p == '+')
-			break;
+			return n;
 	}
+	if (n == 0 || n == PREFIX_MAX || p >= end ||
+	    (unsigned char)*p < 0xc0)
+		return n;
+	for (c = p + 1; c < end && ((unsigned char)*c & 0xc0) == 0x80; c++)
+		;
+	if (c < end && strchr("*?{", *c) != NULL)
+		return n;	/* the character may be left out */
+	*wide = !any_ascii_partner(p, end, options);
 	return n;
 }
 
@@ -322,9 +376,13 @@ node_child(const struct firstbyte_table *t, uint32_t at, unsigned char b)
 	return 0;
 }
 
-/* Adds one beginning; -1 when out of memory. */
+/*
+ * Adds one beginning; -1 when out of memory.  A wide one (plain_run)
+ * leaves its last node open, so only a non-ASCII byte goes on there.
+ */
 static int
-prefix_insert(struct firstbyte_table *t, const unsigned char *b, size_t n)
+prefix_insert(struct firstbyte_table *t, const unsigned char *b, size_t n,
+    bool wide)
 {
 	uint32_t at = 0, k;
 	size_t i;
@@ -347,7 +405,8 @@ prefix_insert(struct firstbyte_table *t, const unsigned char *b, size_t n)
 		}
 		at = k;
 	}
-	t->nodes[at].end = true;
+	if (!wide)
+		t->nodes[at].end = true;
 	return 0;
 }
 
@@ -357,12 +416,14 @@ prefix_insert(struct firstbyte_table *t, const unsigned char *b, size_t n)
  * none), -1 when out of memory.
  */
 static int
-alt_prefixes(struct firstbyte_table *t, const char *p, const char *end)
+alt_prefixes(struct firstbyte_table *t, const char *p, const char *end,
+    uint32_t options)
 {
 	size_t off[FIRSTBYTE_MAX_BRANCHES], len[FIRSTBYTE_MAX_BRANCHES];
 	unsigned char b[PREFIX_MAX];
 	size_t i, k, n, suffix;
 	char *copy;
+	bool wide;
 	int rc = 0;
 
 	if (memmem(p, (size_t)(end - p), "[]", 2) != NULL ||
@@ -371,9 +432,9 @@ alt_prefixes(struct firstbyte_table *t, const char *p, const char *end)
 	if (end - p >= 5 && memcmp(p, "(?-i:", 5) == 0)
 		p += 5;
 	if (end - p < 3 || memcmp(p, "(?:", 3) != 0) {
-		if ((k = plain_run(p, end, b)) == 0)
+		if ((k = plain_run(p, end, options, b, &wide)) == 0)
 			return 0;
-		return prefix_insert(t, b, k) == -1 ? -1 : 1;
+		return prefix_insert(t, b, k, wide) == -1 ? -1 : 1;
 	}
 	if ((copy = strndup(p, (size_t)(end - p))) == NULL)
 		return -1;
@@ -381,9 +442,9 @@ alt_prefixes(struct firstbyte_table *t, const char *p, const char *end)
 	    FIRSTBYTE_MAX_BRANCHES);
 	for (i = 0; i < n && rc >= 0; i++) {
 		if ((k = plain_run(copy + off[i], copy + off[i] + len[i],
-		    b)) == 0)
+		    options, b, &wide)) == 0)
 			rc = -2;	/* a branch without a beginning */
-		else if (prefix_insert(t, b, k) == -1)
+		else if (prefix_insert(t, b, k, wide) == -1)
 			rc = -1;
 		else
 			rc++;
@@ -392,31 +453,12 @@ alt_prefixes(struct firstbyte_table *t, const char *p, const char *end)
 	return rc == -2 ? 0 : rc;
 }
 
-/*
- * Whether the character at p (UTF-8, not ASCII) matches ASCII byte a
- * under options: caselessly U+017F matches 's' and U+212A 'k'.
- */
+/* Whether the character at p matches ASCII byte a. */
 static bool
 ascii_partner(const char *p, const char *end, uint32_t options,
     unsigned char a)
 {
-	pcre2_match_data *md;
-	pcre2_code *re;
-	PCRE2_SIZE eoff;
-	size_t n = 1;
-	bool hit = true;	/* when in doubt, it may */
-	int ec;
-
-	while (p + n < end && ((unsigned char)p[n] & 0xc0) == 0x80)
-		n++;
-	re = pcre2_compile((PCRE2_SPTR)p, n, options | PCRE2_ANCHORED, &ec,
-	    &eoff, NULL);
-	if (re != NULL && (md = pcre2_match_data_create(1, NULL)) != NULL) {
-		hit = pcre2_match(re, &a, 1, 0, 0, md, NULL) >= 0;
-		pcre2_match_data_free(md);
-	}
-	pcre2_code_free(re);
-	return hit;
+	return char_matches(p, end, options, &a, 1);
 }
 
 int
@@ -428,7 +470,7 @@ firstbyte_prefixes_add(struct firstbyte_table *t, const char *alt,
 	int n;
 
 	t->prefixes = true;
-	if ((n = alt_prefixes(t, alt, end)) == -1)
+	if ((n = alt_prefixes(t, alt, end, options)) == -1)
 		return -1;
 	if (n > 0)
 		return 0;

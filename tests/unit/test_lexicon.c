@@ -217,6 +217,7 @@ static const char *const extra[] = {
 	"PayPal", "Konto", "Sie", "your", "the", "der", "die", "das",
 	"Stop", "uota", "xxyz", "bc", "frei", "Dr.", "mr.", "Kilo", "kilos",
 	"\xc3\xb6sterreich", "1&1", "ionos", "mail", "kundenkonto",
+	"mass", "mark", "kse", "strasse", "di\xc3\xa4t", "diet",
 };
 
 static void
@@ -326,7 +327,14 @@ static const char beginnings[] =
     "SPAM_E\t\\b\xc3\x96sterreich\\w*\n"
     "SPAM_F\t\\b1\\&1\\s+ionos\n"
     "SPAM_G\t\\b(?-i:IONOS)\\s+mail\n"
-    "SPAM_H\t\\b(?:dr|mr)\\.\\s+\\w+\n";
+    "SPAM_H\t\\b(?:dr|mr)\\.\\s+\\w+\n"
+    /* A non-ASCII character after the first: a text with ASCII there
+     * cannot match, unless the character has an ASCII partner or may
+     * be left out. */
+    "SPAM_I\t\\b(?:di\xc3\xa4t|stra\xc3\x9f)\\w*\n"
+    "SPAM_J\t\\bma\xc5\xbf\xc5\xbf\\w*\n"
+    "SPAM_K\t\\bmar\xe2\x84\xaa\\w*\n"
+    "SPAM_L\t\\bk\xc3\xa4?se\\w*\n";
 
 int
 main(void)
