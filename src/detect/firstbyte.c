@@ -410,21 +410,54 @@ prefix_insert(struct firstbyte_table *t, const unsigned char *b, size_t n,
 	return 0;
 }
 
+/* Whether the character at p matches ASCII byte a. */
+static bool
+ascii_partner(const char *p, const char *end, uint32_t options,
+    unsigned char a)
+{
+	return char_matches(p, end, options, &a, 1);
+}
+
+/*
+ * For a piece p..end of a pattern that has no literal beginning: its
+ * first bytes are always tried, except that an ASCII byte is not when
+ * the piece starts with a literal non-ASCII character matching none.
+ */
+static void
+mark_always(struct firstbyte_table *t, const char *p, const char *end,
+    const uint8_t first[FIRSTBYTE_SET], uint32_t options)
+{
+	unsigned int c;
+
+	if (end - p >= 5 && memcmp(p, "(?-i:", 5) == 0)
+		p += 5;
+	for (c = 0; c < FIRSTBYTE_BYTES; c++) {
+		if (!firstbyte_may_start(first, c))
+			continue;
+		if (p < end && (unsigned char)*p >= 0xc0 && c < 0x80 &&
+		    !ascii_partner(p, end, options, (unsigned char)c))
+			continue;
+		t->always[c] = true;
+	}
+}
+
 /*
  * The beginnings of alt: its own plain run, or one per branch when it is
- * an alternation (firstbyte_branches).  Returns how many (0: alt has
- * none), -1 when out of memory.
+ * an alternation (firstbyte_branches); a branch without one has its own
+ * first bytes (within first, alt's) always tried.  Returns 1 when done,
+ * 0 when alt has no beginning at all, -1 when out of memory.
  */
 static int
 alt_prefixes(struct firstbyte_table *t, const char *p, const char *end,
-    uint32_t options)
+    const uint8_t first[FIRSTBYTE_SET], uint32_t options)
 {
 	size_t off[FIRSTBYTE_MAX_BRANCHES], len[FIRSTBYTE_MAX_BRANCHES];
+	uint8_t bfirst[FIRSTBYTE_SET];
 	unsigned char b[PREFIX_MAX];
-	size_t i, k, n, suffix;
+	size_t i, j, k, n, suffix;
 	char *copy;
 	bool wide;
-	int rc = 0;
+	int rc = 1;
 
 	if (memmem(p, (size_t)(end - p), "[]", 2) != NULL ||
 	    memmem(p, (size_t)(end - p), "[^]", 3) != NULL)
@@ -438,56 +471,38 @@ alt_prefixes(struct firstbyte_table *t, const char *p, const char *end,
 	}
 	if ((copy = strndup(p, (size_t)(end - p))) == NULL)
 		return -1;
-	n = firstbyte_branches(copy, &suffix, off, len,
-	    FIRSTBYTE_MAX_BRANCHES);
-	for (i = 0; i < n && rc >= 0; i++) {
+	if ((n = firstbyte_branches(copy, &suffix, off, len,
+	    FIRSTBYTE_MAX_BRANCHES)) == 0)
+		rc = 0;
+	for (i = 0; i < n && rc == 1; i++) {
 		if ((k = plain_run(copy + off[i], copy + off[i] + len[i],
-		    options, b, &wide)) == 0)
-			rc = -2;	/* a branch without a beginning */
-		else if (prefix_insert(t, b, k, wide) == -1)
-			rc = -1;
-		else
-			rc++;
+		    options, b, &wide)) > 0) {
+			if (prefix_insert(t, b, k, wide) == -1)
+				rc = -1;
+			continue;
+		}
+		/* Alone, the branch may say more than alt does: keep both. */
+		firstbyte_of(copy + off[i], len[i], options, bfirst);
+		for (j = 0; j < FIRSTBYTE_SET; j++)
+			bfirst[j] &= first[j];
+		mark_always(t, copy + off[i], copy + off[i] + len[i], bfirst,
+		    options);
 	}
 	free(copy);
-	return rc == -2 ? 0 : rc;
-}
-
-/* Whether the character at p matches ASCII byte a. */
-static bool
-ascii_partner(const char *p, const char *end, uint32_t options,
-    unsigned char a)
-{
-	return char_matches(p, end, options, &a, 1);
+	return rc;
 }
 
 int
 firstbyte_prefixes_add(struct firstbyte_table *t, const char *alt,
     size_t len, const uint8_t first[FIRSTBYTE_SET], uint32_t options)
 {
-	const char *p = alt, *end = alt + len;
-	unsigned int c;
 	int n;
 
 	t->prefixes = true;
-	if ((n = alt_prefixes(t, alt, end, options)) == -1)
+	if ((n = alt_prefixes(t, alt, alt + len, first, options)) == -1)
 		return -1;
-	if (n > 0)
-		return 0;
-	if (end - p >= 5 && memcmp(p, "(?-i:", 5) == 0)
-		p += 5;
-	for (c = 0; c < FIRSTBYTE_BYTES; c++) {
-		if (!firstbyte_may_start(first, c))
-			continue;
-		/*
-		 * A literal non-ASCII first character starts on its own
-		 * bytes, or on an ASCII letter it matches by case.
-		 */
-		if (p < end && (unsigned char)*p >= 0xc0 && c < 0x80 &&
-		    !ascii_partner(p, end, options, (unsigned char)c))
-			continue;
-		t->always[c] = true;
-	}
+	if (n == 0)
+		mark_always(t, alt, alt + len, first, options);
 	return 0;
 }
 

@@ -88,8 +88,11 @@ size_t	firstbyte_branches(const char *re, size_t *suffix, size_t *off,
  * plain characters (an escaped punctuation character counts; a leading
  * "(?-i:" is looked through), or those of each branch of a leading
  * "(?:A|B)" (firstbyte_branches).  Where there is none, its first bytes
- * are always tried.  Either every alternative of the table is added, or
- * none; -1 when out of memory.
+ * are always tried (those of the branch, when only some branches lack
+ * one).  A beginning that goes on with a non-ASCII letter matching no
+ * ASCII one is only followed by a non-ASCII byte in the text.  Either
+ * every alternative of the table is added, or none; -1 when out of
+ * memory.
  */
 int	firstbyte_prefixes_add(struct firstbyte_table *, const char *alt,
 	    size_t len, const uint8_t first[FIRSTBYTE_SET], uint32_t options);

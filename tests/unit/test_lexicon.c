@@ -217,7 +217,8 @@ static const char *const extra[] = {
 	"PayPal", "Konto", "Sie", "your", "the", "der", "die", "das",
 	"Stop", "uota", "xxyz", "bc", "frei", "Dr.", "mr.", "Kilo", "kilos",
 	"\xc3\xb6sterreich", "1&1", "ionos", "mail", "kundenkonto",
-	"mass", "mark", "kse", "strasse", "di\xc3\xa4t", "diet",
+	"mass", "mark", "kse", "strasse", "di\xc3\xa4t", "diet", "10%",
+	"12 %",
 };
 
 static void
@@ -334,7 +335,9 @@ static const char beginnings[] =
     "SPAM_I\t\\b(?:di\xc3\xa4t|stra\xc3\x9f)\\w*\n"
     "SPAM_J\t\\bma\xc5\xbf\xc5\xbf\\w*\n"
     "SPAM_K\t\\bmar\xe2\x84\xaa\\w*\n"
-    "SPAM_L\t\\bk\xc3\xa4?se\\w*\n";
+    "SPAM_L\t\\bk\xc3\xa4?se\\w*\n"
+    /* A nested branch without a beginning: its first bytes, digits. */
+    "SPAM_M\t\\b(?:gratis|(?:\\d+\\s*%|prozent)\\s+rabatt)\n";
 
 int
 main(void)
