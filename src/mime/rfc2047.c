@@ -239,6 +239,42 @@ literal(struct dec *d, const char *s, size_t n)
 		sb_add(&d->out, u, ul);
 }
 
+/*
+ * Most values hold neither an encoded word nor an 8-bit byte: then
+ * decoding is unfolding and trimming, done here straight into the
+ * arena.  NULL with *plain false when the value needs the full decoder.
+ */
+static char *
+plain_value(struct arena *a, const char *v, size_t vlen, bool *plain)
+{
+	char *r;
+	size_t i, n = 0, b, e;
+	char prev = '\0';
+
+	*plain = false;
+	for (i = 0; i < vlen; i++) {
+		if (v[i] == '\r' || v[i] == '\n')
+			continue;
+		if ((unsigned char)v[i] >= 0x80 || (prev == '=' && v[i] == '?'))
+			return NULL;
+		prev = v[i];
+		n++;
+	}
+	*plain = true;
+	if ((r = arena_alloc(a, n + 1)) == NULL)
+		return NULL;
+	for (i = 0, n = 0; i < vlen; i++)
+		if (v[i] != '\r' && v[i] != '\n')
+			r[n++] = v[i];
+	for (b = 0; b < n && is_wsp(r[b]); b++)
+		;
+	for (e = n; e > b && is_wsp(r[e - 1]); e--)
+		;
+	memmove(r, r + b, e - b);
+	r[e - b] = '\0';
+	return r;
+}
+
 char *
 rfc2047_decode(struct arena *a, const char *v, size_t vlen,
     uint32_t *defects)
@@ -249,8 +285,11 @@ rfc2047_decode(struct arena *a, const char *v, size_t vlen,
 	const char *s;
 	size_t i, j, n, ws = 0, wslen = 0, mark;
 	bool after_word = false, has8 = false, hasword = false, decoded;
+	bool plain;
 	char *res = NULL;
 
+	if ((res = plain_value(a, v, vlen, &plain)) != NULL || plain)
+		return res;
 	memset(&d, 0, sizeof(d));
 	d.a = a;
 	d.defects = defects;

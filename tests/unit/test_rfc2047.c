@@ -53,6 +53,17 @@ main(void)
 	is_str(dec("=?x-unknown?q?caf=E9?="), "café",
 	    "unknown charset: UTF-8, else windows-1252");
 	is_str(dec("=?utf-8*en?Q?x?="), "x", "RFC 2231 5 language suffix");
+	/* Plain values take a shorter road; it must end at the same place. */
+	is_str(dec(" \t plain value \t "), "plain value",
+	    "plain value trimmed");
+	is_str(dec("folded\r\n  \r\n\tagain\r\n"), "folded  \tagain",
+	    "plain value unfolded, empty continuation kept as space");
+	is_str(dec(""), "", "empty value");
+	is_str(dec(" \r\n "), "", "white space only");
+	is_str(dec("a =\r\n ?b"), "a = ?b",
+	    "'=' and '?' apart across a fold: plain");
+	is_str(dec(" =?utf-8?q?y?=\r\n "), "y",
+	    "a word among white space takes the full road");
 	is_str(dec("caf\xe9"), "café", "raw latin-1 in a header");
 	is_str(dec("caf\xc3\xa9"), "café", "raw UTF-8 in a header");
 
