@@ -438,25 +438,6 @@ utf8_seq(const unsigned char *p, size_t left)
 	return n;
 }
 
-/*
- * The end of the ASCII run from i, eight bytes at a time: most text is
- * ASCII, and this runs over every body once per matcher.
- */
-static size_t
-ascii_run(const unsigned char *p, size_t i, size_t len)
-{
-	uint64_t w;
-
-	for (; i + 8 <= len; i += 8) {
-		memcpy(&w, p + i, 8);
-		if (w & 0x8080808080808080ull)
-			break;
-	}
-	while (i < len && p[i] < 0x80)
-		i++;
-	return i;
-}
-
 const char *
 detect_utf8(struct arena *a, const char *text, size_t len)
 {
@@ -464,7 +445,7 @@ detect_utf8(struct arena *a, const char *text, size_t len)
 	size_t i = 0, n;
 	char *copy;
 
-	while ((i = ascii_run(p, i, len)) < len &&
+	while ((i = str_ascii_run(p, i, len)) < len &&
 	    (n = utf8_seq(p + i, len - i)) != 0)
 		i += n;
 	if (i == len)

@@ -24,6 +24,7 @@
 #include <string.h>
 
 #include "needbytes.h"
+#include "util/str.h"
 
 #define NEED_ITEM_MAX	1024
 
@@ -322,7 +323,7 @@ needbytes_present(const unsigned char *t, size_t len,
 	size_t i;
 
 	memset(present, 0, FIRSTBYTE_SET);
-	for (i = 0; i < len; i++)
+	for (i = 0; (i = str_ascii_run(t, i, len)) < len; i++)
 		if (t[i] >= 0xc0)
 			set_bit(present, t[i]);
 }

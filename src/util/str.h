@@ -10,6 +10,8 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
+#include <string.h>
 
 bool	str_ieq(const char *a, size_t alen, const char *b);	/* b is C string */
 bool	str_ieqn(const char *a, size_t alen, const char *b, size_t blen);
@@ -27,6 +29,25 @@ static inline int
 str_lc(int c)
 {
 	return (c >= 'A' && c <= 'Z') ? c + ('a' - 'A') : c;
+}
+
+/*
+ * The end of the ASCII run of p from i, eight bytes at a time: most
+ * text is ASCII, and the matchers run over every body.
+ */
+static inline size_t
+str_ascii_run(const unsigned char *p, size_t i, size_t len)
+{
+	uint64_t w;
+
+	for (; i + 8 <= len; i += 8) {
+		memcpy(&w, p + i, 8);
+		if (w & 0x8080808080808080ull)
+			break;
+	}
+	while (i < len && p[i] < 0x80)
+		i++;
+	return i;
 }
 
 #endif
