@@ -361,18 +361,56 @@ node_new(struct firstbyte_table *t, unsigned char byte)
 	return (uint32_t)t->n_nodes++;
 }
 
-/* The child of node at for byte b (< 0x80), or 0. */
+/*
+ * The child of node at for byte b (< 0x80), or 0: through the node's
+ * table when it has one (FIRSTBYTE_DENSE children or more), else along
+ * its list.
+ */
 static uint32_t
 node_child(const struct firstbyte_table *t, uint32_t at, unsigned char b)
 {
+	const struct firstbyte_node *n = &t->nodes[at];
 	uint32_t k;
 
 	/* Most steps fail: the bitmap says so without the list. */
-	if (!((t->nodes[at].kids[b >> 6] >> (b & 63)) & 1u))
+	if (!((n->kids[b >> 6] >> (b & 63)) & 1u))
 		return 0;
-	for (k = t->nodes[at].child; k != 0; k = t->nodes[k].sibling)
+	if (n->dense != 0)
+		return t->dense[n->dense - 1][b];
+	for (k = n->child; k != 0; k = t->nodes[k].sibling)
 		if (t->nodes[k].byte == b)
 			return k;
+	return 0;
+}
+
+/*
+ * Links child k (for byte b) under node at; a node that reaches
+ * FIRSTBYTE_DENSE children gets a table.  -1 when out of memory.
+ */
+static int
+node_link(struct firstbyte_table *t, uint32_t at, uint32_t k, unsigned char b)
+{
+	struct firstbyte_node *n = &t->nodes[at];
+	uint32_t (*d)[128], c, count = 0;
+
+	n->kids[b >> 6] |= (uint64_t)1 << (b & 63);
+	t->nodes[k].sibling = n->child;
+	n->child = k;
+	if (n->dense != 0) {
+		t->dense[n->dense - 1][b] = k;
+		return 0;
+	}
+	for (c = n->child; c != 0; c = t->nodes[c].sibling)
+		count++;
+	if (count < FIRSTBYTE_DENSE)
+		return 0;
+	if ((d = realloc(t->dense, (t->n_dense + 1) * sizeof(*d))) == NULL)
+		return -1;
+	t->dense = d;
+	memset(d[t->n_dense], 0, sizeof(d[0]));
+	for (c = n->child; c != 0; c = t->nodes[c].sibling)
+		d[t->n_dense][t->nodes[c].byte] = c;
+	n->dense = (uint32_t)++t->n_dense;
 	return 0;
 }
 
@@ -396,12 +434,8 @@ prefix_insert(struct firstbyte_table *t, const unsigned char *b, size_t n,
 				return -1;
 			if (i == 0)
 				t->root[b[0]] = k;
-			else {
-				t->nodes[k].sibling = t->nodes[at].child;
-				t->nodes[at].child = k;
-				t->nodes[at].kids[b[i] >> 6] |=
-				    (uint64_t)1 << (b[i] & 63);
-			}
+			else if (node_link(t, at, k, b[i]) == -1)
+				return -1;
 		}
 		at = k;
 	}
@@ -605,5 +639,8 @@ firstbyte_free(struct firstbyte_table *t)
 	free(t->nodes);
 	t->nodes = NULL;
 	t->n_nodes = t->cap_nodes = 0;
+	free(t->dense);
+	t->dense = NULL;
+	t->n_dense = 0;
 	memset(t->root, 0, sizeof(t->root));
 }

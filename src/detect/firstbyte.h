@@ -39,9 +39,13 @@ struct buf;
 struct firstbyte_node {
 	uint64_t	 kids[2];	/* a bit per byte of the children */
 	uint32_t	 child, sibling;	/* 0: none (0 is the root) */
+	uint32_t	 dense;		/* 1 + its table in dense, or 0 */
 	unsigned char	 byte;		/* lower-case ASCII */
 	bool		 end;		/* a literal beginning ends here */
 };
+
+/* Children from which a node looks them up in a table, not a list. */
+#define FIRSTBYTE_DENSE		4
 
 struct firstbyte_table {
 	pcre2_code	*groups[FIRSTBYTE_BYTES];
@@ -53,6 +57,8 @@ struct firstbyte_table {
 	struct firstbyte_node *nodes;
 	size_t		 n_nodes, cap_nodes;
 	uint32_t	 root[FIRSTBYTE_BYTES];	/* first level, by byte */
+	uint32_t	(*dense)[128];	/* child by byte, for big nodes */
+	size_t		 n_dense;
 };
 
 /*
