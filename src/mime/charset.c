@@ -54,7 +54,7 @@ charset_valid_utf8(const char *s, size_t len, bool *multibyte)
 	while (i < len) {
 		c = p[i];
 		if (c < 0x80) {
-			i++;
+			i = str_ascii_run(p, i + 1, len);
 			continue;
 		}
 		mb = true;
