@@ -462,44 +462,42 @@ lexicon_free(struct lexicon *lx)
 	free(lx);
 }
 
-/* ASCII letters, digits and '_' are word characters under UCP too. */
-static bool
-ascii_word(unsigned char c)
-{
-	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-	    (c >= '0' && c <= '9') || c == '_';
-}
-
 /*
- * The word patterns' alternation to try at t[p], or NULL where none can
- * start: a byte no word pattern starts on, or the inside of an ASCII
- * word, where \b cannot hold.
+ * ASCII letters, digits and '_': word characters under UCP too, so
+ * inside a run of them \b cannot hold.  A table, as it is read for
+ * every byte of every text.
  */
-static const pcre2_code *
-group_at(const struct lexicon *lx, const unsigned char *t, size_t len,
-    size_t p)
-{
-	if (p > 0 && ascii_word(t[p]) && ascii_word(t[p - 1]))
-		return NULL;
-	return firstbyte_group_at(&lx->words, t, len, p);
-}
+#define ASCII_W(c)	(((c) >= 'a' && (c) <= 'z') || ((c) >= 'A' &&	\
+	(c) <= 'Z') || ((c) >= '0' && (c) <= '9') || (c) == '_')
+#define W4(c)	ASCII_W(c), ASCII_W((c) + 1), ASCII_W((c) + 2), ASCII_W((c) + 3)
+#define W16(c)	W4(c), W4((c) + 4), W4((c) + 8), W4((c) + 12)
+#define W64(c)	W16(c), W16((c) + 16), W16((c) + 32), W16((c) + 48)
+static const bool ascii_word[256] = { W64(0), W64(64) };
 
 /*
  * The leftmost match of a word pattern that starts in [from, last]
- * (and before len), into md; PCRE2's result code.
+ * (and before len), into md; PCRE2's result code.  Only word starts
+ * are tried: the rest of an ASCII word is stepped over at once.
  */
 static int
 word_match(const struct lexicon *lx, const unsigned char *t, size_t len,
     size_t from, size_t last, pcre2_match_data *md)
 {
 	const pcre2_code *re;
-	size_t p;
+	size_t p = from, start, end = last < len ? last + 1 : len;
 	int rc;
 
-	for (p = from; p <= last && p < len; p++) {
-		if ((re = group_at(lx, t, len, p)) == NULL)
+	if (p > 0)
+		while (p < end && ascii_word[t[p]] && ascii_word[t[p - 1]])
+			p++;
+	for (; p < end; p++) {
+		re = firstbyte_group_at(&lx->words, t, len, start = p);
+		if (ascii_word[t[p]])
+			while (p + 1 < end && ascii_word[t[p + 1]])
+				p++;
+		if (re == NULL)
 			continue;
-		rc = pcre2_match(re, t, len, p, PCRE2_NO_UTF_CHECK, md,
+		rc = pcre2_match(re, t, len, start, PCRE2_NO_UTF_CHECK, md,
 		    lx->mctx);
 		if (rc != PCRE2_ERROR_NOMATCH)
 			return rc;
