@@ -19,8 +19,16 @@
  * Memory: the libxml2 document is freed before returning; text and links
  * go to the arena.  Text is bounded by max_text, links by max_links (in
  * message.c).  Style values are examined up to HTML_STYLE_MAX bytes.
+ *
+ * This runs for every HTML part, so: each thread keeps one parser
+ * context (a pthread key, as attach.c keeps libmagic) instead of building
+ * one and its dictionary per part; the walk reads attribute values in
+ * place rather than through xmlGetProp() copies; text is copied and
+ * scanned for URLs a word (8 bytes) at a time where the compiler allows.
  */
 #include <limits.h>
+#include <pthread.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -34,7 +42,25 @@
 #define HTML_STYLE_MAX		4096	/* bytes of a style attribute read */
 #define HTML_BUTTON_UP		4	/* ancestors searched for a cell */
 #define HTML_CELL_SCAN		256	/* nodes scanned when counting links */
+#define HTML_DICT_MAX		4096	/* names a thread's parser keeps */
 #define NO_INDEX		((size_t)-1)
+
+/*
+ * Word-at-a-time scans need the first flagged byte of a word: the lowest
+ * one on little-endian machines, found with __builtin_ctzll().
+ */
+#if defined(__GNUC__) && defined(__BYTE_ORDER__) && \
+    __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+#define HTML_WORDS
+#define WORD_ONES	0x0101010101010101ULL
+#define WORD_HIGHS	0x8080808080808080ULL
+#endif
+
+#define HTML_OPTIONS	(HTML_PARSE_NOERROR | HTML_PARSE_NOWARNING | \
+	HTML_PARSE_NONET | HTML_PARSE_RECOVER | HTML_PARSE_COMPACT)
+
+static pthread_once_t	parser_once = PTHREAD_ONCE_INIT;
+static pthread_key_t	parser_key;
 
 struct walk {
 	struct mime_ctx	*ctx;
@@ -48,8 +74,85 @@ struct walk {
 	size_t		 link_start;	/* out offset where its text began */
 	size_t		 form;		/* index of the open form */
 	xmlNodePtr	 hidden;	/* root of the hidden subtree */
+	xmlNodePtr	 zf_node;	/* last element asked about font-size */
+	bool		 zf;		/* and the answer */
 	int		 rc;
 };
+
+/*
+ * What the walk does with an element, looked up by the exact name (the
+ * parser gives names in lower case), once per visit.
+ */
+enum {
+	EK_OTHER,
+	EK_A,
+	EK_AREA,
+	EK_IMG,
+	EK_BUTTON,
+	EK_FORM,
+	EK_INPUT,
+	EK_CELL,			/* td, th */
+	EK_TABLE,
+	EK_KIND		= 0x0f,
+	EK_SKIP		= 0x10,		/* no text from inside */
+	EK_BLOCK	= 0x20		/* breaks lines */
+};
+
+struct elem {
+	char		name[11];
+	unsigned char	kind;
+};
+
+/* By length: elem_first[len] indexes the first name that long. */
+static const struct elem elems[] = {
+	{ "a", EK_A }, { "p", EK_BLOCK },
+	{ "br", EK_BLOCK }, { "tr", EK_BLOCK }, { "li", EK_BLOCK },
+	{ "h1", EK_BLOCK }, { "h2", EK_BLOCK }, { "h3", EK_BLOCK },
+	{ "h4", EK_BLOCK }, { "h5", EK_BLOCK }, { "h6", EK_BLOCK },
+	{ "ul", EK_BLOCK }, { "ol", EK_BLOCK }, { "hr", EK_BLOCK },
+	{ "dd", EK_BLOCK }, { "dt", EK_BLOCK }, { "dl", EK_BLOCK },
+	{ "td", EK_CELL }, { "th", EK_CELL },
+	{ "div", EK_BLOCK }, { "pre", EK_BLOCK }, { "nav", EK_BLOCK },
+	{ "img", EK_IMG }, { "svg", EK_SKIP },
+	{ "head", EK_SKIP }, { "math", EK_SKIP }, { "body", EK_BLOCK },
+	{ "form", EK_FORM | EK_BLOCK }, { "main", EK_BLOCK },
+	{ "area", EK_AREA },
+	{ "style", EK_SKIP }, { "title", EK_SKIP },
+	{ "table", EK_TABLE | EK_BLOCK }, { "tbody", EK_BLOCK },
+	{ "thead", EK_BLOCK }, { "tfoot", EK_BLOCK }, { "aside", EK_BLOCK },
+	{ "input", EK_INPUT },
+	{ "script", EK_SKIP }, { "header", EK_BLOCK }, { "footer", EK_BLOCK },
+	{ "center", EK_BLOCK }, { "figure", EK_BLOCK },
+	{ "button", EK_BUTTON },
+	{ "section", EK_BLOCK }, { "article", EK_BLOCK },
+	{ "address", EK_BLOCK }, { "caption", EK_BLOCK },
+	{ "template", EK_SKIP }, { "fieldset", EK_BLOCK },
+	{ "blockquote", EK_BLOCK }, { "figcaption", EK_BLOCK }
+};
+static const unsigned char elem_first[] = { 0, 0, 2, 19, 24, 30, 38, 44,
+    48, 50, 50, 52 };
+
+static unsigned
+elem_kind(xmlNodePtr n)
+{
+	const char *name = (const char *)n->name;
+	const struct elem *e, *end;
+	size_t len;
+
+	if (name == NULL)
+		return EK_OTHER;
+	/* No listed name is longer than 10. */
+	for (len = 0; name[len] != '\0'; len++)
+		if (len == 10)
+			return EK_OTHER;
+	if (len == 0)
+		return EK_OTHER;
+	end = &elems[elem_first[len + 1]];
+	for (e = &elems[elem_first[len]]; e < end; e++)
+		if (e->name[0] == name[0] && memcmp(e->name, name, len) == 0)
+			return e->kind;
+	return EK_OTHER;
+}
 
 static bool
 name_is(xmlNodePtr n, const char *name)
@@ -57,30 +160,142 @@ name_is(xmlNodePtr n, const char *name)
 	return n->name != NULL && strcmp((const char *)n->name, name) == 0;
 }
 
-static bool
-name_in(xmlNodePtr n, const char *const *list)
+/*
+ * The attributes the walk reads.  One pass over an element's list finds
+ * them all; the first of a name wins, as with xmlHasProp().
+ */
+enum {
+	AT_STYLE,
+	AT_HIDDEN,
+	AT_HREF,
+	AT_ALT,
+	AT_ACTION,
+	AT_METHOD,
+	AT_TYPE,
+	AT_BGCOLOR,
+	AT_CLASS,
+	AT_ROLE,
+	AT_N
+};
+
+static int
+attr_id(const char *name)
 {
-	for (; *list != NULL; list++)
-		if (name_is(n, *list))
-			return true;
-	return false;
+	if (name == NULL)
+		return -1;
+	switch (name[0]) {
+	case 'a':
+		if (strcmp(name, "alt") == 0)
+			return AT_ALT;
+		if (strcmp(name, "action") == 0)
+			return AT_ACTION;
+		break;
+	case 'b':
+		if (strcmp(name, "bgcolor") == 0)
+			return AT_BGCOLOR;
+		break;
+	case 'c':
+		if (strcmp(name, "class") == 0)
+			return AT_CLASS;
+		break;
+	case 'h':
+		if (strcmp(name, "href") == 0)
+			return AT_HREF;
+		if (strcmp(name, "hidden") == 0)
+			return AT_HIDDEN;
+		break;
+	case 'm':
+		if (strcmp(name, "method") == 0)
+			return AT_METHOD;
+		break;
+	case 'r':
+		if (strcmp(name, "role") == 0)
+			return AT_ROLE;
+		break;
+	case 's':
+		if (strcmp(name, "style") == 0)
+			return AT_STYLE;
+		break;
+	case 't':
+		if (strcmp(name, "type") == 0)
+			return AT_TYPE;
+		break;
+	}
+	return -1;
 }
 
-static const char *const skip_elems[] = { "script", "style", "head",
-    "title", "template", "svg", "math", NULL };
-static const char *const block_elems[] = { "p", "div", "br", "tr", "li",
-    "h1", "h2", "h3", "h4", "h5", "h6", "table", "ul", "ol", "blockquote",
-    "pre", "hr", "section", "article", "header", "footer", "center", "dd",
-    "dt", "dl", "form", "address", "nav", "aside", "main", "body",
-    "fieldset", "figure", "figcaption", "caption", "tbody", "thead",
-    "tfoot", NULL };
-
 static void
-out_add(struct walk *w, const char *s, size_t n)
+props(xmlNodePtr n, xmlAttrPtr at[AT_N])
+{
+	xmlAttrPtr a;
+	int id;
+
+	memset(at, 0, AT_N * sizeof(at[0]));
+	for (a = n->properties; a != NULL; a = a->next)
+		if ((id = attr_id((const char *)a->name)) >= 0 &&
+		    at[id] == NULL)
+			at[id] = a;
+}
+
+static xmlAttrPtr
+prop(xmlNodePtr n, const char *name)
+{
+	xmlAttrPtr a;
+
+	for (a = n->properties; a != NULL; a = a->next)
+		if (a->name != NULL && strcmp((const char *)a->name, name) == 0)
+			return a;
+	return NULL;
+}
+
+/*
+ * An attribute's value as xmlGetProp() would give it, without its copy:
+ * the HTML parser stores a value as one text node ("" when there is
+ * none).  Any other shape is joined by libxml2 into the arena; NULL then
+ * means no memory, as it did from xmlGetProp().
+ */
+static const char *
+prop_value(struct walk *w, xmlAttrPtr a)
+{
+	xmlNodePtr c;
+	xmlChar *s;
+	char *r;
+
+	if (a == NULL || a->type != XML_ATTRIBUTE_NODE)
+		return NULL;
+	if ((c = a->children) == NULL)
+		return "";
+	if (c->next == NULL && (c->type == XML_TEXT_NODE ||
+	    c->type == XML_CDATA_SECTION_NODE))
+		return (const char *)c->content;
+	if ((s = xmlNodeListGetString(a->doc, c, 1)) == NULL)
+		return "";
+	r = arena_strdup(w->ctx->arena, (const char *)s);
+	xmlFree(s);
+	return r;
+}
+
+static bool
+out_reserve(struct walk *w, size_t n)
 {
 	size_t ncap;
 	char *np;
 
+	if (w->cap - w->len >= n + 1)
+		return true;
+	ncap = w->cap ? w->cap : 1024;
+	while (ncap - w->len < n + 1)
+		ncap *= 2;
+	if ((np = realloc(w->out, ncap)) == NULL)
+		return false;
+	w->out = np;
+	w->cap = ncap;
+	return true;
+}
+
+static void
+out_add(struct walk *w, const char *s, size_t n)
+{
 	if (w->full)
 		return;
 	if (w->len + n > w->max) {
@@ -90,16 +305,9 @@ out_add(struct walk *w, const char *s, size_t n)
 		while (n > 0 && ((unsigned char)s[n] & 0xc0) == 0x80)
 			n--;
 	}
-	if (w->cap - w->len < n + 1) {
-		ncap = w->cap ? w->cap : 1024;
-		while (ncap - w->len < n + 1)
-			ncap *= 2;
-		if ((np = realloc(w->out, ncap)) == NULL) {
-			w->full = true;
-			return;
-		}
-		w->out = np;
-		w->cap = ncap;
+	if (!out_reserve(w, n)) {
+		w->full = true;
+		return;
 	}
 	memcpy(w->out + w->len, s, n);
 	w->len += n;
@@ -120,9 +328,60 @@ out_break(struct walk *w)
 		out_add(w, "\n", 1);
 }
 
-/* Collapses runs of white space (and no-break spaces) into one space. */
+/*
+ * Bytes that end a run of text: white space, the lead byte of a no-break
+ * space (U+00A0 is C2 A0) and the NUL after the text.
+ */
+static const unsigned char text_stop[256] = {
+	[0] = 1, [' '] = 1, ['\t'] = 1, ['\r'] = 1, ['\n'] = 1, ['\f'] = 1,
+	[0xc2] = 1
+};
+
+#ifdef HTML_WORDS
+
+/*
+ * Copies eight bytes at a time while none of them may end the run: no
+ * byte below 0x21 (white space and NUL among them) and no 0xc2.  The
+ * lowest flagged byte is exact, so the copy stops right at it; bytes
+ * written beyond it are overwritten later or lie past the end.  Stops at
+ * least eight bytes short of the end, where the bytewise loop goes on.
+ */
+static const unsigned char *
+copy_words(const unsigned char *p, const unsigned char *end, char **op)
+{
+	uint64_t x, y, m;
+	char *o = *op;
+
+	while (end - p >= 8) {
+		memcpy(&x, p, 8);
+		memcpy(o, &x, 8);
+		y = x ^ (WORD_ONES * 0xc2);
+		m = ((x - WORD_ONES * 0x21) & ~x) | ((y - WORD_ONES) & ~y);
+		if ((m &= WORD_HIGHS) != 0) {
+			m = (uint64_t)__builtin_ctzll(m) / 8;
+			p += m;
+			o += m;
+			break;
+		}
+		p += 8;
+		o += 8;
+	}
+	*op = o;
+	return p;
+}
+#else
+static const unsigned char *
+copy_words(const unsigned char *p, const unsigned char *end, char **op)
+{
+	(void)end;
+	(void)op;
+	return p;
+}
+#endif
+
+/* Near max_text: piece by piece, so out_add() makes the cut. */
 static void
-out_text(struct walk *w, const char *s, size_t n)
+out_text_slow(struct walk *w, const char *s, size_t n)
 {
 	size_t i = 0, j;
 
@@ -146,35 +405,75 @@ out_text(struct walk *w, const char *s, size_t n)
 	}
 }
 
-/* The attribute's value, or NULL; the caller xmlFree()s it. */
-static char *
-attr(xmlNodePtr n, const char *name)
+/*
+ * Collapses runs of white space (and no-break spaces) into one space.
+ * s[n] is the NUL of a libxml2 string.  Collapsing never lengthens the
+ * text, so when all n bytes fit under max_text the room is taken once
+ * and the bytes are copied in one pass.
+ */
+static void
+out_text(struct walk *w, const char *s, size_t n)
 {
-	return (char *)xmlGetProp(n, (const xmlChar *)name);
+	const unsigned char *p = (const unsigned char *)s;
+	char *o, *run;
+	bool sp;
+
+	if (w->full || n == 0)
+		return;
+	if (n > w->max - w->len || !out_reserve(w, n)) {
+		out_text_slow(w, s, n);
+		return;
+	}
+	o = w->out + w->len;
+	sp = w->len == 0 || o[-1] == ' ' || o[-1] == '\n';
+	for (;;) {
+		run = o;
+		p = copy_words(p, (const unsigned char *)s + n, &o);
+		while (!text_stop[*p])
+			*o++ = (char)*p++;
+		if (o != run)
+			sp = false;
+		if (*p == '\0')
+			break;
+		if (*p == 0xc2) {
+			if (p[1] != 0xa0) {
+				*o++ = (char)*p++;
+				sp = false;
+				continue;
+			}
+			p++;
+		}
+		p++;
+		if (!sp) {
+			*o++ = ' ';
+			sp = true;
+		}
+	}
+	w->len = (size_t)(o - w->out);
 }
 
 /*
- * Is "prop:value..." in a style attribute?  Matching is on a copy with
- * white space removed and ASCII lower-cased; value may be "" (any).
+ * Style values are matched on a copy with white space removed and ASCII
+ * lower-cased, of at most HTML_STYLE_MAX bytes.
  */
-static bool
-style_has(const char *style, const char *prop, const char *value)
+static void
+style_fold(const char *style, char *buf)
 {
-	char buf[HTML_STYLE_MAX + 1], pat[64];
 	size_t i, o = 0;
-	const char *hit;
-	int pn;
 
-	if (style == NULL)
-		return false;
 	for (i = 0; style[i] != '\0' && o < HTML_STYLE_MAX; i++)
 		if (style[i] != ' ' && style[i] != '\t' && style[i] != '\r' &&
 		    style[i] != '\n')
 			buf[o++] = (char)str_lc((unsigned char)style[i]);
 	buf[o] = '\0';
-	pn = snprintf(pat, sizeof(pat), "%s:%s", prop, value);
-	if (pn < 0 || (size_t)pn >= sizeof(pat))
-		return false;
+}
+
+/* Is "prop:value..." in a folded style?  pat is "prop:value". */
+static bool
+style_has(const char *buf, const char *pat)
+{
+	const char *hit;
+
 	for (hit = buf; (hit = strstr(hit, pat)) != NULL; hit++)
 		/* "background-color" must not match "xbackground". */
 		if (hit == buf || hit[-1] == ';' || hit[-1] == '{' ||
@@ -186,65 +485,69 @@ style_has(const char *style, const char *prop, const char *value)
 static bool
 hidden_style(const char *style)
 {
-	return style_has(style, "display", "none") ||
-	    style_has(style, "visibility", "hidden");
+	char buf[HTML_STYLE_MAX + 1];
+
+	if (style == NULL)
+		return false;
+	style_fold(style, buf);
+	return style_has(buf, "display:none") ||
+	    style_has(buf, "visibility:hidden");
 }
 
 /*
  * font-size:0 (but not 0.8em) hides only the text directly inside:
  * templates set it on containers to remove gaps between inline blocks
- * and set a real size again on the children.
+ * and set a real size again on the children.  Text nodes come in runs
+ * under one parent, so the last answer is kept.
  */
 static bool
-zero_font(xmlNodePtr el)
+zero_font(struct walk *w, xmlNodePtr el)
 {
-	char *style;
-	const char *p;
+	const char *style, *p;
 	bool yes = false;
 
-	if (el == NULL || el->type != XML_ELEMENT_NODE ||
-	    (style = attr(el, "style")) == NULL)
-		return false;
-	if ((p = strstr(style, "font-size")) != NULL) {
+	if (el == w->zf_node)
+		return w->zf;
+	if (el != NULL && el->type == XML_ELEMENT_NODE &&
+	    (style = prop_value(w, prop(el, "style"))) != NULL &&
+	    (p = strstr(style, "font-size")) != NULL) {
 		p += 9;
 		while (*p == ' ' || *p == ':')
 			p++;
 		yes = p[0] == '0' && p[1] != '.' &&
 		    !(p[1] >= '0' && p[1] <= '9');
 	}
-	xmlFree(style);
+	w->zf_node = el;
+	w->zf = yes;
 	return yes;
 }
 
 static bool
-styled_as_button(xmlNodePtr n)
+styled_as_button(struct walk *w, xmlNodePtr n)
 {
-	char *style, *bg, *cls, *role;
-	bool yes = false;
+	char buf[HTML_STYLE_MAX + 1];
+	xmlAttrPtr at[AT_N];
+	const char *style, *cls, *role;
 
-	style = attr(n, "style");
-	if (style_has(style, "background", "") ||
-	    style_has(style, "background-color", "") ||
-	    style_has(style, "padding", "") ||
-	    style_has(style, "border-radius", "") ||
-	    style_has(style, "display", "inline-block") ||
-	    style_has(style, "display", "block"))
-		yes = true;
-	if (!yes && (bg = attr(n, "bgcolor")) != NULL) {
-		yes = true;
-		xmlFree(bg);
+	props(n, at);
+	if ((style = prop_value(w, at[AT_STYLE])) != NULL) {
+		style_fold(style, buf);
+		if (style_has(buf, "background:") ||
+		    style_has(buf, "background-color:") ||
+		    style_has(buf, "padding:") ||
+		    style_has(buf, "border-radius:") ||
+		    style_has(buf, "display:inline-block") ||
+		    style_has(buf, "display:block"))
+			return true;
 	}
-	if (!yes && (cls = attr(n, "class")) != NULL) {
-		yes = str_imem(cls, strlen(cls), "btn", 3) != NULL ||
-		    str_imem(cls, strlen(cls), "button", 6) != NULL;
-		xmlFree(cls);
-	}
-	if (!yes && (role = attr(n, "role")) != NULL) {
-		yes = strcmp(role, "button") == 0;
-		xmlFree(role);
-	}
-	xmlFree(style);
-	return yes;
+	if (prop_value(w, at[AT_BGCOLOR]) != NULL)
+		return true;
+	if ((cls = prop_value(w, at[AT_CLASS])) != NULL &&
+	    (str_imem(cls, strlen(cls), "btn", 3) != NULL ||
+	    str_imem(cls, strlen(cls), "button", 6) != NULL))
+		return true;
+	return (role = prop_value(w, at[AT_ROLE])) != NULL &&
+	    strcmp(role, "button") == 0;
 }
 
 /* Counts <a> elements under n, stopping at 2 or after a few nodes. */
@@ -277,23 +580,24 @@ count_links(xmlNodePtr root)
  * templates draw "bulletproof buttons".
  */
 static bool
-is_button(xmlNodePtr a)
+is_button(struct walk *w, xmlNodePtr a)
 {
 	xmlNodePtr n;
+	unsigned kind;
 	int up;
 
-	if (styled_as_button(a))
+	if (styled_as_button(w, a))
 		return true;
 	for (n = a->parent, up = 0; n != NULL && up < HTML_BUTTON_UP;
 	    n = n->parent, up++) {
 		if (n->type != XML_ELEMENT_NODE)
 			break;
-		if (!name_is(n, "td") && !name_is(n, "th") &&
-		    !name_is(n, "table"))
+		kind = elem_kind(n) & EK_KIND;
+		if (kind != EK_CELL && kind != EK_TABLE)
 			continue;
-		if (styled_as_button(n) && count_links(n) == 1)
+		if (styled_as_button(w, n) && count_links(n) == 1)
 			return true;
-		if (name_is(n, "table"))
+		if (kind == EK_TABLE)
 			break;
 	}
 	return false;
@@ -311,7 +615,8 @@ trimmed_copy(struct walk *w, const char *s, size_t n)
 }
 
 static void
-open_link(struct walk *w, xmlNodePtr n, const char *href, unsigned flags)
+open_link(struct walk *w, xmlNodePtr n, const char *href, const char *alt,
+    unsigned flags)
 {
 	struct link *l;
 	size_t hl = strlen(href);
@@ -325,14 +630,11 @@ open_link(struct walk *w, xmlNodePtr n, const char *href, unsigned flags)
 	}
 	l->flags |= flags;
 	if (flags & LINK_AREA) {
-		char *alt = attr(n, "alt");
-
 		l->text = trimmed_copy(w, alt ? alt : "",
 		    alt ? strlen(alt) : 0);
-		xmlFree(alt);
 		return;
 	}
-	if (is_button(n))
+	if (is_button(w, n))
 		l->flags |= LINK_BUTTON;
 	w->link = (size_t)(l - w->ctx->msg->links);
 	w->link_start = w->len;
@@ -366,10 +668,9 @@ add_form_link(struct walk *w, const char *action)
 }
 
 static void
-open_form(struct walk *w, xmlNodePtr n)
+open_form(struct walk *w, const char *action, const char *method)
 {
 	struct form *f;
-	char *action, *method;
 
 	if ((f = message_add_form(w->ctx, w->part)) == NULL) {
 		if (w->ctx->oom)
@@ -377,8 +678,6 @@ open_form(struct walk *w, xmlNodePtr n)
 		return;
 	}
 	w->form = (size_t)(f - w->ctx->msg->forms);
-	action = attr(n, "action");
-	method = attr(n, "method");
 	if (action != NULL) {
 		f->action = trimmed_copy(w, action, strlen(action));
 		add_form_link(w, action);
@@ -388,21 +687,21 @@ open_form(struct walk *w, xmlNodePtr n)
 		if (f->method != NULL)
 			str_lower(f->method);
 	}
-	xmlFree(action);
-	xmlFree(method);
 }
 
 /* Returns whether the walk should descend into n. */
 static bool
 enter(struct walk *w, xmlNodePtr n)
 {
-	char *v, *style;
+	xmlAttrPtr at[AT_N];
+	const char *v;
+	unsigned kind;
 
 	if (n->type == XML_TEXT_NODE || n->type == XML_CDATA_SECTION_NODE) {
 		const char *c = (const char *)n->content;
 		size_t cl = c != NULL ? strlen(c) : 0;
 
-		if (w->hidden == NULL && !zero_font(n->parent))
+		if (w->hidden == NULL && !zero_font(w, n->parent))
 			out_text(w, c, cl);
 		if (w->link == NO_INDEX && cl > 0 &&
 		    html_text_urls(w->ctx, c, cl, w->part) == -1)
@@ -412,45 +711,54 @@ enter(struct walk *w, xmlNodePtr n)
 	if (n->type != XML_ELEMENT_NODE)
 		return n->type == XML_DOCUMENT_NODE ||
 		    n->type == XML_HTML_DOCUMENT_NODE;
-	if (name_in(n, skip_elems))
+	kind = elem_kind(n);
+	if (kind & EK_SKIP)
 		return false;
-	if (w->hidden == NULL) {
-		style = attr(n, "style");
-		if (hidden_style(style) || xmlHasProp(n,
-		    (const xmlChar *)"hidden") != NULL)
-			w->hidden = n;
-		xmlFree(style);
-	}
-	if (name_in(n, block_elems))
+	props(n, at);
+	if (w->hidden == NULL && (hidden_style(prop_value(w, at[AT_STYLE])) ||
+	    at[AT_HIDDEN] != NULL))
+		w->hidden = n;
+	if (kind & EK_BLOCK)
 		out_break(w);
-	else if (name_is(n, "td") || name_is(n, "th")) {
+	else if ((kind & EK_KIND) == EK_CELL) {
 		if (last_char(w) != ' ' && last_char(w) != '\n')
 			out_add(w, " ", 1);
 	}
-	if (name_is(n, "a") && w->link == NO_INDEX &&
-	    (v = attr(n, "href")) != NULL) {
-		open_link(w, n, v, 0);
-		xmlFree(v);
-	} else if (name_is(n, "area") && (v = attr(n, "href")) != NULL) {
-		open_link(w, n, v, LINK_AREA);
-		xmlFree(v);
-	} else if (name_is(n, "img") && w->link != NO_INDEX) {
-		struct link *l = &w->ctx->msg->links[w->link];
+	switch (kind & EK_KIND) {
+	case EK_A:
+		if (w->link == NO_INDEX &&
+		    (v = prop_value(w, at[AT_HREF])) != NULL)
+			open_link(w, n, v, NULL, 0);
+		break;
+	case EK_AREA:
+		if ((v = prop_value(w, at[AT_HREF])) != NULL)
+			open_link(w, n, v, prop_value(w, at[AT_ALT]),
+			    LINK_AREA);
+		break;
+	case EK_IMG:
+		if (w->link != NO_INDEX) {
+			struct link *l = &w->ctx->msg->links[w->link];
 
-		l->flags |= LINK_IMAGE;
-		if (l->img_alt == NULL && (v = attr(n, "alt")) != NULL) {
-			l->img_alt = trimmed_copy(w, v, strlen(v));
-			xmlFree(v);
+			l->flags |= LINK_IMAGE;
+			if (l->img_alt == NULL &&
+			    (v = prop_value(w, at[AT_ALT])) != NULL)
+				l->img_alt = trimmed_copy(w, v, strlen(v));
 		}
-	} else if (name_is(n, "button") && w->link != NO_INDEX) {
-		w->ctx->msg->links[w->link].flags |= LINK_BUTTON;
-	} else if (name_is(n, "form")) {
-		open_form(w, n);
-	} else if (name_is(n, "input") && w->form != NO_INDEX &&
-	    (v = attr(n, "type")) != NULL) {
-		if (str_ieq(v, strlen(v), "password"))
+		break;
+	case EK_BUTTON:
+		if (w->link != NO_INDEX)
+			w->ctx->msg->links[w->link].flags |= LINK_BUTTON;
+		break;
+	case EK_FORM:
+		open_form(w, prop_value(w, at[AT_ACTION]),
+		    prop_value(w, at[AT_METHOD]));
+		break;
+	case EK_INPUT:
+		if (w->form != NO_INDEX &&
+		    (v = prop_value(w, at[AT_TYPE])) != NULL &&
+		    str_ieq(v, strlen(v), "password"))
 			w->ctx->msg->forms[w->form].has_password = true;
-		xmlFree(v);
+		break;
 	}
 	return true;
 }
@@ -458,14 +766,55 @@ enter(struct walk *w, xmlNodePtr n)
 static void
 leave(struct walk *w, xmlNodePtr n)
 {
+	unsigned kind;
+
 	if (n->type != XML_ELEMENT_NODE)
 		return;
-	if (w->link != NO_INDEX && name_is(n, "a"))
+	kind = elem_kind(n);
+	if (w->link != NO_INDEX && (kind & EK_KIND) == EK_A)
 		close_link(w);
 	if (w->hidden == n)
 		w->hidden = NULL;
-	if (name_in(n, block_elems))
+	if (kind & EK_BLOCK)
 		out_break(w);
+}
+
+static void
+parser_dtor(void *pc)
+{
+	htmlFreeParserCtxt(pc);
+}
+
+static void
+parser_key_init(void)
+{
+	(void)pthread_key_create(&parser_key, parser_dtor);
+}
+
+/*
+ * This thread's parser context, or NULL to use a fresh one.  Names in
+ * its dictionary stay from part to part; past HTML_DICT_MAX of them (a
+ * flood of made-up tags) the context is started afresh.
+ */
+static htmlParserCtxtPtr
+thread_parser(void)
+{
+	htmlParserCtxtPtr pc;
+
+	(void)pthread_once(&parser_once, parser_key_init);
+	if ((pc = pthread_getspecific(parser_key)) != NULL) {
+		if (xmlDictSize(pc->dict) <= HTML_DICT_MAX)
+			return pc;
+		(void)pthread_setspecific(parser_key, NULL);
+		htmlFreeParserCtxt(pc);
+	}
+	if ((pc = htmlNewParserCtxt()) == NULL)
+		return NULL;
+	if (pthread_setspecific(parser_key, pc) != 0) {
+		htmlFreeParserCtxt(pc);
+		return NULL;
+	}
+	return pc;
 }
 
 int
@@ -473,6 +822,7 @@ html_extract(struct mime_ctx *ctx, const char *utf8, size_t len,
     size_t part, char **text, size_t *text_len)
 {
 	struct walk w = { 0 };
+	htmlParserCtxtPtr pc;
 	htmlDocPtr doc;
 	xmlNodePtr n, root;
 	bool down;
@@ -486,9 +836,14 @@ html_extract(struct mime_ctx *ctx, const char *utf8, size_t len,
 	w.max = ctx->lim->max_text;
 	w.link = NO_INDEX;
 	w.form = NO_INDEX;
-	doc = htmlReadMemory(utf8, (int)len, NULL, "UTF-8",
-	    HTML_PARSE_NOERROR | HTML_PARSE_NOWARNING | HTML_PARSE_NONET |
-	    HTML_PARSE_RECOVER | HTML_PARSE_COMPACT);
+	if ((pc = thread_parser()) != NULL) {
+		doc = htmlCtxtReadMemory(pc, utf8, (int)len, NULL, "UTF-8",
+		    HTML_OPTIONS);
+		/* Let go of the copies of the input until the next part. */
+		htmlCtxtReset(pc);
+	} else
+		doc = htmlReadMemory(utf8, (int)len, NULL, "UTF-8",
+		    HTML_OPTIONS);
 	if (doc == NULL)
 		goto done;
 	root = n = (xmlNodePtr)doc;
@@ -536,50 +891,102 @@ url_char_ends(unsigned char c)
 	    c == '`' || c == 0x7f;
 }
 
-/* Bare URLs in text: http://, https:// and www. at a word start. */
+/* h, H, w or W: ASCII letters differ from their capitals in 0x20 only. */
+static inline bool
+may_start(unsigned char c)
+{
+	c |= 0x20;
+	return c == 'h' || c == 'w';
+}
+
+/*
+ * A bare URL starting at i (http://, https:// or www. at a word start)?
+ * Returns the length of its prefix, or 0.
+ */
+static size_t
+url_start(const char *s, size_t n, size_t i)
+{
+	unsigned char p;
+
+	if (!may_start((unsigned char)s[i]))
+		return 0;
+	if (i > 0) {
+		p = (unsigned char)s[i - 1];
+		if ((p >= 'a' && p <= 'z') || (p >= 'A' && p <= 'Z') ||
+		    (p >= '0' && p <= '9') || p == '/' || p == '.' || p == '@')
+			return 0;
+	}
+	if (str_iprefix(s + i, n - i, "http://"))
+		return 7;
+	if (str_iprefix(s + i, n - i, "https://"))
+		return 8;
+	if (str_iprefix(s + i, n - i, "www."))
+		return 4;
+	return 0;
+}
+
+/*
+ * The first ':' or '.' at or after a, or n.  colon and dot remember the
+ * next of each found so far, so memchr() passes over each byte once.
+ */
+static size_t
+next_anchor(const char *s, size_t a, size_t n, size_t *colon, size_t *dot)
+{
+	const char *q;
+
+	/* Dots come in runs ("...", "1.2.3"): look at the first byte alone. */
+	if (s[a] == ':' || s[a] == '.')
+		return a;
+	if (*colon < a)
+		*colon = (q = memchr(s + a, ':', n - a)) != NULL ?
+		    (size_t)(q - s) : n;
+	if (*dot < a)
+		*dot = (q = memchr(s + a, '.', n - a)) != NULL ?
+		    (size_t)(q - s) : n;
+	return *colon < *dot ? *colon : *dot;
+}
+
+/*
+ * Bare URLs in text: http://, https:// and www. at a word start.
+ *
+ * Each prefix has its ':' or '.' 3 to 5 bytes in, so the scan goes from
+ * one ':' or '.' to the next and tries only the starts that could lead
+ * to it, in text order.
+ */
 int
 html_text_urls(struct mime_ctx *ctx, const char *s, size_t n, size_t part)
 {
 	struct link *l;
-	size_t i, j, skip;
-	unsigned char c;
+	size_t i = 0, j, k, p, skip, colon = 0, dot = 0;
 
-	for (i = 0; i < n; i++) {
-		c = (unsigned char)str_lc((unsigned char)s[i]);
-		if (c != 'h' && c != 'w')
-			continue;
-		if (i > 0 && (((unsigned char)s[i - 1] >= 'a' &&
-		    (unsigned char)s[i - 1] <= 'z') || ((unsigned char)s[i - 1]
-		    >= 'A' && (unsigned char)s[i - 1] <= 'Z') ||
-		    ((unsigned char)s[i - 1] >= '0' &&
-		    (unsigned char)s[i - 1] <= '9') || s[i - 1] == '/' ||
-		    s[i - 1] == '.' || s[i - 1] == '@'))
-			continue;
-		if (str_iprefix(s + i, n - i, "http://"))
-			skip = 7;
-		else if (str_iprefix(s + i, n - i, "https://"))
-			skip = 8;
-		else if (str_iprefix(s + i, n - i, "www."))
-			skip = 4;
-		else
-			continue;
-		for (j = i + skip; j < n && !url_char_ends((unsigned char)s[j]);
-		    j++)
-			;
-		while (j > i + skip && strchr(".,;:!?)]}*", s[j - 1]) != NULL)
-			j--;
-		if (j - i <= skip + 1) {
-			i = j;
+	while (n >= 4 && i <= n - 4) {
+		if ((p = next_anchor(s, i + 3, n, &colon, &dot)) == n)
+			break;
+		skip = 0;
+		for (k = p >= i + 5 ? p - 5 : i; k <= p - 3; k++)
+			if (may_start((unsigned char)s[k]) &&
+			    (skip = url_start(s, n, k)) != 0)
+				break;
+		if (skip == 0) {
+			/* Nor can a start at p - 2 to p: they are letters. */
+			i = p + 1;
 			continue;
 		}
-		if ((l = message_add_link(ctx, s + i, j - i, part)) == NULL) {
+		for (j = k + skip; j < n && !url_char_ends((unsigned char)s[j]);
+		    j++)
+			;
+		while (j > k + skip && strchr(".,;:!?)]}*", s[j - 1]) != NULL)
+			j--;
+		i = j + 1;
+		if (j - k <= skip + 1)
+			continue;
+		if ((l = message_add_link(ctx, s + k, j - k, part)) == NULL) {
 			if (ctx->oom)
 				return -1;
 			return 0;	/* over max_links: noted already */
 		}
 		l->flags |= LINK_TEXT_URL;
 		l->text = l->href;
-		i = j;
 	}
 	return 0;
 }

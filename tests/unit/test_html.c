@@ -129,6 +129,38 @@ main(void)
 	    "</div></div></div><a href=\"mailto:x@y.z\">mail</a>");
 	is_int(m->n_links, 2, "nested and mailto links");
 
+	/* The first of a repeated attribute counts, as with xmlGetProp(). */
+	m = html("<a href=\"https://first.example/\" href=\"https://second."
+	    "example/\">x</a><p style=\"color:red\" style=\"display:none\""
+	    ">shown</p>");
+	ok(m->n_links == 1 && link_to(m, "https://first.example/") != NULL,
+	    "first of two href attributes");
+	is_str(m->parts[0].text, "x\nshown", "first of two style attributes");
+
+	/* font-size:0 hides text directly inside only, around children. */
+	m = html("<div style=\"font-size: 0\">a<span style=\"font-size:"
+	    "14px\">b</span>c<span>d</span>e</div><p>f</p>");
+	is_str(m->parts[0].text, "bd\nf", "font-size:0 around children");
+
+	/* White space: tabs, runs, no-break spaces, long words. */
+	m = html("<p>\t a&nbsp;&nbsp;b\xc2\xa0 c \n averyveryverylongword"
+	    "withoutanyspace\tx\xc3\xa4\xc3\xb6\xc3\xbc\xc2\xa0 </p>"
+	    "<td>cell</td>");
+	is_str(m->parts[0].text, "a b c averyveryverylongwordwithoutanyspace "
+	    "x\xc3\xa4\xc3\xb6\xc3\xbc\ncell", "white space collapsed");
+
+	/* Bare URLs next to dots and colons. */
+	m = html("<p>x.www.no.example a:www.yes.example ...www.dots.example "
+	    "HTTPS://Caps.example/a..b? 1.2:http://after.example: www.</p>");
+	ok(link_to(m, "www.no.example") == NULL, "www. after a dot is no URL");
+	ok(link_to(m, "www.yes.example") != NULL, "www. after a colon");
+	ok(link_to(m, "www.dots.example") == NULL, "www. after dots");
+	ok(link_to(m, "HTTPS://Caps.example/a..b") != NULL,
+	    "upper-case scheme, trailing ? cut");
+	ok(link_to(m, "http://after.example") != NULL,
+	    "URL after a colon, trailing colon cut");
+	is_int(m->n_links, 3, "three bare URLs, a lone www. is none");
+
 	/* Plain text URLs. */
 	m = parse("From: a@b.c\n\nVisit http://plain.example/p?q=1"
 	    ", then (https://x.example/y).\n");
