@@ -3,13 +3,18 @@
  *
  * Parses the input with small limits (so the limit paths are reached
  * quickly) and with the defaults, then reads every string of the model
- * so the sanitizers see any dangling or unterminated one.
+ * so the sanitizers see any dangling or unterminated one.  Each parse is
+ * done twice, with mimetree.c's fast path (mimeparse.c) allowed and with
+ * GMime only, and any difference between the two models aborts.
  */
 #include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
-#include "mime/message.h"
+#include "mime/mimeint.h"
 #include "util/arena.h"
+#include "../tests/unit/mimecmp.h"
 
 int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);
 
@@ -55,27 +60,42 @@ walk(const struct message *m)
 	touch(m->subject);
 }
 
+/* Fast path against GMime under one set of limits; aborts on a difference. */
+static void
+parse_both(const uint8_t *data, size_t len, const struct message_limits *lim)
+{
+	struct message *m, *g;
+	struct arena *a, *ga;
+	const char *why;
+
+	a = arena_new(0);
+	ga = arena_new(0);
+	mimetree_fast_path(true);
+	if ((m = message_parse(a, (const char *)data, len, lim)) != NULL)
+		walk(m);
+	mimetree_fast_path(false);
+	g = message_parse(ga, (const char *)data, len, lim);
+	mimetree_fast_path(true);
+	if ((why = mimecmp(m, g)) != NULL) {
+		fprintf(stderr, "fast path differs from GMime: %s\n", why);
+		abort();
+	}
+	arena_free(ga);
+	arena_free(a);
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
 {
 	struct message_limits lim = *message_default_limits();
-	struct message *m;
-	struct arena *a;
 
-	a = arena_new(0);
-	if ((m = message_parse(a, (const char *)data, len, NULL)) != NULL)
-		walk(m);
-	arena_free(a);
-
+	parse_both(data, len, NULL);
 	lim.max_parts = 8;
 	lim.max_depth = 3;
 	lim.max_links = 4;
 	lim.max_text = 64;
 	lim.max_headers = 8;
 	lim.max_archive_entries = 2;
-	a = arena_new(0);
-	if ((m = message_parse(a, (const char *)data, len, &lim)) != NULL)
-		walk(m);
-	arena_free(a);
+	parse_both(data, len, &lim);
 	return 0;
 }

@@ -70,8 +70,50 @@ int	 html_text_urls(struct mime_ctx *, const char *text, size_t len,
 char	*attach_sniff(struct arena *, const unsigned char *, size_t);
 int	 attach_zip_names(struct mime_ctx *, struct part *);
 
-/* mimetree.c: the part tree, through GMime. */
+/*
+ * mimeparse.c: the part structure of ordinary messages without GMime.
+ * mimeparse_run() returns 0 with the tree in nodes (pre-order, like
+ * message.parts), or 1 when GMime must do it (see mimeparse.c); strings
+ * are offsets into pool, MIMEPARSE_NONE when absent.
+ */
+#define MIMEPARSE_NONE	((size_t)-1)
+
+enum mimeparse_kind { MP_LEAF, MP_MULTIPART, MP_MESSAGE };
+enum mimeparse_enc { MP_ENC_DEFAULT, MP_ENC_7BIT, MP_ENC_8BIT,
+	MP_ENC_BINARY, MP_ENC_BASE64, MP_ENC_QP };
+
+struct mimeparse_node {
+	int			 parent;	/* node index, -1 for root */
+	unsigned		 depth;
+	size_t			 end;		/* first node after subtree */
+	enum mimeparse_kind	 kind;
+	enum mimeparse_enc	 enc;		/* Content-Transfer-Encoding */
+	size_t			 off, len;	/* leaf content in the input */
+	size_t			 type, subtype;	/* as written */
+	size_t			 charset, disposition, filename, name;
+};
+
+struct mimeparse {
+	struct mimeparse_node	*nodes;
+	size_t			 n_nodes, cap_nodes;
+	char			*pool;
+	size_t			 pool_len, pool_cap;
+};
+
+int	 mimeparse_run(struct mimeparse *, const char *data, size_t len,
+	    size_t max_nodes, size_t max_depth);
+const char *mimeparse_str(const struct mimeparse *, size_t off);
+void	 mimeparse_free(struct mimeparse *);
+
+/*
+ * mimetree.c: the part tree, by mimeparse.c when it can, else GMime.
+ * mimetree_fast_path(false) makes this thread use GMime only (tests);
+ * mimetree_used_fast_path() tells whether this thread's last
+ * mimetree_build() took the fast path.
+ */
 void	 mimetree_global_init(void);	/* g_mime_init etc., once */
 int	 mimetree_build(struct mime_ctx *, const char *data, size_t len);
+void	 mimetree_fast_path(bool on);
+bool	 mimetree_used_fast_path(void);
 
 #endif

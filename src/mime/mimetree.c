@@ -1,25 +1,33 @@
 /*
- * mimetree.c - the MIME part tree (RFC 2045, RFC 2046), through GMime.
+ * mimetree.c - the MIME part tree (RFC 2045, RFC 2046), by mimeparse.c
+ * for ordinary messages, through GMime for the rest.
  *
+ * mimeparse.c finds the structure of most messages itself, much faster,
+ * and declines anything it cannot read exactly as GMime would; then
  * GMime's parser finds the structure (boundaries, nested messages, its
- * own nesting ceiling); this file walks the result once, pre-order, into
- * message.parts, applying max_parts and max_depth, and copies out what
- * the model needs so no GMime object outlives the call.  The input is
- * handed to GMime without a copy (a GByteArray over the caller's bytes
- * that GMime does not own).  Part contents are found as slices of that
- * buffer, so 7bit/8bit/binary need no copy and base64 and
- * quoted-printable (RFC 2045 6.7, 6.8) are decoded here straight into
- * the arena; only rarer encodings (uuencode) use GMime's filters.
- * A message/rfc822 part (RFC 2046 5.2.1) becomes an is_message node whose
- * child is the attached message's root; when it was itself encoded, the
- * decoded bytes are parsed again, within the same depth limit.
+ * own nesting ceiling).  Either tree is walked once, pre-order, into
+ * message.parts by the same steps (fast_walk() mirrors walk(); both use
+ * part_fill(), content_from_slice() and leaf_rest()), applying max_parts
+ * and max_depth, so the model does not depend on which parser ran; no
+ * GMime object outlives the call.  tests/unit/test_mimetree.c and
+ * fuzz/fuzz_message.c hold the two paths to that (mimetree_fast_path()).
+ *
+ * The input is handed to GMime without a copy (a GByteArray over the
+ * caller's bytes that GMime does not own).  Either way, part contents
+ * are slices of the input, so 7bit/8bit/binary need no copy and base64
+ * and quoted-printable (RFC 2045 6.7, 6.8) are decoded here straight
+ * into the arena; only rarer encodings (uuencode, GMime path only) use
+ * GMime's filters.  A message/rfc822 part (RFC 2046 5.2.1) becomes an
+ * is_message node whose child is the attached message's root; when it
+ * was itself encoded (GMime path only), the decoded bytes are parsed
+ * again, within the same depth limit.
  *
  * Text parts (text/plain, text/html) become UTF-8 (charset.c), HTML goes
  * to html.c; every other leaf is sniffed with libmagic and zip archives
  * are listed (attach.c).
  *
- * Memory: everything kept is in the arena; GMime objects are unreffed
- * before returning.  g_mime_init() and xmlInitParser() run once
+ * Memory: everything kept is in the arena; GMime objects and
+ * mimeparse.c's scratch are freed before returning.  g_mime_init() and xmlInitParser() run once
  * (pthread_once); after that this file is safe to use from several
  * threads, each with its own arena.
  */
@@ -341,6 +349,61 @@ text_part(struct mime_ctx *ctx, size_t idx, bool join)
 		join_text(ctx, p->text, p->text_len);
 }
 
+/* Keeps decoded content (or notes the arena ran out). */
+static void
+content_decoded(struct mime_ctx *ctx, size_t idx, unsigned char *o,
+    size_t ol, bool bad, GMimeContentEncoding enc)
+{
+	if (o == NULL) {
+		ctx->oom = true;
+		return;
+	}
+	if (bad)
+		message_defect(ctx, MSG_DEF_BAD_ENCODING, arena_printf(
+		    ctx->arena, "part %zu: broken %s", idx,
+		    enc == GMIME_CONTENT_ENCODING_BASE64 ? "base64" :
+		    "quoted-printable"));
+	ctx->msg->parts[idx].data = o;
+	ctx->msg->parts[idx].size = ol;
+}
+
+/*
+ * A leaf's content from its raw bytes in the input; false for the
+ * encodings left to GMime's filters (uuencode).
+ */
+static bool
+content_from_slice(struct mime_ctx *ctx, size_t idx, const char *raw,
+    size_t rawlen, GMimeContentEncoding enc)
+{
+	unsigned char *o;
+	size_t ol = 0;
+	bool bad = false;
+
+	switch (enc) {
+	case GMIME_CONTENT_ENCODING_DEFAULT:
+	case GMIME_CONTENT_ENCODING_7BIT:
+	case GMIME_CONTENT_ENCODING_8BIT:
+	case GMIME_CONTENT_ENCODING_BINARY:
+		/*
+		 * The slice is of the caller's input or of an arena buffer,
+		 * both of which outlive the model.
+		 */
+		ctx->msg->parts[idx].data = (const unsigned char *)raw;
+		ctx->msg->parts[idx].size = rawlen;
+		return true;
+	case GMIME_CONTENT_ENCODING_BASE64:
+		o = decode_base64(ctx->arena, raw, rawlen, &ol, &bad);
+		break;
+	case GMIME_CONTENT_ENCODING_QUOTEDPRINTABLE:
+		o = decode_qp(ctx->arena, raw, rawlen, &ol, &bad);
+		break;
+	default:
+		return false;
+	}
+	content_decoded(ctx, idx, o, ol, bad, enc);
+	return true;
+}
+
 /* Decoded content of a leaf, as a slice of the input when possible. */
 static void
 leaf_content(struct mime_ctx *ctx, GMimePart *gp, size_t idx)
@@ -352,7 +415,6 @@ leaf_content(struct mime_ctx *ctx, GMimePart *gp, size_t idx)
 	const char *raw = NULL;
 	size_t rawlen = 0, ol = 0;
 	unsigned char *o = NULL;
-	bool bad = false;
 	gint64 s, e;
 
 	if ((dw = g_mime_part_get_content(gp)) == NULL)
@@ -369,29 +431,8 @@ leaf_content(struct mime_ctx *ctx, GMimePart *gp, size_t idx)
 			rawlen = (size_t)(e - s);
 		}
 	}
-	if (raw != NULL) {
-		switch (enc) {
-		case GMIME_CONTENT_ENCODING_DEFAULT:
-		case GMIME_CONTENT_ENCODING_7BIT:
-		case GMIME_CONTENT_ENCODING_8BIT:
-		case GMIME_CONTENT_ENCODING_BINARY:
-			/*
-			 * The slice is of the caller's input or of an arena
-			 * buffer, both of which outlive the model.
-			 */
-			ctx->msg->parts[idx].data = (const unsigned char *)raw;
-			ctx->msg->parts[idx].size = rawlen;
-			return;
-		case GMIME_CONTENT_ENCODING_BASE64:
-			o = decode_base64(ctx->arena, raw, rawlen, &ol, &bad);
-			goto decoded;
-		case GMIME_CONTENT_ENCODING_QUOTEDPRINTABLE:
-			o = decode_qp(ctx->arena, raw, rawlen, &ol, &bad);
-			goto decoded;
-		default:
-			break;
-		}
-	}
+	if (raw != NULL && content_from_slice(ctx, idx, raw, rawlen, enc))
+		return;
 	/* uuencode and anything unusual: GMime's own filters. */
 	out = g_mime_stream_mem_new();
 	g_mime_data_wrapper_write_to_stream(dw, out);
@@ -403,18 +444,7 @@ leaf_content(struct mime_ctx *ctx, GMimePart *gp, size_t idx)
 			ctx->oom = true;
 	}
 	g_object_unref(out);
-decoded:
-	if (o == NULL) {
-		ctx->oom = true;
-		return;
-	}
-	if (bad)
-		message_defect(ctx, MSG_DEF_BAD_ENCODING, arena_printf(
-		    ctx->arena, "part %zu: broken %s", idx,
-		    enc == GMIME_CONTENT_ENCODING_BASE64 ? "base64" :
-		    "quoted-printable"));
-	ctx->msg->parts[idx].data = o;
-	ctx->msg->parts[idx].size = ol;
+	content_decoded(ctx, idx, o, ol, false, enc);
 }
 
 static bool
@@ -438,19 +468,13 @@ static void	walk(struct mime_ctx *, GMimeObject *, int, unsigned, bool);
 static void	walk_buffer(struct mime_ctx *, const char *, size_t, int,
 		    unsigned);
 
+/* What follows a leaf's content: text, sniffing, zips, messages. */
 static void
-leaf(struct mime_ctx *ctx, GMimePart *gp, size_t idx, bool skip_plain)
+leaf_rest(struct mime_ctx *ctx, size_t idx, bool skip_plain)
 {
 	struct part *p = &ctx->msg->parts[idx];
 	bool text;
 
-	p->transfer_encoding = lowered(ctx->arena,
-	    g_mime_content_encoding_to_string(
-	    g_mime_part_get_content_encoding(gp)));
-	leaf_content(ctx, gp, idx);
-	if (ctx->oom)
-		return;
-	p = &ctx->msg->parts[idx];
 	text = p->content_type != NULL &&
 	    (strcmp(p->content_type, "text/plain") == 0 || p->is_html);
 	if (text) {
@@ -471,6 +495,52 @@ leaf(struct mime_ctx *ctx, GMimePart *gp, size_t idx, bool skip_plain)
 		walk_buffer(ctx, (const char *)p->data, p->size, (int)idx,
 		    p->depth + 1);
 	}
+}
+
+static void
+leaf(struct mime_ctx *ctx, GMimePart *gp, size_t idx, bool skip_plain)
+{
+	struct part *p = &ctx->msg->parts[idx];
+
+	p->transfer_encoding = lowered(ctx->arena,
+	    g_mime_content_encoding_to_string(
+	    g_mime_part_get_content_encoding(gp)));
+	leaf_content(ctx, gp, idx);
+	if (ctx->oom)
+		return;
+	leaf_rest(ctx, idx, skip_plain);
+}
+
+/*
+ * What every part gets from its header fields, whichever parser read
+ * them: the lower-cased type, charset, disposition and file name.
+ */
+static bool
+part_fill(struct mime_ctx *ctx, size_t idx, const char *mt, const char *st,
+    const char *charset, const char *disp, const char *dfn,
+    const char *ctname)
+{
+	struct part *p = &ctx->msg->parts[idx];
+	const char *fn;
+
+	p->content_type = arena_printf(ctx->arena, "%s/%s",
+	    mt ? mt : "text", st ? st : "plain");
+	if (p->content_type == NULL) {
+		ctx->oom = true;
+		return false;
+	}
+	str_lower(p->content_type);
+	p->charset = lowered(ctx->arena, charset);
+	p->disposition = lowered(ctx->arena, disp);
+	fn = dfn;
+	if (fn == NULL || *fn == '\0')
+		fn = ctname;
+	if (fn != NULL && *fn != '\0')
+		p->filename = utf8_param(ctx, fn);
+	p->is_attachment = p->filename != NULL || (p->disposition != NULL &&
+	    strcmp(p->disposition, "attachment") == 0);
+	p->is_html = strcmp(p->content_type, "text/html") == 0;
+	return true;
 }
 
 /* Does a multipart/alternative offer HTML (so its plain text repeats)? */
@@ -497,7 +567,7 @@ walk(struct mime_ctx *ctx, GMimeObject *obj, int parent, unsigned depth,
 	GMimeContentType *ct;
 	GMimeMessage *inner;
 	struct part *p;
-	const char *fn, *disp, *mt, *st;
+	const char *mt, *st;
 	size_t idx;
 	int i, n;
 
@@ -510,29 +580,16 @@ walk(struct mime_ctx *ctx, GMimeObject *obj, int parent, unsigned depth,
 	}
 	if ((idx = new_part(ctx, parent, depth)) == (size_t)-1)
 		return;
-	p = &ctx->msg->parts[idx];
 	ct = g_mime_object_get_content_type(obj);
 	mt = ct ? g_mime_content_type_get_media_type(ct) : NULL;
 	st = ct ? g_mime_content_type_get_media_subtype(ct) : NULL;
-	p->content_type = arena_printf(ctx->arena, "%s/%s",
-	    mt ? mt : "text", st ? st : "plain");
-	if (p->content_type == NULL) {
-		ctx->oom = true;
+	if (!part_fill(ctx, idx, mt, st,
+	    g_mime_object_get_content_type_parameter(obj, "charset"),
+	    g_mime_object_get_disposition(obj),
+	    g_mime_object_get_content_disposition_parameter(obj, "filename"),
+	    g_mime_object_get_content_type_parameter(obj, "name")))
 		return;
-	}
-	str_lower(p->content_type);
-	p->charset = lowered(ctx->arena,
-	    g_mime_object_get_content_type_parameter(obj, "charset"));
-	disp = g_mime_object_get_disposition(obj);
-	p->disposition = lowered(ctx->arena, disp);
-	fn = g_mime_object_get_content_disposition_parameter(obj, "filename");
-	if (fn == NULL || *fn == '\0')
-		fn = g_mime_object_get_content_type_parameter(obj, "name");
-	if (fn != NULL && *fn != '\0')
-		p->filename = utf8_param(ctx, fn);
-	p->is_attachment = p->filename != NULL || (p->disposition != NULL &&
-	    strcmp(p->disposition, "attachment") == 0);
-	p->is_html = strcmp(p->content_type, "text/html") == 0;
+	p = &ctx->msg->parts[idx];
 
 	if (GMIME_IS_MULTIPART(obj)) {
 		GMimeMultipart *mp = GMIME_MULTIPART(obj);
@@ -619,6 +676,113 @@ walk_buffer(struct mime_ctx *ctx, const char *data, size_t len, int parent,
 	gmime_done(gm, ba, opts);
 }
 
+/* Does the multipart node ni have a text/html child (RFC 2046 5.1.4)? */
+static bool
+fast_alt_has_html(const struct mimeparse *mp, size_t ni)
+{
+	const struct mimeparse_node *c;
+	const char *t, *st;
+	size_t i;
+
+	for (i = ni + 1; i < mp->nodes[ni].end; i = c->end) {
+		c = &mp->nodes[i];
+		t = mimeparse_str(mp, c->type);
+		st = mimeparse_str(mp, c->subtype);
+		if (str_ieq(t, strlen(t), "text") &&
+		    str_ieq(st, strlen(st), "html"))
+			return true;
+	}
+	return false;
+}
+
+/* walk() for a tree from mimeparse.c; the same steps in the same order. */
+static void
+fast_walk(struct mime_ctx *ctx, const struct mimeparse *mp, size_t ni,
+    int parent, const char *data, bool skip_plain)
+{
+	static const GMimeContentEncoding encs[] = {
+		[MP_ENC_DEFAULT] = GMIME_CONTENT_ENCODING_DEFAULT,
+		[MP_ENC_7BIT] = GMIME_CONTENT_ENCODING_7BIT,
+		[MP_ENC_8BIT] = GMIME_CONTENT_ENCODING_8BIT,
+		[MP_ENC_BINARY] = GMIME_CONTENT_ENCODING_BINARY,
+		[MP_ENC_BASE64] = GMIME_CONTENT_ENCODING_BASE64,
+		[MP_ENC_QP] = GMIME_CONTENT_ENCODING_QUOTEDPRINTABLE,
+	};
+	const struct mimeparse_node *n = &mp->nodes[ni];
+	GMimeContentEncoding enc;
+	struct part *p;
+	size_t idx, c;
+	bool alt;
+
+	if (ctx->oom)
+		return;
+	if ((idx = new_part(ctx, parent, n->depth)) == (size_t)-1)
+		return;
+	if (!part_fill(ctx, idx, mimeparse_str(mp, n->type),
+	    mimeparse_str(mp, n->subtype), mimeparse_str(mp, n->charset),
+	    mimeparse_str(mp, n->disposition), mimeparse_str(mp, n->filename),
+	    mimeparse_str(mp, n->name)))
+		return;
+	p = &ctx->msg->parts[idx];
+	switch (n->kind) {
+	case MP_MULTIPART:
+		p->is_multipart = true;
+		alt = strcmp(p->content_type, "multipart/alternative") == 0 &&
+		    fast_alt_has_html(mp, ni);
+		for (c = ni + 1; c < n->end && !ctx->oom; c = mp->nodes[c].end)
+			fast_walk(ctx, mp, c, (int)idx, data, alt);
+		break;
+	case MP_MESSAGE:
+		p->is_message = true;
+		if (ni + 1 < n->end)
+			fast_walk(ctx, mp, ni + 1, (int)idx, data, false);
+		break;
+	case MP_LEAF:
+		enc = encs[n->enc];
+		p->transfer_encoding = lowered(ctx->arena,
+		    g_mime_content_encoding_to_string(enc));
+		(void)content_from_slice(ctx, idx, data + n->off, n->len, enc);
+		if (ctx->oom)
+			return;
+		leaf_rest(ctx, idx, skip_plain);
+		break;
+	}
+}
+
+static _Thread_local bool	fast_off;	/* tests: GMime only */
+static _Thread_local bool	fast_used;
+
+void
+mimetree_fast_path(bool on)
+{
+	fast_off = !on;
+}
+
+bool
+mimetree_used_fast_path(void)
+{
+	return fast_used;
+}
+
+/* The model from mimeparse.c; false when it declined the message. */
+static bool
+fast_build(struct mime_ctx *ctx, const char *data, size_t len)
+{
+	struct mimeparse mp;
+	size_t base = ctx->msg->n_parts;
+
+	if (base >= ctx->lim->max_parts)
+		return false;
+	if (mimeparse_run(&mp, data, len, ctx->lim->max_parts - base,
+	    ctx->lim->max_depth) != 0) {
+		mimeparse_free(&mp);
+		return false;
+	}
+	fast_walk(ctx, &mp, 0, -1, data, false);
+	mimeparse_free(&mp);
+	return true;
+}
+
 int
 mimetree_build(struct mime_ctx *ctx, const char *data, size_t len)
 {
@@ -629,6 +793,11 @@ mimetree_build(struct mime_ctx *ctx, const char *data, size_t len)
 	size_t idx;
 
 	mimetree_global_init();
+	fast_used = false;
+	if (!fast_off && fast_build(ctx, data, len)) {
+		fast_used = true;
+		return ctx->oom ? -1 : 0;
+	}
 	gm = gmime_parse(ctx, data, len, &ba, &opts);
 	if (gm != NULL)
 		root = g_mime_message_get_mime_part(gm);

@@ -1,0 +1,379 @@
+/*
+ * test_mimetree.c - the part tree's fast path (mimeparse.c) against its
+ * GMime path: every message is parsed twice, once as usual and once
+ * with the fast path off, and the two models must be equal (mimecmp.h).
+ * Also reports how many messages the fast path took.
+ *
+ * Inputs: the hand-written cases below (some must be taken by the fast
+ * path, the rest only compared), every file of fuzz/corpus/message, and,
+ * when MT_MIMETREE_CORPUS names a file with one path per line, each of
+ * those files (e.g. MT_MIMETREE_CORPUS=/tmp/corpus-files-abs.txt).
+ */
+#include <dirent.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "mime/mimeint.h"
+#include "util/arena.h"
+#include "mimecmp.h"
+#include "tap.h"
+
+static size_t n_total, n_fast;
+
+/*
+ * Both parses of one input under one set of limits; NULL when equal.
+ * *fast tells whether the first parse took the fast path.
+ */
+static const char *
+compare_with(const char *s, size_t n, const struct message_limits *lim,
+    bool *fast)
+{
+	struct arena *a1, *a2;
+	struct message *m1, *m2;
+	const char *why;
+
+	a1 = arena_new(0);
+	a2 = arena_new(0);
+	mimetree_fast_path(true);
+	m1 = message_parse(a1, s, n, lim);
+	*fast = mimetree_used_fast_path();
+	mimetree_fast_path(false);
+	m2 = message_parse(a2, s, n, lim);
+	mimetree_fast_path(true);
+	why = mimecmp(m1, m2);
+	arena_free(a1);
+	arena_free(a2);
+	return why;
+}
+
+/* Default limits and small ones (the limit paths); counts fast ones. */
+static const char *
+compare(const char *s, size_t n, bool *fast)
+{
+	struct message_limits small = *message_default_limits();
+	const char *why;
+	bool f2;
+
+	if ((why = compare_with(s, n, NULL, fast)) != NULL)
+		return why;
+	small.max_parts = 4;
+	small.max_depth = 2;
+	small.max_text = 64;
+	small.max_links = 3;
+	if ((why = compare_with(s, n, &small, &f2)) != NULL)
+		return why;
+	n_total++;
+	if (*fast)
+		n_fast++;
+	return NULL;
+}
+
+struct tcase {
+	const char	*name;
+	bool		 fast;		/* must be taken by the fast path */
+	const char	*msg;
+};
+
+#define H	"From: a@example.com\r\nTo: b@example.com\r\nSubject: t\r\n"
+#define HL	"From: a@example.com\nTo: b@example.com\nSubject: t\n"
+
+static const struct tcase cases[] = {
+	{ "plain CRLF", true, H "\r\nhello\r\nworld\r\n" },
+	{ "plain LF", true, HL "\nhello\nworld\n" },
+	{ "plain no final newline", true, H "\r\nhello" },
+	{ "empty body", true, H "\r\n" },
+	{ "no headers", true, "\r\nbody only\r\n" },
+	{ "text/html qp", true, H "Content-Type: text/html; charset=\"UTF-8\""
+	    "\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\n"
+	    "<p>caf=C3=A9 <a href=3D\"http://x.example/\">x</a></p>=\r\n\r\n" },
+	{ "multipart/alternative CRLF", true, H "MIME-Version: 1.0\r\n"
+	    "Content-Type: multipart/alternative; boundary=\"b1\"\r\n\r\n"
+	    "preamble\r\n--b1\r\nContent-Type: text/plain; charset=us-ascii\r\n"
+	    "\r\nplain http://p.example/\r\n--b1\r\n"
+	    "Content-Type: text/html\r\n\r\n<b>html</b>\r\n--b1--\r\n"
+	    "epilogue\r\n" },
+	{ "multipart LF", true, HL "Content-Type: multipart/mixed; "
+	    "boundary=b2\n\n--b2\n\npart one\n--b2\nContent-Type: text/plain\n"
+	    "\npart two\n\n--b2--\n" },
+	{ "multipart mixed EOL", true, H "Content-Type: multipart/mixed; "
+	    "boundary=b3\r\n\r\n--b3\n\nLF content\r\n--b3\r\n\r\nx\n--b3--" },
+	{ "boundary line ends CR, content LF", true, HL
+	    "Content-Type: multipart/mixed; boundary=b4\n\n--b4\n\nabc\n"
+	    "--b4\r\n\nxyz\r\n--b4--\r\n" },
+	{ "boundary trailing blanks", true, H "Content-Type: multipart/mixed;"
+	    " boundary=b5\r\n\r\n--b5 \t\r\n\r\none\r\n--b5  \r\n\r\ntwo\r\n"
+	    "--b5-- \r\n" },
+	{ "empty parts", true, H "Content-Type: multipart/mixed; "
+	    "boundary=b6\r\n\r\n--b6\r\n\r\n\r\n--b6\r\nContent-Type: "
+	    "text/plain\r\n\r\n--b6--\r\n" },
+	{ "zero parts", true, H "Content-Type: multipart/mixed; "
+	    "boundary=b7\r\n\r\n--b7--\r\n" },
+	{ "closing boundary at EOF", true, H "Content-Type: multipart/mixed; "
+	    "boundary=b8\r\n\r\n--b8\r\n\r\nx\r\n--b8--" },
+	{ "nested multiparts", true, H "Content-Type: multipart/mixed; "
+	    "boundary=outer\r\n\r\n--outer\r\nContent-Type: multipart/"
+	    "alternative; boundary=inner\r\n\r\n--inner\r\nContent-Type: "
+	    "text/plain\r\n\r\nplain\r\n--inner\r\nContent-Type: text/html\r\n"
+	    "\r\n<i>html</i>\r\n--inner--\r\ninner epilogue\r\n--outer\r\n"
+	    "Content-Type: application/pdf; name=\"a b.pdf\"\r\n"
+	    "Content-Disposition: attachment; filename=\"r\\\"e\\\\p.pdf\"\r\n"
+	    "Content-Transfer-Encoding: base64\r\n\r\nJVBERi0xLjQK\r\n"
+	    "--outer--\r\n" },
+	{ "inner closes at outer close", true, H "Content-Type: multipart/"
+	    "mixed; boundary=o\r\n\r\n--o\r\nContent-Type: multipart/mixed; "
+	    "boundary=i\r\n\r\n--i\r\n\r\nx\r\n--i--\r\n--o--\r\n" },
+	{ "message/rfc822", true, H "Content-Type: multipart/mixed; "
+	    "boundary=m\r\n\r\n--m\r\n\r\nsee attached\r\n--m\r\n"
+	    "Content-Type: message/rfc822\r\n\r\nFrom: c@example.org\r\n"
+	    "Subject: inner\r\nContent-Type: text/html; charset=iso-8859-1\r\n"
+	    "\r\n<a href=\"http://in.example/\">in</a>\r\n--m--\r\n" },
+	{ "top-level message/rfc822", true, H "Content-Type: message/rfc822"
+	    "\r\n\r\nSubject: inner\r\n\r\ninner body\r\n" },
+	{ "digest default", true, H "Content-Type: multipart/digest; "
+	    "boundary=d\r\n\r\n--d\r\n\r\nSubject: one\r\n\r\nfirst\r\n--d\r\n"
+	    "Content-Type: text/plain\r\n\r\nsecond\r\n--d--\r\n" },
+	{ "quoted boundary with space", true, H "Content-Type: multipart/"
+	    "mixed;\r\n\tboundary=\"a b=c\"\r\n\r\n--a b=c\r\n\r\nx\r\n"
+	    "--a b=c--\r\n" },
+	{ "mixed case types", true, H "content-type: Multipart/Mixed; "
+	    "BOUNDARY=Qq\r\n\r\n--Qq\r\nCONTENT-TYPE: Text/HTML; "
+	    "Charset=UTF-8\r\nContent-transfer-encoding: BASE64\r\n\r\n"
+	    "PGI+aGk8L2I+\r\n--Qq\r\nContent-Disposition: INLINE; "
+	    "FileName=x.TXT\r\n\r\nt\r\n--Qq--\r\n" },
+	{ "loose token value", true, H "Content-Type: application/x; "
+	    "name=my file.bin ;charset=x\r\n\r\nabc\r\n" },
+	{ "type with spaces", true, H "Content-Type: text / plain ;  "
+	    "charset = \"utf-8\"\r\n\r\nabc\r\n" },
+	{ "empty disposition", true, H "Content-Disposition: ; "
+	    "filename=a.zip\r\n\r\nPK\x03\x04xx\r\n" },
+	{ "7bit 8bit binary", true, H "Content-Type: multipart/mixed; "
+	    "boundary=e\r\n\r\n--e\r\nContent-Transfer-Encoding: 7bit\r\n\r\n"
+	    "a\r\n--e\r\nContent-Transfer-Encoding: 8bit\r\n\r\n\xc3\xa9\r\n"
+	    "--e\r\nContent-Transfer-Encoding: binary\r\n\r\nb\r\n--e--\r\n" },
+	{ "broken base64", true, H "Content-Transfer-Encoding: base64\r\n"
+	    "\r\naGVs*bG8=\r\n" },
+	{ "folded content-type", true, H "Content-Type: text/plain;\r\n"
+	    " charset=\"windows-1252\";\r\n format=flowed\r\n\r\nabc\r\n" },
+	{ "boundary param with dashes", true, H "Content-Type: multipart/"
+	    "mixed; boundary=\"----=_Part_1\"\r\n\r\n------=_Part_1\r\n\r\n"
+	    "x\r\n------=_Part_1--\r\n" },
+	{ "parameter without value", true, H "Content-Type: text/plain; "
+	    "Windows-1252; charset=utf-8\r\n\r\nx\r\n" },
+	{ "empty parameter", true, H "Content-Type: text/plain;; "
+	    "charset=utf-8;\r\n\r\nx\r\n" },
+	{ "unclosed quote", true, H "Content-Type: application/x; "
+	    "name=\"a\\\\b.pdf\r\n\r\nx\r\n" },
+	{ "junk after quoted value", true, H "Content-Type: text/plain; "
+	    "charset=\"utf-8\" junk; name=x\r\n\r\nx\r\n" },
+	{ "empty value", true, H "Content-Type: text/plain; name=;"
+	    " charset=x\r\n\r\nx\r\n" },
+	{ "unknown encoding", true, H "Content-Transfer-Encoding: 8bit+\r\n"
+	    "\r\nx\r\n" },
+	{ "encoding with trailing words", true, H "Content-Transfer-Encoding:"
+	    " Base64 foo\r\n\r\naGk=\r\n" },
+	{ "7-bit", true, H "Content-Transfer-Encoding: 7-bit\r\n\r\nx\r\n" },
+	{ "boundary-like line", true, H "Content-Type: multipart/mixed; "
+	    "boundary=q\r\n\r\n--q\r\n\r\n--qx\r\n--q-5\r\n--q--\r\n" },
+	{ "multipart/alternative without html", true, H "Content-Type: "
+	    "multipart/alternative; boundary=a\r\n\r\n--a\r\n\r\none\r\n"
+	    "--a\r\nContent-Type: text/enriched\r\n\r\ntwo\r\n--a--\r\n" },
+	/* The rest may go either way; only equality is required. */
+	{ "no closing boundary", false, H "Content-Type: multipart/mixed; "
+	    "boundary=n\r\n\r\n--n\r\n\r\nx\r\n" },
+	{ "no boundary param", false, H "Content-Type: multipart/mixed\r\n"
+	    "\r\nx\r\n" },
+	{ "empty boundary", false, H "Content-Type: multipart/mixed; "
+	    "boundary=\"\"\r\n\r\n----\r\n\r\nx\r\n------\r\n" },
+	{ "prefix boundaries", false, H "Content-Type: multipart/mixed; "
+	    "boundary=ab\r\n\r\n--ab\r\nContent-Type: multipart/mixed; "
+	    "boundary=abc\r\n\r\n--abc\r\n\r\nx\r\n--abc--\r\n--ab--\r\n" },
+	{ "outer boundary closes inner", false, H "Content-Type: multipart/"
+	    "mixed; boundary=o\r\n\r\n--o\r\nContent-Type: multipart/mixed; "
+	    "boundary=i\r\n\r\n--i\r\n\r\nx\r\n--o--\r\n" },
+	{ "rfc2231", false, H "Content-Type: application/x;\r\n name*0=a;\r\n"
+	    " name*1=b.txt\r\nContent-Disposition: attachment; "
+	    "filename*=utf-8''%C3%A9.txt\r\n\r\nx\r\n" },
+	{ "encoded word in param", false, H "Content-Type: application/x; "
+	    "name=\"=?utf-8?b?w6k=?=.pdf\"\r\n\r\nx\r\n" },
+	{ "duplicate content-type", false, H "Content-Type: text/html\r\n"
+	    "Content-Type: text/plain\r\n\r\nx\r\n" },
+	{ "uuencode", false, H "Content-Transfer-Encoding: x-uuencode\r\n\r\n"
+	    "begin 644 a\r\n#86)C\r\n`\r\nend\r\n" },
+	{ "invalid content-type", false, H "Content-Type: text\r\n\r\nx\r\n" },
+	{ "junk after type", false, H "Content-Type: text/html charset=x\r\n"
+	    "\r\nx\r\n" },
+	{ "comment", false, H "Content-Type: text/plain (c); charset=x\r\n"
+	    "\r\nx\r\n" },
+	{ "boundary mid-line", false, H "Content-Type: multipart/mixed; "
+	    "boundary=q\r\n\r\n--q\r\n\r\nx --q\r\n--q--\r\n" },
+	{ "long boundary-like line", false, H "Content-Type: multipart/mixed;"
+	    " boundary=q\r\n\r\n--q\r\n\r\n--q                           "
+	    "                                                                "
+	    "                                                    x\r\n"
+	    "--q--\r\n" },
+	{ "boundary in headers", false, H "Content-Type: multipart/mixed; "
+	    "boundary=q\r\n\r\n--q\r\nContent-Type: text/plain\r\n--q--\r\n" },
+	{ "part without headers or content", false, H "Content-Type: "
+	    "multipart/mixed; boundary=q\r\n\r\n--q\r\n--q\r\n\r\nx\r\n"
+	    "--q--\r\n" },
+	{ "one-byte content before CRLF boundary", false, HL "Content-Type: "
+	    "multipart/mixed; boundary=q\n\n--q\n\n\n--q\r\n\nx\n--q--\n" },
+	{ "headers only", false, H },
+	{ "no empty line", false, "Subject: x\r\nbody?\r\n" },
+	{ "invalid header line", false, "Subject: x\r\nnot a header\r\n\r\n"
+	    "x\r\n" },
+	{ "leading continuation", false, " folded: x\r\n\r\nx\r\n" },
+	{ "base64 message/rfc822", false, H "Content-Type: message/rfc822\r\n"
+	    "Content-Transfer-Encoding: base64\r\n\r\n"
+	    "U3ViamVjdDogaW5uZXIKCmJvZHkK\r\n" },
+	{ "empty message/rfc822", false, H "Content-Type: multipart/mixed; "
+	    "boundary=q\r\n\r\n--q\r\nContent-Type: message/rfc822\r\n\r\n"
+	    "--q--\r\n" },
+	{ "8-bit filename", false, H "Content-Disposition: attachment; "
+	    "filename=\"\xc3\xa9t\xc3\xa9.pdf\"\r\n\r\nx\r\n" },
+	{ "lone CR in content-type", false, H "Content-Type: text/pl\rain\r\n"
+	    "\r\nx\r\n" },
+	{ "duplicate param", false, H "Content-Type: text/plain; charset=a; "
+	    "charset=b\r\n\r\nx\r\n" },
+	{ "deep nesting", false, H "Content-Type: multipart/mixed; boundary=1"
+	    "\r\n\r\n--1\r\nContent-Type: multipart/mixed; boundary=2\r\n\r\n"
+	    "--2\r\nContent-Type: multipart/mixed; boundary=3\r\n\r\n--3\r\n"
+	    "\r\nx\r\n--3--\r\n--2--\r\n--1--\r\n" },
+	{ "many parts", false, H "Content-Type: multipart/mixed; boundary=p"
+	    "\r\n\r\n--p\r\n\r\n1\r\n--p\r\n\r\n2\r\n--p\r\n\r\n3\r\n--p\r\n"
+	    "\r\n4\r\n--p\r\n\r\n5\r\n--p--\r\n" },
+	{ "mbox From line", false, "From a@example.com Mon Jan 1 00:00:00 2024"
+	    "\r\n" H "\r\nx\r\n" },
+	{ "long line with boundary", false, H "Content-Type: multipart/mixed;"
+	    " boundary=L\r\n\r\n--L\r\n\r\n"
+	    "0123456789012345678901234567890123456789012345678901234567890123"
+	    "0123456789012345678901234567890123456789012345678901234567890123"
+	    "--L\r\n--L--\r\n" },
+};
+
+static void
+test_cases(void)
+{
+	const char *why;
+	size_t i;
+	bool fast;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		why = compare(cases[i].msg, strlen(cases[i].msg), &fast);
+		ok(why == NULL, "%s: same model", cases[i].name);
+		if (why != NULL)
+			printf("#   %s\n", why);
+		if (cases[i].fast)
+			ok(fast, "%s: fast path taken", cases[i].name);
+	}
+}
+
+static char *
+slurp(const char *path, size_t *len)
+{
+	FILE *f;
+	char *b = NULL, *nb;
+	size_t cap = 0, n = 0, r;
+
+	if ((f = fopen(path, "rb")) == NULL)
+		return NULL;
+	for (;;) {
+		if (n == cap) {
+			cap = cap ? cap * 2 : 65536;
+			if ((nb = realloc(b, cap)) == NULL) {
+				free(b);
+				fclose(f);
+				return NULL;
+			}
+			b = nb;
+		}
+		if ((r = fread(b + n, 1, cap - n, f)) == 0)
+			break;
+		n += r;
+	}
+	fclose(f);
+	*len = n;
+	return b;
+}
+
+/* One file; returns false (and says why) when the models differ. */
+static bool
+compare_file(const char *path)
+{
+	const char *why;
+	size_t len;
+	char *b;
+	bool fast;
+
+	if ((b = slurp(path, &len)) == NULL) {
+		printf("# cannot read %s\n", path);
+		return false;
+	}
+	why = compare(b, len, &fast);
+	if (why != NULL)
+		printf("# %s: %s\n", path, why);
+	free(b);
+	return why == NULL;
+}
+
+static void
+test_fuzz_corpus(void)
+{
+	const char *dir = MT_TESTDIR "/../../fuzz/corpus/message";
+	struct dirent *de;
+	char path[4096];
+	DIR *d;
+
+	if ((d = opendir(dir)) == NULL) {
+		ok(0, "open %s", dir);
+		return;
+	}
+	while ((de = readdir(d)) != NULL) {
+		if (de->d_name[0] == '.')
+			continue;
+		(void)snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
+		ok(compare_file(path), "fuzz corpus %s: same model",
+		    de->d_name);
+	}
+	closedir(d);
+}
+
+static void
+test_env_corpus(void)
+{
+	const char *list = getenv("MT_MIMETREE_CORPUS");
+	size_t files = 0, bad = 0, t0 = n_total, f0 = n_fast;
+	char line[4096];
+	FILE *f;
+
+	if (list == NULL || *list == '\0')
+		return;
+	if ((f = fopen(list, "r")) == NULL) {
+		ok(0, "open %s", list);
+		return;
+	}
+	while (fgets(line, sizeof(line), f) != NULL) {
+		line[strcspn(line, "\r\n")] = '\0';
+		if (line[0] == '\0')
+			continue;
+		files++;
+		if (!compare_file(line))
+			bad++;
+	}
+	fclose(f);
+	ok(bad == 0, "%s: %zu files, %zu differ", list, files, bad);
+	printf("# corpus: fast path took %zu of %zu messages (%.1f%%)\n",
+	    n_fast - f0, n_total - t0, n_total > t0 ?
+	    100.0 * (double)(n_fast - f0) / (double)(n_total - t0) : 0.0);
+}
+
+int
+main(void)
+{
+	test_cases();
+	test_fuzz_corpus();
+	test_env_corpus();
+	printf("# fast path took %zu of %zu messages compared\n", n_fast,
+	    n_total);
+	return tap_done();
+}
