@@ -68,7 +68,9 @@ add_claims(struct scan *s, const struct detect_data *d, const char *text,
 	size_t k, i, len, qlen;
 	const char *q;
 
-	if (text == NULL || (len = strlen(text)) == 0)
+	/* With every place taken no claim could be added. */
+	if (text == NULL || *n == BRAND_MAX_CLAIMS * 4 ||
+	    (len = strlen(text)) == 0)
 		return;
 	k = brands_find(d->brands, s->arena, text, len, where == IN_TEXT,
 	    hits, BRAND_MAX_CLAIMS);

@@ -22,13 +22,16 @@
  * of its first-byte set (PCRE2's start bitmap of the name alone), so
  * each matcher keeps, per byte value, an anchored alternation of just
  * the names that may start there, in the original order; a position is
- * tried only with its byte's, and only where no letter or digit comes
- * before it.  The claim matcher's other branch, "Ihr X" / "(c) X",
- * starts with a few fixed words and is searched for on its own; at one
+ * tried only with its byte's, only where no letter or digit comes
+ * before it, and only where the text's first letters are those of some
+ * name (name_filter).  The claim matcher's other branch, "Ihr X" /
+ * "(c) X", starts with a few fixed words and is searched for on its
+ * own, tried only where one of them stands (voice_match); at one
  * position it wins, as it came first.  The matches are exactly those of
  * the single alternation.
  *
- * Memory: heap, owned by struct brands, read-only after loading.
+ * Memory: heap, owned by struct brands, read-only after loading; a
+ * search's match data and context live only for the call.
  * Limits: BRANDS_MAX brands, BRANDS_MAX_DOMAINS domains and
  * BRANDS_MAX_NAMES names each; at most BRANDS_SCAN_MAX matches are
  * looked at per text.
@@ -63,6 +66,41 @@ struct brand_name {
 	uint8_t	 first[FIRSTBYTE_SET];	/* bytes a match can start on */
 };
 
+/*
+ * Two lower-case ASCII bytes as one number, two bytes of any kind, and
+ * such a pair with a third letter hashed to 16 bits; sets of them are
+ * bit sets.
+ */
+#define PAIR(a, b)	((unsigned int)(a) << 7 | (unsigned int)(b))
+#define PAIRS		(128 * 128)
+#define PAIR8(a, b)	((unsigned int)(a) << 8 | (unsigned int)(b))
+#define PAIRS8		(256 * 256)
+#define TRIPLE(k, c)	((((unsigned int)(k) << 7 | (unsigned int)(c)) * \
+			    2654435761u) >> 16)
+#define TRIPLES		(1u << 16)
+#define BIT(set, i)	(((set)[(i) / 8] >> ((i) % 8)) & 1u)
+#define BIT_SET(set, i)	((set)[(i) / 8] |= (uint8_t)(1u << ((i) % 8)))
+
+/*
+ * A name's first (up to) four letters other than blanks and hyphens,
+ * lower-case, a byte each: what name_filter compares first.
+ */
+struct name_key {
+	uint32_t	 key, mask;
+	uint16_t	 name;
+};
+
+/*
+ * Bytes as name_filter reads them: ASCII in lower case, but FOLD_BLANK
+ * for what [\s\-] matches and FOLD_HIGH for the rest.
+ */
+#define FOLD_BLANK	0x80
+#define FOLD_HIGH	0x81
+
+/* Name indices are filed as uint16_t. */
+_Static_assert(BRANDS_MAX * BRANDS_MAX_NAMES <= UINT16_MAX,
+    "too many brand names for uint16_t");
+
 struct brands {
 	struct brand		*v;
 	size_t			 n;
@@ -74,6 +112,26 @@ struct brands {
 	struct firstbyte_table	 claim;
 	pcre2_code		*voice;	/* "Ihr X", "(c) X": claim's first branch */
 	pcre2_match_context	*mctx;
+	/*
+	 * The names by their first two letters (name_filter): those of
+	 * pair k are by_pair[pair_start[k] .. pair_start[k + 1]).
+	 */
+	uint16_t		 pair_start[PAIRS + 1];
+	struct name_key		*by_pair;
+	/* Hashed first three letters; pairs of a name that has only two. */
+	uint8_t			 triples[TRIPLES / 8];
+	uint8_t			 short_pairs[PAIRS / 8];
+	bool			 any_second[FIRSTBYTE_BYTES];
+	/* The first bytes and pairs of voice leads (voice_match). */
+	bool			 voice_first[FIRSTBYTE_BYTES];
+	uint8_t			 voice_pairs[PAIRS8 / 8];
+	/*
+	 * ASCII letters with non-ASCII partners; ASCII letters and digits;
+	 * bytes as name_filter reads them (FOLD_BLANK).
+	 */
+	bool			 high_case[128];
+	bool			 alnum[FIRSTBYTE_BYTES];
+	uint8_t			 fold[FIRSTBYTE_BYTES];
 };
 
 static char *
@@ -293,6 +351,42 @@ add_names(struct buf *p, const struct brands *bs, unsigned int c)
 	"customer[\\s\\-]*(?:service|support|care)|online[\\s\\-]*banking|" \
 	"(?:se|ag|gmbh)\\b)"
 
+/*
+ * The words a match of CLAIM_BEFORE starts with, kept in step with it:
+ * the voice is tried only where one stands (voice_lead_at).  boundary:
+ * \b comes before it; blank: \s+ after it.
+ */
+static const struct {
+	const char	*word;
+	bool		 boundary, blank;
+} voice_leads[] = {
+	{ "\xc2\xa9", false, false }, { "(c)", false, false },
+	{ "copyright", false, false }, { "ihr", true, true },
+	{ "ihre", true, true }, { "ihrem", true, true },
+	{ "ihres", true, true }, { "dein", true, true },
+	{ "deine", true, true },
+};
+
+static unsigned char
+lower(unsigned char c)
+{
+	return c >= 'A' && c <= 'Z' ? (unsigned char)(c - 'A' + 'a') : c;
+}
+
+static bool
+ascii_alnum(unsigned char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+	    (c >= '0' && c <= '9');
+}
+
+/* What [\s\-] matches in ASCII: \s is [\t\n\v\f\r ]. */
+static bool
+name_blank(unsigned char c)
+{
+	return c == ' ' || c == '-' || (c >= '\t' && c <= '\r');
+}
+
 static pcre2_code *
 compile(const char *pat, size_t len, char *err, size_t errlen)
 {
@@ -301,7 +395,9 @@ compile(const char *pat, size_t len, char *err, size_t errlen)
 	pcre2_code *re;
 	int ec;
 
-	re = rxspace_compile(pat, len, BRANDS_OPTIONS, &ec, &off);
+	/* A voice match is tried at one place at a time: an offset limit. */
+	re = rxspace_compile(pat, len, BRANDS_OPTIONS | PCRE2_USE_OFFSET_LIMIT,
+	    &ec, &off);
 	if (re == NULL) {
 		pcre2_get_error_message(ec, msg, sizeof(msg));
 		snprintf(err, errlen, "brand pattern: %s at %zu", msg,
@@ -380,6 +476,156 @@ matcher_build(struct brands *bs, struct firstbyte_table *m,
 	return rc;
 }
 
+/*
+ * A name that starts on a non-ASCII letter ("Österreichische Post") can
+ * start on an ASCII byte only if that letter matches it caselessly, as
+ * U+212A does 'k'; PCRE2 is asked byte by byte (its start bitmap gives
+ * up on such letters), and in doubt every byte is taken.
+ */
+static void
+high_first(struct brands *bs, const unsigned char *c)
+{
+	pcre2_match_data *md = NULL;
+	pcre2_code *re;
+	PCRE2_SIZE off;
+	size_t n = 1;
+	unsigned char a;
+	int ec;
+
+	while ((c[n] & 0xc0) == 0x80)
+		n++;
+	re = pcre2_compile(c, n, BRANDS_OPTIONS | PCRE2_ANCHORED, &ec, &off,
+	    NULL);
+	if (re != NULL)
+		md = pcre2_match_data_create(1, NULL);
+	for (a = 0; a < 0x80; a++)
+		if (md == NULL || pcre2_match(re, &a, 1, 0, 0, md, NULL) >= 0)
+			bs->any_second[a] = true;
+	pcre2_match_data_free(md);
+	pcre2_code_free(re);
+}
+
+/*
+ * Files the names by their first two letters other than blanks and
+ * hyphens, for name_filter, and fills the tables it reads bytes with.
+ * A name without two ASCII ones there leaves every second byte
+ * possible after its first.
+ */
+static int
+name_filter_build(struct brands *bs)
+{
+	const unsigned char *c;
+	unsigned int *key, a;
+	struct name_key *nk;
+	uint16_t *at;
+	size_t i, j, k;
+
+	for (a = 0; a < FIRSTBYTE_BYTES; a++) {
+		bs->alnum[a] = a < 0x80 && ascii_alnum((unsigned char)a);
+		bs->fold[a] = a >= 0x80 ? FOLD_HIGH :
+		    name_blank((unsigned char)a) ? FOLD_BLANK :
+		    lower((unsigned char)a);
+	}
+	key = calloc(bs->n_names, sizeof(*key));
+	at = calloc(PAIRS, sizeof(*at));
+	bs->by_pair = calloc(bs->n_names + 1, sizeof(*bs->by_pair));
+	if (key == NULL || at == NULL || bs->by_pair == NULL) {
+		free(key);
+		free(at);
+		return -1;
+	}
+	for (i = 0; i < bs->n_names; i++) {
+		c = (const unsigned char *)bs->names[i].text;
+		for (k = 1; c[k] == ' ' || c[k] == '-'; k++)
+			;
+		key[i] = PAIRS;
+		if (c[0] >= 0x80)
+			high_first(bs, c);
+		else if (name_blank(c[0])) {
+			for (a = 0; a < 0x80; a++)
+				if (firstbyte_may_start(bs->names[i].first, a))
+					bs->any_second[a] = true;
+		} else if (c[k] == '\0' || c[k] >= 0x80) {
+			bs->any_second[lower(c[0])] = true;
+			bs->any_second[c[0] >= 'a' && c[0] <= 'z' ?
+			    c[0] - 'a' + 'A' : c[0]] = true;
+		} else {
+			key[i] = PAIR(lower(c[0]), lower(c[k]));
+			bs->pair_start[key[i] + 1]++;
+		}
+	}
+	for (k = 0; k < PAIRS; k++) {
+		bs->pair_start[k + 1] += bs->pair_start[k];
+		at[k] = bs->pair_start[k];
+	}
+	for (i = 0; i < bs->n_names; i++) {
+		if (key[i] == PAIRS)
+			continue;
+		nk = &bs->by_pair[at[key[i]]++];
+		nk->name = (uint16_t)i;
+		c = (const unsigned char *)bs->names[i].text;
+		for (j = k = 0; j < 4; j++, k++) {
+			while (j > 0 && (c[k] == ' ' || c[k] == '-'))
+				k++;
+			if (c[k] == '\0' || c[k] >= 0x80)
+				break;
+			nk->key |= (uint32_t)lower(c[k]) << (8 * j);
+			nk->mask |= (uint32_t)0xff << (8 * j);
+		}
+		if (j == 2)
+			BIT_SET(bs->short_pairs, key[i]);
+		else
+			BIT_SET(bs->triples, TRIPLE(key[i],
+			    (nk->key >> 16) & 0xff));
+	}
+	free(key);
+	free(at);
+	return 0;
+}
+
+/*
+ * The bytes a voice lead may start on, and the ASCII letters that some
+ * other character matches caselessly (PCRE2 says which: 'k' and 's'
+ * today), whose place in the text may then hold any non-ASCII byte.
+ */
+static void
+voice_build(struct brands *bs)
+{
+	uint8_t first[FIRSTBYTE_SET];
+	const unsigned char *w;
+	unsigned char c;
+	char pat[2];
+	size_t i;
+	unsigned int a, b;
+	bool partner;
+
+	for (c = 'a'; c <= 'z'; c++) {
+		pat[0] = (char)c;
+		firstbyte_of(pat, 1, BRANDS_OPTIONS, first);
+		for (b = 0x80; b < FIRSTBYTE_BYTES; b++)
+			if (firstbyte_may_start(first, b))
+				bs->high_case[c] =
+				    bs->high_case[c - 'a' + 'A'] = true;
+	}
+	for (i = 0; i < sizeof(voice_leads) / sizeof(voice_leads[0]); i++) {
+		w = (const unsigned char *)voice_leads[i].word;
+		/* A partner starts on a lead byte, never inside a character. */
+		for (a = 0; a < FIRSTBYTE_BYTES; a++) {
+			partner = a >= 0xc0 && w[0] < 0x80 &&
+			    bs->high_case[w[0]];
+			if (lower((unsigned char)a) != w[0] && !partner)
+				continue;
+			bs->voice_first[a] = true;
+			for (b = 0; b < FIRSTBYTE_BYTES; b++)
+				if (partner ||
+				    lower((unsigned char)b) == w[1] ||
+				    (b >= 0x80 && w[1] < 0x80 &&
+				    bs->high_case[w[1]]))
+					BIT_SET(bs->voice_pairs, PAIR8(a, b));
+		}
+	}
+}
+
 int
 brands_load(struct brands **out, const char *path, char *err, size_t errlen)
 {
@@ -401,6 +647,11 @@ brands_load(struct brands **out, const char *path, char *err, size_t errlen)
 	qsort(bs->names, bs->n_names, sizeof(*bs->names), name_cmp);
 	for (i = 0; i < bs->n_names; i++)
 		name_first(bs, i);
+	if (name_filter_build(bs) == -1) {
+		snprintf(err, errlen, "out of memory");
+		goto fail;
+	}
+	voice_build(bs);
 
 	/*
 	 * The claims spoken by the sender ("Ihr X", "(c) X") are searched
@@ -456,6 +707,7 @@ brands_free(struct brands *bs)
 	for (i = 0; i < bs->n_names; i++)
 		free(bs->names[i].text);
 	free(bs->names);
+	free(bs->by_pair);
 	free(bs->v);
 	detect_list_free(&bs->owner);
 	firstbyte_free(&bs->plain);
@@ -513,6 +765,102 @@ mark_index(PCRE2_SPTR mark)
 }
 
 /*
+ * Whether name nm may match at t[p], judged on its ASCII bytes up to
+ * the first that is not: what add_name() makes of it, a literal in
+ * which blanks and hyphens match any run of [\s\-].  A non-ASCII byte
+ * in the text may be a caseless partner or a Unicode blank, so there
+ * PCRE2 has to say.
+ */
+static bool
+name_fits(const struct brand_name *nm, const unsigned char *t, size_t len,
+    size_t p)
+{
+	const unsigned char *c = (const unsigned char *)nm->text;
+
+	while (*c != '\0') {
+		if (*c == ' ' || *c == '-') {
+			while (*c == ' ' || *c == '-')
+				c++;
+			while (p < len && name_blank(t[p]))
+				p++;
+			continue;
+		}
+		if (*c >= 0x80 || p == len || t[p] >= 0x80)
+			return true;
+		if (nm->cased ? t[p] != *c : lower(t[p]) != lower(*c))
+			return false;
+		c++;
+		p++;
+	}
+	return true;
+}
+
+/*
+ * The next byte from t[*q] on that is not [\s\-], folded; FOLD_HIGH at
+ * the end of the text too.
+ */
+static unsigned int
+next_fold(const uint8_t *fold, const unsigned char *t, size_t len,
+    size_t *q)
+{
+	unsigned int f;
+
+	for (; *q < len; (*q)++)
+		if ((f = fold[t[*q]]) != FOLD_BLANK)
+			return f;
+	return FOLD_HIGH;
+}
+
+/*
+ * Whether some name may start at t[p]: only those whose first two
+ * letters (blanks and hyphens passed over) are the text's are compared,
+ * after a hashed look at the third.  In German nearly every word starts
+ * on a byte some name starts on, and the firstbyte table's literal
+ * beginnings end at a name's first blank ("S-pushTAN" lets every word
+ * on 's' through), while a call into PCRE2 costs hundreds of
+ * instructions.
+ */
+static bool
+name_filter(const struct brands *bs, const unsigned char *t, size_t len,
+    size_t p)
+{
+	const uint8_t *fold = bs->fold;
+	const struct name_key *nk;
+	uint32_t key, have = 0xffff;
+	unsigned int a = t[p], b, k;
+	size_t q = p + 1, i, j;
+
+	if (a >= 0x80 || bs->any_second[a])
+		return true;
+	if ((a = fold[a]) >= FOLD_BLANK)
+		return false;	/* no filed name starts on a blank */
+	if ((b = next_fold(fold, t, len, &q)) == FOLD_HIGH)
+		return true;
+	k = PAIR(a, b);
+	if (bs->pair_start[k] == bs->pair_start[k + 1])
+		return false;
+	key = a | b << 8;
+	for (j = 2; j < 4; j++) {
+		q++;
+		if ((b = next_fold(fold, t, len, &q)) == FOLD_HIGH)
+			break;	/* name_fits() judges the rest */
+		/* Most words part from every name at their third letter. */
+		if (j == 2 && !BIT(bs->short_pairs, k) &&
+		    !BIT(bs->triples, TRIPLE(k, b)))
+			return false;
+		key |= (uint32_t)b << (8 * j);
+		have |= (uint32_t)0xff << (8 * j);
+	}
+	for (i = bs->pair_start[k]; i < bs->pair_start[k + 1]; i++) {
+		nk = &bs->by_pair[i];
+		if (((key ^ nk->key) & nk->mask & have) == 0 &&
+		    name_fits(&bs->names[nk->name], t, len, p))
+			return true;
+	}
+	return false;
+}
+
+/*
  * The leftmost name in [from, last) (and before len) of matcher m, into
  * md; PCRE2's result code.  A name needs no letter or digit before it,
  * so positions after an ASCII one are passed over.
@@ -522,14 +870,22 @@ names_match(const struct brands *bs, const struct firstbyte_table *m,
     const unsigned char *t, size_t len, size_t from, size_t last,
     pcre2_match_data *md)
 {
+	const bool *alnum = bs->alnum;
 	const pcre2_code *re;
 	size_t p;
 	int rc;
 
-	for (p = from; p < last && p < len; p++) {
-		if ((p > 0 && t[p - 1] < 0x80 && ((t[p - 1] >= 'a' &&
-		    t[p - 1] <= 'z') || (t[p - 1] >= 'A' && t[p - 1] <= 'Z') ||
-		    (t[p - 1] >= '0' && t[p - 1] <= '9'))) ||
+	if (last > len)
+		last = len;
+	for (p = from; p < last; p++) {
+		if (p > 0 && alnum[t[p - 1]]) {
+			/* Inside a word: past its end, which follows it too. */
+			while (p < last && alnum[t[p]])
+				p++;
+			continue;
+		}
+		if (firstbyte_group(m, t[p]) == NULL ||
+		    !name_filter(bs, t, len, p) ||
 		    (re = firstbyte_group_at(m, t, len, p)) == NULL)
 			continue;
 		rc = pcre2_match(re, t, len, p, PCRE2_NO_UTF_CHECK, md,
@@ -537,6 +893,77 @@ names_match(const struct brands *bs, const struct firstbyte_table *m,
 		if (rc != PCRE2_ERROR_NOMATCH)
 			return rc;
 	}
+	return PCRE2_ERROR_NOMATCH;
+}
+
+/*
+ * Whether a voice lead (voice_leads) stands at t[p], in any case; a
+ * letter's place may hold any non-ASCII byte if another character
+ * matches it caselessly.
+ */
+static bool
+voice_lead_at(const struct brands *bs, const unsigned char *t, size_t len,
+    size_t p)
+{
+	const unsigned char *w;
+	size_t i, q;
+
+	if (t[p] >= 0xc0 && t[p] != 0xc2)
+		return true;	/* only a partner can start there */
+	for (i = 0; i < sizeof(voice_leads) / sizeof(voice_leads[0]); i++) {
+		w = (const unsigned char *)voice_leads[i].word;
+		if (voice_leads[i].boundary && p > 0 &&
+		    (ascii_alnum(t[p - 1]) || t[p - 1] == '_'))
+			continue;
+		for (q = p; *w != '\0' && q < len; w++, q++) {
+			if (t[q] == *w || (*w < 0x80 && lower(t[q]) == *w))
+				continue;
+			if (t[q] >= 0x80 && *w < 0x80 && bs->high_case[*w])
+				return true;
+			break;
+		}
+		if (*w != '\0')
+			continue;
+		if (!voice_leads[i].blank || (q < len && (t[q] >= 0x80 ||
+		    (name_blank(t[q]) && t[q] != '-'))))
+			return true;
+	}
+	return false;
+}
+
+/*
+ * The leftmost match of the voice in [from, len), into md, its start
+ * in *at (len when none); PCRE2's result code.  Searching the text
+ * with the voice itself tries it on every 'c', 'd' and 'i'; it is
+ * tried only where a lead stands, limited to start just there.
+ */
+static int
+voice_match(const struct brands *bs, pcre2_match_context *mctx,
+    const unsigned char *t, size_t len, size_t from, pcre2_match_data *md,
+    size_t *at)
+{
+	const bool *first = bs->voice_first;
+	const unsigned char *s, *end = t + len - 1;
+	size_t p;
+	int rc;
+
+	/* Every lead is two bytes or more. */
+	for (s = t + from; s < end; s++) {
+		if (!first[s[0]])
+			continue;
+		p = (size_t)(s - t);
+		if (!BIT(bs->voice_pairs, PAIR8(s[0], s[1])) ||
+		    !voice_lead_at(bs, t, len, p))
+			continue;
+		pcre2_set_offset_limit(mctx, p);
+		rc = pcre2_match(bs->voice, t, len, p, PCRE2_NO_UTF_CHECK, md,
+		    mctx);
+		if (rc != PCRE2_ERROR_NOMATCH) {
+			*at = rc >= 0 ? pcre2_get_ovector_pointer(md)[0] : p;
+			return rc;
+		}
+	}
+	*at = len;
 	return PCRE2_ERROR_NOMATCH;
 }
 
@@ -576,6 +1003,7 @@ brands_find(const struct brands *bs, struct arena *a, const char *text,
     size_t len, bool claim, struct brand_hit *hits, size_t max)
 {
 	const struct firstbyte_table *m;
+	pcre2_match_context *vctx = NULL;
 	pcre2_match_data *md = NULL, *vmd = NULL, *use;
 	const unsigned char *t;
 	PCRE2_SIZE *ov, off = 0;
@@ -588,7 +1016,8 @@ brands_find(const struct brands *bs, struct arena *a, const char *text,
 		return 0;
 	m = claim ? &bs->claim : &bs->plain;
 	if ((md = pcre2_match_data_create(2, NULL)) == NULL ||
-	    (vmd = pcre2_match_data_create(2, NULL)) == NULL)
+	    (vmd = pcre2_match_data_create(2, NULL)) == NULL ||
+	    (claim && (vctx = pcre2_match_context_copy(bs->mctx)) == NULL))
 		goto out;
 	t = (const unsigned char *)text;
 	for (loops = 0; off < len && loops < BRANDS_SCAN_MAX; loops++) {
@@ -599,14 +1028,9 @@ brands_find(const struct brands *bs, struct arena *a, const char *text,
 		if (!claim)
 			voice_at = len;
 		else if (!voice_known || voice_at < off) {
-			rc = pcre2_match(bs->voice, t, len, off,
-			    PCRE2_NO_UTF_CHECK, vmd, bs->mctx);
-			if (rc == PCRE2_ERROR_NOMATCH)
-				voice_at = len;
-			else if (rc < 0)
+			rc = voice_match(bs, vctx, t, len, off, vmd, &voice_at);
+			if (rc < 0 && rc != PCRE2_ERROR_NOMATCH)
 				break;	/* over the match limit */
-			else
-				voice_at = pcre2_get_ovector_pointer(vmd)[0];
 			voice_known = true;
 		}
 		/* At voice_at the voice branch wins: it comes first. */
@@ -629,6 +1053,7 @@ brands_find(const struct brands *bs, struct arena *a, const char *text,
 out:
 	pcre2_match_data_free(md);
 	pcre2_match_data_free(vmd);
+	pcre2_match_context_free(vctx);
 	return n;
 }
 

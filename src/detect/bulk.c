@@ -113,9 +113,9 @@ next_byte(const char *p, const char *end, int c)
 
 /*
  * Case-insensitive search in a bounded, not NUL-terminated text for a
- * lower-case needle.  HTML parts run to hundreds of kilobytes, so the
- * first byte, in either case, is found with memchr (each case's next
- * place kept until passed); only there is the rest compared.
+ * lower-case needle.  The first byte, in either case, is found with
+ * memchr (each case's next place kept until passed); only there is the
+ * rest compared.  HTML parts are read by read_html() instead.
  */
 static const char *
 find_ci(const char *hay, size_t len, const char *needle)
@@ -153,7 +153,7 @@ text_part(const struct part *p, const char *type)
 }
 
 /*
- * Styles that hide text.  Spaces inside CSS are dropped before
+ * Styles that hide text.  Blanks inside CSS are dropped before
  * comparing, so "display: none" and "display:none" are one case.
  */
 static const char *const hiding[] = {
@@ -163,63 +163,140 @@ static const char *const hiding[] = {
 	"<fontcolor=\"#ffffff\"size=\"1", "<fontcolor=#ffffffsize=1",
 	"<fontsize=1color=#ffffff", "<fontsize=0", "<fontsize=\"0",
 };
+#define N_HIDING	(sizeof(hiding) / sizeof(hiding[0]))
+
+/* What the HTML parts show of how the message was made. */
+struct html_marks {
+	size_t	images;		/* <img> tags */
+	size_t	fonts;		/* <font> tags */
+	bool	hidden;		/* a hiding style outside the head */
+};
+
+/* The blanks dropped from HTML before it is searched for styles. */
+static bool
+flat_blank(char c)
+{
+	return c == ' ' || c == '\t' || c == '\r' || c == '\n';
+}
+
+/*
+ * Whether s follows at p (to end) in any case, blanks in the text
+ * between its bytes passed over; the text is not copied without them.
+ */
+static bool
+flat_prefix(const char *p, const char *end, const char *s)
+{
+	for (; *s != '\0'; s++, p++) {
+		while (p < end && flat_blank(*p))
+			p++;
+		if (p == end || str_lc((unsigned char)*p) != *s)
+			return false;
+	}
+	return true;
+}
+
+/*
+ * Whether style s matches around q, its byte s[at] (any case, blanks
+ * passed over), in the text from start to end; *hit is then where it
+ * begins.  The bytes after s[at] are read forwards, those before it
+ * backwards.
+ */
+static bool
+flat_match(const char *start, const char *end, const char *q,
+    const char *s, size_t at, const char **hit)
+{
+	size_t i;
+
+	if (!flat_prefix(q + 1, end, s + at + 1))
+		return false;
+	for (i = at; i > 0; i--, q--) {
+		while (q > start && flat_blank(q[-1]))
+			q--;
+		if (q == start || str_lc((unsigned char)q[-1]) != s[i - 1])
+			return false;
+	}
+	*hit = q;
+	return true;
+}
 
 /*
  * Whether a style at hit sits in a tag that shows no text anyway:
  * Outlook writes <style style="display:none;"> around its CSS.
  */
 static bool
-in_head_tag(const char *flat, const char *hit)
+in_head_tag(const char *start, const char *end, const char *hit)
 {
 	static const char *const quiet[] = { "<style", "<head", "<meta",
 	    "<title", "<script", "<link" };
 	const char *lt = hit;
 	size_t i;
 
-	while (lt > flat && *lt != '<' && *lt != '>')
+	while (lt > start && *lt != '<' && *lt != '>')
 		lt--;
 	if (*lt != '<')
 		return false;
 	for (i = 0; i < sizeof(quiet) / sizeof(quiet[0]); i++)
-		if (strncasecmp(lt, quiet[i], strlen(quiet[i])) == 0)
+		if (flat_prefix(lt, end, quiet[i]))
 			return true;
 	return false;
 }
 
+/* Whether the text at p (to end) starts with tag, in any case. */
 static bool
-hides_text(struct arena *a, const struct part *p)
+tag_at(const char *p, const char *end, const char *tag)
 {
-	size_t len = p->size < BULK_MAX_HTML ? p->size : BULK_MAX_HTML, i, k;
-	const char *h;
-	char *flat;
+	size_t n = strlen(tag);
 
-	if (p->data == NULL || len == 0 ||
-	    (flat = arena_alloc(a, len + 1)) == NULL)
-		return false;
-	for (i = k = 0; i < len; i++)
-		if (p->data[i] != ' ' && p->data[i] != '\t' &&
-		    p->data[i] != '\r' && p->data[i] != '\n')
-			flat[k++] = (char)p->data[i];
-	for (i = 0; i < sizeof(hiding) / sizeof(hiding[0]); i++)
-		for (h = flat; (h = find_ci(h, k - (size_t)(h - flat),
-		    hiding[i])) != NULL; h++)
-			if (!in_head_tag(flat, h))
-				return true;
-	return false;
+	/* The second byte first: most tags are neither. */
+	return (size_t)(end - p) >= n && str_lc((unsigned char)p[1]) ==
+	    tag[1] && strncasecmp(p, tag, n) == 0;
 }
 
-static size_t
-count_images(const struct part *p)
+/*
+ * Counts the <img> and <font> tags of an HTML part and looks for a
+ * hiding style, unless one was found already.  HTML runs to hundreds
+ * of kilobytes: rather than searching a blank-free copy once per style,
+ * each style is tried only where its first ':' (or else its first byte)
+ * stands, found with memchr; '<' is also where the tags are counted.
+ */
+static void
+read_html(const struct part *p, struct html_marks *hm)
 {
-	size_t len = p->size < BULK_MAX_HTML ? p->size : BULK_MAX_HTML, n = 0;
-	const char *h = (const char *)p->data, *e, *hit;
+	size_t len = p->size < BULK_MAX_HTML ? p->size : BULK_MAX_HTML;
+	const char *h = (const char *)p->data, *end = h + len, *q, *hit;
+	char anchors[N_HIDING + 2] = "<";
+	size_t at[N_HIDING], of[N_HIDING], i, k, m, n = 1;
+	char c;
 
-	if (h == NULL)
-		return 0;
-	for (e = h + len; (hit = find_ci(h, (size_t)(e - h), "<img")) != NULL;
-	    h = hit + 4)
-		n++;
-	return n;
+	if (h == NULL || len == 0)
+		return;
+	for (i = 0; i < N_HIDING; i++) {
+		at[i] = strcspn(hiding[i], ":");
+		if (hiding[i][at[i]] == '\0')
+			at[i] = 0;
+		if (strchr(anchors, hiding[i][at[i]]) == NULL)
+			anchors[n++] = hiding[i][at[i]];
+	}
+	anchors[n] = '\0';
+	for (k = 0; (c = anchors[k]) != '\0'; k++) {
+		if (c != '<' && hm->hidden)
+			break;
+		for (i = m = 0; i < N_HIDING; i++)
+			if (hiding[i][at[i]] == c)
+				of[m++] = i;
+		for (q = h; (q = memchr(q, c, (size_t)(end - q))) != NULL;
+		    q++) {
+			if (c == '<' && tag_at(q, end, "<img"))
+				hm->images++;
+			else if (c == '<' && tag_at(q, end, "<font"))
+				hm->fonts++;
+			for (i = 0; i < m && !hm->hidden; i++)
+				if (flat_match(h, end, q, hiding[of[i]],
+				    at[of[i]], &hit) &&
+				    !in_head_tag(h, end, hit))
+					hm->hidden = true;
+		}
+	}
 }
 
 /* Whether decoded text is all ASCII or Latin-1 letters (no UTF-8). */
@@ -233,22 +310,19 @@ plain_charset(const struct part *p)
 }
 
 static void
-check_form(const struct message *m, struct scan *s)
+check_form(const struct message *m, struct scan *s,
+    const struct html_marks *hm)
 {
-	bool html = false, plain = false, hidden = false, b64 = false;
-	size_t i, images = 0;
+	bool html = false, plain = false, b64 = false;
+	size_t i;
 
 	for (i = 0; i < m->n_parts; i++) {
 		const struct part *p = &m->parts[i];
 
 		if (text_part(p, "text/plain"))
 			plain = true;
-		if (text_part(p, "text/html")) {
+		if (text_part(p, "text/html"))
 			html = true;
-			if (!hidden && hides_text(s->arena, p))
-				hidden = true;
-			images += count_images(p);
-		}
 		if ((text_part(p, "text/plain") || text_part(p, "text/html")) &&
 		    p->transfer_encoding != NULL &&
 		    strcasecmp(p->transfer_encoding, "base64") == 0 &&
@@ -257,12 +331,12 @@ check_form(const struct message *m, struct scan *s)
 	}
 	if (html && !plain)
 		scan_symbol(s, "BULK_HTML_ONLY");
-	if (hidden)
+	if (hm->hidden)
 		scan_symbol(s, "BULK_HIDDEN_TEXT");
-	if (html && images > 0 && m->text_len < BULK_IMAGE_TEXT_MAX) {
+	if (html && hm->images > 0 && m->text_len < BULK_IMAGE_TEXT_MAX) {
 		char n[24];
 
-		snprintf(n, sizeof(n), "%zu", images);
+		snprintf(n, sizeof(n), "%zu", hm->images);
 		scan_symbol(s, "BULK_IMAGE_ONLY", n);
 	}
 	if (b64)
@@ -908,40 +982,24 @@ check_header(const struct message *m, struct scan *s)
 		scan_symbol(s, "HDR_FORGED_OUTLOOK", m->message_id);
 }
 
-static size_t
-count_ci(const char *h, size_t len, const char *needle)
-{
-	const char *e = h + len, *hit;
-	size_t n = 0, k = strlen(needle);
-
-	for (; (hit = find_ci(h, (size_t)(e - h), needle)) != NULL;
-	    h = hit + k)
-		n++;
-	return n;
-}
-
 static void
-check_layout(const struct message *m, struct scan *s)
+check_layout(const struct message *m, struct scan *s,
+    const struct html_marks *hm)
 {
-	size_t i, fonts = 0, prices = 0, len;
-	const char *p;
+	size_t prices = 0;
+	const char *p, *end;
 	char n[24];
 
-	for (i = 0; i < m->n_parts; i++) {
-		const struct part *pt = &m->parts[i];
-
-		if (!text_part(pt, "text/html") || pt->data == NULL)
-			continue;
-		len = pt->size < BULK_MAX_HTML ? pt->size : BULK_MAX_HTML;
-		fonts += count_ci((const char *)pt->data, len, "<font");
-	}
-	if (fonts >= BULK_FONTS_MIN) {
-		snprintf(n, sizeof(n), "%zu", fonts);
+	if (hm->fonts >= BULK_FONTS_MIN) {
+		snprintf(n, sizeof(n), "%zu", hm->fonts);
 		scan_symbol(s, "BULK_HTML_FONTS", n);
 	}
-	for (p = m->text, i = 0; p != NULL && i + 1 < m->text_len; i++)
-		if (p[i] == '$' && (p[i + 1] >= '0' && p[i + 1] <= '9'))
-			prices++;
+	/* "$12": a '$' before a digit; memchr finds the few '$'. */
+	if (m->text != NULL && m->text_len > 1)
+		for (p = m->text, end = p + m->text_len - 1; (p = memchr(p,
+		    '$', (size_t)(end - p))) != NULL; p++)
+			if (p[1] >= '0' && p[1] <= '9')
+				prices++;
 	if (prices >= BULK_PRICES_MIN) {
 		snprintf(n, sizeof(n), "%zu", prices);
 		scan_symbol(s, "SPAM_PRICES", n);
@@ -971,10 +1029,15 @@ void
 check_bulk(const struct message *m, struct scan *s)
 {
 	const struct detect_data *d = s->cfg ? s->cfg->detect : NULL;
+	struct html_marks hm = { 0, 0, false };
+	size_t i;
 
-	check_form(m, s);
+	for (i = 0; i < m->n_parts; i++)
+		if (text_part(&m->parts[i], "text/html"))
+			read_html(&m->parts[i], &hm);
+	check_form(m, s, &hm);
 	check_bare_html(m, s);
-	check_layout(m, s);
+	check_layout(m, s, &hm);
 	check_header(m, s);
 	check_priority(m, s);
 	check_helo(m, s);

@@ -258,6 +258,35 @@ static const struct dcase cases[] = {
 	    "BULK_HTML_BARE", "HDR_UNDISCLOSED", "HDR_PRIORITY_HIGH",
 	    "HDR_SUBJECT_CAPS", NONE }, VERDICT_UNVERIFIED, -1 },
 
+	{ "hiding styles with blanks and case inside, at the part's end", "",
+	    "198.51.100.9", "anna@firma.example", "team@firma.example",
+	    TRACE
+	    "From: Anna <anna@firma.example>\r\nTo: team@firma.example\r\n"
+	    "Subject: Neuigkeiten\r\n"
+	    "Date: Tue, 6 Feb 2024 08:41:09 +0100\r\n"
+	    "Message-ID: <b7@firma.example>\r\nMIME-Version: 1.0\r\n"
+	    "Content-Type: text/html; charset=us-ascii\r\n\r\n"
+	    "<p>Hallo.</p><p><FONT\r\n  Size = \"1\"\tcolor=\"#FFFFFF\">"
+	    "harvest lantern</FONT></p><span style=\"COLOR :\n #ffffff ; "
+	    "background-color: #FFFFFF\">x</span><i style=\"display\n:\n"
+	    "none",
+	    { "BULK_HIDDEN_TEXT", NONE }, { NONE }, -1, -1 },
+
+	{ "a hiding style inside a spaced-out <style> tag is normal", "",
+	    "198.51.100.9", "anna@firma.example", "team@firma.example",
+	    TRACE
+	    "From: Anna <anna@firma.example>\r\nTo: team@firma.example\r\n"
+	    "Subject: Neuigkeiten\r\n"
+	    "Date: Tue, 6 Feb 2024 08:41:09 +0100\r\n"
+	    "Message-ID: <b8@firma.example>\r\nMIME-Version: 1.0\r\n"
+	    "Content-Type: text/html; charset=us-ascii\r\n\r\n"
+	    "<html><head>< st\r\n yle type=\"text/css\" "
+	    "style=\"display : none\">p {margin:0}</style></head><body>"
+	    "<p>Hallo, hier die Fotos.</p><IMG src=\"a.jpg\"><img\r\n"
+	    "src=\"b.jpg\"><imgx><font><font><font><font><font><font>"
+	    "<font><font><font><FONT>x</font></body></html>",
+	    { "BULK_HTML_FONTS", NONE }, { "BULK_HIDDEN_TEXT", NONE }, -1, -1 },
+
 	{ "a mass mailer's base64 text with a free-call number", "",
 	    "198.51.100.9", "sat@tv.example", "kunde@praxis.example",
 	    TRACE
@@ -611,6 +640,65 @@ evidence(const struct config *cfg)
 	}
 }
 
+/* The name of the first brand brands_find() sees in text, or "-". */
+static const char *
+first_brand(const struct config *cfg, struct arena *a, const char *text,
+    bool claim, size_t *off)
+{
+	struct brand_hit h[8];
+	const struct brand *b;
+
+	if (brands_find(cfg->detect->brands, a, text, strlen(text), claim, h,
+	    8) == 0 || (b = brands_get(cfg->detect->brands, h[0].brand)) ==
+	    NULL)
+		return "-";
+	*off = h[0].off;
+	return b->name;
+}
+
+/* Names in running text, and a sender's own voice (brands.c). */
+static void
+brand_finds(const struct config *cfg, struct arena *a)
+{
+	size_t off = 99;
+
+	is_str(first_brand(cfg, a, "Sehr geehrte Damen, die Unterlagen",
+	    true, &off), "-", "no name in ordinary German");
+	is_str(first_brand(cfg, a, "Danke. Ihr IONOS Team", true, &off),
+	    "IONOS", "the voice: \"Ihr X Team\"");
+	ok(off == 7, "from the lead word on (%zu)", off);
+	is_str(first_brand(cfg, a, "xIhr IONOS Team", true, &off), "IONOS",
+	    "no lead inside a word, but \"X Team\" is a claim");
+	ok(off == 5, "from the name on (%zu)", off);
+	is_str(first_brand(cfg, a, "COPYRIGHT 2019 - 2024 by\nPayPal", true,
+	    &off), "PayPal", "a copyright line");
+	is_str(first_brand(cfg, a, "(c)PayPal", true, &off), "PayPal",
+	    "(c) before the name");
+	is_str(first_brand(cfg, a, "Ihr IONOS", true, &off), "IONOS",
+	    "\"Ihr X\" at the end of the text");
+	is_str(first_brand(cfg, a, "Ihrer IONOS Vertrag", true, &off), "-",
+	    "\"Ihrer\" is no lead");
+	is_str(first_brand(cfg, a, "Ihre\xc5\xbf IONOS", true, &off), "IONOS",
+	    "a long s in a lead word (U+017F folds to s)");
+	is_str(first_brand(cfg, a, "Ihre\xc5\xbf sparkasse", false, &off),
+	    "Sparkasse", "a plain name after a long s");
+	is_str(first_brand(cfg, a, "bei der \xc5\xbfparkasse", false, &off),
+	    "Sparkasse", "a long s for s (U+017F folds to s)");
+	is_str(first_brand(cfg, a, "Sehr geehrte", false, &off), "-",
+	    "S-pushTAN does not start every word on S");
+	is_str(first_brand(cfg, a, "mit S -\t pushTAN", false, &off),
+	    "Sparkasse", "blanks and hyphens inside a name");
+	is_str(first_brand(cfg, a, "mit s-pushTAN", false, &off), "Sparkasse",
+	    "a cased name keeps its case");
+	ok(off == 6, "only the uncased \"pushTAN\" matches (%zu)", off);
+	is_str(first_brand(cfg, a, "Die\r\nPost", false, &off), "Swiss Post",
+	    "a line break inside a name");
+	is_str(first_brand(cfg, a, "Die Postfiliale", false, &off), "-",
+	    "a name needs its end");
+	is_str(first_brand(cfg, a, "\xc3\x96GK", false, &off), "\xc3\x96GK",
+	    "a name on a non-ASCII letter");
+}
+
 static void
 helpers(const struct config *cfg)
 {
@@ -708,6 +796,8 @@ helpers(const struct config *cfg)
 	    "xn--mnchen-3ya.de", &mixed);
 	ok(t != NULL && !mixed, "m\xc3\xbcnchen is one script (%s)",
 	    t ? t : "-");
+
+	brand_finds(cfg, a);
 
 	ok(brands_owner(cfg->detect->brands, "mail.ionos.de") >= 0,
 	    "subdomains belong to the brand");
