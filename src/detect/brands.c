@@ -165,6 +165,7 @@ add_label(struct brand *b, const char *domain)
 			return 0;
 	if ((label = strndup(reg, n)) == NULL)
 		return -1;
+	b->label_lens[b->n_labels] = n;
 	b->labels[b->n_labels++] = label;
 	return 0;
 }
@@ -199,8 +200,9 @@ brand_line(void *arg, char *line, char *err, size_t errlen)
 	if ((b->name = strdup(name)) == NULL ||
 	    (b->domains = calloc(BRANDS_MAX_DOMAINS, sizeof(char *))) ==
 	    NULL || (b->labels = calloc(BRANDS_MAX_DOMAINS,
-	    sizeof(char *))) == NULL || (b->globs = calloc(BRANDS_MAX_DOMAINS,
-	    sizeof(char *))) == NULL)
+	    sizeof(char *))) == NULL || (b->label_lens =
+	    calloc(BRANDS_MAX_DOMAINS, sizeof(size_t))) == NULL ||
+	    (b->globs = calloc(BRANDS_MAX_DOMAINS, sizeof(char *))) == NULL)
 		goto nomem_b;
 	bs->n++;
 	for (tok = strtok_r(doms, " \t", &save); tok != NULL;
@@ -267,6 +269,7 @@ nomem_b:
 	free(b->name);
 	free(b->domains);
 	free(b->labels);
+	free(b->label_lens);
 	free(b->globs);
 nomem:
 	snprintf(err, errlen, "out of memory");
@@ -702,6 +705,7 @@ brands_free(struct brands *bs)
 		free(bs->v[i].globs);
 		free(bs->v[i].domains);
 		free(bs->v[i].labels);
+		free(bs->v[i].label_lens);
 		free(bs->v[i].name);
 	}
 	for (i = 0; i < bs->n_names; i++)

@@ -108,6 +108,7 @@ struct brand {
 					   near-miss tests; deduplicated;
 					   "~domain" in the data keeps a
 					   generic word out of this */
+	size_t	 *label_lens;		/* strlen of each label */
 	size_t	  n_labels;
 };
 

@@ -290,7 +290,7 @@ lookalike_brand(const struct lookalike *lk, const struct brands *bs,
 		b = brands_get(bs, (int)i);
 		for (j = 0; j < b->n_labels; j++) {
 			L = b->labels[j];
-			ln = strlen(L);
+			ln = b->label_lens[j];
 			if (ln == n && strncmp(L, regdom, n) == 0) {
 				if (ln < LOOK_MIN_NEAR)
 					continue;

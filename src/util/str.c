@@ -18,10 +18,17 @@ str_ieqn(const char *a, size_t alen, const char *b, size_t blen)
 	return true;
 }
 
+/* Without strlen(b): most calls (header names) differ in the first byte. */
 bool
 str_ieq(const char *a, size_t alen, const char *b)
 {
-	return str_ieqn(a, alen, b, strlen(b));
+	size_t i;
+
+	for (i = 0; i < alen; i++)
+		if (b[i] == '\0' ||
+		    str_lc((unsigned char)a[i]) != str_lc((unsigned char)b[i]))
+			return false;
+	return b[alen] == '\0';
 }
 
 bool

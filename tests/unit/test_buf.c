@@ -23,6 +23,11 @@ main(void)
 
 	ok(str_ieq("Content-Type", 12, "content-type"), "str_ieq folds case");
 	ok(!str_ieq("Content-Typ", 11, "content-type"), "str_ieq length");
+	ok(!str_ieq("Content-Type-X", 14, "content-type"),
+	    "str_ieq: a longer a is not equal");
+	ok(!str_ieq("x\0", 2, "x"), "str_ieq: a NUL in a is not the end");
+	ok(str_ieq("", 0, ""), "str_ieq: both empty");
+	ok(!str_ieq("", 0, "a"), "str_ieq: empty a");
 	ok(str_isuffix("mail.Example.COM", 16, ".example.com"), "isuffix");
 	t = "  \t value \r\n";
 	n = 12;
