@@ -22,6 +22,7 @@
 #include <idn2.h>
 #include <libpsl.h>
 #include <stdlib.h>
+#include <stdint.h>
 #include <string.h>
 
 #include "detect.h"
@@ -170,16 +171,52 @@ urls_parse(struct arena *a, void *handle, const char *href, struct url *u)
 	return u->regdom != NULL ? 0 : -1;
 }
 
+/*
+ * The registrable domains of recent hosts, per thread: mail names the
+ * same few hosts again and again, and the public suffix list lookup
+ * costs thousands of instructions.  The answer is where it starts in
+ * the host (libpsl points into its argument), -1 for none.
+ */
+#define REGDOM_MEMO		256
+#define REGDOM_MEMO_HOST	64
+struct regdom_memo {
+	char	host[REGDOM_MEMO_HOST + 1];	/* "" when empty */
+	short	at;
+};
+static _Thread_local struct regdom_memo regdom_memo[REGDOM_MEMO];
+
+static struct regdom_memo *
+regdom_slot(const char *lc, size_t n)
+{
+	uint32_t h = 2166136261u;
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		h = (h ^ (unsigned char)lc[i]) * 16777619u;
+	return &regdom_memo[h % REGDOM_MEMO];
+}
+
 char *
 urls_regdom(struct arena *a, const char *host)
 {
+	struct regdom_memo *m = NULL;
 	const char *r;
 	char *lc;
+	size_t n;
 
 	if (host == NULL || (lc = arena_strdup(a, host)) == NULL)
 		return NULL;
 	str_lower(lc);
+	if ((n = strlen(lc)) > 0 && n <= REGDOM_MEMO_HOST) {
+		m = regdom_slot(lc, n);
+		if (strcmp(m->host, lc) == 0)
+			return m->at >= 0 ? lc + m->at : lc;
+	}
 	r = psl_registrable_domain(psl_builtin(), lc);
+	if (m != NULL) {
+		memcpy(m->host, lc, n + 1);
+		m->at = r != NULL ? (short)(r - lc) : -1;
+	}
 	return r != NULL ? (char *)r : lc;
 }
 

@@ -862,6 +862,31 @@ loaders(void)
 	unlink(path);
 }
 
+/* urls_regdom remembers answers per host; asked again, the same. */
+static void
+regdoms(void)
+{
+	static const char *const hosts[][2] = {
+		{ "www.Example.co.uk", "example.co.uk" },
+		{ "mail.sparkasse-koelnbonn.de", "sparkasse-koelnbonn.de" },
+		{ "co.uk", "co.uk" },			/* a suffix: itself */
+		{ "LocalHost", "localhost" },		/* no suffix known */
+		{ "a.b.c.d.e.f.g.h.i.j.k.l.m.n.o.p.q.r.s.t.u.v.w.x.y.z."
+		    "example.org", "example.org" },	/* over the memo */
+	};
+	struct arena *a = arena_new(0);
+	size_t i, round;
+	const char *r;
+
+	for (round = 0; round < 2; round++)
+		for (i = 0; i < sizeof(hosts) / sizeof(hosts[0]); i++) {
+			r = urls_regdom(a, hosts[i][0]);
+			is_str(r, hosts[i][1], "regdom of %s (round %zu)",
+			    hosts[i][0], round + 1);
+		}
+	arena_free(a);
+}
+
 int
 main(void)
 {
@@ -878,6 +903,7 @@ main(void)
 	evidence(&cfg);
 	helpers(&cfg);
 	loaders();
+	regdoms();
 	config_free(&cfg);
 	return tap_done();
 }
