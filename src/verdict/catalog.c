@@ -138,6 +138,7 @@ render(struct scan *s, const char *tmpl, const struct symbol *sym)
 	const struct message *m = s->msg;
 	const char *from = NULL, *domain = NULL, *val, *p;
 	struct buf out;
+	size_t n, skip;
 	char *r;
 
 	if (m != NULL && m->from.n > 0) {
@@ -145,25 +146,32 @@ render(struct scan *s, const char *tmpl, const struct symbol *sym)
 		domain = m->from.v[0].domain;
 	}
 	buf_init(&out, 64 * 1024);
-	for (p = tmpl; *p != '\0'; p++) {
+	for (p = tmpl; *p != '\0'; p += skip) {
+		/* The text up to the next '{' goes as it is. */
+		n = strcspn(p, "{");
+		buf_add(&out, p, n);
+		if (p[n] == '\0')
+			break;
+		p += n;
 		val = NULL;
-		if (*p == '{' && p[1] >= '1' && p[1] <= '4' && p[2] == '}') {
+		skip = 1;
+		if (p[1] >= '1' && p[1] <= '4' && p[2] == '}') {
 			unsigned i = (unsigned)(p[1] - '1');
 
 			val = (sym != NULL && i < sym->nargs) ? sym->args[i] :
 			    "?";
-			p += 2;
+			skip = 3;
 		} else if (strncmp(p, "{from}", 6) == 0) {
 			val = from ? from : "?";
-			p += 5;
+			skip = 6;
 		} else if (strncmp(p, "{domain}", 8) == 0) {
 			val = domain ? domain : "?";
-			p += 7;
+			skip = 8;
 		}
 		if (val != NULL)
 			buf_adds(&out, val);
 		else
-			buf_addc(&out, *p);
+			buf_addc(&out, '{');
 	}
 	r = arena_strndup(s->arena, out.data ? out.data : "", out.len);
 	buf_free(&out);
