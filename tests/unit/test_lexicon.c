@@ -212,7 +212,7 @@ static const char *const extra[] = {
 	"ADV", "!!!", "$", "$1,000,000", "1-800-555-1234", "0800", "123",
 	"   ", "\n", " - ", "Ü", "ß", "über", "IONOS", "Iog in", "lD",
 	"\xd0\xb0", "\xd0\xb5", "\xce\xbf", "\xe2\x80\x8b", "\xef\xbb\xbf",
-	"\xe2\x84\xaa", "\xc5\xbf", "\xe1\xb2\x80", "a\xd0\xb0" "b",
+	"\xe2\x84\xaa", "\xc5\xbf", "\xe1\xb2\x80", "a\xd0\xb0\x62",
 	"\xef\xbc\xa1\xef\xbc\xa2\xef\xbc\xa3",
 	"PayPal", "Konto", "Sie", "your", "the", "der", "die", "das",
 	"Stop", "uota", "xxyz", "bc", "frei", "Dr.", "mr.", "Kilo", "kilos",
