@@ -370,12 +370,6 @@ static const struct {
 	{ "deine", true, true },
 };
 
-static unsigned char
-lower(unsigned char c)
-{
-	return c >= 'A' && c <= 'Z' ? (unsigned char)(c - 'A' + 'a') : c;
-}
-
 static bool
 ascii_alnum(unsigned char c)
 {
@@ -527,7 +521,7 @@ name_filter_build(struct brands *bs)
 		bs->alnum[a] = a < 0x80 && ascii_alnum((unsigned char)a);
 		bs->fold[a] = a >= 0x80 ? FOLD_HIGH :
 		    name_blank((unsigned char)a) ? FOLD_BLANK :
-		    lower((unsigned char)a);
+		    str_lc((unsigned char)a);
 	}
 	key = calloc(bs->n_names, sizeof(*key));
 	at = calloc(PAIRS, sizeof(*at));
@@ -549,11 +543,11 @@ name_filter_build(struct brands *bs)
 				if (firstbyte_may_start(bs->names[i].first, a))
 					bs->any_second[a] = true;
 		} else if (c[k] == '\0' || c[k] >= 0x80) {
-			bs->any_second[lower(c[0])] = true;
+			bs->any_second[str_lc(c[0])] = true;
 			bs->any_second[c[0] >= 'a' && c[0] <= 'z' ?
 			    c[0] - 'a' + 'A' : c[0]] = true;
 		} else {
-			key[i] = PAIR(lower(c[0]), lower(c[k]));
+			key[i] = PAIR(str_lc(c[0]), str_lc(c[k]));
 			bs->pair_start[key[i] + 1]++;
 		}
 	}
@@ -572,7 +566,7 @@ name_filter_build(struct brands *bs)
 				k++;
 			if (c[k] == '\0' || c[k] >= 0x80)
 				break;
-			nk->key |= (uint32_t)lower(c[k]) << (8 * j);
+			nk->key |= (uint32_t)str_lc(c[k]) << (8 * j);
 			nk->mask |= (uint32_t)0xff << (8 * j);
 		}
 		if (j == 2)
@@ -616,12 +610,12 @@ voice_build(struct brands *bs)
 		for (a = 0; a < FIRSTBYTE_BYTES; a++) {
 			partner = a >= 0xc0 && w[0] < 0x80 &&
 			    bs->high_case[w[0]];
-			if (lower((unsigned char)a) != w[0] && !partner)
+			if (str_lc((unsigned char)a) != w[0] && !partner)
 				continue;
 			bs->voice_first[a] = true;
 			for (b = 0; b < FIRSTBYTE_BYTES; b++)
 				if (partner ||
-				    lower((unsigned char)b) == w[1] ||
+				    str_lc((unsigned char)b) == w[1] ||
 				    (b >= 0x80 && w[1] < 0x80 &&
 				    bs->high_case[w[1]]))
 					BIT_SET(bs->voice_pairs, PAIR8(a, b));
@@ -791,7 +785,7 @@ name_fits(const struct brand_name *nm, const unsigned char *t, size_t len,
 		}
 		if (*c >= 0x80 || p == len || t[p] >= 0x80)
 			return true;
-		if (nm->cased ? t[p] != *c : lower(t[p]) != lower(*c))
+		if (nm->cased ? t[p] != *c : str_lc(t[p]) != str_lc(*c))
 			return false;
 		c++;
 		p++;
@@ -920,7 +914,7 @@ voice_lead_at(const struct brands *bs, const unsigned char *t, size_t len,
 		    (ascii_alnum(t[p - 1]) || t[p - 1] == '_'))
 			continue;
 		for (q = p; *w != '\0' && q < len; w++, q++) {
-			if (t[q] == *w || (*w < 0x80 && lower(t[q]) == *w))
+			if (t[q] == *w || (*w < 0x80 && str_lc(t[q]) == *w))
 				continue;
 			if (t[q] >= 0x80 && *w < 0x80 && bs->high_case[*w])
 				return true;

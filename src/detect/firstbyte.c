@@ -9,6 +9,7 @@
 #include "detect/firstbyte.h"
 #include "detect/rxspace.h"
 #include "util/buf.h"
+#include "util/str.h"
 
 static void
 bit_set(uint8_t *bits, unsigned int i)
@@ -233,12 +234,6 @@ firstbyte_branches(const char *re, size_t *suffix, size_t *off, size_t *len,
 
 #define PREFIX_MAX	32
 
-static unsigned char
-lower(unsigned char c)
-{
-	return c >= 'A' && c <= 'Z' ? (unsigned char)(c - 'A' + 'a') : c;
-}
-
 /*
  * The plain character at *pp, or -1: an ASCII character that is not a
  * pattern metacharacter, or a backslash before ASCII punctuation.
@@ -327,7 +322,7 @@ plain_run(const char *p, const char *end, uint32_t options,
 	while (n < PREFIX_MAX && (ch = plain_char(&p, end)) != -1) {
 		if (p < end && strchr("*?{", *p) != NULL)
 			break;
-		out[n++] = lower((unsigned char)ch);
+		out[n++] = str_lc((unsigned char)ch);
 		if (p < end && *p == '+')
 			return n;
 	}
@@ -551,8 +546,8 @@ firstbyte_prefix_at(const struct firstbyte_table *t, const unsigned char *s,
 	for (; p < len; p++) {
 		if (s[p] >= 0x80)
 			return true;	/* a caseless partner, maybe */
-		at = at == 0 ? t->root[lower(s[p])] :
-		    node_child(t, at, lower(s[p]));
+		at = at == 0 ? t->root[str_lc(s[p])] :
+		    node_child(t, at, str_lc(s[p]));
 		if (at == 0)
 			return false;
 		if (t->nodes[at].end)
