@@ -259,11 +259,36 @@ unicode_form(struct arena *a, const char *host)
 	return copy != NULL ? copy : host;
 }
 
+/*
+ * A lower bound of the edit distance between a label whose character
+ * counts are in hist (n characters) and L: a substitution, insertion or
+ * deletion changes the counts by one on each side at most, a swap not
+ * at all, so the larger of the characters only one side has is never
+ * more than the distance.  It spares the full computation for nearly
+ * every brand label.  hist is left as it was.
+ */
+static size_t
+bag_distance(int *hist, size_t n, const char *L, size_t ln)
+{
+	size_t i, only_a = n, only_b = 0;
+
+	for (i = 0; i < ln; i++) {
+		if (hist[(unsigned char)L[i]]-- > 0)
+			only_a--;
+		else
+			only_b++;
+	}
+	for (i = 0; i < ln; i++)
+		hist[(unsigned char)L[i]]++;
+	return only_a > only_b ? only_a : only_b;
+}
+
 enum lookalike_kind
 lookalike_brand(const struct lookalike *lk, const struct brands *bs,
     struct arena *a, const char *regdom, int *brand, const char **target)
 {
 	char sk[LOOK_MAX_HOST * 4 + 1];
+	int hist[256];
 	const struct brand *b;
 	const char *dot, *L, *uni;
 	size_t n, ln, i, j;
@@ -286,6 +311,9 @@ lookalike_brand(const struct lookalike *lk, const struct brands *bs,
 	if ((dot = strchr(regdom, '.')) == NULL)
 		return LOOK_NONE;
 	n = (size_t)(dot - regdom);
+	memset(hist, 0, sizeof(hist));
+	for (i = 0; i < n; i++)
+		hist[(unsigned char)regdom[i]]++;
 	for (i = 0; i < brands_count(bs); i++) {
 		b = brands_get(bs, (int)i);
 		for (j = 0; j < b->n_labels; j++) {
@@ -306,7 +334,8 @@ lookalike_brand(const struct lookalike *lk, const struct brands *bs,
 			if (ln < LOOK_MIN_NEAR || n < LOOK_MIN_NEAR)
 				continue;
 			cap = ln >= 10 ? 2 : 1;
-			if (lookalike_distance(regdom, n, L, ln, cap) <= cap) {
+			if (bag_distance(hist, n, L, ln) <= cap &&
+			    lookalike_distance(regdom, n, L, ln, cap) <= cap) {
 				*brand = (int)i;
 				*target = b->domains[0];
 				return LOOK_NEAR;

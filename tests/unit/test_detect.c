@@ -772,6 +772,16 @@ helpers(const struct config *cfg)
 	ok(lookalike_brand(cfg->detect->lookalike, cfg->detect->brands, a,
 	    "sparkase.de", &brand, &target) == LOOK_NEAR,
 	    "one letter missing");
+	/* The cheap bound in front of the distance must not hide these. */
+	ok(lookalike_brand(cfg->detect->lookalike, cfg->detect->brands, a,
+	    "spakrasse.de", &brand, &target) == LOOK_NEAR,
+	    "two letters swapped");
+	ok(lookalike_brand(cfg->detect->lookalike, cfg->detect->brands, a,
+	    "sparkazze.de", &brand, &target) == LOOK_NONE,
+	    "two letters changed, one allowed for nine letters");
+	ok(lookalike_brand(cfg->detect->lookalike, cfg->detect->brands, a,
+	    "sparkassse.de", &brand, &target) == LOOK_NEAR,
+	    "one letter doubled");
 	ok(lookalike_brand(cfg->detect->lookalike, cfg->detect->brands, a,
 	    "ionos.de", &brand, &target) == LOOK_NONE,
 	    "the brand's own domain");
