@@ -260,27 +260,30 @@ unicode_form(struct arena *a, const char *host)
 }
 
 /*
- * A lower bound of the edit distance between a label whose character
- * counts are in hist (n characters) and L: a substitution, insertion or
- * deletion changes the counts by one on each side at most, a swap not
- * at all, so the larger of the characters only one side has is never
- * more than the distance.  It spares the full computation for nearly
- * every brand label.  hist is left as it was.
+ * How a label whose character counts are in hist (n characters) and L
+ * differ as bags of letters: *only_a of the label's letters are not
+ * matched in L, *only_b of L's not in the label.  A substitution,
+ * insertion or deletion changes each count by one at most and a swap
+ * not at all, so the larger is a lower bound of the edit distance; and
+ * L cannot stand inside the label unless *only_b is 0.  Both spare
+ * work for nearly every brand label.  hist is left as it was.
  */
-static size_t
-bag_distance(int *hist, size_t n, const char *L, size_t ln)
+static void
+bag_diff(int *hist, size_t n, const char *L, size_t ln, size_t *only_a,
+    size_t *only_b)
 {
-	size_t i, only_a = n, only_b = 0;
+	size_t i;
 
+	*only_a = n;
+	*only_b = 0;
 	for (i = 0; i < ln; i++) {
 		if (hist[(unsigned char)L[i]]-- > 0)
-			only_a--;
+			(*only_a)--;
 		else
-			only_b++;
+			(*only_b)++;
 	}
 	for (i = 0; i < ln; i++)
 		hist[(unsigned char)L[i]]++;
-	return only_a > only_b ? only_a : only_b;
 }
 
 enum lookalike_kind
@@ -291,7 +294,7 @@ lookalike_brand(const struct lookalike *lk, const struct brands *bs,
 	int hist[256];
 	const struct brand *b;
 	const char *dot, *L, *uni;
-	size_t n, ln, i, j;
+	size_t n, ln, i, j, only_a, only_b;
 	unsigned cap;
 	int v;
 
@@ -326,7 +329,8 @@ lookalike_brand(const struct lookalike *lk, const struct brands *bs,
 				*target = b->domains[0];
 				return LOOK_OTHER_TLD;
 			}
-			if (combo(regdom, n, L, ln)) {
+			bag_diff(hist, n, L, ln, &only_a, &only_b);
+			if (only_b == 0 && combo(regdom, n, L, ln)) {
 				*brand = (int)i;
 				*target = b->domains[0];
 				return LOOK_COMBO;
@@ -334,7 +338,7 @@ lookalike_brand(const struct lookalike *lk, const struct brands *bs,
 			if (ln < LOOK_MIN_NEAR || n < LOOK_MIN_NEAR)
 				continue;
 			cap = ln >= 10 ? 2 : 1;
-			if (bag_distance(hist, n, L, ln) <= cap &&
+			if (only_a <= cap && only_b <= cap &&
 			    lookalike_distance(regdom, n, L, ln, cap) <= cap) {
 				*brand = (int)i;
 				*target = b->domains[0];
