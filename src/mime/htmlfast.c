@@ -1,0 +1,1215 @@
+/*
+ * htmlfast.c - the libxml2 tree of simple HTML, built without its parser.
+ *
+ * libxml2's HTML parser reads text a character at a time and keeps
+ * error-recovery state for every token; on mail it is a third of the
+ * cost of a message.  Most mail HTML is well-formed markup whose tree is
+ * easy to predict, so this tokenizer builds that tree itself, node for
+ * node what htmlCtxtReadMemory() with html.c's options would have built
+ * from UTF-8 input (libxml2 2.9.14: HTMLparser.c and SAX2.c).
+ *
+ * It declines (returns NULL) the moment the input leaves the part of
+ * the parser's behaviour reproduced here, which covers: implied html,
+ * head, body and p; tags closed by other tags (htmlStartClose, asked
+ * through htmlAutoCloseTag()) and by end tags (with htmlGetEndPriority's
+ * ranks); end tags ignored; misplaced html, head and body discarded;
+ * void elements (htmlTagLookup()); attributes, bare, quoted or not,
+ * repeated, boolean, or bogus (skipped); entities and character
+ * references, known or not, in text and in attribute values; comments;
+ * script and style as CDATA; a stray '<' as text; <!DOCTYPE name> with
+ * an optional PUBLIC identifier; content after </html>.  It declines on
+ * bytes that are not well-formed UTF-8 XML characters, processing
+ * instructions, CDATA sections, other doctypes, frames, names the
+ * parser would truncate or read differently, nesting deeper than
+ * HF_DEPTH, and the rarer corners noted where they are refused.
+ * The caller then parses as before; tests/unit/test_htmlfast.c and
+ * fuzz/fuzz_html.c compare the two trees wherever this one accepts.
+ */
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <libxml/HTMLparser.h>
+#include <libxml/HTMLtree.h>
+#include <libxml/entities.h>
+#include <libxml/tree.h>
+
+#include "mime/mimeint.h"
+
+#define HF_DEPTH	200	/* libxml2 stops at 256 nodes deep */
+#define HF_NAME		64	/* libxml2 truncates names at 100 */
+#define HF_CHUNK	990	/* libxml2 hands text over 1000 at a time */
+#define HF_CACHE	256	/* autoclose answers a thread keeps */
+
+/* What the parser's special cases make of a tag name. */
+enum {
+	K_HTML		= 0x01,
+	K_HEAD		= 0x02,
+	K_BODY		= 0x04,
+	K_RAW		= 0x08,		/* script, style */
+	K_HEADISH	= 0x10,		/* implies <head> */
+	K_FRAME		= 0x20		/* frame, frameset, noframes */
+};
+
+struct hf {
+	const unsigned char	*p, *end;
+	htmlDocPtr		 doc;
+	xmlNodePtr		 node;		/* NULL: the document level */
+	char			 names[HF_DEPTH][HF_NAME];
+	unsigned char		 kinds[HF_DEPTH];
+	int			 n;		/* open elements */
+	int			 open_head, open_body;
+	bool			 root;		/* an element at top level */
+	bool			 head_seen;	/* ctxt->html >= 3 */
+	bool			 body_seen;	/* ctxt->html >= 10 */
+	bool			 doctype;
+	int			 discarded;	/* ctxt->depth */
+	unsigned char		*tb;		/* text not yet in the tree */
+	size_t			 tlen, tcap;
+};
+
+/* For tests: the line of the last refusal, to see what is refused. */
+_Thread_local int htmlfast_declined_at;
+_Thread_local size_t htmlfast_declined_pos;	/* and where */
+
+static bool
+hf_no(int line)
+{
+	/* The innermost refusal: the callers' come after it. */
+	if (htmlfast_declined_at == 0)
+		htmlfast_declined_at = line;
+	return false;
+}
+
+static bool
+is_blank(unsigned char c)
+{
+	return c == ' ' || c == '\t' || c == '\n' || c == '\r';
+}
+
+static bool
+is_alpha(unsigned char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
+
+static bool
+is_digit(unsigned char c)
+{
+	return c >= '0' && c <= '9';
+}
+
+/* IS_CHAR of the XML specification. */
+static bool
+is_xml_char(uint32_t c)
+{
+	return c == 0x9 || c == 0xa || c == 0xd ||
+	    (c >= 0x20 && c <= 0xd7ff) || (c >= 0xe000 && c <= 0xfffd) ||
+	    (c >= 0x10000 && c <= 0x10ffff);
+}
+
+/*
+ * Whole input: well-formed UTF-8 of XML characters, no NUL (the parser
+ * stops there), no DEL.  Carriage returns are kept as they are, as the
+ * HTML parser keeps them.
+ */
+static bool
+input_ok(const unsigned char *s, size_t len)
+{
+	size_t i = 0, n, k;
+	uint64_t w;
+	uint32_t c;
+
+	while (i < len) {
+		/* Eight printable ASCII bytes at a time. */
+		while (len - i >= 8) {
+			memcpy(&w, s + i, 8);
+			if (((w | (w - 0x2020202020202020ULL) |
+			    ((w ^ 0x7f7f7f7f7f7f7f7fULL) -
+			    0x0101010101010101ULL)) &
+			    0x8080808080808080ULL) != 0)
+				break;
+			i += 8;
+		}
+		if (i >= len)
+			break;
+		c = s[i];
+		if (c < 0x80) {
+			if ((c < 0x20 && c != '\t' && c != '\n' &&
+			    c != '\r') || c == 0x7f)
+				return hf_no(__LINE__);
+			i++;
+			continue;
+		}
+		if (c >= 0xc2 && c <= 0xdf) {
+			n = 1;
+			c &= 0x1f;
+		} else if (c >= 0xe0 && c <= 0xef) {
+			n = 2;
+			c &= 0x0f;
+		} else if (c >= 0xf0 && c <= 0xf4) {
+			n = 3;
+			c &= 0x07;
+		} else
+			return hf_no(__LINE__);
+		if (len - i <= n)
+			return hf_no(__LINE__);
+		for (k = 1; k <= n; k++) {
+			if ((s[i + k] & 0xc0) != 0x80)
+				return hf_no(__LINE__);
+			c = (c << 6) | (s[i + k] & 0x3f);
+		}
+		if ((n == 2 && c < 0x800) || (n == 3 && c < 0x10000) ||
+		    !is_xml_char(c))
+			return hf_no(__LINE__);
+		i += n + 1;
+	}
+	return true;
+}
+
+static bool
+tb_add(struct hf *h, const unsigned char *s, size_t len)
+{
+	unsigned char *nb;
+	size_t nc;
+
+	if (h->tcap - h->tlen <= len) {
+		nc = h->tcap ? h->tcap : 256;
+		while (nc - h->tlen <= len)
+			nc *= 2;
+		if ((nb = xmlRealloc(h->tb, nc)) == NULL)
+			return hf_no(__LINE__);
+		h->tb = nb;
+		h->tcap = nc;
+	}
+	memcpy(h->tb + h->tlen, s, len);
+	h->tlen += len;
+	return true;
+}
+
+static bool
+tb_add_char(struct hf *h, uint32_t c)
+{
+	unsigned char o[4];
+	size_t n;
+
+	if (c < 0x80) {
+		o[0] = (unsigned char)c;
+		n = 1;
+	} else if (c < 0x800) {
+		o[0] = (unsigned char)(0xc0 | (c >> 6));
+		o[1] = (unsigned char)(0x80 | (c & 0x3f));
+		n = 2;
+	} else if (c < 0x10000) {
+		o[0] = (unsigned char)(0xe0 | (c >> 12));
+		o[1] = (unsigned char)(0x80 | ((c >> 6) & 0x3f));
+		o[2] = (unsigned char)(0x80 | (c & 0x3f));
+		n = 3;
+	} else {
+		o[0] = (unsigned char)(0xf0 | (c >> 18));
+		o[1] = (unsigned char)(0x80 | ((c >> 12) & 0x3f));
+		o[2] = (unsigned char)(0x80 | ((c >> 6) & 0x3f));
+		o[3] = (unsigned char)(0x80 | (c & 0x3f));
+		n = 4;
+	}
+	return tb_add(h, o, n);
+}
+
+/* Pending text becomes a text node (or joins the last one). */
+static bool
+flush_text(struct hf *h)
+{
+	xmlNodePtr t;
+
+	if (h->tlen == 0)
+		return true;
+	if (h->node == NULL)
+		return hf_no(__LINE__);
+	t = h->node->last;
+	if (t != NULL && t->type == XML_TEXT_NODE) {
+		xmlNodeAddContentLen(t, h->tb, (int)h->tlen);
+	} else {
+		if ((t = xmlNewDocTextLen(h->doc, h->tb, (int)h->tlen)) ==
+		    NULL)
+			return hf_no(__LINE__);
+		xmlAddChild(h->node, t);
+	}
+	h->tlen = 0;
+	return true;
+}
+
+/*
+ * "&#...;" at p: the character, or 0 where the parser would do
+ * anything but decode it (no semicolon, not a character).
+ */
+static uint32_t
+char_ref(struct hf *h)
+{
+	const unsigned char *p = h->p + 2;
+	uint32_t v = 0;
+	int n = 0;
+
+	if (p < h->end && (*p == 'x' || *p == 'X')) {
+		for (p++; p < h->end && n < 7; p++, n++) {
+			if (is_digit(*p))
+				v = v * 16 + (uint32_t)(*p - '0');
+			else if (*p >= 'a' && *p <= 'f')
+				v = v * 16 + (uint32_t)(*p - 'a' + 10);
+			else if (*p >= 'A' && *p <= 'F')
+				v = v * 16 + (uint32_t)(*p - 'A' + 10);
+			else
+				break;
+		}
+	} else {
+		for (; p < h->end && n < 8; p++, n++) {
+			if (!is_digit(*p))
+				break;
+			v = v * 10 + (uint32_t)(*p - '0');
+		}
+	}
+	if (n == 0 || p >= h->end || *p != ';' || v == 0 || !is_xml_char(v))
+		return 0;
+	h->p = p + 1;
+	return v;
+}
+
+/* "&name" at p: the name's length (letters and digits), or 0. */
+static size_t
+ent_name(const struct hf *h, char *name, size_t size)
+{
+	const unsigned char *p = h->p + 1;
+	size_t n = 0;
+
+	if (p >= h->end || !is_alpha(*p))
+		return 0;
+	while (p + n < h->end && (is_alpha(p[n]) || is_digit(p[n]))) {
+		if (n + 1 >= size)
+			return 0;
+		name[n] = (char)p[n];
+		n++;
+	}
+	name[n] = '\0';
+	return n;
+}
+
+/* A character of a name after its first, in htmlParseName()'s sense. */
+static bool
+name_char(unsigned char c)
+{
+	return is_alpha(c) || is_digit(c) || c == '.' || c == '-' ||
+	    c == '_' || c == ':' || c >= 0x80;
+}
+
+/* An element node under the current one (or the document). */
+static xmlNodePtr
+add_element(struct hf *h, const char *name)
+{
+	const char *local;
+	xmlNodePtr e;
+
+	/* SAX2 names the node by the part after a prefix. */
+	local = strchr(name, ':');
+	local = local != NULL ? local + 1 : name;
+	if ((e = xmlNewDocNode(h->doc, NULL, (const xmlChar *)local,
+	    NULL)) == NULL)
+		return NULL;
+	/*
+	 * At the top level SAX2 puts a second root inside the first
+	 * child of the document when that is an element.
+	 */
+	if (h->node != NULL)
+		xmlAddChild(h->node, e);
+	else if (h->doc->children != NULL &&
+	    h->doc->children->type == XML_ELEMENT_NODE)
+		xmlAddChild(h->doc->children, e);
+	else
+		xmlAddChild((xmlNodePtr)h->doc, e);
+	h->root = true;
+	return e;
+}
+
+static unsigned
+name_kind(const char *name)
+{
+	switch (name[0]) {
+	case 'b':
+		if (strcmp(name, "body") == 0)
+			return K_BODY;
+		if (strcmp(name, "base") == 0)
+			return K_HEADISH;
+		break;
+	case 'f':
+		if (strcmp(name, "frame") == 0 ||
+		    strcmp(name, "frameset") == 0)
+			return K_FRAME;
+		break;
+	case 'h':
+		if (strcmp(name, "html") == 0)
+			return K_HTML;
+		if (strcmp(name, "head") == 0)
+			return K_HEAD;
+		break;
+	case 'l':
+		if (strcmp(name, "link") == 0)
+			return K_HEADISH;
+		break;
+	case 'm':
+		if (strcmp(name, "meta") == 0)
+			return K_HEADISH;
+		break;
+	case 'n':
+		if (strcmp(name, "noframes") == 0)
+			return K_FRAME;
+		break;
+	case 's':
+		if (strcmp(name, "script") == 0 || strcmp(name, "style") == 0)
+			return K_RAW | K_HEADISH;
+		break;
+	case 't':
+		if (strcmp(name, "title") == 0)
+			return K_HEADISH;
+		break;
+	}
+	return 0;
+}
+
+/* htmlnamePush() notes <head> and <body>, even closed at once. */
+static void
+note(struct hf *h, unsigned kind)
+{
+	if (kind & K_HEAD)
+		h->head_seen = true;
+	else if (kind & K_BODY)
+		h->head_seen = h->body_seen = true;
+}
+
+static bool
+push(struct hf *h, const char *name, unsigned kind, xmlNodePtr e)
+{
+	if (h->n >= HF_DEPTH)
+		return hf_no(__LINE__);
+	h->kinds[h->n] = (unsigned char)kind;
+	strcpy(h->names[h->n++], name);
+	note(h, kind);
+	h->open_head += (kind & K_HEAD) != 0;
+	h->open_body += (kind & K_BODY) != 0;
+	h->node = e;
+	return true;
+}
+
+static void
+pop(struct hf *h)
+{
+	h->n--;
+	h->open_head -= (h->kinds[h->n] & K_HEAD) != 0;
+	h->open_body -= (h->kinds[h->n] & K_BODY) != 0;
+	h->node = h->n > 0 ? h->node->parent : NULL;
+}
+
+static unsigned
+top_kind(const struct hf *h)
+{
+	return h->n > 0 ? h->kinds[h->n - 1] : 0;
+}
+
+static bool
+implied(struct hf *h, const char *name, unsigned kind)
+{
+	xmlNodePtr e;
+
+	if ((e = add_element(h, name)) == NULL)
+		return hf_no(__LINE__);
+	return push(h, name, kind, e);
+}
+
+/*
+ * Would libxml2 close the open element top on seeing newtag?  Its table
+ * is private; htmlAutoCloseTag() asks it for a childless element, but
+ * answers 0 when the names are equal, where the table has these.
+ */
+static bool
+ask_autocloses(const char *newtag, const char *top)
+{
+	static const char *const self[] = { "a", "col", "colgroup", "form",
+	    "li", "option", "p", "tbody", "td", "th", "tr" };
+	xmlNode probe;
+	size_t i;
+
+	if (strcmp(newtag, top) == 0) {
+		for (i = 0; i < sizeof(self) / sizeof(self[0]); i++)
+			if (strcmp(self[i], top) == 0)
+				return true;
+		return false;
+	}
+	memset(&probe, 0, sizeof(probe));
+	probe.type = XML_ELEMENT_NODE;
+	probe.name = (const xmlChar *)newtag;
+	return htmlAutoCloseTag(NULL, (const xmlChar *)top, &probe) != 0;
+}
+
+/*
+ * The table is searched with two string compares a step, for every
+ * tag; the few pairs mail uses are kept per thread.
+ */
+struct ac_entry {
+	char	key[30];		/* newtag '\0' top '\0' */
+	bool	used, closes;
+};
+
+static _Thread_local struct ac_entry ac_cache[HF_CACHE];
+
+static bool
+autocloses(const char *newtag, const char *top)
+{
+	struct ac_entry *ce;
+	size_t ln = strlen(newtag), lt = strlen(top), i;
+	uint32_t hash = 2166136261u;
+
+	if (ln + lt + 2 > sizeof(ce->key))
+		return ask_autocloses(newtag, top);
+	for (i = 0; i < ln; i++)
+		hash = (hash ^ (unsigned char)newtag[i]) * 16777619u;
+	hash = (hash ^ 0xff) * 16777619u;
+	for (i = 0; i < lt; i++)
+		hash = (hash ^ (unsigned char)top[i]) * 16777619u;
+	ce = &ac_cache[hash % HF_CACHE];
+	if (ce->used && memcmp(ce->key, newtag, ln + 1) == 0 &&
+	    memcmp(ce->key + ln + 1, top, lt + 1) == 0)
+		return ce->closes;
+	memcpy(ce->key, newtag, ln + 1);
+	memcpy(ce->key + ln + 1, top, lt + 1);
+	ce->closes = ask_autocloses(newtag, top);
+	ce->used = true;
+	return ce->closes;
+}
+
+/* htmlCheckImplied(): <html>, then <head> or <body> where left out. */
+static bool
+check_implied(struct hf *h, unsigned kind)
+{
+	if (kind & K_HTML)
+		return true;
+	if (h->n == 0) {
+		if (!implied(h, "html", K_HTML))
+			return hf_no(__LINE__);
+	}
+	if (kind & (K_BODY | K_HEAD))
+		return true;
+	if (h->n <= 1 && (kind & K_HEADISH))
+		return h->head_seen ? true : implied(h, "head", K_HEAD);
+	if (kind & K_FRAME)
+		return hf_no(__LINE__);
+	if (h->body_seen || h->open_body > 0 || h->open_head > 0)
+		return true;
+	return implied(h, "body", K_BODY);
+}
+
+/*
+ * A tag or attribute name at p, lower-cased into name: letters, digits
+ * and "-_.:" after a letter.
+ */
+static bool
+tag_name(struct hf *h, char *name)
+{
+	size_t n = 0;
+
+	if (h->p >= h->end || !is_alpha(*h->p))
+		return hf_no(__LINE__);
+	while (h->p < h->end && (is_alpha(*h->p) || is_digit(*h->p) ||
+	    *h->p == '-' || *h->p == '_' || *h->p == '.' || *h->p == ':')) {
+		if (n + 1 >= HF_NAME)
+			return hf_no(__LINE__);
+		name[n++] = (char)(*h->p >= 'A' && *h->p <= 'Z' ?
+		    *h->p + 0x20 : *h->p);
+		h->p++;
+	}
+	name[n] = '\0';
+	return h->p < h->end && (h->p[0] <= 0x7f);
+}
+
+static void
+skip_blanks(struct hf *h)
+{
+	while (h->p < h->end && is_blank(*h->p))
+		h->p++;
+}
+
+/*
+ * "&" at p, not "&#": what htmlParseEntityRef() and its callers make of
+ * it, into out (at least 8 bytes); its length, or -1 to decline.  A
+ * known name with ';' is decoded; without, or unknown, it stays as
+ * written (the ';' too, left for the text after); a bare '&' stays.
+ */
+static int
+amp(struct hf *h, unsigned char *out, size_t size)
+{
+	const htmlEntityDesc *ent;
+	const unsigned char *s;
+	char name[33];
+	size_t n;
+	uint32_t c;
+
+	s = h->p + 1;
+	if (s >= h->end || (!is_alpha(*s) && *s != '_' && *s != ':')) {
+		/* No name: a bare '&', unless one could start here. */
+		if (s < h->end && *s >= 0x80)
+			return (hf_no(__LINE__), -1);
+		out[0] = '&';
+		h->p++;
+		return 1;
+	}
+	/* The name as htmlParseName() reads it; only an ASCII one here. */
+	for (n = 0; s + n < h->end && name_char(s[n]); n++)
+		if (s[n] >= 0x80 || n + 2 > size)
+			return (hf_no(__LINE__), -1);
+	if (ent_name(h, name, sizeof(name)) != n)
+		name[0] = '\0';
+	s += n;
+	if (s < h->end && *s == ';' && name[0] != '\0' &&
+	    (ent = htmlEntityLookup((const xmlChar *)name)) != NULL &&
+	    ent->value > 0) {
+		c = ent->value;
+		h->p = s + 1;
+		if (c < 0x80) {
+			out[0] = (unsigned char)c;
+			return 1;
+		}
+		if (c < 0x800) {
+			out[0] = (unsigned char)(0xc0 | (c >> 6));
+			out[1] = (unsigned char)(0x80 | (c & 0x3f));
+			return 2;
+		}
+		out[0] = (unsigned char)(0xe0 | (c >> 12));
+		out[1] = (unsigned char)(0x80 | ((c >> 6) & 0x3f));
+		out[2] = (unsigned char)(0x80 | (c & 0x3f));
+		return 3;
+	}
+	/* Unknown, or no ';': as written, the ';' left for what follows. */
+	memcpy(out, h->p, n + 1);
+	h->p = s;
+	return (int)n + 1;
+}
+
+/*
+ * An attribute value, quoted (q is the quote) or not (q is 0), into
+ * the text buffer, entities decoded as htmlParseHTMLAttribute() does.
+ */
+static bool
+att_value(struct hf *h, unsigned char q)
+{
+	const unsigned char *s;
+	unsigned char out[40];
+	uint32_t c;
+	int n;
+
+	h->tlen = 0;
+	for (;;) {
+		s = h->p;
+		while (h->p < h->end && *h->p != '&' && (q ? *h->p != q :
+		    !is_blank(*h->p) && *h->p != '>'))
+			h->p++;
+		if (!tb_add(h, s, (size_t)(h->p - s)))
+			return hf_no(__LINE__);
+		if (h->p >= h->end)
+			return hf_no(__LINE__);
+		if (*h->p != '&')
+			break;
+		if (h->p + 1 < h->end && h->p[1] == '#') {
+			if ((c = char_ref(h)) == 0 || !tb_add_char(h, c))
+				return hf_no(__LINE__);
+			continue;
+		}
+		if ((n = amp(h, out, sizeof(out))) < 0 ||
+		    !tb_add(h, out, (size_t)n))
+			return hf_no(__LINE__);
+	}
+	if (q)
+		h->p++;
+	return tb_add(h, (const unsigned char *)"", 1);
+}
+
+/*
+ * What htmlParseStartTag() does before the attributes: close what the
+ * tag closes, open the elements it implies.  -1 to decline; 1 when the
+ * parser discards the tag (a misplaced html, head or body); else 0.
+ */
+static int
+before_tag(struct hf *h, const char *name, unsigned kind)
+{
+	if (!flush_text(h))
+		return (hf_no(__LINE__), -1);
+	/* htmlAutoClose(): <p> ends an open <p>, <td> a <td>, etc. */
+	while (h->n > 0 && autocloses(name, h->names[h->n - 1])) {
+		if (top_kind(h) & (K_HTML | K_BODY))
+			return (hf_no(__LINE__), -1);
+		pop(h);
+	}
+	if (!check_implied(h, kind))
+		return (hf_no(__LINE__), -1);
+	if (((kind & K_HTML) && h->n > 0) || ((kind & K_HEAD) && h->n != 1) ||
+	    ((kind & K_BODY) && h->open_body > 0))
+		return 1;
+	return 0;
+}
+
+/* After "<": a start tag. */
+static bool
+start_tag(struct hf *h)
+{
+	char name[HF_NAME], att[HF_NAME];
+	const htmlElemDesc *info;
+	xmlNodePtr e = NULL;
+	xmlAttrPtr a;
+	const char *v;
+	unsigned char q;
+	bool self;
+	unsigned kind;
+	int r;
+
+	h->p++;
+	if (!tag_name(h, name))
+		return hf_no(__LINE__);
+	/*
+	 * htmlParseContentInternal() looks for tags to close by the name
+	 * up to a '.', htmlParseStartTag() takes all of it: not here.
+	 */
+	if (strchr(name, '.') != NULL)
+		return hf_no(__LINE__);
+	/* One prefix of letters, as o:p; SAX2 splits other forms oddly. */
+	if ((v = strchr(name, ':')) != NULL && (v == name ||
+	    strchr(v + 1, ':') != NULL || !is_alpha((unsigned char)v[1])))
+		return hf_no(__LINE__);
+	kind = name_kind(name);
+	if ((r = before_tag(h, name, kind)) == -1)
+		return false;
+	if (r == 0 && (e = add_element(h, name)) == NULL)
+		return hf_no(__LINE__);
+	for (;;) {
+		skip_blanks(h);
+		if (h->p >= h->end)
+			return hf_no(__LINE__);
+		if (*h->p == '>') {
+			h->p++;
+			self = false;
+			break;
+		}
+		if (*h->p == '/' && h->p + 1 < h->end && h->p[1] == '>') {
+			h->p += 2;
+			self = true;
+			break;
+		}
+		if (*h->p == '_' || *h->p == ':' || *h->p == '.')
+			return hf_no(__LINE__);
+		if (!is_alpha(*h->p)) {
+			/* No name: skipped to a blank or the tag's end. */
+			while (h->p < h->end && !is_blank(*h->p) &&
+			    *h->p != '>' && (*h->p != '/' ||
+			    h->p + 1 >= h->end || h->p[1] != '>'))
+				h->p++;
+			continue;
+		}
+		if (!tag_name(h, att))
+			return hf_no(__LINE__);
+		skip_blanks(h);
+		v = NULL;
+		if (h->p < h->end && *h->p == '=') {
+			h->p++;
+			skip_blanks(h);
+			if (h->p >= h->end)
+				return hf_no(__LINE__);
+			q = *h->p;
+			if (q == '"' || q == '\'')
+				h->p++;
+			else
+				q = 0;
+			if (!att_value(h, q))
+				return hf_no(__LINE__);
+			v = (const char *)h->tb;
+		} else if (htmlIsBooleanAttr((const xmlChar *)att))
+			v = att;
+		/* The parser drops a repeated attribute. */
+		for (a = e != NULL ? e->properties : NULL; a != NULL;
+		    a = a->next)
+			if (strcmp((const char *)a->name, att) == 0)
+				break;
+		if (a == NULL && e != NULL && xmlNewProp(e,
+		    (const xmlChar *)att, (const xmlChar *)v) == NULL)
+			return hf_no(__LINE__);
+		h->tlen = 0;
+	}
+	if (r == 1) {
+		/* "/>" would close the open element instead. */
+		if (self)
+			return hf_no(__LINE__);
+		h->discarded++;
+		return true;
+	}
+	info = htmlTagLookup((const xmlChar *)name);
+	if (self || (info != NULL && info->empty)) {
+		note(h, kind);
+		return true;
+	}
+	return push(h, name, kind, e);
+}
+
+/* htmlGetEndPriority()'s ranks. */
+static int
+end_priority(const char *name)
+{
+	static const struct {
+		const char	*name;
+		int		 prio;
+	} ranks[] = {
+		{ "div", 150 }, { "td", 160 }, { "th", 160 }, { "tr", 170 },
+		{ "thead", 180 }, { "tbody", 180 }, { "tfoot", 180 },
+		{ "table", 190 }, { "head", 200 }, { "body", 200 },
+		{ "html", 220 }
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(ranks) / sizeof(ranks[0]); i++)
+		if (strcmp(ranks[i].name, name) == 0)
+			return ranks[i].prio;
+	return 100;
+}
+
+/* After "</": an end tag. */
+static bool
+end_tag(struct hf *h)
+{
+	char name[HF_NAME];
+	int i, prio;
+
+	h->p += 2;
+	if (!tag_name(h, name))
+		return hf_no(__LINE__);
+	skip_blanks(h);
+	if (h->p >= h->end || *h->p != '>')
+		return hf_no(__LINE__);
+	h->p++;
+	/* The end of a discarded html, head or body tag is ignored. */
+	if (h->discarded > 0 &&
+	    (name_kind(name) & (K_HTML | K_BODY | K_HEAD))) {
+		h->discarded--;
+		return true;
+	}
+	/*
+	 * htmlAutoCloseOnClose(): the end tag closes the open elements
+	 * above its own, unless one of them ranks higher (a </b> does not
+	 * close a <td>), when it is ignored, as it is when nothing open
+	 * has its name.
+	 */
+	prio = end_priority(name);
+	for (i = h->n - 1; i >= 0; i--) {
+		if (strcmp(h->names[i], name) == 0)
+			break;
+		if (end_priority(h->names[i]) > prio)
+			return true;
+	}
+	if (i < 0)
+		return true;
+	if (!flush_text(h))
+		return hf_no(__LINE__);
+	while (h->n > i)
+		pop(h);
+	return true;
+}
+
+/* "<!--": a comment. */
+static bool
+comment(struct hf *h)
+{
+	const unsigned char *s = h->p + 4, *e;
+	xmlNodePtr c;
+
+	/*
+	 * It ends at the first "-->" (even "<!---->" is whole); a "--!>"
+	 * before that ends it in a way not reproduced here.
+	 */
+	for (e = s; ; e++) {
+		if (h->end - e < 3)
+			return hf_no(__LINE__);
+		if (e[0] == '-' && e[1] == '-') {
+			if (e[2] == '>')
+				break;
+			if (e[2] == '!' && h->end - e >= 4 && e[3] == '>')
+				return hf_no(__LINE__);
+		}
+	}
+	if (!flush_text(h))
+		return hf_no(__LINE__);
+	h->tlen = 0;
+	if (!tb_add(h, s, (size_t)(e - s)) ||
+	    !tb_add(h, (const unsigned char *)"", 1))
+		return hf_no(__LINE__);
+	h->tlen = 0;
+	if ((c = xmlNewDocComment(h->doc, h->tb)) == NULL)
+		return hf_no(__LINE__);
+	if (h->node != NULL)
+		xmlAddChild(h->node, c);
+	else
+		xmlAddChild((xmlNodePtr)h->doc, c);
+	h->p = e + 3;
+	return true;
+}
+
+/* Content of script or style, up to its end tag. */
+static bool
+raw_text(struct hf *h)
+{
+	const char *name = h->names[h->n - 1];
+	size_t nl = strlen(name);
+	const unsigned char *s = h->p, *e, *c0;
+	xmlNodePtr c;
+
+	/*
+	 * "</" right away is parsed as an end tag, not content; a tag right
+	 * away is first checked for closing the script or style.
+	 */
+	if (h->end - s >= 2 && s[0] == '<' && (is_alpha(s[1]) ||
+	    s[1] == '_' || s[1] == ':'))
+		return hf_no(__LINE__);
+	for (e = s; ; e++) {
+		if (h->end - e < 2 + (ptrdiff_t)nl)
+			return hf_no(__LINE__);
+		if (e[0] == '<' && e[1] == '/' &&
+		    xmlStrncasecmp(e + 2, (const xmlChar *)name, (int)nl) == 0)
+			break;
+	}
+	/* Its end tag must follow, or the parser goes on in raw text. */
+	for (c0 = e + 2 + nl; c0 < h->end && is_blank(*c0); c0++)
+		;
+	if (c0 >= h->end || *c0 != '>')
+		return hf_no(__LINE__);
+	if (e == s)
+		return true;
+	h->tlen = 0;
+	if (!tb_add(h, s, (size_t)(e - s)))
+		return hf_no(__LINE__);
+	if ((c = xmlNewCDataBlock(h->doc, h->tb, (int)h->tlen)) == NULL)
+		return hf_no(__LINE__);
+	h->tlen = 0;
+	xmlAddChild(h->node, c);
+	h->p = e;
+	return true;
+}
+
+/*
+ * htmlCheckParagraph(): text straight in <html> or <head>, or outside
+ * everything, goes in a new <p>, as if the tag were there.
+ */
+static bool
+paragraph(struct hf *h)
+{
+	xmlNodePtr e;
+
+	if (before_tag(h, "p", 0) != 0 || (e = add_element(h, "p")) == NULL)
+		return hf_no(__LINE__);
+	return push(h, "p", 0, e);
+}
+
+/*
+ * Text up to '<' or '&', or one reference, as htmlParseCharData() and
+ * htmlParseReference() give it.
+ */
+static bool
+text(struct hf *h)
+{
+	static const bool text_stop[256] = { ['<'] = true, ['&'] = true };
+	const unsigned char *s = h->p, *e;
+	unsigned char out[40];
+	bool blank = true, ref, num = false;
+	uint32_t c = 0;
+	int n = 0;
+
+	ref = *s == '&';
+	if (ref) {
+		blank = false;
+		num = s + 1 < h->end && s[1] == '#';
+		if (num) {
+			if ((c = char_ref(h)) == 0)
+				return hf_no(__LINE__);
+		} else if ((n = amp(h, out, sizeof(out))) < 0)
+			return false;
+	} else {
+		while (h->p < h->end && !text_stop[*h->p])
+			h->p++;
+	}
+	if (h->n == 0 || (top_kind(h) & (K_HTML | K_HEAD))) {
+		/* Blank before '&' asks for a paragraph too. */
+		if (!ref && (h->p >= h->end || *h->p != '&'))
+			for (e = s; e < h->p && blank; e++)
+				blank = is_blank(*e);
+		else
+			blank = false;
+		/* A long run is looked at 1000 bytes at a time. */
+		if (!ref && h->p - s >= HF_CHUNK)
+			return hf_no(__LINE__);
+		if (blank) {
+			if (h->n == 0)
+				return true;	/* no node to hold it */
+		} else if (!paragraph(h))
+			return false;
+	}
+	if (!ref)
+		return tb_add(h, s, (size_t)(h->p - s));
+	if (num)
+		return tb_add_char(h, c);
+	return tb_add(h, out, (size_t)n);
+}
+
+/* <!DOCTYPE name>, or with PUBLIC "id" and optionally "uri". */
+static bool
+doctype(struct hf *h)
+{
+	const unsigned char *n, *ne, *id = NULL, *ide = NULL, *u = NULL;
+	const unsigned char *ue = NULL;
+	char nb[HF_NAME], ib[256], ub[512];
+
+	h->p += 9;
+	skip_blanks(h);
+	for (n = h->p; h->p < h->end && is_alpha(*h->p); h->p++)
+		;
+	ne = h->p;
+	if (ne == n || (size_t)(ne - n) >= sizeof(nb) || h->p >= h->end ||
+	    (!is_blank(*h->p) && *h->p != '>'))
+		return hf_no(__LINE__);
+	skip_blanks(h);
+	if (h->end - h->p > 6 && memcmp(h->p, "PUBLIC", 6) == 0 &&
+	    is_blank(h->p[6])) {
+		h->p += 6;
+		skip_blanks(h);
+		if (h->p >= h->end || *h->p != '"')
+			return hf_no(__LINE__);
+		for (id = ++h->p; h->p < h->end && *h->p != '"'; h->p++)
+			if (!is_alpha(*h->p) && !is_digit(*h->p) &&
+			    strchr(" -/.:", *h->p) == NULL)
+				return hf_no(__LINE__);
+		if (h->p >= h->end || h->p - id >= (ptrdiff_t)sizeof(ib))
+			return hf_no(__LINE__);
+		ide = h->p++;
+		skip_blanks(h);
+		if (h->p < h->end && *h->p == '"') {
+			for (u = ++h->p; h->p < h->end && *h->p != '"'; h->p++)
+				if (!is_alpha(*h->p) && !is_digit(*h->p) &&
+				    strchr("-/.:_~", *h->p) == NULL)
+					return hf_no(__LINE__);
+			if (h->p >= h->end ||
+			    h->p - u >= (ptrdiff_t)sizeof(ub))
+				return hf_no(__LINE__);
+			ue = h->p++;
+			skip_blanks(h);
+		}
+	}
+	if (h->p >= h->end || *h->p != '>')
+		return hf_no(__LINE__);
+	h->p++;
+	memcpy(nb, n, (size_t)(ne - n));
+	nb[ne - n] = '\0';
+	if (id != NULL) {
+		memcpy(ib, id, (size_t)(ide - id));
+		ib[ide - id] = '\0';
+	}
+	if (u != NULL) {
+		memcpy(ub, u, (size_t)(ue - u));
+		ub[ue - u] = '\0';
+	}
+	if (xmlCreateIntSubset(h->doc, (const xmlChar *)nb,
+	    id ? (const xmlChar *)ib : NULL,
+	    u ? (const xmlChar *)ub : NULL) == NULL)
+		return hf_no(__LINE__);
+	h->doctype = true;
+	return true;
+}
+
+/*
+ * '<' that starts no tag: the parser passes it on as text, without
+ * htmlCheckParagraph(), so nowhere when nothing is open.
+ */
+static bool
+lt(struct hf *h)
+{
+	unsigned char c;
+
+	if (h->p + 1 < h->end) {
+		c = h->p[1];
+		if (c == '?' || c == '_' || c == ':' || c == '/' ||
+		    (c == '!' && h->end - h->p >= 9 && xmlStrncasecmp(h->p + 2,
+		    (const xmlChar *)"DOCTYPE", 7) == 0))
+			return hf_no(__LINE__);
+	}
+	h->p++;
+	if (h->node == NULL)
+		return true;
+	return tb_add(h, (const unsigned char *)"<", 1);
+}
+
+static bool
+prolog_comments(struct hf *h)
+{
+	while (h->end - h->p >= 4 && memcmp(h->p, "<!--", 4) == 0) {
+		if (!comment(h))
+			return hf_no(__LINE__);
+		skip_blanks(h);
+	}
+	return true;
+}
+
+static bool
+run(struct hf *h)
+{
+	skip_blanks(h);
+	if (h->p >= h->end || !prolog_comments(h))
+		return hf_no(__LINE__);
+	if (h->end - h->p >= 9 && h->p[0] == '<' && h->p[1] == '!' &&
+	    xmlStrncasecmp(h->p + 2, (const xmlChar *)"DOCTYPE", 7) == 0) {
+		if (!doctype(h))
+			return hf_no(__LINE__);
+		skip_blanks(h);
+		if (!prolog_comments(h))
+			return hf_no(__LINE__);
+	}
+	while (h->p < h->end) {
+		if (h->p[0] == '<' && h->p + 1 < h->end && h->p[1] == '/') {
+			if (!end_tag(h))
+				return hf_no(__LINE__);
+			continue;
+		}
+		if (top_kind(h) & K_RAW) {
+			if (!flush_text(h) || !raw_text(h))
+				return hf_no(__LINE__);
+			continue;
+		}
+		if (h->p[0] == '<') {
+			if (h->p + 1 < h->end && is_alpha(h->p[1])) {
+				if (!start_tag(h))
+					return hf_no(__LINE__);
+			} else if (h->end - h->p >= 4 &&
+			    memcmp(h->p, "<!--", 4) == 0) {
+				if (!comment(h))
+					return hf_no(__LINE__);
+			} else if (!lt(h))
+				return false;
+			continue;
+		}
+		if (!text(h))
+			return hf_no(__LINE__);
+	}
+	if (!flush_text(h))
+		return hf_no(__LINE__);
+	if (!h->doctype && xmlCreateIntSubset(h->doc, (const xmlChar *)"html",
+	    (const xmlChar *)"-//W3C//DTD HTML 4.0 Transitional//EN",
+	    (const xmlChar *)"http://www.w3.org/TR/REC-html40/loose.dtd") ==
+	    NULL)
+		return hf_no(__LINE__);
+	return true;
+}
+
+htmlDocPtr
+htmlfast_parse(const char *s, size_t len, xmlDictPtr dict)
+{
+	struct hf *h;
+	htmlDocPtr doc;
+
+	htmlfast_declined_at = 0;
+	if (len == 0 || len > INT32_MAX ||
+	    !input_ok((const unsigned char *)s, len))
+		return NULL;
+	if ((h = xmlMalloc(sizeof(*h))) == NULL)
+		return NULL;
+	memset(h, 0, sizeof(*h));
+	h->p = (const unsigned char *)s;
+	h->end = h->p + len;
+	if ((h->doc = htmlNewDocNoDtD(NULL, NULL)) == NULL) {
+		xmlFree(h);
+		return NULL;
+	}
+	if (dict != NULL) {
+		h->doc->dict = dict;
+		xmlDictReference(dict);
+	}
+	doc = h->doc;
+	if (!run(h)) {
+		htmlfast_declined_pos =
+		    (size_t)(h->p - (const unsigned char *)s);
+		xmlFreeDoc(doc);
+		doc = NULL;
+	}
+	xmlFree(h->tb);
+	xmlFree(h);
+	return doc;
+}
+
+static bool
+same_str(const xmlChar *a, const xmlChar *b)
+{
+	if (a == NULL || b == NULL)
+		return a == b;
+	return strcmp((const char *)a, (const char *)b) == 0;
+}
+
+static bool
+same_ns(const xmlNs *a, const xmlNs *b)
+{
+	if (a == NULL || b == NULL)
+		return a == b;
+	return same_str(a->href, b->href) && same_str(a->prefix, b->prefix);
+}
+
+static bool	same_list(const xmlNode *, const xmlNode *, int);
+
+static bool
+same_node(const xmlNode *a, const xmlNode *b, int depth)
+{
+	const xmlAttr *x, *y;
+	const xmlDtd *da, *db;
+
+	if (depth > 1000 || a->type != b->type || !same_str(a->name, b->name))
+		return false;
+	switch (a->type) {
+	case XML_DTD_NODE:
+		da = (const xmlDtd *)a;
+		db = (const xmlDtd *)b;
+		return same_str(da->ExternalID, db->ExternalID) &&
+		    same_str(da->SystemID, db->SystemID);
+	case XML_ELEMENT_NODE:
+		if (!same_ns(a->ns, b->ns) || !same_ns(a->nsDef, b->nsDef))
+			return false;
+		for (x = a->properties, y = b->properties;
+		    x != NULL && y != NULL; x = x->next, y = y->next)
+			if (x->type != y->type || !same_str(x->name, y->name) ||
+			    !same_ns(x->ns, y->ns) ||
+			    !same_list(x->children, y->children, depth + 1))
+				return false;
+		if (x != NULL || y != NULL)
+			return false;
+		return same_list(a->children, b->children, depth + 1);
+	case XML_TEXT_NODE:
+	case XML_CDATA_SECTION_NODE:
+	case XML_COMMENT_NODE:
+		return same_str(a->content, b->content) &&
+		    a->children == NULL && b->children == NULL;
+	default:
+		return same_list(a->children, b->children, depth + 1);
+	}
+}
+
+static bool
+same_list(const xmlNode *a, const xmlNode *b, int depth)
+{
+	for (; a != NULL && b != NULL; a = a->next, b = b->next)
+		if (!same_node(a, b, depth))
+			return false;
+	return a == NULL && b == NULL;
+}
+
+bool
+htmlfast_same(const struct _xmlDoc *a, const struct _xmlDoc *b)
+{
+	if (a == NULL || b == NULL)
+		return a == b;
+	return a->type == b->type &&
+	    (a->intSubset == NULL) == (b->intSubset == NULL) &&
+	    same_list(a->children, b->children, 0);
+}

@@ -1,0 +1,301 @@
+/*
+ * test_htmlfast.c - htmlfast.c's trees against libxml2's: each input is
+ * parsed both ways and, wherever the fast path accepts, the two trees
+ * must match node for node (htmlfast_same()).  Prints how many inputs
+ * the fast path took.
+ *
+ * Inputs: the hand-written cases below (some must be taken), every file
+ * of fuzz/corpus/html, and, when MT_HTMLFAST_CORPUS names a file with
+ * one message path per line, the HTML parts of those messages as
+ * html_extract() receives them (e.g. /tmp/corpus-files-abs.txt).
+ */
+#include <dirent.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <libxml/HTMLparser.h>
+
+#include "mime/mimeint.h"
+#include "mime/message.h"
+#include "util/arena.h"
+#include "tap.h"
+
+#define OPTIONS	(HTML_PARSE_NOERROR | HTML_PARSE_NOWARNING | \
+	HTML_PARSE_NONET | HTML_PARSE_RECOVER | HTML_PARSE_COMPACT)
+
+static size_t n_total, n_fast, n_diff;
+static size_t why[2000];
+static bool verbose;
+static int show;		/* MT_HTMLFAST_SHOW: a line to show */
+
+/* Both parses; false when the fast one accepted and differs. */
+static bool
+compare(const char *s, size_t n, bool *fast)
+{
+	htmlDocPtr a, b;
+	bool same = true;
+
+	n_total++;
+	a = htmlfast_parse(s, n, NULL);
+	*fast = a != NULL;
+	if (a == NULL && htmlfast_declined_at > 0 &&
+	    htmlfast_declined_at < 2000) {
+		why[htmlfast_declined_at]++;
+		if (show == htmlfast_declined_at && why[show] <= 8) {
+			size_t p = htmlfast_declined_pos;
+			size_t from = p > 60 ? p - 60 : 0;
+
+			printf("# at %zu: [%.*s|%.*s]\n", p, (int)(p - from),
+			    s + from, (int)(n - p > 40 ? 40 : n - p), s + p);
+		}
+	}
+	if (a != NULL) {
+		n_fast++;
+		b = htmlReadMemory(s, (int)n, NULL, "UTF-8", OPTIONS);
+		same = htmlfast_same(a, b);
+		if (!same) {
+			n_diff++;
+			if (verbose || n_diff <= 5)
+				printf("# differs: %.*s\n",
+				    (int)(n > 300 ? 300 : n), s);
+		}
+		xmlFreeDoc(b);
+		xmlFreeDoc(a);
+	}
+	return same;
+}
+
+static void
+hook(const char *s, size_t n)
+{
+	bool fast;
+
+	(void)compare(s, n, &fast);
+}
+
+static char *
+slurp(const char *path, size_t *len)
+{
+	FILE *f;
+	char *buf = NULL;
+	long n;
+
+	if ((f = fopen(path, "rb")) == NULL)
+		return NULL;
+	if (fseek(f, 0, SEEK_END) == 0 && (n = ftell(f)) >= 0 &&
+	    fseek(f, 0, SEEK_SET) == 0 &&
+	    (buf = malloc((size_t)n + 1)) != NULL) {
+		*len = fread(buf, 1, (size_t)n, f);
+		buf[*len] = '\0';
+	}
+	fclose(f);
+	return buf;
+}
+
+/* Cases that must be taken, and must match. */
+static const char *const taken[] = {
+	"<p>a</p>",
+	"hello",
+	"  hello  ",
+	"<b>x</b>",
+	" <html><body>x</body></html> ",
+	"<!DOCTYPE html><html><head><title>t</title></head><body><p>x</p>"
+	    "</body></html>",
+	"<html> <head> <meta charset=\"utf-8\"> <title>t</title> </head> "
+	    "<body> <p>x</p> </body> </html> ",
+	"<html>\n<body>\n<table> <tr> <td> a </td> </tr> </table>\n</body>\n"
+	    "</html>\n",
+	"<div> </div><span> </span><b>x</b> <i>y</i>",
+	"<!-- c --><html><!-- d --><body>x<!--e--></body></html><!-- f -->",
+	"<style>a<b>&amp;</style><script>if(a<b)x=\"</p>\"</script>",
+	"<p a=x&amp;y b=\"&foo;z\" c='&amp' D=&#65;&#x42; checked e>x</p>",
+	"<p>&#X41;&#x42;&#67;&nbsp;&lt;&copy;</p><br/><div/>x",
+	"<!DOCTYPE HTML PUBLIC \"-//W3C//DTD HTML 4.01 Transitional//EN\" "
+	    "\"http://www.w3.org/TR/html4/loose.dtd\"><html><body>x</body>"
+	    "</html>",
+	"<!doctype html><p>x",
+	"<o:p>x</o:p><P CLASS=a xml:lang=en xmlns:o=\"urn:x\">y</P>",
+	"<p a=\"x\r\ny\">a\r\nb\r\n</p><!-- a\r\nb --><style>a\r\nb</style>",
+	"<html><head><title>x</title></head>\n<body bgcolor=\"#fff\">"
+	    "<a href=\"http://x.example/?a=1&b=2&amp;c=3\">go</a></body>"
+	    "</html>",
+	"<table width=100%><tr><td><font face=\"Arial\" size=2>x</font>"
+	    "</td></tr></table>",
+	"<div>a</span>b</div>",
+	"<body/><p>x</p>",
+	"<head></head>\n<body>x</body>",
+	"<img src=\"a.png\" alt=\"\"><input type=checkbox checked>",
+	"<p>x</p>\n\n",
+	"<html><body><p>x</p></body>\n</html>\n  \n",
+	"<html><body>x</body></html><!--c-->",
+	"<p>&amp; &#8364; &euro; &#x1F600;</p>",
+	"<script></script><style></style>",
+	"<html><head><script>a</script></head><body>x</body></html>",
+	"<a name=\"x\" id=\"y\">z</a><a id=\"y\">w</a>",
+	"<p a = 'b' c= \"d\">x</p>",
+	"<html><body></body></html>",
+	"<!-- only -->",
+	"<div><div><div>deep</div></div></div>",
+	"<body>x</body>\n<p>after</p>",
+};
+
+/* Only compared. */
+static const char *const compared[] = {
+	"<p>a<p>b",
+	"<div><p>x<div>y</div></div>",
+	"<table><tr><td>a<td>b</table>",
+	"x</p>y",
+	"<ul><li>a<li>b</ul>",
+	"<p>a &amp b &foo; c</p>",
+	"a < b",
+	"<p x=a/>y",
+	"<![CDATA[x]]>",
+	"<?xml version=\"1.0\"?><p>x</p>",
+	"<p>x</p>trailer",
+	"<html><body>x</body></html>\ntrailer",
+	"<!-- a -- b -->",
+	"<!--->x",
+	"<script></p>x</script>",
+	"<script>x</scriptx></script>",
+	"<p a=\"x\" a=\"y\">z</p>",
+	"<html><html>",
+	"<head><head>",
+	"<body><body>",
+	"&nbsp;x",
+	"<html>&nbsp;</html>",
+	"<html>x</html>",
+	"<head>x</head>",
+	"<p>\x01</p>",
+	"<p>a\rb</p>",
+	"<title>t</title><p>x</p>",
+	"<meta name=x><div>y</div>",
+	"<p a=\"x\r\ny\rz\" b=c\rd=e>a\rb</p>",
+	"<a href=x/>y</a>",
+	"<p>&#0;&#xD800;&#1114112;</p>",
+	"<frameset><frame></frameset>",
+	"<p\ta\n=\nb>x</p>",
+	"<!DOCTYPE html SYSTEM \"about:legacy-compat\"><p>x</p>",
+	"<!DOCTYPE html PUBLIC \"-//W3C//DTD XHTML 1.0 Transitional//EN\" "
+	    "\"http://www.w3.org/TR/xhtml1/DTD/xhtml1-transitional.dtd\">\n"
+	    "<html xmlns=\"http://www.w3.org/1999/xhtml\"><head><meta "
+	    "http-equiv=\"Content-Type\" content=\"text/html; "
+	    "charset=iso-8859-1\"></head><body>\xc3\xa9</body></html>",
+	"<a:b:c>x</a:b:c>",
+	"<x:>y</x:>",
+	"<p>x</P >",
+	"<div a=\"&#65\">x</div>",
+	"<div a=\"&amp-x\">x</div>",
+	"<div a=\"&_x\">x</div>",
+	"<div a=\"& x\">x</div>",
+	"<p>R&D &amp &nbsp x&y;z &a_b; &a.b &_x &:y &9 &\xc3\xa9</p>",
+	"<a href=\"?a=1&cat_name=x&b.c=2\">x</a>",
+	"<font face=Arial, Helvetica, sans-serif size=2>x</font>",
+	"<a href=\"x\"target=\"_blank\">x</a><img src=\"y\"\">",
+	"<a / href=x>y</a><p !x>z</p><b \xc3\xa9=1>w</b>",
+	"<p a=>x</p><p a= >y</p><p a=b/>z</p>",
+	"<html><body><p>x</p></body></html><p>after</p>",
+	"<html><body><p>x</p></body></html>more text",
+	"<!--c--><html><body>x</body></html><p>y</p>",
+	"<!DOCTYPE html><html><body>x</body></html><b>y</b>",
+	"<html><body>a<body bgcolor=red>b</body>c</body></html>",
+	"<html><head><title>t</title><head>x</head></head></html>",
+	"<body>x</body>\n<body>y</body>",
+	"<p>a</div>b</p><table><tr><td>x</b></td></tr></table>",
+	"<table><tr><td><div>x</td></tr></table>",
+	"<div><span>x</div>y",
+	"<ul><li>a<li>b</ul><p>x<p>y<table><tr><td>a<td>b<tr><td>c</table>",
+	"<html>x<head></head></html>",
+	"<head><meta charset=utf-8>t</head>",
+	"<html> <!--c--> x</html>",
+	"a <b c <!-- d --> <? e ?> <!x> <:a> <_b> </ c>",
+	"<p>< x <</p><",
+	"<!---->x<!--->y-->z<!-- a --!> b -->",
+	"<!--a-- ->b-->",
+	"<body/>x",
+	"<html/>x",
+	"<p><body/>x</p>",
+	"x&",				/* fuzz: read past the end */
+	"|/a hrebQ\r&#10;t4tps://&~x65;nbsp;vil.example\">&",
+	"<a href=x>y<a.example/h\" alt=\"Click\">z</a>",	/* fuzz */
+	"<p>x<p.q>y</p>",
+	"<p>a <!x> b <![if !mso]>c<![endif]></p><p>a < b <</p>",
+	"<html>< x<head>< y</head></html>",
+	"<script><p>x</script><style><!-- a --></style>",
+};
+
+int
+main(void)
+{
+	char path[4096], *buf, *nl;
+	const char *list;
+	struct dirent *de;
+	struct arena *a;
+	size_t i, len, before;
+	FILE *f;
+	DIR *d;
+	bool fast;
+
+	verbose = getenv("MT_HTMLFAST_VERBOSE") != NULL;
+	if (getenv("MT_HTMLFAST_SHOW") != NULL)
+		show = atoi(getenv("MT_HTMLFAST_SHOW"));
+	for (i = 0; i < sizeof(taken) / sizeof(taken[0]); i++) {
+		ok(compare(taken[i], strlen(taken[i]), &fast),
+		    "same tree: case %zu", i);
+		ok(fast, "taken: case %zu", i);
+	}
+	for (i = 0; i < sizeof(compared) / sizeof(compared[0]); i++)
+		ok(compare(compared[i], strlen(compared[i]), &fast),
+		    "same tree or declined: compared %zu (%s)", i,
+		    fast ? "taken" : "declined");
+
+	before = n_diff;
+	snprintf(path, sizeof(path), "%s/../../fuzz/corpus/html", MT_TESTDIR);
+	if ((d = opendir(path)) != NULL) {
+		while ((de = readdir(d)) != NULL) {
+			if (de->d_name[0] == '.')
+				continue;
+			snprintf(path, sizeof(path),
+			    "%s/../../fuzz/corpus/html/%s", MT_TESTDIR,
+			    de->d_name);
+			if ((buf = slurp(path, &len)) == NULL)
+				continue;
+			(void)compare(buf, len, &fast);
+			free(buf);
+		}
+		closedir(d);
+	}
+	ok(n_diff == before, "fuzz corpus: no differences");
+
+	if ((list = getenv("MT_HTMLFAST_CORPUS")) != NULL &&
+	    (f = fopen(list, "r")) != NULL) {
+		size_t t0 = n_total, f0 = n_fast, d0 = n_diff;
+
+		html_input_hook = hook;
+		while (fgets(path, sizeof(path), f) != NULL) {
+			if ((nl = strchr(path, '\n')) != NULL)
+				*nl = '\0';
+			if ((buf = slurp(path, &len)) == NULL)
+				continue;
+			a = arena_new(0);
+			(void)message_parse(a, buf, len, NULL);
+			arena_free(a);
+			free(buf);
+		}
+		html_input_hook = NULL;
+		fclose(f);
+		printf("# corpus: %zu HTML parts, %zu taken (%.1f%%), "
+		    "%zu differ\n", n_total - t0, n_fast - f0,
+		    n_total > t0 ? 100.0 * (double)(n_fast - f0) /
+		    (double)(n_total - t0) : 0.0, n_diff - d0);
+		ok(n_diff == d0, "corpus: no differences");
+	}
+	if (verbose)
+		for (i = 0; i < 2000; i++)
+			if (why[i] > 0)
+				printf("# declined at htmlfast.c:%zu: %zu\n",
+				    i, why[i]);
+	printf("# all: %zu inputs, %zu taken, %zu differ\n", n_total, n_fast,
+	    n_diff);
+	xmlCleanupParser();
+	return tap_done();
+}
