@@ -18,6 +18,7 @@
 #include "mime/mimeint.h"
 #include "mime/message.h"
 #include "util/arena.h"
+#include "util/buf.h"
 #include "tap.h"
 
 #define OPTIONS	(HTML_PARSE_NOERROR | HTML_PARSE_NOWARNING | \
@@ -73,23 +74,19 @@ hook(const char *s, size_t n)
 	(void)compare(s, n, &fast);
 }
 
+/* A whole file, NUL-terminated; free() it.  NULL when unreadable. */
 static char *
 slurp(const char *path, size_t *len)
 {
-	FILE *f;
-	char *buf = NULL;
-	long n;
+	struct buf b;
 
-	if ((f = fopen(path, "rb")) == NULL)
+	buf_init(&b, 64u * 1024 * 1024);
+	if (buf_read_file(&b, path) == -1) {
+		buf_free(&b);
 		return NULL;
-	if (fseek(f, 0, SEEK_END) == 0 && (n = ftell(f)) >= 0 &&
-	    fseek(f, 0, SEEK_SET) == 0 &&
-	    (buf = malloc((size_t)n + 1)) != NULL) {
-		*len = fread(buf, 1, (size_t)n, f);
-		buf[*len] = '\0';
 	}
-	fclose(f);
-	return buf;
+	*len = b.len;
+	return b.data != NULL ? buf_steal(&b) : strdup("");
 }
 
 /* Cases that must be taken, and must match. */

@@ -15,6 +15,7 @@
 
 #include "mime/mimeint.h"
 #include "util/arena.h"
+#include "util/buf.h"
 #include "mimecmp.h"
 #include "tap.h"
 
@@ -268,32 +269,19 @@ test_cases(void)
 	}
 }
 
+/* A whole file; free() it.  NULL when unreadable. */
 static char *
 slurp(const char *path, size_t *len)
 {
-	FILE *f;
-	char *b = NULL, *nb;
-	size_t cap = 0, n = 0, r;
+	struct buf b;
 
-	if ((f = fopen(path, "rb")) == NULL)
+	buf_init(&b, 64u * 1024 * 1024);
+	if (buf_read_file(&b, path) == -1) {
+		buf_free(&b);
 		return NULL;
-	for (;;) {
-		if (n == cap) {
-			cap = cap ? cap * 2 : 65536;
-			if ((nb = realloc(b, cap)) == NULL) {
-				free(b);
-				fclose(f);
-				return NULL;
-			}
-			b = nb;
-		}
-		if ((r = fread(b + n, 1, cap - n, f)) == 0)
-			break;
-		n += r;
 	}
-	fclose(f);
-	*len = n;
-	return b;
+	*len = b.len;
+	return b.data != NULL ? buf_steal(&b) : strdup("");
 }
 
 /* One file; returns false (and says why) when the models differ. */
