@@ -18,7 +18,7 @@
 #include "mime/mimeint.h"
 #include "mime/message.h"
 #include "util/arena.h"
-#include "util/buf.h"
+#include "slurp.h"
 #include "tap.h"
 
 #define OPTIONS	(HTML_PARSE_NOERROR | HTML_PARSE_NOWARNING | \
@@ -72,21 +72,6 @@ hook(const char *s, size_t n)
 	bool fast;
 
 	(void)compare(s, n, &fast);
-}
-
-/* A whole file, NUL-terminated; free() it.  NULL when unreadable. */
-static char *
-slurp(const char *path, size_t *len)
-{
-	struct buf b;
-
-	buf_init(&b, 64u * 1024 * 1024);
-	if (buf_read_file(&b, path) == -1) {
-		buf_free(&b);
-		return NULL;
-	}
-	*len = b.len;
-	return b.data != NULL ? buf_steal(&b) : strdup("");
 }
 
 /* Cases that must be taken, and must match. */

@@ -15,8 +15,8 @@
 
 #include "mime/mimeint.h"
 #include "util/arena.h"
-#include "util/buf.h"
 #include "mimecmp.h"
+#include "slurp.h"
 #include "tap.h"
 
 static size_t n_total, n_fast;
@@ -267,21 +267,6 @@ test_cases(void)
 		if (cases[i].fast)
 			ok(fast, "%s: fast path taken", cases[i].name);
 	}
-}
-
-/* A whole file; free() it.  NULL when unreadable. */
-static char *
-slurp(const char *path, size_t *len)
-{
-	struct buf b;
-
-	buf_init(&b, 64u * 1024 * 1024);
-	if (buf_read_file(&b, path) == -1) {
-		buf_free(&b);
-		return NULL;
-	}
-	*len = b.len;
-	return b.data != NULL ? buf_steal(&b) : strdup("");
 }
 
 /* One file; returns false (and says why) when the models differ. */
