@@ -106,7 +106,7 @@ struct elem {
 	unsigned char	kind;
 };
 
-/* By length: elem_first[len] indexes the first name that long. */
+/* In any order: elem_index() sorts them by length. */
 static const struct elem elems[] = {
 	{ "a", EK_A }, { "p", EK_BLOCK },
 	{ "br", EK_BLOCK }, { "tr", EK_BLOCK }, { "li", EK_BLOCK },
@@ -132,8 +132,31 @@ static const struct elem elems[] = {
 	{ "template", EK_SKIP }, { "fieldset", EK_BLOCK },
 	{ "blockquote", EK_BLOCK }, { "figcaption", EK_BLOCK }
 };
-static const unsigned char elem_first[] = { 0, 0, 2, 19, 24, 30, 38, 44,
-    48, 50, 50, 52 };
+#define ELEM_NAME_MAX	(sizeof(elems[0].name) - 1)
+#define ELEM_COUNT	(sizeof(elems) / sizeof(elems[0]))
+
+/*
+ * elems sorted by name length: the names len long are
+ * elem_sorted[elem_first[len] .. elem_first[len + 1]).  Built once.
+ */
+static struct elem	elem_sorted[ELEM_COUNT];
+static unsigned char	elem_first[ELEM_NAME_MAX + 2];
+static pthread_once_t	elem_once = PTHREAD_ONCE_INIT;
+
+static void
+elem_index(void)
+{
+	unsigned char at[ELEM_NAME_MAX + 2] = { 0 };
+	size_t i, len;
+
+	for (i = 0; i < ELEM_COUNT; i++)
+		elem_first[strlen(elems[i].name) + 1]++;
+	for (len = 1; len < ELEM_NAME_MAX + 2; len++)
+		elem_first[len] += elem_first[len - 1];
+	memcpy(at, elem_first, sizeof(at));
+	for (i = 0; i < ELEM_COUNT; i++)
+		elem_sorted[at[strlen(elems[i].name)]++] = elems[i];
+}
 
 static unsigned
 elem_kind(xmlNodePtr n)
@@ -144,14 +167,13 @@ elem_kind(xmlNodePtr n)
 
 	if (name == NULL)
 		return EK_OTHER;
-	/* No listed name is longer than 10. */
 	for (len = 0; name[len] != '\0'; len++)
-		if (len == 10)
+		if (len == ELEM_NAME_MAX)
 			return EK_OTHER;
 	if (len == 0)
 		return EK_OTHER;
-	end = &elems[elem_first[len + 1]];
-	for (e = &elems[elem_first[len]]; e < end; e++)
+	end = &elem_sorted[elem_first[len + 1]];
+	for (e = &elem_sorted[elem_first[len]]; e < end; e++)
 		if (e->name[0] == name[0] && memcmp(e->name, name, len) == 0)
 			return e->kind;
 	return EK_OTHER;
@@ -839,6 +861,7 @@ html_extract(struct mime_ctx *ctx, const char *utf8, size_t len,
 	w.max = ctx->lim->max_text;
 	w.link = NO_INDEX;
 	w.form = NO_INDEX;
+	(void)pthread_once(&elem_once, elem_index);
 	if (html_input_hook != NULL)
 		html_input_hook(utf8, len);
 	pc = thread_parser();
