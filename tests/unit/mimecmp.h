@@ -6,6 +6,7 @@
  * mimecmp() returns NULL when everything the part walk fills is equal
  * (parts with their data and text, links, forms, joined text, defects
  * and their notes), else a short description of the first difference.
+ * mimecmp_both() parses one input both ways and compares.
  */
 #ifndef MT_MIMECMP_H
 #define MT_MIMECMP_H
@@ -13,7 +14,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "mime/message.h"
+#include "mime/mimeint.h"
+#include "util/arena.h"
 
 static char mimecmp_why[256];
 
@@ -124,6 +126,37 @@ mimecmp(const struct message *a, const struct message *b)
 		    a->defect_notes ? a->defect_notes : "(null)",
 		    b->defect_notes ? b->defect_notes : "(null)");
 	return NULL;
+}
+
+/*
+ * Parses s with the fast path allowed, then with GMime only, under lim;
+ * NULL when the models are equal.  *fast (when not NULL) tells whether
+ * the first parse took the fast path; seen (when not NULL) is shown the
+ * first model before it is freed.
+ */
+static const char *
+mimecmp_both(const char *s, size_t n, const struct message_limits *lim,
+    bool *fast, void (*seen)(const struct message *))
+{
+	struct arena *a1, *a2;
+	struct message *m1, *m2;
+	const char *why;
+
+	a1 = arena_new(0);
+	a2 = arena_new(0);
+	mimetree_fast_path(true);
+	m1 = message_parse(a1, s, n, lim);
+	if (fast != NULL)
+		*fast = mimetree_used_fast_path();
+	if (m1 != NULL && seen != NULL)
+		seen(m1);
+	mimetree_fast_path(false);
+	m2 = message_parse(a2, s, n, lim);
+	mimetree_fast_path(true);
+	why = mimecmp(m1, m2);
+	arena_free(a1);
+	arena_free(a2);
+	return why;
 }
 
 #endif

@@ -21,47 +21,20 @@
 
 static size_t n_total, n_fast;
 
-/*
- * Both parses of one input under one set of limits; NULL when equal.
- * *fast tells whether the first parse took the fast path.
- */
-static const char *
-compare_with(const char *s, size_t n, const struct message_limits *lim,
-    bool *fast)
-{
-	struct arena *a1, *a2;
-	struct message *m1, *m2;
-	const char *why;
-
-	a1 = arena_new(0);
-	a2 = arena_new(0);
-	mimetree_fast_path(true);
-	m1 = message_parse(a1, s, n, lim);
-	*fast = mimetree_used_fast_path();
-	mimetree_fast_path(false);
-	m2 = message_parse(a2, s, n, lim);
-	mimetree_fast_path(true);
-	why = mimecmp(m1, m2);
-	arena_free(a1);
-	arena_free(a2);
-	return why;
-}
-
 /* Default limits and small ones (the limit paths); counts fast ones. */
 static const char *
 compare(const char *s, size_t n, bool *fast)
 {
 	struct message_limits small = *message_default_limits();
 	const char *why;
-	bool f2;
 
-	if ((why = compare_with(s, n, NULL, fast)) != NULL)
+	if ((why = mimecmp_both(s, n, NULL, fast, NULL)) != NULL)
 		return why;
 	small.max_parts = 4;
 	small.max_depth = 2;
 	small.max_text = 64;
 	small.max_links = 3;
-	if ((why = compare_with(s, n, &small, &f2)) != NULL)
+	if ((why = mimecmp_both(s, n, &small, NULL, NULL)) != NULL)
 		return why;
 	n_total++;
 	if (*fast)
