@@ -472,9 +472,10 @@ mark_always(struct firstbyte_table *t, const char *p, const char *end,
 
 /*
  * The beginnings of alt: its own plain run, or one per branch when it is
- * an alternation (firstbyte_branches); a branch without one has its own
- * first bytes (within first, alt's) always tried.  Returns 1 when done,
- * 0 when alt has no beginning at all, -1 when out of memory.
+ * an alternation (firstbyte_branches), read again when a branch is a
+ * group itself; a leading \b is passed over.  A branch without one has
+ * its own first bytes (within first, alt's) always tried.  Returns 1
+ * when done, 0 when alt has no beginning at all, -1 when out of memory.
  */
 static int
 alt_prefixes(struct firstbyte_table *t, const char *p, const char *end,
@@ -486,13 +487,16 @@ alt_prefixes(struct firstbyte_table *t, const char *p, const char *end,
 	size_t i, j, k, n, suffix;
 	char *copy;
 	bool wide;
-	int rc = 1;
+	int rc = 1, r;
 
 	if (memmem(p, (size_t)(end - p), "[]", 2) != NULL ||
 	    memmem(p, (size_t)(end - p), "[^]", 3) != NULL)
 		return 0;	/* a class with a leading ']': not read here */
 	if (end - p >= 5 && memcmp(p, "(?-i:", 5) == 0)
 		p += 5;
+	/* A word boundary takes no room: the beginning starts with it. */
+	if (end - p >= 2 && p[0] == '\\' && p[1] == 'b')
+		p += 2;
 	if (end - p < 3 || memcmp(p, "(?:", 3) != 0) {
 		if ((k = plain_run(p, end, options, b, &wide)) == 0)
 			return 0;
@@ -514,8 +518,13 @@ alt_prefixes(struct firstbyte_table *t, const char *p, const char *end,
 		firstbyte_of(copy + off[i], len[i], options, bfirst);
 		for (j = 0; j < FIRSTBYTE_SET; j++)
 			bfirst[j] &= first[j];
-		mark_always(t, copy + off[i], copy + off[i] + len[i], bfirst,
-		    options);
+		/* A branch that is itself a group: its branches' beginnings. */
+		if ((r = alt_prefixes(t, copy + off[i], copy + off[i] + len[i],
+		    bfirst, options)) == -1)
+			rc = -1;
+		else if (r == 0)
+			mark_always(t, copy + off[i], copy + off[i] + len[i],
+			    bfirst, options);
 	}
 	free(copy);
 	return rc;

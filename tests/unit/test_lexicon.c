@@ -218,7 +218,7 @@ static const char *const extra[] = {
 	"Stop", "uota", "xxyz", "bc", "frei", "Dr.", "mr.", "Kilo", "kilos",
 	"\xc3\xb6sterreich", "1&1", "ionos", "mail", "kundenkonto",
 	"mass", "mark", "kse", "strasse", "di\xc3\xa4t", "diet", "10%",
-	"12 %",
+	"12 %", "kaufen", "verkaufen", "aben", "jetzt",
 };
 
 static void
@@ -337,7 +337,9 @@ static const char beginnings[] =
     "SPAM_K\t\\bmar\xe2\x84\xaa\\w*\n"
     "SPAM_L\t\\bk\xc3\xa4?se\\w*\n"
     /* A nested branch without a beginning: its first bytes, digits. */
-    "SPAM_M\t\\b(?:gratis|(?:\\d+\\s*%|prozent)\\s+rabatt)\n";
+    "SPAM_M\t\\b(?:gratis|(?:\\d+\\s*%|prozent)\\s+rabatt)\n"
+    /* Branches that are groups, or start with \b: read again. */
+    "SPAM_N\t\\b(?:frei\\s+haus|(?:(?:kauf|verkauf)|\\bab)en\\s+jetzt)\n";
 
 int
 main(void)
