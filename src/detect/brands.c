@@ -67,14 +67,12 @@ struct brand_name {
 };
 
 /*
- * Two lower-case ASCII bytes as one number, two bytes of any kind, and
+ * Two lower-case ASCII bytes as one number, and
  * such a pair with a third letter hashed to 16 bits; sets of them are
  * bit sets.
  */
 #define PAIR(a, b)	((unsigned int)(a) << 7 | (unsigned int)(b))
 #define PAIRS		(128 * 128)
-#define PAIR8(a, b)	((unsigned int)(a) << 8 | (unsigned int)(b))
-#define PAIRS8		(256 * 256)
 #define TRIPLE(k, c)	((((unsigned int)(k) << 7 | (unsigned int)(c)) * \
 			    2654435761u) >> 16)
 #define TRIPLES		(1u << 16)
@@ -122,14 +120,13 @@ struct brands {
 	uint8_t			 triples[TRIPLES / 8];
 	uint8_t			 short_pairs[PAIRS / 8];
 	bool			 any_second[FIRSTBYTE_BYTES];
-	/* The first bytes and pairs of voice leads (voice_match). */
-	bool			 voice_first[FIRSTBYTE_BYTES];
-	uint8_t			 voice_pairs[PAIRS8 / 8];
 	/*
-	 * ASCII letters with non-ASCII partners; ASCII letters and digits;
-	 * bytes as name_filter reads them (FOLD_BLANK).
+	 * Where the voice can start: PCRE2's first bytes of CLAIM_BEFORE,
+	 * and its literal beginnings (voice_match).
 	 */
-	bool			 high_case[128];
+	bool			 voice_first[FIRSTBYTE_BYTES];
+	struct firstbyte_table	 voice_begin;
+	/* ASCII letters and digits; bytes as name_filter reads them. */
 	bool			 alnum[FIRSTBYTE_BYTES];
 	uint8_t			 fold[FIRSTBYTE_BYTES];
 };
@@ -354,22 +351,6 @@ add_names(struct buf *p, const struct brands *bs, unsigned int c)
 	"customer[\\s\\-]*(?:service|support|care)|online[\\s\\-]*banking|" \
 	"(?:se|ag|gmbh)\\b)"
 
-/*
- * The words a match of CLAIM_BEFORE starts with, kept in step with it:
- * the voice is tried only where one stands (voice_lead_at).  boundary:
- * \b comes before it; blank: \s+ after it.
- */
-static const struct {
-	const char	*word;
-	bool		 boundary, blank;
-} voice_leads[] = {
-	{ "\xc2\xa9", false, false }, { "(c)", false, false },
-	{ "copyright", false, false }, { "ihr", true, true },
-	{ "ihre", true, true }, { "ihrem", true, true },
-	{ "ihres", true, true }, { "dein", true, true },
-	{ "deine", true, true },
-};
-
 static bool
 ascii_alnum(unsigned char c)
 {
@@ -581,46 +562,22 @@ name_filter_build(struct brands *bs)
 }
 
 /*
- * The bytes a voice lead may start on, and the ASCII letters that some
- * other character matches caselessly (PCRE2 says which: 'k' and 's'
- * today), whose place in the text may then hold any non-ASCII byte.
+ * Where the voice (CLAIM_BEFORE) can start, read off the pattern
+ * itself: its first bytes, and its literal beginnings ("(c)", "ihr")
+ * for firstbyte_prefix_at().  -1 when out of memory.
  */
-static void
+static int
 voice_build(struct brands *bs)
 {
 	uint8_t first[FIRSTBYTE_SET];
-	const unsigned char *w;
-	unsigned char c;
-	char pat[2];
-	size_t i;
-	unsigned int a, b;
-	bool partner;
+	unsigned int a;
 
-	for (c = 'a'; c <= 'z'; c++) {
-		pat[0] = (char)c;
-		firstbyte_of(pat, 1, BRANDS_OPTIONS, first);
-		for (b = 0x80; b < FIRSTBYTE_BYTES; b++)
-			if (firstbyte_may_start(first, b))
-				bs->high_case[c] =
-				    bs->high_case[c - 'a' + 'A'] = true;
-	}
-	for (i = 0; i < sizeof(voice_leads) / sizeof(voice_leads[0]); i++) {
-		w = (const unsigned char *)voice_leads[i].word;
-		/* A partner starts on a lead byte, never inside a character. */
-		for (a = 0; a < FIRSTBYTE_BYTES; a++) {
-			partner = a >= 0xc0 && w[0] < 0x80 &&
-			    bs->high_case[w[0]];
-			if (str_lc((unsigned char)a) != w[0] && !partner)
-				continue;
-			bs->voice_first[a] = true;
-			for (b = 0; b < FIRSTBYTE_BYTES; b++)
-				if (partner ||
-				    str_lc((unsigned char)b) == w[1] ||
-				    (b >= 0x80 && w[1] < 0x80 &&
-				    bs->high_case[w[1]]))
-					BIT_SET(bs->voice_pairs, PAIR8(a, b));
-		}
-	}
+	firstbyte_of(CLAIM_BEFORE, strlen(CLAIM_BEFORE), BRANDS_OPTIONS,
+	    first);
+	for (a = 0; a < FIRSTBYTE_BYTES; a++)
+		bs->voice_first[a] = firstbyte_may_start(first, a);
+	return firstbyte_prefixes_add(&bs->voice_begin, CLAIM_BEFORE,
+	    strlen(CLAIM_BEFORE), first, BRANDS_OPTIONS);
 }
 
 int
@@ -648,7 +605,10 @@ brands_load(struct brands **out, const char *path, char *err, size_t errlen)
 		snprintf(err, errlen, "out of memory");
 		goto fail;
 	}
-	voice_build(bs);
+	if (voice_build(bs) == -1) {
+		snprintf(err, errlen, "out of memory");
+		goto fail;
+	}
 
 	/*
 	 * The claims spoken by the sender ("Ihr X", "(c) X") are searched
@@ -710,6 +670,7 @@ brands_free(struct brands *bs)
 	detect_list_free(&bs->owner);
 	firstbyte_free(&bs->plain);
 	firstbyte_free(&bs->claim);
+	firstbyte_free(&bs->voice_begin);
 	pcre2_code_free(bs->voice);
 	pcre2_match_context_free(bs->mctx);
 	free(bs);
@@ -895,45 +856,11 @@ names_match(const struct brands *bs, const struct firstbyte_table *m,
 }
 
 /*
- * Whether a voice lead (voice_leads) stands at t[p], in any case; a
- * letter's place may hold any non-ASCII byte if another character
- * matches it caselessly.
- */
-static bool
-voice_lead_at(const struct brands *bs, const unsigned char *t, size_t len,
-    size_t p)
-{
-	const unsigned char *w;
-	size_t i, q;
-
-	if (t[p] >= 0xc0 && t[p] != 0xc2)
-		return true;	/* only a partner can start there */
-	for (i = 0; i < sizeof(voice_leads) / sizeof(voice_leads[0]); i++) {
-		w = (const unsigned char *)voice_leads[i].word;
-		if (voice_leads[i].boundary && p > 0 &&
-		    (ascii_alnum(t[p - 1]) || t[p - 1] == '_'))
-			continue;
-		for (q = p; *w != '\0' && q < len; w++, q++) {
-			if (t[q] == *w || (*w < 0x80 && str_lc(t[q]) == *w))
-				continue;
-			if (t[q] >= 0x80 && *w < 0x80 && bs->high_case[*w])
-				return true;
-			break;
-		}
-		if (*w != '\0')
-			continue;
-		if (!voice_leads[i].blank || (q < len && (t[q] >= 0x80 ||
-		    (name_blank(t[q]) && t[q] != '-'))))
-			return true;
-	}
-	return false;
-}
-
-/*
  * The leftmost match of the voice in [from, len), into md, its start
  * in *at (len when none); PCRE2's result code.  Searching the text
  * with the voice itself tries it on every 'c', 'd' and 'i'; it is
- * tried only where a lead stands, limited to start just there.
+ * tried only where one of its literal beginnings fits, limited to start
+ * just there.
  */
 static int
 voice_match(const struct brands *bs, pcre2_match_context *mctx,
@@ -941,17 +868,16 @@ voice_match(const struct brands *bs, pcre2_match_context *mctx,
     size_t *at)
 {
 	const bool *first = bs->voice_first;
-	const unsigned char *s, *end = t + len - 1;
+	const unsigned char *s, *end = t + len;
 	size_t p;
 	int rc;
 
-	/* Every lead is two bytes or more. */
 	for (s = t + from; s < end; s++) {
 		if (!first[s[0]])
 			continue;
 		p = (size_t)(s - t);
-		if (!BIT(bs->voice_pairs, PAIR8(s[0], s[1])) ||
-		    !voice_lead_at(bs, t, len, p))
+		if (!bs->voice_begin.always[s[0]] &&
+		    !firstbyte_prefix_at(&bs->voice_begin, t, len, p))
 			continue;
 		pcre2_set_offset_limit(mctx, p);
 		rc = pcre2_match(bs->voice, t, len, p, PCRE2_NO_UTF_CHECK, md,

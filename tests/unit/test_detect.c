@@ -672,6 +672,9 @@ brand_finds(const struct config *cfg, struct arena *a)
 	ok(off == 5, "from the name on (%zu)", off);
 	is_str(first_brand(cfg, a, "COPYRIGHT 2019 - 2024 by\nPayPal", true,
 	    &off), "PayPal", "a copyright line");
+	is_str(first_brand(cfg, a, "Seit \xc2\xa9 2024 PayPal", true, &off),
+	    "PayPal", "the voice: a copyright sign");
+	ok(off == 5, "from the sign on (%zu)", off);
 	is_str(first_brand(cfg, a, "(c)PayPal", true, &off), "PayPal",
 	    "(c) before the name");
 	is_str(first_brand(cfg, a, "Ihr IONOS", true, &off), "IONOS",
