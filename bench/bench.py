@@ -88,19 +88,32 @@ def corpus_sample():
     return out
 
 
+def without_mbox_line(raw):
+    """The message without the mbox "From " separator line (RFC 4155)
+    some corpus files start with: an MTA never passes that line on, and
+    under a field put on top of it, it would be a broken header line."""
+    if raw.startswith(b'From '):
+        return raw.partition(b'\n')[2]
+    return raw
+
+
 def with_trace(raw):
     """The message as our MX would pass it on: a Received field on top
     naming the client, so SpamAssassin (which reads only the message)
-    sees the same envelope the others are given."""
+    sees the same envelope the others are given.  The new fields end
+    their lines as the message does."""
+    raw = without_mbox_line(raw)
+    nl = '\r\n' if raw.partition(b'\n')[0].endswith(b'\r') else '\n'
     date = email.utils.formatdate(1795000000)
-    rcv = ('Received: from %s (%s [%s])\r\n\tby mx.praxis.test with ESMTP '
-           'id bench; %s\r\nReturn-Path: <%s>\r\n' %
-           (HELO, HELO, CLIENT_IP, date, MAIL_FROM))
+    rcv = ('Received: from %s (%s [%s])%s\tby mx.praxis.test with ESMTP '
+           'id bench; %s%sReturn-Path: <%s>%s' %
+           (HELO, HELO, CLIENT_IP, nl, date, nl, MAIL_FROM, nl))
     return rcv.encode() + raw
 
 
 def set_from(raw):
     """Rewrites From to the bench domain so the signed copy aligns."""
+    raw = without_mbox_line(raw)
     head, sep, body = raw.partition(b'\n\n')
     if not sep:
         head, sep, body = raw.partition(b'\r\n\r\n')
