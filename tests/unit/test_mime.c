@@ -3,6 +3,7 @@
  * standard fields, the part tree, nested messages and zip attachments.
  */
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -289,6 +290,114 @@ test_tree(void)
 	free(msg);
 }
 
+/*
+ * The transfer decodings against plain one-byte-at-a-time ones written
+ * here, over random bodies of alphabet letters, padding, line breaks,
+ * blanks and stray bytes: the decoders take runs and whole quanta at
+ * once, and must give the same bytes wherever breaks and strays fall.
+ */
+static size_t
+ref_base64(const char *s, size_t n, unsigned char *o)
+{
+	static const char al[] =
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+	unsigned acc = 0, bits = 0;
+	size_t i, ol = 0;
+	const char *p;
+	unsigned v;
+
+	for (i = 0; i < n; i++) {
+		if (s[i] == '+' || s[i] == '-')
+			v = 62;
+		else if (s[i] == '/' || s[i] == '_')
+			v = 63;
+		else if (s[i] != '\0' && (p = strchr(al, s[i])) != NULL)
+			v = (unsigned)(p - al);
+		else
+			continue;
+		acc = acc << 6 | v;
+		if ((bits += 6) >= 8) {
+			bits -= 8;
+			o[ol++] = (unsigned char)(acc >> bits);
+		}
+	}
+	return ol;
+}
+
+static size_t
+ref_qp(const char *s, size_t n, unsigned char *o)
+{
+	static const char hex[] = "0123456789ABCDEF0123456789abcdef";
+	const char *h, *l;
+	size_t i, j, ol = 0;
+
+	for (i = 0; i < n; i++) {
+		if (s[i] == '=' && i + 2 < n && s[i + 1] != '\0' &&
+		    s[i + 2] != '\0' && (h = strchr(hex, s[i + 1])) != NULL &&
+		    (l = strchr(hex, s[i + 2])) != NULL) {
+			o[ol++] = (unsigned char)(((h - hex) % 16) << 4 |
+			    (l - hex) % 16);
+			i += 2;
+		} else if (s[i] == '=') {
+			for (j = i + 1; j < n && (s[j] == ' ' || s[j] == '\t');
+			    j++)
+				;
+			if (j < n && s[j] == '\r')
+				j++;
+			if (j < n && s[j] == '\n')
+				i = j;
+			else if (j >= n)
+				break;
+			else
+				o[ol++] = '=';
+		} else
+			o[ol++] = (unsigned char)s[i];
+	}
+	return ol;
+}
+
+static void
+test_decodings(void)
+{
+	static const char b64[] = "QUJDREVGaGlqa2xtbm9w+/-_09==\n\n\r  *.";
+	static const char qp[] = "=ABCDEFabcdef0189 \t\r\n\n=Gxyz.";
+	const char *enc, *pick;
+	char body[600], *msg;
+	unsigned char want[700];
+	struct message *m;
+	size_t i, n, wl, ml, bad = 0, runs = 0;
+	unsigned seed = 20261124;
+	int k;
+
+	msg = malloc(2048);
+	for (k = 0; k < 4000; k++) {
+		enc = k % 2 ? "base64" : "quoted-printable";
+		pick = k % 2 ? b64 : qp;
+		/* Mostly letters, so long runs and whole quanta occur. */
+		n = 1 + (seed = seed * 1103515245 + 12345) % 500;
+		for (i = 0; i < n; i++) {
+			seed = seed * 1103515245 + 12345;
+			body[i] = (seed >> 16) % 4 ? pick[(seed >> 8) % 16] :
+			    pick[(seed >> 8) % (strlen(pick))];
+		}
+		wl = k % 2 ? ref_base64(body, n, want) : ref_qp(body, n, want);
+		ml = (size_t)snprintf(msg, 2048, "From: a@b.c\nContent-Type: "
+		    "application/octet-stream\nContent-Transfer-Encoding: "
+		    "%s\n\n%.*s", enc, (int)n, body);
+		m = parse(msg, ml);
+		runs++;
+		if (m == NULL || m->n_parts < 1 || m->parts[0].size != wl ||
+		    memcmp(m->parts[0].data, want, wl) != 0) {
+			if (bad++ == 0)
+				printf("# %s body differs: %.*s\n", enc,
+				    (int)n, body);
+		}
+	}
+	free(msg);
+	ok(bad == 0, "base64 and quoted-printable: %zu random bodies decode "
+	    "as the byte-at-a-time decoders do (%zu differ)", runs, bad);
+}
+
 /* Several threads at once, each with its own arena, same results. */
 #define THREADS	4
 #define ROUNDS	50
@@ -343,6 +452,7 @@ main(void)
 	test_threads();
 	test_headers();
 	test_tree();
+	test_decodings();
 	arena_free(a);
 	return tap_done();
 }
