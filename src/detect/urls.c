@@ -220,6 +220,39 @@ urls_regdom(struct arena *a, const char *host)
 	return r != NULL ? (char *)r : lc;
 }
 
+/*
+ * Whether tld (lower-case letters, tl of them) is a public suffix on
+ * its own, remembered per thread like the registrable domains above:
+ * text names hosts under the same few endings all the time.
+ */
+#define TLD_MEMO	64
+#define TLD_MEMO_LEN	23
+struct tld_memo {
+	char	tld[TLD_MEMO_LEN + 1];		/* "" when empty */
+	bool	suffix;
+};
+static _Thread_local struct tld_memo tld_memo[TLD_MEMO];
+
+static bool
+tld_is_suffix(const char *tld, size_t tl)
+{
+	struct tld_memo *m;
+	bool r;
+
+	if (tl > TLD_MEMO_LEN)
+		return psl_is_public_suffix2(psl_builtin(), tld,
+		    PSL_TYPE_ANY | PSL_TYPE_NO_STAR_RULE) != 0;
+	m = &tld_memo[((unsigned char)tld[0] * 31u +
+	    (unsigned char)tld[tl - 1] + (unsigned)tl) % TLD_MEMO];
+	if (memcmp(m->tld, tld, tl + 1) == 0)
+		return m->suffix;
+	r = psl_is_public_suffix2(psl_builtin(), tld,
+	    PSL_TYPE_ANY | PSL_TYPE_NO_STAR_RULE) != 0;
+	memcpy(m->tld, tld, tl + 1);
+	m->suffix = r;
+	return r;
+}
+
 static bool
 host_char(int c)
 {
@@ -290,8 +323,7 @@ urls_host_in_text(struct arena *a, const char *text, size_t len)
 	for (tl = 0; tld[tl] != '\0'; tl++)
 		if (!(tld[tl] >= 'a' && tld[tl] <= 'z'))
 			return NULL;
-	if (tl < 2 || !psl_is_public_suffix2(psl_builtin(), tld,
-	    PSL_TYPE_ANY | PSL_TYPE_NO_STAR_RULE))
+	if (tl < 2 || !tld_is_suffix(tld, tl))
 		return NULL;
 	/*
 	 * Without "www." or a scheme, a name ending in a suffix that is

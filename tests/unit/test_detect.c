@@ -711,7 +711,7 @@ helpers(const struct config *cfg)
 	struct url u;
 	char *host;
 	bool mixed;
-	int brand;
+	int brand, round;
 
 	is_int(lookalike_distance("ionos", 5, "ionos", 5, 2), 0, "distance 0");
 	is_int(lookalike_distance("paypal", 6, "paypla", 6, 2), 1,
@@ -756,6 +756,20 @@ helpers(const struct config *cfg)
 	ok(urls_host_in_text(a, "detector.sv", 11) == NULL,
 	    "a file with a suffix that is also a TLD");
 	ok(urls_host_in_text(a, "a@b.example", 11) == NULL, "an address");
+	/*
+	 * Whether the last label is a suffix is remembered per thread;
+	 * "de", "txt" and "php" share a slot, and each asked twice in
+	 * turn must keep its own answer.
+	 */
+	for (round = 1; round <= 2; round++) {
+		ok(urls_host_in_text(a, "praxis.de", 9) != NULL &&
+		    urls_host_in_text(a, "www.notes.txt", 13) == NULL &&
+		    urls_host_in_text(a, "index.php", 9) == NULL &&
+		    urls_host_in_text(a, "www.praxis.de", 13) != NULL &&
+		    urls_host_in_text(a, "www.shop.invalidtld", 19) == NULL &&
+		    urls_host_in_text(a, "https://x.example.com/", 22) != NULL,
+		    "suffix or not, asked again (round %d)", round);
+	}
 
 	ok(urls_parse(a, h, "https://t.example/r?u=https%3A%2F%2Fevil.example"
 	    "%2Fx", &u) == 0 && (host = urls_redirect_target(a, &u)) != NULL &&
