@@ -217,6 +217,7 @@ void		 lookalike_free(struct lookalike *);
 /*
  * Whether regdom imitates one of the brands' domains without being one.
  * Returns the kind and sets *brand and *target (the imitated domain).
+ * The brands are those the look-alike checker was loaded from.
  */
 enum lookalike_kind lookalike_brand(const struct lookalike *,
 		    const struct brands *, struct arena *, const char *regdom,
@@ -231,6 +232,15 @@ bool		 lookalike_pair(const struct lookalike *, struct arena *,
  */
 char		*lookalike_unicode(const struct lookalike *, struct arena *,
 		    const char *host, bool *mixed);
+/*
+ * Skeleton of UTF-8 string s (UTS #39 section 4, ICU's confusables) into
+ * out; -1 when it does not fit or ICU refuses the string.
+ */
+int		 lookalike_skeleton(const struct lookalike *, const char *s,
+		    char *out, size_t outlen);
+/* Whether label[0..n) is brand label L plus a word ("paypal-login"). */
+bool		 lookalike_combo(const char *label, size_t n, const char *L,
+		    size_t ln);
 /* Damerau-Levenshtein distance, capped: returns cap + 1 beyond cap. */
 unsigned	 lookalike_distance(const char *a, size_t alen, const char *b,
 		    size_t blen, unsigned cap);

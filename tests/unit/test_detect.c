@@ -14,6 +14,9 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <idn2.h>
+#include <unicode/uspoof.h>
+
 #include "tap.h"
 #include "detect/detect.h"
 #include "dns/dns.h"
@@ -837,6 +840,431 @@ helpers(const struct config *cfg)
 	arena_free(a);
 }
 
+/*
+ * lookalike_brand() against the plain scan it replaced, written here as
+ * simply as it reads: a brand's own domain is nothing; else the first
+ * brand domain with the same skeleton; else the first label of the
+ * first brand, in order, that the domain's label equals under another
+ * suffix (seven letters or more), holds as a combo, or misses by at
+ * most one edit (two from ten letters).
+ */
+struct look_oracle {
+	const struct lookalike	*lk;
+	const struct brands	*bs;
+	USpoofChecker		*sc;
+	char			**skel;		/* per brand domain, in order;
+						   NULL when ICU refuses */
+	size_t			 n_seen[LOOK_OTHER_TLD + 1];
+	size_t			 n_checked, n_wrong;
+};
+
+static char *
+icu_skel(USpoofChecker *sc, const char *s, char *out, size_t outlen)
+{
+	UErrorCode st = U_ZERO_ERROR;
+	int32_t n;
+
+	n = uspoof_getSkeletonUTF8(sc, 0, s, -1, out, (int32_t)outlen, &st);
+	if (U_FAILURE(st) || n < 0 || (size_t)n >= outlen)
+		return NULL;
+	out[n] = '\0';
+	return out;
+}
+
+static enum lookalike_kind
+look_plain(struct look_oracle *o, struct arena *a, const char *regdom,
+    int *brand, const char **target)
+{
+	char sk[1024];
+	const struct brand *b;
+	const char *uni, *dot, *L;
+	size_t i, j, k = 0, n, ln;
+	unsigned cap;
+	bool mixed;
+
+	*brand = -1;
+	*target = NULL;
+	if (strlen(regdom) > 253 || brands_owner(o->bs, regdom) >= 0)
+		return LOOK_NONE;
+	if ((uni = lookalike_unicode(o->lk, a, regdom, &mixed)) == NULL)
+		uni = regdom;
+	if (icu_skel(o->sc, uni, sk, sizeof(sk)) != NULL)
+		for (i = 0; i < brands_count(o->bs); i++) {
+			b = brands_get(o->bs, (int)i);
+			for (j = 0; j < b->n_domains; j++, k++)
+				if (o->skel[k] != NULL &&
+				    strcmp(o->skel[k], sk) == 0) {
+					*brand = (int)i;
+					*target = b->domains[j];
+					return LOOK_CONFUSABLE;
+				}
+		}
+	if ((dot = strchr(regdom, '.')) == NULL)
+		return LOOK_NONE;
+	n = (size_t)(dot - regdom);
+	for (i = 0; i < brands_count(o->bs); i++) {
+		b = brands_get(o->bs, (int)i);
+		*brand = (int)i;
+		*target = b->domains[0];
+		for (j = 0; j < b->n_labels; j++) {
+			L = b->labels[j];
+			ln = strlen(L);
+			if (ln == n && strncmp(L, regdom, n) == 0) {
+				if (ln >= 7)
+					return LOOK_OTHER_TLD;
+				continue;
+			}
+			if (lookalike_combo(regdom, n, L, ln))
+				return LOOK_COMBO;
+			cap = ln >= 10 ? 2 : 1;
+			if (ln >= 7 && n >= 7 &&
+			    lookalike_distance(regdom, n, L, ln, cap) <= cap)
+				return LOOK_NEAR;
+		}
+	}
+	*brand = -1;
+	*target = NULL;
+	return LOOK_NONE;
+}
+
+static void
+look_check(struct look_oracle *o, const char *regdom)
+{
+	struct arena *a = arena_new(0);
+	enum lookalike_kind got, want;
+	const char *tg, *tw;
+	int bg, bw;
+
+	got = lookalike_brand(o->lk, o->bs, a, regdom, &bg, &tg);
+	want = look_plain(o, a, regdom, &bw, &tw);
+	o->n_checked++;
+	o->n_seen[want]++;
+	if (got != want || bg != bw || (tg == NULL) != (tw == NULL) ||
+	    (tg != NULL && strcmp(tg, tw) != 0)) {
+		if (o->n_wrong++ < 10)
+			printf("# %s: got kind %d brand %d %s, want kind %d "
+			    "brand %d %s\n", regdom, got, bg, tg ? tg : "-",
+			    want, bw, tw ? tw : "-");
+	}
+	arena_free(a);
+}
+
+static uint32_t look_rnd_state = 2463534242u;
+
+static uint32_t
+look_rnd(void)
+{
+	uint32_t x = look_rnd_state;
+
+	x ^= x << 13;
+	x ^= x >> 17;
+	x ^= x << 5;
+	return look_rnd_state = x;
+}
+
+static const char look_alpha[] = "abcdefghijklmnopqrstuvwxyz0123456789-";
+
+/* label (its first n bytes) plus tld, into out. */
+static void
+look_with(struct look_oracle *o, const char *label, size_t n,
+    const char *tld)
+{
+	char d[512];
+
+	if (n + strlen(tld) + 1 >= sizeof(d))
+		return;
+	memcpy(d, label, n);
+	snprintf(d + n, sizeof(d) - n, "%s", tld);
+	look_check(o, d);
+}
+
+/* One random edit of s (n bytes) into out; the new length. */
+static size_t
+look_edit(const char *s, size_t n, char *out)
+{
+	size_t at = n > 0 ? look_rnd() % n : 0;
+	char c = look_alpha[look_rnd() % (sizeof(look_alpha) - 1)], t;
+
+	memcpy(out, s, n);
+	switch (look_rnd() % 4) {
+	case 0:		/* substitution */
+		if (n > 0)
+			out[at] = c;
+		return n;
+	case 1:		/* deletion */
+		if (n == 0)
+			return 0;
+		memmove(out + at, out + at + 1, n - at - 1);
+		return n - 1;
+	case 2:		/* insertion */
+		at = look_rnd() % (n + 1);
+		memmove(out + at + 1, out + at, n - at);
+		out[at] = c;
+		return n + 1;
+	default:	/* transposition */
+		if (n < 2)
+			return n;
+		at = look_rnd() % (n - 1);
+		t = out[at];
+		out[at] = out[at + 1];
+		out[at + 1] = t;
+		return n;
+	}
+}
+
+/* The Cyrillic look-alikes of a, e, o, p, c, in ACE form (RFC 3492). */
+static void
+look_idn(struct look_oracle *o, const char *label)
+{
+	static const struct { char c; const char *u; } cyr[] = {
+		{ 'a', "\xd0\xb0" }, { 'e', "\xd0\xb5" }, { 'o', "\xd0\xbe" },
+		{ 'p', "\xd1\x80" }, { 'c', "\xd1\x81" },
+	};
+	char u[512], *ace = NULL;
+	size_t i, k, n = 0;
+	bool swapped = false;
+
+	for (i = 0; label[i] != '\0' && n + 8 < sizeof(u); i++) {
+		for (k = 0; k < sizeof(cyr) / sizeof(cyr[0]); k++)
+			if (!swapped && label[i] == cyr[k].c)
+				break;
+		if (k < sizeof(cyr) / sizeof(cyr[0])) {
+			n += (size_t)snprintf(u + n, sizeof(u) - n, "%s",
+			    cyr[k].u);
+			swapped = true;
+		} else
+			u[n++] = label[i];
+	}
+	snprintf(u + n, sizeof(u) - n, ".com");
+	look_check(o, u);			/* raw UTF-8 */
+	if (idn2_to_ascii_8z(u, &ace, IDN2_NONTRANSITIONAL) == IDN2_OK &&
+	    ace != NULL) {
+		look_check(o, ace);
+		if (strchr(ace, '.') != NULL) {
+			n = (size_t)(strchr(ace, '.') - ace);
+			look_with(o, ace, n, "-login.de");
+		}
+	}
+	idn2_free(ace);
+}
+
+static void
+look_label_cases(struct look_oracle *o, const char *L)
+{
+	static const char *const tlds[] = { ".com", ".de", ".xyz",
+	    ".co.uk", ".info" };
+	static const char *const words[] = { "login", "secure", "id",
+	    "kundenservice", "app", "paket", "24", "de", "shop", "x",
+	    "verify-account", "" };
+	char d[1100], e[512];
+	size_t i, n = strlen(L), m, k;
+
+	for (i = 0; i < sizeof(tlds) / sizeof(tlds[0]); i++)
+		look_with(o, L, n, tlds[i]);
+	for (i = 0; i < 12; i++) {
+		m = look_edit(L, n, d);
+		look_with(o, d, m, ".com");
+		m = look_edit(d, m, e);
+		look_with(o, e, m, ".de");
+		m = look_edit(e, m, d);
+		look_with(o, d, m, ".net");
+	}
+	for (i = 0; i < sizeof(words) / sizeof(words[0]); i++) {
+		snprintf(d, sizeof(d), "%s-%s.com", L, words[i]);
+		look_check(o, d);
+		snprintf(d, sizeof(d), "%s-%s.de", words[i], L);
+		look_check(o, d);
+		snprintf(d, sizeof(d), "%s%s.com", L, words[i]);
+		look_check(o, d);
+		snprintf(d, sizeof(d), "%s%s.com", words[i], L);
+		look_check(o, d);
+		snprintf(d, sizeof(d), "my-%s-%s.com", L, words[i]);
+		look_check(o, d);
+		/* A combo whose brand part is itself a near miss. */
+		m = look_edit(L, n, e);
+		e[m] = '\0';
+		snprintf(d, sizeof(d), "%s-%s.com", e, words[i]);
+		look_check(o, d);
+	}
+	/* Long: the label padded towards and past 63 bytes. */
+	for (k = 58; k <= 66; k++) {
+		for (i = 0; i < k; i++)
+			d[i] = i < n ? L[i] : look_alpha[(i * 7) % 26];
+		look_with(o, d, k, ".com");
+		for (i = 0; i < k; i++)
+			d[i] = i + n < k ? look_alpha[(i * 5) % 26] :
+			    L[i + n - k];
+		look_with(o, d, k, ".de");
+	}
+	look_idn(o, L);
+}
+
+static void
+look_random_cases(struct look_oracle *o)
+{
+	const struct brand *b;
+	char d[512];
+	size_t i, j, n, k;
+
+	for (i = 0; i < 3000; i++) {
+		n = 1 + look_rnd() % (i < 1500 ? 12 : 70);
+		for (j = 0; j < n; j++)
+			d[j] = look_alpha[look_rnd() % (sizeof(look_alpha) -
+			    1)];
+		look_with(o, d, n, ".com");
+	}
+	/* Pieces of two brands' labels, and their skeleton's friends. */
+	for (i = 0; i < 3000; i++) {
+		b = brands_get(o->bs, (int)(look_rnd() %
+		    brands_count(o->bs)));
+		if (b->n_labels == 0)
+			continue;
+		k = (size_t)snprintf(d, sizeof(d), "%s",
+		    b->labels[look_rnd() % b->n_labels]);
+		b = brands_get(o->bs, (int)(look_rnd() %
+		    brands_count(o->bs)));
+		if (b->n_labels > 0 && look_rnd() % 2)
+			k += (size_t)snprintf(d + k, sizeof(d) - k, "%s%s",
+			    look_rnd() % 2 ? "-" : "",
+			    b->labels[look_rnd() % b->n_labels]);
+		for (j = 0; j < k; j++)
+			if (look_rnd() % 8 == 0)
+				d[j] = "10rnIOlm"[look_rnd() % 8];
+		n = look_rnd() % 4 == 0 && k > 3 ? 1 + look_rnd() % k : k;
+		look_with(o, d, n, look_rnd() % 2 ? ".com" : ".de");
+	}
+	look_check(o, "");
+	look_check(o, "com");
+	look_check(o, ".com");
+	look_check(o, "PAYPAL.com");
+	look_check(o, "xn--.com");
+	look_check(o, "xn--zz-zzzzzzz.com");
+}
+
+static void
+lookalike_differential(const struct config *cfg)
+{
+	struct look_oracle o;
+	const struct brand *b;
+	char sk[1024];
+	UErrorCode st = U_ZERO_ERROR;
+	size_t i, j, k = 0, total = 0;
+
+	memset(&o, 0, sizeof(o));
+	o.lk = cfg->detect->lookalike;
+	o.bs = cfg->detect->brands;
+	o.sc = uspoof_open(&st);
+	for (i = 0; i < brands_count(o.bs); i++)
+		total += brands_get(o.bs, (int)i)->n_domains;
+	o.skel = calloc(total + 1, sizeof(*o.skel));
+	if (U_FAILURE(st) || o.skel == NULL) {
+		ok(0, "ICU spoof checker for the oracle");
+		return;
+	}
+	for (i = 0; i < brands_count(o.bs); i++) {
+		b = brands_get(o.bs, (int)i);
+		for (j = 0; j < b->n_domains; j++, k++)
+			if (icu_skel(o.sc, b->domains[j], sk, sizeof(sk)) !=
+			    NULL && (o.skel[k] = strdup(sk)) != NULL)
+				for (char *p = o.skel[k]; *p != '\0'; p++)
+					if (*p >= 'A' && *p <= 'Z')
+						*p += 'a' - 'A';
+	}
+	for (i = 0; i < brands_count(o.bs); i++) {
+		b = brands_get(o.bs, (int)i);
+		for (j = 0; j < b->n_domains; j++) {
+			look_check(&o, b->domains[j]);
+			snprintf(sk, sizeof(sk), "mail.%s", b->domains[j]);
+			look_check(&o, sk);
+		}
+		for (j = 0; j < b->n_labels; j++)
+			look_label_cases(&o, b->labels[j]);
+	}
+	look_random_cases(&o);
+	is_int(o.n_wrong, 0, "lookalike_brand agrees with the plain scan "
+	    "over %zu domains", o.n_checked);
+	ok(o.n_seen[LOOK_CONFUSABLE] > 100 && o.n_seen[LOOK_NEAR] > 1000 &&
+	    o.n_seen[LOOK_COMBO] > 1000 && o.n_seen[LOOK_OTHER_TLD] > 500 &&
+	    o.n_seen[LOOK_NONE] > 1000, "every kind is among them (none %zu, "
+	    "confusable %zu, near %zu, combo %zu, other TLD %zu)",
+	    o.n_seen[LOOK_NONE], o.n_seen[LOOK_CONFUSABLE],
+	    o.n_seen[LOOK_NEAR], o.n_seen[LOOK_COMBO],
+	    o.n_seen[LOOK_OTHER_TLD]);
+	for (i = 0; i < total; i++)
+		free(o.skel[i]);
+	free(o.skel);
+	uspoof_close(o.sc);
+}
+
+/*
+ * lookalike_skeleton() against ICU: every string of one or two ASCII
+ * bytes, every string of three over the characters of host names and
+ * the usual confusables, and random longer ones, some not ASCII.
+ */
+static void
+lookalike_skeletons(const struct config *cfg)
+{
+	static const char abc[] = "abcdefghijklmnopqrstuvwxyz0123456789-.IOL|";
+	const struct lookalike *lk = cfg->detect->lookalike;
+	char s[300], want[1100], got[1100];
+	UErrorCode st = U_ZERO_ERROR;
+	USpoofChecker *sc = uspoof_open(&st);
+	size_t i, j, k, n, checked = 0, wrong = 0;
+	const char *w;
+	int r;
+
+#define SKEL_CMP() do {							\
+	w = icu_skel(sc, s, want, sizeof(want));			\
+	r = lookalike_skeleton(lk, s, got, sizeof(got));		\
+	checked++;							\
+	if ((w == NULL) != (r == -1) || (w != NULL && strcmp(got, w) != 0)) \
+		if (wrong++ < 10)					\
+			printf("# skeleton of \"%s\": got %s, want %s\n", s, \
+			    r == 0 ? got : "-", w ? w : "-");		\
+} while (0)
+
+	for (i = 1; i < 128; i++) {
+		s[0] = (char)i;
+		s[1] = '\0';
+		SKEL_CMP();
+		for (j = 1; j < 128; j++) {
+			s[1] = (char)j;
+			s[2] = '\0';
+			SKEL_CMP();
+		}
+	}
+	n = sizeof(abc) - 1;
+	for (i = 0; i < n; i++)
+		for (j = 0; j < n; j++)
+			for (k = 0; k < n; k++) {
+				s[0] = abc[i];
+				s[1] = abc[j];
+				s[2] = abc[k];
+				s[3] = '\0';
+				SKEL_CMP();
+			}
+	for (i = 0; i < 20000; i++) {
+		n = 1 + look_rnd() % 253;
+		for (j = 0; j < n; j++)
+			s[j] = i % 4 == 0 && look_rnd() % 16 == 0 ?
+			    (char)(0x80 + look_rnd() % 0x80) :
+			    (char)(0x21 + look_rnd() % 0x5e);
+		s[n] = '\0';
+		SKEL_CMP();
+	}
+	/* Too small a buffer: refused, as ICU refuses it. */
+	snprintf(s, sizeof(s), "mmmm");
+	w = icu_skel(sc, s, want, 8);
+	ok(w == NULL && lookalike_skeleton(lk, s, got, 8) == -1 &&
+	    lookalike_skeleton(lk, s, got, 9) == 0 &&
+	    strcmp(got, "rnrnrnrn") == 0, "an ASCII skeleton that does not "
+	    "fit is refused (%s)", got);
+#undef SKEL_CMP
+	is_int(wrong, 0, "lookalike_skeleton agrees with ICU over %zu strings",
+	    checked);
+	uspoof_close(sc);
+}
+
 static char *
 write_temp(const char *text)
 {
@@ -929,6 +1357,8 @@ main(void)
 	table(&cfg);
 	evidence(&cfg);
 	helpers(&cfg);
+	lookalike_differential(&cfg);
+	lookalike_skeletons(&cfg);
 	loaders();
 	regdoms();
 	config_free(&cfg);
