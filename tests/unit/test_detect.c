@@ -1146,7 +1146,7 @@ lookalike_differential(const struct config *cfg)
 {
 	struct look_oracle o;
 	const struct brand *b;
-	char sk[1024];
+	char sk[1024], *p;
 	UErrorCode st = U_ZERO_ERROR;
 	size_t i, j, k = 0, total = 0;
 
@@ -1161,12 +1161,13 @@ lookalike_differential(const struct config *cfg)
 		ok(0, "ICU spoof checker for the oracle");
 		return;
 	}
+	/* As detect_list_add() keeps them: lower-cased. */
 	for (i = 0; i < brands_count(o.bs); i++) {
 		b = brands_get(o.bs, (int)i);
 		for (j = 0; j < b->n_domains; j++, k++)
 			if (icu_skel(o.sc, b->domains[j], sk, sizeof(sk)) !=
 			    NULL && (o.skel[k] = strdup(sk)) != NULL)
-				for (char *p = o.skel[k]; *p != '\0'; p++)
+				for (p = o.skel[k]; *p != '\0'; p++)
 					if (*p >= 'A' && *p <= 'Z')
 						*p += 'a' - 'A';
 	}
@@ -1196,6 +1197,25 @@ lookalike_differential(const struct config *cfg)
 	uspoof_close(o.sc);
 }
 
+/* One string through lookalike_skeleton() and ICU; counts a difference. */
+static void
+skel_cmp(const struct lookalike *lk, USpoofChecker *sc, const char *s,
+    size_t *checked, size_t *wrong)
+{
+	char want[1100], got[1100];
+	const char *w;
+	int r;
+
+	w = icu_skel(sc, s, want, sizeof(want));
+	r = lookalike_skeleton(lk, s, got, sizeof(got));
+	(*checked)++;
+	if ((w == NULL) == (r == -1) && (w == NULL || strcmp(got, w) == 0))
+		return;
+	if ((*wrong)++ < 10)
+		printf("# skeleton of \"%s\": got %s, want %s\n", s,
+		    r == 0 ? got : "-", w != NULL ? w : "-");
+}
+
 /*
  * lookalike_skeleton() against ICU: every string of one or two ASCII
  * bytes, every string of three over the characters of host names and
@@ -1206,31 +1226,19 @@ lookalike_skeletons(const struct config *cfg)
 {
 	static const char abc[] = "abcdefghijklmnopqrstuvwxyz0123456789-.IOL|";
 	const struct lookalike *lk = cfg->detect->lookalike;
-	char s[300], want[1100], got[1100];
+	char s[300], got[16];
 	UErrorCode st = U_ZERO_ERROR;
 	USpoofChecker *sc = uspoof_open(&st);
 	size_t i, j, k, n, checked = 0, wrong = 0;
-	const char *w;
-	int r;
-
-#define SKEL_CMP() do {							\
-	w = icu_skel(sc, s, want, sizeof(want));			\
-	r = lookalike_skeleton(lk, s, got, sizeof(got));		\
-	checked++;							\
-	if ((w == NULL) != (r == -1) || (w != NULL && strcmp(got, w) != 0)) \
-		if (wrong++ < 10)					\
-			printf("# skeleton of \"%s\": got %s, want %s\n", s, \
-			    r == 0 ? got : "-", w ? w : "-");		\
-} while (0)
 
 	for (i = 1; i < 128; i++) {
 		s[0] = (char)i;
 		s[1] = '\0';
-		SKEL_CMP();
+		skel_cmp(lk, sc, s, &checked, &wrong);
 		for (j = 1; j < 128; j++) {
 			s[1] = (char)j;
 			s[2] = '\0';
-			SKEL_CMP();
+			skel_cmp(lk, sc, s, &checked, &wrong);
 		}
 	}
 	n = sizeof(abc) - 1;
@@ -1241,7 +1249,7 @@ lookalike_skeletons(const struct config *cfg)
 				s[1] = abc[j];
 				s[2] = abc[k];
 				s[3] = '\0';
-				SKEL_CMP();
+				skel_cmp(lk, sc, s, &checked, &wrong);
 			}
 	for (i = 0; i < 20000; i++) {
 		n = 1 + look_rnd() % 253;
@@ -1250,18 +1258,16 @@ lookalike_skeletons(const struct config *cfg)
 			    (char)(0x80 + look_rnd() % 0x80) :
 			    (char)(0x21 + look_rnd() % 0x5e);
 		s[n] = '\0';
-		SKEL_CMP();
+		skel_cmp(lk, sc, s, &checked, &wrong);
 	}
-	/* Too small a buffer: refused, as ICU refuses it. */
-	snprintf(s, sizeof(s), "mmmm");
-	w = icu_skel(sc, s, want, 8);
-	ok(w == NULL && lookalike_skeleton(lk, s, got, 8) == -1 &&
-	    lookalike_skeleton(lk, s, got, 9) == 0 &&
-	    strcmp(got, "rnrnrnrn") == 0, "an ASCII skeleton that does not "
-	    "fit is refused (%s)", got);
-#undef SKEL_CMP
 	is_int(wrong, 0, "lookalike_skeleton agrees with ICU over %zu strings",
 	    checked);
+	/* Too small a buffer: refused, as ICU refuses it. */
+	ok(icu_skel(sc, "mmmm", got, 8) == NULL &&
+	    lookalike_skeleton(lk, "mmmm", got, 8) == -1 &&
+	    lookalike_skeleton(lk, "mmmm", got, 9) == 0 &&
+	    strcmp(got, "rnrnrnrn") == 0, "an ASCII skeleton that does not "
+	    "fit is refused (%s)", got);
 	uspoof_close(sc);
 }
 
