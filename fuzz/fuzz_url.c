@@ -3,7 +3,9 @@
  * bytes: urls_parse (libcurl underneath, our scheme and host handling
  * around it), urls_host_in_text, urls_redirect_target, detect_utf8,
  * lookalike_distance, and the brand and lexicon patterns (PCRE2 with
- * its match limit) from the shipped data/, loaded once.
+ * its match limit) from the shipped data/, loaded once.  The input as a
+ * domain goes through lookalike_brand (the label index), and its ASCII
+ * skeleton built from the per-character table must be ICU's.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -18,6 +20,23 @@ int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);
 static size_t sink;
 static struct config cfg;
 static int loaded;	/* 1 ok, -1 failed */
+
+/* Any string as a registrable domain; the two skeleton paths agree. */
+static void
+lookalike_fuzz(struct arena *a, const char *s)
+{
+	const struct lookalike *lk = cfg.detect->lookalike;
+	char fast[1024], icu[1024];
+	const char *target;
+	int brand, rf, ri;
+
+	sink += (size_t)lookalike_brand(lk, cfg.detect->brands, a, s, &brand,
+	    &target);
+	rf = lookalike_skeleton(lk, s, fast, sizeof(fast));
+	ri = lookalike_skeleton_icu(lk, s, icu, sizeof(icu));
+	if (rf != ri || (rf == 0 && strcmp(fast, icu) != 0))
+		abort();
+}
 
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
@@ -52,6 +71,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
 	sink += lookalike_distance((const char *)data, len / 2,
 	    (const char *)data + len / 2, len - len / 2, 2);
 	if (loaded == 1) {
+		lookalike_fuzz(a, s);
 		sink += lexicon_scan(cfg.detect->lexicon, a, (const char *)data,
 		    len, lh, LEXICON_MAX_SYMBOLS);
 		sink += brands_find(cfg.detect->brands, a, (const char *)data,

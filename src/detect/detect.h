@@ -238,6 +238,9 @@ char		*lookalike_unicode(const struct lookalike *, struct arena *,
  */
 int		 lookalike_skeleton(const struct lookalike *, const char *s,
 		    char *out, size_t outlen);
+/* The same through ICU alone, for tests and the fuzzer to compare. */
+int		 lookalike_skeleton_icu(const struct lookalike *, const char *s,
+		    char *out, size_t outlen);
 /* Whether label[0..n) is brand label L plus a word ("paypal-login"). */
 bool		 lookalike_combo(const char *label, size_t n, const char *L,
 		    size_t ln);

@@ -152,6 +152,13 @@ lookalike_skeleton(const struct lookalike *lk, const char *s, char *out,
 	return 0;
 }
 
+int
+lookalike_skeleton_icu(const struct lookalike *lk, const char *s, char *out,
+    size_t outlen)
+{
+	return icu_skeleton(lk->sc, s, out, outlen);
+}
+
 /*
  * The classes of characters in s[0..n), one bit each: a letter, a digit
  * and the hyphen have a class of their own, any other byte shares one.

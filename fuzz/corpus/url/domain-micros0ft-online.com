@@ -1,0 +1,1 @@
+micros0ft-online.com

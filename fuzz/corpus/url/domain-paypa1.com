@@ -1,0 +1,1 @@
+paypa1.com

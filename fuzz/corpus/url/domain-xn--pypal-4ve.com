@@ -1,0 +1,1 @@
+xn--pypal-4ve.com
