@@ -2,6 +2,7 @@
  * firstbyte.c - patterns grouped by the byte a match can start on (see
  * firstbyte.h).
  */
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -232,7 +233,23 @@ firstbyte_branches(const char *re, size_t *suffix, size_t *off, size_t *len,
 	return n;
 }
 
+/*
+ * A literal beginning is a run of tokens: lower-case ASCII bytes,
+ * TOK_WS for one or more white-space characters (\s, \s+, \s*) and
+ * TOK_DIGIT for one or more digits (\d, \d{2}); a class of such
+ * ("[\s-]", "[ey]") reads as one beginning per member.
+ * Reading on through white space and groups ("in\s+the\s+next",
+ * "(?:the\s+sum|sum)\s+of") keeps common short words ("in", "the",
+ * "i") from reaching PCRE2 for phrases that only begin with them.
+ * An alternative reads as at most SEQ_MAX beginnings of PREFIX_MAX
+ * tokens, through groups nested at most SEQ_DEPTH deep.
+ */
 #define PREFIX_MAX	32
+#define SEQ_MAX		64
+#define SEQ_DEPTH	6
+#define TOK_WS		0x80
+#define TOK_DIGIT	0x81	/* one or more ASCII digits: \d, \d+ */
+#define TOK_WIDE	0x82	/* a non-ASCII character must follow */
 
 /*
  * The plain character at *pp, or -1: an ASCII character that is not a
@@ -302,39 +319,466 @@ any_ascii_partner(const char *p, const char *end, uint32_t options)
 	return char_matches(p, end, options, all, sizeof(all));
 }
 
-/*
- * The plain characters at the start of p..end, lower-cased, into out;
- * one that a quantifier may leave out ends the beginning before it.
- * When the run stops at a literal non-ASCII character that must be
- * there and matches no ASCII character, *wide is set: the beginning
- * then goes on with a non-ASCII byte ("di" of "diät"), so a text with
- * an ASCII byte there ("die") cannot match.
- */
-static size_t
-plain_run(const char *p, const char *end, uint32_t options,
-    unsigned char *out, bool *wide)
+/* One beginning as it is read, and the set an alternative reads as. */
+struct seq {
+	unsigned char	 b[PREFIX_MAX];
+	uint8_t		 n;
+	bool		 done;	/* what follows is not read */
+	bool		 wide;	/* goes on with a non-ASCII character */
+};
+
+struct seqs {
+	struct seq	 s[SEQ_MAX];
+	size_t		 n;
+};
+
+/* What \s matches in ASCII; any other byte of a space is not ASCII. */
+static bool
+ascii_space(unsigned char c)
 {
-	const char *c;
-	size_t n = 0;
+	return c == ' ' || (c >= '\t' && c <= '\r');
+}
+
+/*
+ * The ']' closing the class that opens at p, or NULL when unsure (a
+ * POSIX class, \Q quoting).  A ']' first in the class is literal.
+ */
+static const char *
+class_close(const char *p, const char *end)
+{
+	p++;
+	if (p < end && *p == '^')
+		p++;
+	if (p < end && *p == ']')
+		p++;
+	for (; p < end; p++) {
+		if (*p == '\\') {
+			if (p + 1 >= end || p[1] == 'Q' || p[1] == 'E')
+				return NULL;
+			p++;
+		} else if (*p == '[')
+			return NULL;
+		else if (*p == ']')
+			return p;
+	}
+	return NULL;
+}
+
+/*
+ * The first '|' or unmatched ')' at or after p outside classes and
+ * nested groups, end when there is none, NULL when bracket counting
+ * cannot be trusted there (\Q..\E, \c, comments).
+ */
+static const char *
+level_end(const char *p, const char *end)
+{
+	int depth = 0;
+
+	for (; p < end; p++) {
+		if (*p == '\\') {
+			if (p + 1 >= end || strchr("QEc", p[1]) != NULL)
+				return NULL;
+			p++;
+		} else if (*p == '[') {
+			if ((p = class_close(p, end)) == NULL)
+				return NULL;
+		} else if (*p == '(') {
+			if (end - p >= 3 && p[1] == '?' && p[2] == '#')
+				return NULL;
+			depth++;
+		} else if (*p == ')') {
+			if (depth-- == 0)
+				return p;
+		} else if (*p == '|' && depth == 0)
+			return p;
+	}
+	return end;
+}
+
+/* The ')' closing a group whose body starts at p, or NULL. */
+static const char *
+group_close(const char *p, const char *end)
+{
+	const char *q = level_end(p, end);
+
+	while (q != NULL && q < end && *q == '|')
+		q = level_end(q + 1, end);
+	return q != NULL && q < end ? q : NULL;
+}
+
+/*
+ * A quantifier at p into min and max (UINT_MAX: unbounded), 1 and 1
+ * when there is none; past it, or NULL when it is not one PCRE2 10.42
+ * surely reads as a quantifier ("{,3}" is literal there).
+ */
+static const char *
+quant_read(const char *p, const char *end, unsigned int *min,
+    unsigned int *max)
+{
+	unsigned int n = 0, m = 0, digits = 0;
+
+	*min = *max = 1;
+	if (p >= end)
+		return p;
+	if (*p == '?' || *p == '*' || *p == '+') {
+		*min = *p == '+';
+		*max = *p == '?' ? 1 : UINT_MAX;
+		p++;
+	} else if (*p == '{') {
+		for (p++; p < end && *p >= '0' && *p <= '9' && digits < 4;
+		    p++, digits++)
+			n = n * 10 + (unsigned int)(*p - '0');
+		if (digits == 0 || digits == 4 || p >= end)
+			return NULL;
+		*min = *max = n;
+		if (*p == ',') {
+			*max = UINT_MAX;
+			for (p++, digits = 0; p < end && *p >= '0' &&
+			    *p <= '9' && digits < 4; p++, digits++)
+				m = m * 10 + (unsigned int)(*p - '0');
+			if (digits == 4)
+				return NULL;
+			if (digits > 0)
+				*max = m;
+		}
+		if (p >= end || *p != '}')
+			return NULL;
+		p++;
+	} else
+		return p;
+	if (p < end && (*p == '?' || *p == '+'))
+		p++;	/* lazy or possessive: no new matches */
+	return p;
+}
+
+#define ITEM_TOKENS	16
+
+enum item_kind { IT_STOP, IT_TOKENS, IT_ZERO, IT_GROUP };
+
+/*
+ * One element of a concatenation with its quantifier: one of a few
+ * tokens (a character, \s, \d or a class of such), \b, or a group.
+ */
+struct item {
+	enum item_kind	 kind;
+	unsigned char	 tok[ITEM_TOKENS];	/* IT_TOKENS: any of them */
+	size_t		 n_tok;
+	const char	*in, *in_end;		/* IT_GROUP: its body */
+	unsigned int	 min, max;
+};
+
+/*
+ * The token of one character or escape at *pp (advanced past it), or
+ * -1: a plain character in lower case, TOK_WS for \s, TOK_DIGIT for \d,
+ * TOK_WIDE for a non-ASCII character that matches no ASCII one.
+ */
+static int
+token_read(const char **pp, const char *end, uint32_t options)
+{
+	const char *p = *pp;
 	int ch;
 
-	*wide = false;
-	while (n < PREFIX_MAX && (ch = plain_char(&p, end)) != -1) {
-		if (p < end && strchr("*?{", *p) != NULL)
-			break;
-		out[n++] = str_lc((unsigned char)ch);
-		if (p < end && *p == '+')
-			return n;
+	if (end - p >= 2 && p[0] == '\\' && (p[1] == 's' || p[1] == 'd')) {
+		*pp = p + 2;
+		return p[1] == 's' ? TOK_WS : TOK_DIGIT;
 	}
-	if (n == 0 || n == PREFIX_MAX || p >= end ||
-	    (unsigned char)*p < 0xc0)
-		return n;
-	for (c = p + 1; c < end && ((unsigned char)*c & 0xc0) == 0x80; c++)
-		;
-	if (c < end && strchr("*?{", *c) != NULL)
-		return n;	/* the character may be left out */
-	*wide = !any_ascii_partner(p, end, options);
-	return n;
+	if ((unsigned char)*p >= 0x80) {
+		if (any_ascii_partner(p, end, options))
+			return -1;
+		for (p++; p < end && ((unsigned char)*p & 0xc0) == 0x80; p++)
+			;
+		*pp = p;
+		return TOK_WIDE;
+	}
+	if ((ch = plain_char(pp, end)) == -1)
+		return -1;
+	return str_lc(ch);
+}
+
+/*
+ * A class "[...]" at p of at most ITEM_TOKENS members, each a token
+ * (token_read; '-' first or last); past its ']', or NULL for anything
+ * else (negation, ranges, POSIX classes, other escapes).
+ */
+static const char *
+class_read(const char *p, const char *end, uint32_t options, struct item *it)
+{
+	int tok;
+
+	for (p++; p < end && *p != ']'; ) {
+		if (it->n_tok == ITEM_TOKENS || *p == '^' || *p == '[')
+			return NULL;
+		if (*p == '-' && p + 1 < end && p[1] != ']' && it->n_tok > 0)
+			return NULL;	/* a range */
+		if (*p == '-' || *p == '$' || *p == '.' || *p == '|' ||
+		    *p == '(' || *p == ')' || *p == '?' || *p == '*' ||
+		    *p == '+' || *p == '{' || *p == '}')
+			tok = *p++;	/* not special in a class */
+		else if ((tok = token_read(&p, end, options)) == -1)
+			return NULL;
+		else if (p < end && *p == '-' && p + 1 < end && p[1] != ']')
+			return NULL;	/* a range */
+		it->tok[it->n_tok++] = (unsigned char)tok;
+	}
+	if (p >= end || it->n_tok == 0)
+		return NULL;
+	it->kind = IT_TOKENS;
+	return p + 1;
+}
+
+/*
+ * Reads the element at p: a token, a class of tokens, \b (it takes no
+ * room), or a group without options other than "-i" (reading caseless
+ * only finds more).  Anything else is IT_STOP.  Returns the position
+ * after it and its quantifier.
+ */
+static const char *
+item_read(const char *p, const char *end, uint32_t options, struct item *it)
+{
+	const char *q = p;
+	int tok;
+
+	memset(it, 0, sizeof(*it));	/* IT_STOP */
+	if (end - p >= 2 && p[0] == '\\' && p[1] == 'b') {
+		it->kind = IT_ZERO;
+		q = p + 2;
+	} else if (*p == '[') {
+		if ((q = class_read(p, end, options, it)) == NULL) {
+			it->kind = IT_STOP;
+			return p;
+		}
+	} else if (*p == '(') {
+		q = p + 1;
+		if (end - q >= 2 && memcmp(q, "?:", 2) == 0)
+			q += 2;
+		else if (end - q >= 4 && memcmp(q, "?-i:", 4) == 0)
+			q += 4;
+		else if (q < end && (*q == '?' || *q == '*'))
+			return p;	/* lookaround, options, verbs */
+		it->in = q;
+		if ((it->in_end = group_close(q, end)) == NULL)
+			return p;
+		it->kind = IT_GROUP;
+		q = it->in_end + 1;
+	} else {
+		if ((tok = token_read(&q, end, options)) == -1)
+			return p;
+		it->kind = IT_TOKENS;
+		it->tok[it->n_tok++] = (unsigned char)tok;
+	}
+	if ((q = quant_read(q, end, &it->min, &it->max)) == NULL) {
+		it->kind = IT_STOP;
+		return p;
+	}
+	return q;
+}
+
+/* Ends every beginning still being read. */
+static void
+seqs_stop(struct seqs *s)
+{
+	size_t i;
+
+	for (i = 0; i < s->n; i++)
+		s->s[i].done = true;
+}
+
+static bool
+seqs_reading(const struct seqs *s)
+{
+	size_t i;
+
+	for (i = 0; i < s->n; i++)
+		if (!s->s[i].done)
+			return true;
+	return false;
+}
+
+/* Whether a token matches only what the run token r steps over. */
+static bool
+tok_in_run(unsigned char tok, unsigned char r)
+{
+	if (r == TOK_WS)
+		return tok == TOK_WS || ascii_space(tok);
+	if (r == TOK_DIGIT)
+		return tok == TOK_DIGIT || (tok >= '0' && tok <= '9');
+	return false;
+}
+
+/*
+ * Token b onto the beginnings s->s[from..to) being read.  A run token
+ * (TOK_WS, TOK_DIGIT) after the same is one run; a character the run
+ * would take after it ends the beginning instead, as
+ * firstbyte_prefix_at() steps over a whole run at once.  A beginning
+ * does not start with white space (it has no root); TOK_WIDE ends it.
+ */
+static void
+seqs_add(struct seqs *s, size_t from, size_t to, unsigned char b)
+{
+	struct seq *q;
+	unsigned char last;
+	size_t i;
+
+	for (i = from; i < to; i++) {
+		q = &s->s[i];
+		if (q->done)
+			continue;
+		last = q->n > 0 ? q->b[q->n - 1] : 0;
+		if (b == last && (b == TOK_WS || b == TOK_DIGIT))
+			continue;
+		if (b == TOK_WIDE)
+			q->wide = q->done = true;
+		else if ((b == TOK_WS && q->n == 0) || tok_in_run(b, last) ||
+		    q->n == PREFIX_MAX)
+			q->done = true;
+		else
+			q->b[q->n++] = b;
+	}
+}
+
+/* Puts the ended beginnings first; returns how many there are. */
+static size_t
+seqs_partition(struct seqs *s)
+{
+	struct seq tmp;
+	size_t i, nd = 0;
+
+	for (i = 0; i < s->n; i++)
+		if (s->s[i].done) {
+			tmp = s->s[nd];
+			s->s[nd++] = s->s[i];
+			s->s[i] = tmp;
+		}
+	return nd;
+}
+
+/*
+ * The tokens of it onto the beginnings being read (s->s[nd..]), a copy
+ * of them for each; when they would be too many, they end before it.
+ */
+static void
+seqs_tokens(struct seqs *s, size_t nd, const struct item *it)
+{
+	size_t k, n = s->n - nd;
+
+	if (nd + n * it->n_tok > SEQ_MAX) {
+		seqs_stop(s);
+		return;
+	}
+	for (k = 1; k < it->n_tok; k++)
+		memcpy(s->s + nd + k * n, s->s + nd, n * sizeof(s->s[0]));
+	s->n = nd + n * it->n_tok;
+	for (k = 0; k < it->n_tok; k++)
+		seqs_add(s, nd + k * n, nd + (k + 1) * n, it->tok[k]);
+}
+
+/* Whether repeats of it are one run token: \s+, \d{2}. */
+static bool
+item_run(const struct item *it)
+{
+	return it->kind == IT_TOKENS && it->n_tok == 1 &&
+	    (it->tok[0] == TOK_WS || it->tok[0] == TOK_DIGIT);
+}
+
+static void	seqs_group(struct seqs *, const char *, const char *, uint32_t,
+		    int);
+
+/* Reads the concatenation p..end on from every beginning in s. */
+static void
+seqs_read(struct seqs *s, const char *p, const char *end, uint32_t options,
+    int depth)
+{
+	struct seqs *skip = NULL;
+	struct item it;
+	size_t i, nd;
+
+	while (p < end && seqs_reading(s)) {
+		p = item_read(p, end, options, &it);
+		if (it.kind == IT_STOP) {
+			seqs_stop(s);
+			break;
+		}
+		if (it.kind == IT_ZERO || it.max == 0)
+			continue;	/* takes no room */
+		nd = seqs_partition(s);
+		/* An optional element: the beginnings without it too. */
+		if (it.min == 0) {
+			if ((skip = malloc(sizeof(*skip))) == NULL) {
+				seqs_stop(s);
+				break;
+			}
+			skip->n = s->n - nd;
+			memcpy(skip->s, s->s + nd, skip->n * sizeof(s->s[0]));
+		}
+		if (it.kind == IT_GROUP)
+			seqs_group(s, it.in, it.in_end, options, depth + 1);
+		else
+			seqs_tokens(s, nd, &it);
+		/* Repeated: what the repeats are is not read. */
+		if (it.max > 1 && !item_run(&it))
+			seqs_stop(s);
+		if (skip == NULL)
+			continue;
+		if (s->n + skip->n > SEQ_MAX) {
+			/* Too many: those read on end before the element. */
+			s->n = nd;
+			for (i = 0; i < skip->n; i++)
+				skip->s[i].done = true;
+		}
+		memcpy(s->s + s->n, skip->s, skip->n * sizeof(s->s[0]));
+		s->n += skip->n;
+		free(skip);
+		skip = NULL;
+	}
+}
+
+/*
+ * Reads the branches of a group's body in..end on from every beginning
+ * being read; when they would be too many, or nest too deep, those end
+ * before the group.
+ */
+static void
+seqs_group(struct seqs *s, const char *in, const char *end, uint32_t options,
+    int depth)
+{
+	struct seqs *base, *br, *acc;
+	const char *b = in, *e;
+	size_t nd = seqs_partition(s);
+	bool fits = true;
+
+	if (depth > SEQ_DEPTH || (base = malloc(3 * sizeof(*base))) == NULL) {
+		seqs_stop(s);
+		return;
+	}
+	br = base + 1;
+	acc = base + 2;
+	base->n = s->n - nd;
+	memcpy(base->s, s->s + nd, base->n * sizeof(s->s[0]));
+	acc->n = 0;
+	for (;;) {
+		if ((e = level_end(b, end)) == NULL || (e < end && *e != '|')) {
+			fits = false;
+			break;
+		}
+		br->n = base->n;
+		memcpy(br->s, base->s, base->n * sizeof(s->s[0]));
+		seqs_read(br, b, e, options, depth);
+		if (nd + acc->n + br->n > SEQ_MAX) {
+			fits = false;
+			break;
+		}
+		memcpy(acc->s + acc->n, br->s, br->n * sizeof(s->s[0]));
+		acc->n += br->n;
+		if (e == end)
+			break;
+		b = e + 1;
+	}
+	if (fits) {
+		memcpy(s->s + nd, acc->s, acc->n * sizeof(s->s[0]));
+		s->n = nd + acc->n;
+	} else
+		seqs_stop(s);
+	free(base);
 }
 
 static uint32_t
@@ -410,31 +854,48 @@ node_link(struct firstbyte_table *t, uint32_t at, uint32_t k, unsigned char b)
 }
 
 /*
- * Adds one beginning; -1 when out of memory.  A wide one (plain_run)
- * leaves its last node open, so only a non-ASCII byte goes on there.
+ * Adds one beginning; -1 when out of memory.  A wide one leaves its
+ * last node open, so only a non-ASCII byte goes on there.  A run of
+ * white space or digits is a node's ws or digits child, not one of its
+ * bytes (the root's digits child starts beginnings with a number).
  */
+/* Where node at's child for token b is kept (b a run token). */
+static uint32_t *
+run_child(struct firstbyte_table *t, uint32_t at, unsigned char b)
+{
+	return b == TOK_WS ? &t->nodes[at].ws : &t->nodes[at].digits;
+}
+
 static int
-prefix_insert(struct firstbyte_table *t, const unsigned char *b, size_t n,
-    bool wide)
+prefix_insert(struct firstbyte_table *t, const struct seq *q)
 {
 	uint32_t at = 0, k;
+	unsigned char b;
+	bool run;
 	size_t i;
 
 	if (t->n_nodes == 0 && (node_new(t, 0) != 0 || t->n_nodes == 0))
 		return -1;	/* the root is node 0 */
-	for (i = 0; i < n; i++) {
-		k = i == 0 ? t->root[b[0]] : node_child(t, at, b[i]);
+	for (i = 0; i < q->n; i++) {
+		b = q->b[i];
+		run = b == TOK_WS || b == TOK_DIGIT;
+		if (run)
+			k = *run_child(t, at, b);
+		else
+			k = i == 0 ? t->root[b] : node_child(t, at, b);
 		if (k == 0) {
-			if ((k = node_new(t, b[i])) == 0)
+			if ((k = node_new(t, b)) == 0)
 				return -1;
-			if (i == 0)
-				t->root[b[0]] = k;
-			else if (node_link(t, at, k, b[i]) == -1)
+			if (run)
+				*run_child(t, at, b) = k;	/* after a move */
+			else if (i == 0)
+				t->root[b] = k;
+			else if (node_link(t, at, k, b) == -1)
 				return -1;
 		}
 		at = k;
 	}
-	if (!wide)
+	if (!q->wide)
 		t->nodes[at].end = true;
 	return 0;
 }
@@ -470,63 +931,92 @@ mark_always(struct firstbyte_table *t, const char *p, const char *end,
 	}
 }
 
+static int	alt_prefixes(struct firstbyte_table *, const char *,
+		    const char *, const uint8_t [FIRSTBYTE_SET], uint32_t);
+
 /*
- * The beginnings of alt: its own plain run, or one per branch when it is
- * an alternation (firstbyte_branches), read again when a branch is a
- * group itself; a leading \b is passed over.  A branch without one has
- * its own first bytes (within first, alt's) always tried.  Returns 1
- * when done, 0 when alt has no beginning at all, -1 when out of memory.
+ * For an alternative p..end some of whose matches have no beginning:
+ * when it is a leading group "(?:A|B)SUFFIX" (firstbyte_branches), each
+ * "A SUFFIX" alone, so that only the branches without a beginning have
+ * their first bytes (within first, alt's) always tried.  Returns 1 when
+ * done, 0 when alt is not such a group, -1 when out of memory.
  */
 static int
-alt_prefixes(struct firstbyte_table *t, const char *p, const char *end,
+branch_prefixes(struct firstbyte_table *t, const char *p, const char *end,
     const uint8_t first[FIRSTBYTE_SET], uint32_t options)
 {
 	size_t off[FIRSTBYTE_MAX_BRANCHES], len[FIRSTBYTE_MAX_BRANCHES];
 	uint8_t bfirst[FIRSTBYTE_SET];
-	unsigned char b[PREFIX_MAX];
-	size_t i, j, k, n, suffix;
-	char *copy;
-	bool wide;
+	size_t i, j, n, suffix = 0, slen = 0;
+	char *copy, *one = NULL;
 	int rc = 1, r;
 
-	if (memmem(p, (size_t)(end - p), "[]", 2) != NULL ||
-	    memmem(p, (size_t)(end - p), "[^]", 3) != NULL)
-		return 0;	/* a class with a leading ']': not read here */
-	if (end - p >= 5 && memcmp(p, "(?-i:", 5) == 0)
-		p += 5;
 	/* A word boundary takes no room: the beginning starts with it. */
 	if (end - p >= 2 && p[0] == '\\' && p[1] == 'b')
 		p += 2;
-	if (end - p < 3 || memcmp(p, "(?:", 3) != 0) {
-		if ((k = plain_run(p, end, options, b, &wide)) == 0)
-			return 0;
-		return prefix_insert(t, b, k, wide) == -1 ? -1 : 1;
-	}
+	if (end - p < 3 || memcmp(p, "(?:", 3) != 0)
+		return 0;
 	if ((copy = strndup(p, (size_t)(end - p))) == NULL)
 		return -1;
 	if ((n = firstbyte_branches(copy, &suffix, off, len,
 	    FIRSTBYTE_MAX_BRANCHES)) == 0)
 		rc = 0;
+	else
+		slen = strlen(copy + suffix);
 	for (i = 0; i < n && rc == 1; i++) {
-		if ((k = plain_run(copy + off[i], copy + off[i] + len[i],
-		    options, b, &wide)) > 0) {
-			if (prefix_insert(t, b, k, wide) == -1)
-				rc = -1;
-			continue;
+		/* Concatenated: split_safe() let nothing run across. */
+		if ((one = malloc(len[i] + slen + 1)) == NULL) {
+			rc = -1;
+			break;
 		}
+		memcpy(one, copy + off[i], len[i]);
+		memcpy(one + len[i], copy + suffix, slen + 1);
 		/* Alone, the branch may say more than alt does: keep both. */
-		firstbyte_of(copy + off[i], len[i], options, bfirst);
+		firstbyte_of(one, len[i] + slen, options, bfirst);
 		for (j = 0; j < FIRSTBYTE_SET; j++)
 			bfirst[j] &= first[j];
-		/* A branch that is itself a group: its branches' beginnings. */
-		if ((r = alt_prefixes(t, copy + off[i], copy + off[i] + len[i],
-		    bfirst, options)) == -1)
+		if ((r = alt_prefixes(t, one, one + len[i] + slen, bfirst,
+		    options)) == -1)
 			rc = -1;
 		else if (r == 0)
-			mark_always(t, copy + off[i], copy + off[i] + len[i],
-			    bfirst, options);
+			mark_always(t, one, one + len[i] + slen, bfirst,
+			    options);
+		free(one);
 	}
 	free(copy);
+	return rc;
+}
+
+/*
+ * The beginnings of alt (seqs_group() of it as a whole); when some match
+ * has none, those of its branches (branch_prefixes).  Returns 1 when
+ * done, 0 when alt has no beginning, -1 when out of memory.
+ */
+static int
+alt_prefixes(struct firstbyte_table *t, const char *p, const char *end,
+    const uint8_t first[FIRSTBYTE_SET], uint32_t options)
+{
+	struct seqs *s;
+	size_t i;
+	int rc = 1;
+
+	if (memmem(p, (size_t)(end - p), "[]", 2) != NULL ||
+	    memmem(p, (size_t)(end - p), "[^]", 3) != NULL)
+		return 0;	/* a class with a leading ']': not read here */
+	if ((s = malloc(sizeof(*s))) == NULL)
+		return -1;
+	memset(&s->s[0], 0, sizeof(s->s[0]));
+	s->n = 1;
+	seqs_group(s, p, end, options, 0);
+	for (i = 0; i < s->n && rc == 1; i++)
+		if (s->s[i].n == 0)
+			rc = 0;
+	for (i = 0; i < s->n && rc == 1; i++)
+		if (prefix_insert(t, &s->s[i]) == -1)
+			rc = -1;
+	free(s);
+	if (rc == 0)
+		rc = branch_prefixes(t, p, end, first, options);
 	return rc;
 }
 
@@ -544,17 +1034,40 @@ firstbyte_prefixes_add(struct firstbyte_table *t, const char *alt,
 	return 0;
 }
 
-bool
-firstbyte_prefix_at(const struct firstbyte_table *t, const unsigned char *s,
-    size_t len, size_t p)
+/* The end of the run of white space or digits (run) at p. */
+static size_t
+run_end(const unsigned char *s, size_t len, size_t p, unsigned char run)
 {
-	uint32_t at = 0;
+	while (p < len && (run == TOK_WS ? ascii_space(s[p]) :
+	    s[p] >= '0' && s[p] <= '9'))
+		p++;
+	return p;
+}
 
-	if (t->n_nodes == 0)
-		return true;
+/*
+ * Whether a beginning fits at p from node at on.  Where the node goes on
+ * with a run of white space or digits, the whole ASCII run is stepped
+ * over; a literal character may go on there too, so both ways are
+ * tried.
+ */
+static bool
+prefix_walk(const struct firstbyte_table *t, uint32_t at,
+    const unsigned char *s, size_t len, size_t p)
+{
+	const struct firstbyte_node *n;
+	uint32_t k;
+
 	for (; p < len; p++) {
 		if (s[p] >= 0x80)
 			return true;	/* a caseless partner, maybe */
+		n = &t->nodes[at];
+		if (n->ws != 0 && ascii_space(s[p]) && (t->nodes[n->ws].end ||
+		    prefix_walk(t, n->ws, s, len, run_end(s, len, p, TOK_WS))))
+			return true;
+		if (n->digits != 0 && s[p] >= '0' && s[p] <= '9' &&
+		    (t->nodes[k = n->digits].end || prefix_walk(t, k, s, len,
+		    run_end(s, len, p, TOK_DIGIT))))
+			return true;
 		at = at == 0 ? t->root[str_lc(s[p])] :
 		    node_child(t, at, str_lc(s[p]));
 		if (at == 0)
@@ -563,6 +1076,15 @@ firstbyte_prefix_at(const struct firstbyte_table *t, const unsigned char *s,
 			return true;
 	}
 	return true;	/* the text ends inside a beginning: let PCRE2 say */
+}
+
+bool
+firstbyte_prefix_at(const struct firstbyte_table *t, const unsigned char *s,
+    size_t len, size_t p)
+{
+	if (t->n_nodes == 0)
+		return true;
+	return prefix_walk(t, 0, s, len, p);
 }
 
 static pcre2_code *

@@ -12,9 +12,9 @@
  * A call into PCRE2 costs more than most of the failed attempts it
  * makes, and in German text nearly every word starts on a byte some
  * phrase starts on.  So the table can also hold the literal beginnings
- * of its alternatives ("konto", "kundenkonto", "ionos") in a trie: at a
- * position where no beginning fits, nothing can match and PCRE2 is not
- * called.  An alternative without a literal beginning makes its first
+ * of its alternatives ("konto", "kundenkonto", "in the next", "ionos")
+ * in a trie: at a position where no beginning fits, nothing can match
+ * and PCRE2 is not called.  An alternative without a literal beginning makes its first
  * bytes always tried, and so does any non-ASCII byte in the text, as
  * caseless matching lets 'k' match U+212A.
  *
@@ -39,6 +39,8 @@ struct buf;
 struct firstbyte_node {
 	uint64_t	 kids[2];	/* a bit per byte of the children */
 	uint32_t	 child, sibling;	/* 0: none (0 is the root) */
+	uint32_t	 ws;		/* child after a run of white space */
+	uint32_t	 digits;	/* child after a run of digits */
 	uint32_t	 dense;		/* 1 + its table in dense, or 0 */
 	unsigned char	 byte;		/* lower-case ASCII */
 	bool		 end;		/* a literal beginning ends here */
@@ -90,15 +92,17 @@ size_t	firstbyte_branches(const char *re, size_t *suffix, size_t *off,
 
 /*
  * Adds the literal beginnings of one alternative, alt (compiled with
- * options), whose matches can start on the bytes in first: its leading
- * plain characters (an escaped punctuation character counts; a leading
- * "(?-i:" is looked through), or those of each branch of a leading
- * "(?:A|B)" (firstbyte_branches).  Where there is none, its first bytes
- * are always tried (those of the branch, when only some branches lack
- * one).  A beginning that goes on with a non-ASCII letter matching no
- * ASCII one is only followed by a non-ASCII byte in the text.  Either
- * every alternative of the table is added, or none; -1 when out of
- * memory.
+ * options), whose matches can start on the bytes in first.  They are
+ * read from its start through plain characters (an escaped punctuation
+ * character counts), \s and \d (a run of any length, stepped over
+ * whole), \b, classes of a few such characters, optional parts (read
+ * both ways) and groups "(?:A|B)" or "(?-i:...)" (each branch), until
+ * something else, a repeat, or too many beginnings.  Where some match
+ * has none, the branches of a leading group are read alone, and those
+ * without one have their first bytes always tried.  A beginning that
+ * goes on with a non-ASCII letter matching no ASCII one is only
+ * followed by a non-ASCII byte in the text.  Either every alternative
+ * of the table is added, or none; -1 when out of memory.
  */
 int	firstbyte_prefixes_add(struct firstbyte_table *, const char *alt,
 	    size_t len, const uint8_t first[FIRSTBYTE_SET], uint32_t options);

@@ -23,7 +23,11 @@
  *    group of phrases, "\b(?:konto|zugang|...)\s+...": they are split
  *    into their phrases, so the alternation for 'k' carries only
  *    "\b(?:konto|kundenkonto)\s+...", which keeps the compiled size
- *    near that of one big alternation;
+ *    near that of one big alternation.  A word start is tried only
+ *    where one of the phrases' literal beginnings fits, read on into
+ *    the rest of the pattern ("konto\s+gesperrt", "in\s+the\s+next"):
+ *    short words such as "in", "the" or "i" begin many phrases but
+ *    are rarely followed by what those need;
  *  - each of the few other patterns, or each branch of one that is an
  *    alternation "A|B", is searched for alone, unanchored, so that
  *    PCRE2's start optimisations work for it; its next match is kept
@@ -376,6 +380,39 @@ others_build(struct lexicon *lx, struct buf *src, const char *path,
 	return 0;
 }
 
+/*
+ * The literal beginnings of the word patterns, each phrase read on into
+ * the rest of its pattern ("(?:konto)\s+gesperrt"): the deeper they
+ * go, the fewer word starts reach PCRE2.  -1 when out of memory.
+ */
+static int
+words_prefixes(struct lexicon *lx)
+{
+	const struct lexicon_pattern *lp;
+	const struct lexicon_alt *a;
+	struct buf one;
+	size_t i, j;
+	int rc = -1;
+
+	buf_init(&one, LEXICON_PATTERN_MAX);
+	for (i = 0; i < lx->n_patterns; i++) {
+		lp = &lx->pats[i];
+		for (j = 0; lp->word && j < lp->n_alts; j++) {
+			a = &lp->alts[j];
+			buf_reset(&one);
+			if (buf_printf(&one, "(?:%.*s)%s", (int)a->len,
+			    lp->re + a->off, lp->re + lp->suffix) == -1 ||
+			    firstbyte_prefixes_add(&lx->words, one.data,
+			    one.len, a->first, LEXICON_OPTIONS) == -1)
+				goto out;
+		}
+	}
+	rc = 0;
+out:
+	buf_free(&one);
+	return rc;
+}
+
 /* The word patterns grouped by first byte, then the others each alone. */
 static int
 groups_build(struct lexicon *lx, const char *path, char *err, size_t errlen)
@@ -387,17 +424,9 @@ groups_build(struct lexicon *lx, const char *path, char *err, size_t errlen)
 	if (firstbyte_build(&lx->words, group_source, lx, LEXICON_OPTIONS,
 	    LEXICON_PATTERN_MAX, path, err, errlen) == -1)
 		return -1;
-	for (i = 0; i < lx->n_patterns; i++) {
-		const struct lexicon_pattern *lp = &lx->pats[i];
-		size_t j;
-
-		for (j = 0; lp->word && j < lp->n_alts; j++)
-			if (firstbyte_prefixes_add(&lx->words, lp->re +
-			    lp->alts[j].off, lp->alts[j].len,
-			    lp->alts[j].first, LEXICON_OPTIONS) == -1) {
-				snprintf(err, errlen, "out of memory");
-				return -1;
-			}
+	if (words_prefixes(lx) == -1) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
 	}
 	for (i = 0; i < lx->words.n_groups; i++)
 		note_captures(lx, lx->words.groups[i]);

@@ -13,6 +13,16 @@
  * references, option settings, quantified groups, empty branches,
  * anchors) that must not be split, or whose literal beginnings are
  * easy to misread (an optional first letter, U+212A that matches 'k').
+ *
+ * The beginnings are read on through white space, digits, small classes
+ * and groups (firstbyte.c), so a file of such patterns comes with texts
+ * that each must hit: if the reading claims a beginning a match does not
+ * have, lexicon_scan misses one of them.  Besides texts of the data's
+ * words, the texts are mutated (letters dropped, doubled, swapped or
+ * changed for a caseless partner, spaces doubled or made Unicode
+ * spaces), random bytes, the example messages, and the files of a
+ * directory named by MT_LEXICON_TEXTS when set (say, the bodies of a
+ * corpus).
  */
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include <pcre2.h>
@@ -20,11 +30,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <dirent.h>
 #include <unistd.h>
 
 #include "detect/detect.h"
 #include "util/arena.h"
 #include "util/buf.h"
+#include "slurp.h"
 #include "tap.h"
 
 #define REF_OPTIONS	(PCRE2_UTF | PCRE2_UCP | PCRE2_CASELESS)
@@ -219,7 +231,91 @@ static const char *const extra[] = {
 	"\xc3\xb6sterreich", "1&1", "ionos", "mail", "kundenkonto",
 	"mass", "mark", "kse", "strasse", "di\xc3\xa4t", "diet", "10%",
 	"12 %", "kaufen", "verkaufen", "aben", "jetzt",
+	/* Unicode spaces and digits that \s and \d take under UCP. */
+	"\xc2\xa0", "\xe2\x80\x83", "\xe3\x80\x80", "\xd9\xa3",
+	"\xef\xbc\x93", "\t", "\r\n", "\f", "\v", "  ", "-", "'", "\"",
+	"0", "10", "2002", "%", "$", "(", ")", "800", "1-888-555-0100",
+	"be\xc5\xbft", "\xe2\x84\xaa" "elvin", "n\xc3\xa3o", "nao",
 };
+
+/*
+ * A text changed a little: a letter dropped, doubled, swapped with the
+ * next, changed for its caseless partner (s to U+017F, k to U+212A) or
+ * its other case, or a space doubled or made U+00A0.  Matches that
+ * almost happen are where a beginning read too far shows.
+ */
+static void
+mutate(uint32_t *seed, struct buf *text)
+{
+	struct buf out;
+	size_t i, n = text->len;
+	unsigned char c;
+
+	buf_init(&out, 1u << 20);
+	for (i = 0; i < n; i++) {
+		c = (unsigned char)text->data[i];
+		switch (next_rand(seed) % 40) {
+		case 0:
+			continue;	/* dropped */
+		case 1:
+			buf_addc(&out, (char)c);
+			break;		/* doubled */
+		case 2:
+			if (i + 1 < n && c < 0x80 &&
+			    (unsigned char)text->data[i + 1] < 0x80) {
+				buf_addc(&out, text->data[i + 1]);
+				buf_addc(&out, (char)c);
+				i++;
+				continue;
+			}
+			break;
+		case 3:
+			if (c == 's' || c == 'S') {
+				buf_adds(&out, "\xc5\xbf");
+				continue;
+			}
+			if (c == 'k' || c == 'K') {
+				buf_adds(&out, "\xe2\x84\xaa");
+				continue;
+			}
+			if (c == ' ') {
+				buf_adds(&out, "\xc2\xa0");
+				continue;
+			}
+			break;
+		case 4:
+			if (c >= 'a' && c <= 'z')
+				c = (unsigned char)(c - 'a' + 'A');
+			else if (c == ' ')
+				buf_addc(&out, ' ');
+			break;
+		}
+		buf_addc(&out, (char)c);
+	}
+	buf_reset(text);
+	buf_add(text, out.data, out.len);
+	buf_free(&out);
+}
+
+/* Random bytes, mostly ASCII letters, digits and spaces, some UTF-8. */
+static void
+random_text(uint32_t *seed, struct buf *out)
+{
+	static const char pool[] = "abcdeiklmnorstuvwxyz0123456789 "
+	    "  \n\t-%$.,!'\"ABCDEKS";
+	size_t n = 1 + next_rand(seed) % 200, i;
+	uint32_t r;
+
+	buf_reset(out);
+	for (i = 0; i < n; i++) {
+		r = next_rand(seed);
+		if (r % 29 == 0)
+			buf_adds(out, extra[(r >> 8) % (sizeof(extra) /
+			    sizeof(extra[0]))]);
+		else
+			buf_addc(out, pool[(r >> 8) % (sizeof(pool) - 1)]);
+	}
+}
 
 static void
 make_text(const struct ref *r, uint32_t *seed, struct buf *out)
@@ -243,28 +339,98 @@ make_text(const struct ref *r, uint32_t *seed, struct buf *out)
 			w = up;
 		}
 		buf_adds(out, w);
-		switch (next_rand(seed) % 9) {
+		switch (next_rand(seed) % 14) {
 		case 0:	buf_adds(out, ", "); break;
 		case 1:	buf_adds(out, "\n"); break;
 		case 2:	buf_adds(out, ""); break;
 		case 3:	buf_adds(out, ". "); break;
+		case 4:	buf_adds(out, "  "); break;
+		case 5:	buf_adds(out, "\t"); break;
+		case 6:	buf_adds(out, " \r\n "); break;
 		default: buf_adds(out, " "); break;
 		}
 	}
 }
 
-/* Compares both matchers on N_TEXTS texts; returns the mismatches. */
-static size_t
-compare(const char *path, const char *what)
+/* Both matchers on one text (made valid UTF-8 as lexicon_scan does). */
+struct tally {
+	size_t	 texts, bad, hits;
+	const char *what;
+};
+
+static bool
+same_hits(const struct ref *r, const struct lexicon *lx, const char *text,
+    size_t len, struct tally *t)
 {
 	struct lexicon_hit want[MAX_SYMS], got[MAX_SYMS];
+	struct arena *a = arena_new(1u << 20);
+	const char *valid;
+	size_t nw, ng, j;
+	bool same;
+
+	if ((valid = detect_utf8(a, text, len)) == NULL)
+		abort();
+	nw = ref_scan(r, valid, len, want, MAX_SYMS);
+	ng = lexicon_scan(lx, a, text, len, got, MAX_SYMS);
+	for (j = 0; j < nw && nw == ng; j++)
+		if (strcmp(want[j].symbol, got[j].symbol) != 0 ||
+		    want[j].off != got[j].off || want[j].len != got[j].len)
+			break;
+	same = nw == ng && j == nw;
+	t->texts++;
+	t->hits += nw;
+	if (!same && t->bad++ < 3)
+		printf("#   %s text %zu differs: %zu hits, want %zu: "
+		    "\"%.200s\"\n", t->what, t->texts, ng, nw, valid);
+	arena_free(a);
+	return nw > 0 && same;
+}
+
+/* Each file of directory dir as a text; how many were read. */
+static size_t
+dir_texts(const struct ref *r, const struct lexicon *lx, const char *dir,
+    const char *suffix, struct tally *t)
+{
+	struct dirent *de;
+	char path[4096];
+	size_t len, n = 0, sl = strlen(suffix), nl;
+	char *text;
+	DIR *d;
+
+	if ((d = opendir(dir)) == NULL)
+		return 0;
+	while ((de = readdir(d)) != NULL) {
+		nl = strlen(de->d_name);
+		if (de->d_name[0] == '.' || nl < sl ||
+		    strcmp(de->d_name + nl - sl, suffix) != 0)
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
+		if ((text = slurp(path, &len)) == NULL)
+			continue;
+		(void)same_hits(r, lx, text, len, t);
+		free(text);
+		n++;
+	}
+	closedir(d);
+	return n;
+}
+
+/*
+ * Compares both matchers on generated, mutated and random texts, on the
+ * example messages, and on must[] (NULL-terminated; each must hit).
+ * Returns the mismatches.
+ */
+static size_t
+compare(const char *path, const char *what, const char *const *must)
+{
+	struct tally t = { 0, 0, 0, what };
 	struct lexicon *lx = NULL;
-	struct arena *a;
 	struct ref r;
 	struct buf text;
 	uint32_t seed = 20261123;
-	size_t i, j, nw, ng, bad = 0, hits = 0;
-	char err[512];
+	size_t i, missed = 0, n;
+	const char *dir;
+	char err[512], ex[1024];
 
 	if (ref_load(&r, path) == -1 ||
 	    lexicon_load(&lx, path, err, sizeof(err)) == -1) {
@@ -275,30 +441,38 @@ compare(const char *path, const char *what)
 	buf_init(&text, 1u << 20);
 	for (i = 0; i < N_TEXTS; i++) {
 		make_text(&r, &seed, &text);
-		a = arena_new(1u << 20);
-		nw = ref_scan(&r, text.data, text.len, want, MAX_SYMS);
-		ng = lexicon_scan(lx, a, text.data, text.len, got, MAX_SYMS);
-		hits += nw;
-		for (j = 0; j < nw && nw == ng; j++)
-			if (strcmp(want[j].symbol, got[j].symbol) != 0 ||
-			    want[j].off != got[j].off ||
-			    want[j].len != got[j].len)
-				break;
-		if (nw != ng || j < nw) {
-			if (bad++ < 3)
-				printf("#   %s text %zu differs: %zu hits, "
-				    "want %zu: \"%.200s\"\n", what, i, ng, nw,
-				    text.data);
-		}
-		arena_free(a);
+		(void)same_hits(&r, lx, text.data, text.len, &t);
+		mutate(&seed, &text);
+		(void)same_hits(&r, lx, text.data, text.len, &t);
+		random_text(&seed, &text);
+		(void)same_hits(&r, lx, text.data, text.len, &t);
 	}
-	ok(bad == 0, "%s: %d texts, %zu hits, the same as one alternation",
-	    what, N_TEXTS, hits);
-	ok(hits > N_TEXTS / 10, "%s: the texts do hit (%zu)", what, hits);
+	ok(t.bad == 0, "%s: %zu texts, %zu hits, the same as one alternation",
+	    what, t.texts, t.hits);
+	ok(t.hits > N_TEXTS / 10, "%s: the texts do hit (%zu)", what, t.hits);
+	for (i = 0; must != NULL && must[i] != NULL; i++)
+		if (!same_hits(&r, lx, must[i], strlen(must[i]), &t)) {
+			printf("#   %s: missed \"%s\"\n", what, must[i]);
+			missed++;
+		}
+	if (must != NULL)
+		ok(missed == 0, "%s: each of %zu texts hits, the same", what,
+		    i);
+	snprintf(ex, sizeof(ex), "%s/../../examples", MT_TESTDIR);
+	t.bad = 0;
+	n = dir_texts(&r, lx, ex, ".eml", &t);
+	ok(n > 0 && t.bad == 0, "%s: %zu example messages the same", what,
+	    n);
+	if ((dir = getenv("MT_LEXICON_TEXTS")) != NULL) {
+		t.bad = 0;
+		n = dir_texts(&r, lx, dir, "", &t);
+		ok(n > 0 && t.bad == 0, "%s: %zu texts of %s the same", what,
+		    n, dir);
+	}
 	buf_free(&text);
 	lexicon_free(lx);
 	ref_free(&r);
-	return bad;
+	return t.bad + missed;
 }
 
 static const char awkward[] =
@@ -341,29 +515,96 @@ static const char beginnings[] =
     /* Branches that are groups, or start with \b: read again. */
     "SPAM_N\t\\b(?:frei\\s+haus|(?:(?:kauf|verkauf)|\\bab)en\\s+jetzt)\n";
 
+/*
+ * Beginnings read on past the first word (firstbyte.c): through \s,
+ * \d, small classes, optional parts and groups, stopping at what they
+ * do not read.  Each text of deep_texts must hit; one that a wrong
+ * reading would lose is there for each pattern.
+ */
+static const char deep[] =
+    "DEEP_A\t\\b(?:in\\s+the\\s+next|within)\\s+\\d+\\s+days\n"
+    /* A literal space after a run of them, a digit after digits. */
+    "DEEP_B\t\\bjv\\s+ st\n"
+    "DEEP_C\t\\bn\\d+0\\s+units\n"
+    "DEEP_D\t\\b\\d+0\\s+grad\n"
+    /* Optional characters, groups and classes. */
+    "DEEP_E\t\\be-?mail\\s+list\n"
+    "DEEP_F\t\\b(?:a\\s+)?lonely\\s+girl\n"
+    "DEEP_G\t\\bopt[\\s-]?in\\s+list\n"
+    "DEEP_H\t\\bn[\xc3\xa3" "a]o\\s+deseja\n"
+    "DEEP_I\t\\bwith\\s+[\"']?remove\n"
+    "DEEP_J\t\\b(?:save|spare)\\s*\\d+\\s*%\n"
+    "DEEP_K\t\\bx{0,2}yz\\s+q\n"
+    "DEEP_L\t\\bfoo\\s*bar\n"
+    "DEEP_M\t\\bgo\\s+(?:\\w+\\s+){0,2}home\n"
+    "DEEP_N\t\\b(?:ab|cd){1,3}ef\n"
+    /* What is not read ends the beginning. */
+    "DEEP_O\t\\bcall\\s+(?=now)now\\b\n"
+    "DEEP_P\t\\bq\\Qa.b\\E\\s+c\n"
+    "DEEP_Q\t\\bzz(?<=zz)\\s+top\n"
+    /* A leading case-sensitive group with branches. */
+    "DEEP_R\t\\b(?-i:Iog\\s?in|(?:User|Apple)\\s?lD)\n"
+    /* Caseless partners: U+212A is 'k', U+017F 's'. */
+    "DEEP_S\t\\bin\\s+\xe2\x84\xaa" "elvin\n"
+    "DEEP_T\t\\bbe\\s+st\\b\n"
+    "DEEP_U\t\\bpay[\\s-]+per\\s+view\n"
+    /* More beginnings than are kept: they end before the group. */
+    "DEEP_V\t\\b(?:10|ten)\\s+(?:x|y)\\s+(?:a|b)\\s+(?:c|d)\\s+(?:e|f)"
+    "\\s+(?:g|h)\\s+(?:i|j)\\s+(?:k|l)\\s+z\n"
+    "DEEP_W\t\\b\\d{2}\\s*%\\s+off\n"
+    "DEEP_X\t\\bthe\\s+(?:sum|total)\\s+of\\s+\\$\n"
+    "DEEP_Y\t\\bsign[\\-\\s]on\\b\n"
+    "DEEP_Z\t\\b(?:\\d+|many)\\s+pending\n"
+    /* A class with a range is not read. */
+    "DEEP_0\t\\bzq[a-e]\\s+ray\n";
+
+static const char *const deep_texts[] = {
+	"in the next 3 days", "in\xc2\xa0the next 3 days",
+	"IN  the\tnext 10 days", "within 7 days", "in the next \xd9\xa3 days",
+	"jv  st", "jv \t st", "n10 units", "n500 units", "10 grad",
+	"2000 grad", "email list", "e-mail list", "lonely girl",
+	"a lonely girl", "optin list", "opt-in list", "opt in list",
+	"opt\xc2\xa0in list", "n\xc3\xa3o deseja", "nao deseja",
+	"N\xc3\x83O deseja", "with remove", "with \"remove", "with 'remove",
+	"save 10%", "save10 %", "spare 5 %", "yz q", "xyz q", "xxyz q",
+	"foobar", "foo bar", "go home", "go very far home", "abef",
+	"abcdef", "cdcdcdef", "call now", "qa.b c", "zz top", "User lD",
+	"Apple lD", "Iog in", "in kelvin", "in Kelvin", "be \xc5\xbft",
+	"be st", "pay-per view", "pay - per view", "pay  per view",
+	"ten y b d f h j l z", "10 x a c e g i k z", "20% off",
+	"99 % off", "the sum of $", "the total of $", "sign-on", "sign on",
+	"12 pending", "many pending", "in the next\xe2\x80\x83" "4 days",
+	"with\xc2\xa0remove", "zqb ray", "zqd ray", NULL
+};
+
+/* Writes a pattern file to a temporary path; compares; removes it. */
+static void
+compare_file(const char *patterns, const char *what,
+    const char *const *must)
+{
+	char tmp[] = "/tmp/mt-lexicon-XXXXXX";
+	FILE *fp;
+	int fd;
+
+	if ((fd = mkstemp(tmp)) == -1 || (fp = fdopen(fd, "w")) == NULL)
+		abort();
+	fputs(patterns, fp);
+	fclose(fp);
+	compare(tmp, what, must);
+	unlink(tmp);
+}
+
 int
 main(void)
 {
 	const char *dir = getenv("MAILTRUST_DATADIR");
-	char path[1024], tmp[] = "/tmp/mt-lexicon-XXXXXX";
-	FILE *fp;
-	int fd;
+	char path[1024];
 
 	snprintf(path, sizeof(path), "%s/lexicon",
 	    dir != NULL ? dir : MT_SRCDATADIR);
-	compare(path, "data/lexicon");
-	if ((fd = mkstemp(tmp)) == -1 || (fp = fdopen(fd, "w")) == NULL)
-		abort();
-	fputs(awkward, fp);
-	fclose(fp);
-	compare(tmp, "awkward patterns");
-	unlink(tmp);
-	strcpy(tmp, "/tmp/mt-lexicon-XXXXXX");
-	if ((fd = mkstemp(tmp)) == -1 || (fp = fdopen(fd, "w")) == NULL)
-		abort();
-	fputs(beginnings, fp);
-	fclose(fp);
-	compare(tmp, "literal beginnings");
-	unlink(tmp);
+	compare(path, "data/lexicon", NULL);
+	compare_file(awkward, "awkward patterns", NULL);
+	compare_file(beginnings, "literal beginnings", NULL);
+	compare_file(deep, "deep beginnings", deep_texts);
 	return tap_done();
 }
