@@ -235,7 +235,7 @@ static const char *const extra[] = {
 	"\xc2\xa0", "\xe2\x80\x83", "\xe3\x80\x80", "\xd9\xa3",
 	"\xef\xbc\x93", "\t", "\r\n", "\f", "\v", "  ", "-", "'", "\"",
 	"0", "10", "2002", "%", "$", "(", ")", "800", "1-888-555-0100",
-	"be\xc5\xbft", "\xe2\x84\xaa" "elvin", "n\xc3\xa3o", "nao",
+	"be\xc5\xbft", "\342\204\252elvin", "n\xc3\xa3o", "nao",
 };
 
 /*
@@ -573,7 +573,7 @@ static const char *const deep_texts[] = {
 	"be st", "pay-per view", "pay - per view", "pay  per view",
 	"ten y b d f h j l z", "10 x a c e g i k z", "20% off",
 	"99 % off", "the sum of $", "the total of $", "sign-on", "sign on",
-	"12 pending", "many pending", "in the next\xe2\x80\x83" "4 days",
+	"12 pending", "many pending", "in the next\342\200\2034 days",
 	"with\xc2\xa0remove", "zqb ray", "zqd ray", NULL
 };
 
