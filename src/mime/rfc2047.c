@@ -167,7 +167,7 @@ scan_word(const char *s, size_t n, size_t i, struct eword *w)
 	if (i + 1 >= n || s[i] != '=' || s[i + 1] != '?')
 		return false;
 	for (j = i + 2; j < n && s[j] != '?'; j++)
-		if (is_wsp(s[j]) || j - i - 2 > RFC2047_CHARSET_MAX)
+		if (is_wsp(s[j]) || j - i - 2 >= RFC2047_CHARSET_MAX)
 			return false;
 	if (j == i + 2 || j + 3 >= n || s[j + 2] != '?')
 		return false;

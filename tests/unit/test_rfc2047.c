@@ -53,6 +53,16 @@ main(void)
 	is_str(dec("=?x-unknown?q?caf=E9?="), "café",
 	    "unknown charset: UTF-8, else windows-1252");
 	is_str(dec("=?utf-8*en?Q?x?="), "x", "RFC 2231 5 language suffix");
+	/*
+	 * A charset name of 64 bytes is the longest taken; one of 65 made
+	 * the decoder write one byte past its copy of the name.
+	 */
+#define CS62	"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa" "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+	is_str(dec("=?x-" CS62 "?q?caf=E9?="), "café",
+	    "charset name of 64 bytes decoded");
+	is_str(dec("=?x-" CS62 "a?q?caf=E9?="), "=?x-" CS62 "a?q?caf=E9?=",
+	    "charset name of 65 bytes left as is");
+#undef CS62
 	/* Plain values take a shorter road; it must end at the same place. */
 	is_str(dec(" \t plain value \t "), "plain value",
 	    "plain value trimmed");
