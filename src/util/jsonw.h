@@ -1,0 +1,73 @@
+/*
+ * jsonw.h - a streaming JSON writer into a struct buf (see jsonw.c).
+ *
+ * The caller says what comes next (object, key, string, number, ...);
+ * the writer adds the commas and colons, escapes strings (RFC 8259
+ * section 7) and keeps the nesting, up to JSONW_DEPTH_MAX.  The text is
+ * compact, byte for byte what jansson's json_dumps() writes for the same
+ * value with JSON_COMPACT (and JSON_ENSURE_ASCII when JSONW_ASCII is
+ * given), so a front end can stop building a json_t tree first.
+ *
+ * Errors: a value jansson would refuse (a string that is not UTF-8, a
+ * real that is not finite) returns -1 and leaves the writer as it was,
+ * so the caller can leave the member out as a json_t object would.  A
+ * full buffer or a misuse (too deep, an end without a begin) makes the
+ * writer fail for good; jsonw_finish() reports it.
+ */
+#ifndef MT_JSONW_H
+#define MT_JSONW_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "buf.h"
+
+#define JSONW_DEPTH_MAX	64	/* nested objects and arrays */
+
+#define JSONW_ASCII	0x1	/* non-ASCII as \uXXXX (JSON_ENSURE_ASCII) */
+
+struct jsonw {
+	struct buf	*b;
+	unsigned	 flags;
+	unsigned	 depth;
+	uint64_t	 more;		/* bit d-1: level d has a member */
+	uint64_t	 obj;		/* bit d-1: level d is an object */
+	bool		 after_key;	/* the next value follows a key */
+	bool		 failed;
+};
+
+void	jsonw_init(struct jsonw *, struct buf *, unsigned flags);
+/* 0 when one whole value was written and nothing failed, else -1. */
+int	jsonw_finish(const struct jsonw *);
+
+void	jsonw_object(struct jsonw *);
+void	jsonw_object_end(struct jsonw *);
+void	jsonw_array(struct jsonw *);
+void	jsonw_array_end(struct jsonw *);
+/* An object's key; it must be UTF-8 (a programming error otherwise). */
+void	jsonw_key(struct jsonw *, const char *);
+
+/* NULL is written as null; -1 (nothing written) if not UTF-8. */
+int	jsonw_string(struct jsonw *, const char *);
+int	jsonw_stringn(struct jsonw *, const char *, size_t);
+/*
+ * Any bytes as a string: each byte that does not start a well-formed
+ * UTF-8 character becomes U+FFFD.  When there was such a byte, the
+ * repaired text keeps only the characters that fit in max bytes.
+ */
+void	jsonw_text(struct jsonw *, const char *, size_t, size_t max);
+void	jsonw_int(struct jsonw *, long long);
+/* As jansson's "%.17g" with ".0" added; -1 (nothing written) if not finite. */
+int	jsonw_real(struct jsonw *, double);
+void	jsonw_bool(struct jsonw *, bool);
+void	jsonw_null(struct jsonw *);
+
+/*
+ * The length of the well-formed UTF-8 character at s (RFC 3629 section
+ * 4: no overlong forms, no surrogates, nothing past U+10FFFF), or 0.
+ */
+size_t	jsonw_utf8_char(const char *s, size_t avail, uint32_t *cp);
+bool	jsonw_utf8_valid(const char *, size_t);
+
+#endif
