@@ -17,8 +17,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <jansson.h>
-
 #include "cli.h"
 #include "scan_json.h"
 #include "dns/dns.h"
@@ -155,11 +153,15 @@ check_one(const struct config *cfg, struct dns_resolver *res,
 	}
 	scan_message(s, in.data ? in.data : "", in.len);
 	if (o->json) {
-		json_t *j = scan_json(s, o->lang, path);
+		struct buf out;
 
-		json_dumpf(j, stdout, JSON_COMPACT | JSON_ENSURE_ASCII);
-		putchar('\n');
-		json_decref(j);
+		buf_init(&out, SCAN_JSON_MAX);
+		if (scan_json(s, o->lang, path, &out) == 0) {
+			fwrite(out.data, 1, out.len, stdout);
+			putchar('\n');
+		} else
+			fprintf(stderr, "mailtrust: %s: out of memory\n", path);
+		buf_free(&out);
 	} else
 		print_text(s, o->lang, path);
 	verdict = (int)s->verdict;

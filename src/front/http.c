@@ -242,8 +242,10 @@ check_message(struct http_server *srv, struct MHD_Connection *c,
 	const char *bad;
 	enum lang lang;
 	struct scan *s;
-	json_t *j;
+	struct buf out;
+	size_t len;
 	unsigned status;
+	int r;
 
 	if (req->too_large)
 		return reply_error(c, MHD_HTTP_CONTENT_TOO_LARGE, "too_large",
@@ -264,10 +266,18 @@ check_message(struct http_server *srv, struct MHD_Connection *c,
 	lang = http_pick_lang(MHD_lookup_connection_value(c,
 	    MHD_GET_ARGUMENT_KIND, "lang"), header(c, "Accept-Language"),
 	    cfg->lang);
-	j = scan_json(s, lang, NULL);
+	buf_init(&out, SCAN_JSON_MAX);
+	r = scan_json(s, lang, NULL, &out);
 	status = s->failed ? MHD_HTTP_INTERNAL_SERVER_ERROR : MHD_HTTP_OK;
 	scan_free(s);
-	return reply_json(c, status, j);
+	if (r == -1) {
+		buf_free(&out);
+		return MHD_NO;
+	}
+	/* MUST_FREE: the text is freed with the response (or by reply). */
+	len = out.len;
+	return reply(c, status, "application/json", buf_steal(&out), len,
+	    MHD_RESPMEM_MUST_FREE);
 }
 
 static enum MHD_Result

@@ -4,18 +4,25 @@
 #ifndef MT_SCAN_JSON_H
 #define MT_SCAN_JSON_H
 
-#include <jansson.h>
-
 #include "scan/config.h"
+#include "util/buf.h"
+
+/*
+ * The ceiling of one scan's JSON: a message of CHECK_MAX_INPUT (64 MiB)
+ * quoted twice, every byte escaped to six, still fits.
+ */
+#define SCAN_JSON_MAX	(1024ul * 1024 * 1024)
 
 struct scan;
 
 /*
- * The verdict, score, action, summary, authentication results, envelope
- * and symbols with their explanations in the given language.  path names
- * the input ("file"), or NULL.  The caller owns the new reference.
+ * Appends the verdict, score, action, summary, authentication results,
+ * envelope and symbols with their explanations in the given language,
+ * as one compact ASCII-only JSON object, to out.  path names the input
+ * ("file"), or NULL.  -1 when out reached its maximum (out then holds
+ * part of the text).
  */
-json_t	*scan_json(struct scan *, enum lang, const char *path);
+int	scan_json(struct scan *, enum lang, const char *path, struct buf *out);
 
 /* The first From address of the message, or NULL. */
 struct message;
