@@ -16,48 +16,71 @@
  *    exponent without '+' or leading zeros: "5.0", "-0.0", "1e20",
  *    "1e-5", "0.10000000000000001".
  *
- * Strings are escaped into a chunk on the stack, which is appended to the
- * buffer whenever it fills: no allocation per string, and the buffer's
+ * The writer stages its output in a block inside struct jsonw and
+ * appends the block to the buffer when it fills and in jsonw_finish():
+ * a bracket or a comma costs a store, not a buf_add(), and the buffer's
  * ceiling still holds.
  */
+#include <assert.h>
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "jsonw.h"
 
-#define JSONW_CHUNK	512	/* bytes escaped between two appends */
 #define JSONW_ROOM	12	/* the longest escape: a surrogate pair */
 
 /* Bytes written as they are inside a string (RFC 8259 section 7). */
 #define JSONW_PLAIN(c)	((c) >= 0x20 && (c) < 0x80 && (c) != '"' && \
 			    (c) != '\\')
 
-struct jsonw_chunk {
-	struct jsonw	*w;
-	size_t		 n;
-	char		 c[JSONW_CHUNK];
-};
-
 void
 jsonw_init(struct jsonw *w, struct buf *b, unsigned flags)
 {
-	memset(w, 0, sizeof(*w));
 	w->b = b;
 	w->flags = flags;
+	w->depth = 0;
+	w->more = w->obj = 0;
+	w->after_key = w->failed = false;
+	w->n = 0;
+}
+
+static void
+flush(struct jsonw *w)
+{
+	if (w->n > 0 && buf_add(w->b, w->stage, w->n) == -1)
+		w->failed = true;
+	w->n = 0;
 }
 
 int
-jsonw_finish(const struct jsonw *w)
+jsonw_finish(struct jsonw *w)
 {
+	flush(w);
 	return (w->failed || w->depth != 0 || w->after_key) ? -1 : 0;
 }
 
 static void
-put_raw(struct jsonw *w, const char *s, size_t n)
+put(struct jsonw *w, const char *s, size_t n)
 {
-	if (buf_add(w->b, s, n) == -1)
-		w->failed = true;
+	if (n > sizeof(w->stage) - w->n) {
+		flush(w);
+		if (n > sizeof(w->stage)) {
+			if (buf_add(w->b, s, n) == -1)
+				w->failed = true;
+			return;
+		}
+	}
+	memcpy(w->stage + w->n, s, n);
+	w->n += n;
+}
+
+static void
+put1(struct jsonw *w, char c)
+{
+	if (w->n == sizeof(w->stage))
+		flush(w);
+	w->stage[w->n++] = c;
 }
 
 static uint64_t
@@ -84,7 +107,7 @@ value_sep(struct jsonw *w)
 		return;
 	}
 	if (w->more & level_bit(w))
-		put_raw(w, ",", 1);
+		put1(w, ',');
 	w->more |= level_bit(w);
 }
 
@@ -96,7 +119,7 @@ level_open(struct jsonw *w, char c, bool obj)
 		w->failed = true;
 		return;
 	}
-	put_raw(w, &c, 1);
+	put1(w, c);
 	w->depth++;
 	w->more &= ~level_bit(w);
 	if (obj)
@@ -113,7 +136,7 @@ level_close(struct jsonw *w, char c, bool obj)
 		w->failed = true;
 		return;
 	}
-	put_raw(w, &c, 1);
+	put1(w, c);
 	w->depth--;
 }
 
@@ -187,25 +210,52 @@ jsonw_utf8_char(const char *s, size_t avail, uint32_t *cpp)
 bool
 jsonw_utf8_valid(const char *s, size_t len)
 {
-	size_t i, k;
+	size_t i = 0, k;
+	uint64_t x;
 	uint32_t cp;
 
-	for (i = 0; i < len; i += k) {
-		if ((unsigned char)s[i] < 0x80) {
-			k = 1;
-			continue;
+	while (i < len) {
+		/* ASCII eight bytes at a time: no top bit set. */
+		if (len - i >= 8) {
+			memcpy(&x, s + i, 8);
+			if ((x & 0x8080808080808080ull) == 0) {
+				i += 8;
+				continue;
+			}
 		}
-		if ((k = jsonw_utf8_char(s + i, len - i, &cp)) == 0)
+		if ((unsigned char)s[i] < 0x80)
+			k = 1;
+		else if ((k = jsonw_utf8_char(s + i, len - i, &cp)) == 0)
 			return false;
+		i += k;
 	}
 	return true;
 }
 
-static void
-chunk_flush(struct jsonw_chunk *ch)
+/*
+ * The end of the run of plain bytes from i.  Eight at a time: a word
+ * has none of the other bytes when no byte is below 0x20 or has its top
+ * bit set, and none equals '"' or '\\' (each test is exact for the word
+ * as a whole, the bytewise loop then finds the first one).
+ */
+static size_t
+plain_run(const unsigned char *p, size_t i, size_t len)
 {
-	put_raw(ch->w, ch->c, ch->n);
-	ch->n = 0;
+	const uint64_t ones = 0x0101010101010101ull;
+	const uint64_t tops = 0x8080808080808080ull;
+	uint64_t x, q, s;
+
+	for (; len - i >= 8; i += 8) {
+		memcpy(&x, p + i, 8);
+		q = x ^ (ones * '"');
+		s = x ^ (ones * '\\');
+		if ((x | ((x - ones * 0x20) & ~x) | ((q - ones) & ~q) |
+		    ((s - ones) & ~s)) & tops)
+			break;
+	}
+	while (i < len && JSONW_PLAIN(p[i]))
+		i++;
+	return i;
 }
 
 static char *
@@ -224,14 +274,13 @@ put_u(char *o, uint32_t u)
 
 /* One character cp, whose UTF-8 is src[0..k), escaped as needed. */
 static void
-put_char(struct jsonw_chunk *ch, uint32_t cp, const unsigned char *src,
-    size_t k)
+put_char(struct jsonw *w, uint32_t cp, const unsigned char *src, size_t k)
 {
 	char *o;
 
-	if (ch->n > JSONW_CHUNK - JSONW_ROOM)
-		chunk_flush(ch);
-	o = ch->c + ch->n;
+	if (w->n > sizeof(w->stage) - JSONW_ROOM)
+		flush(w);
+	o = w->stage + w->n;
 	if (JSONW_PLAIN(cp))
 		*o++ = (char)cp;
 	else if (cp == '"' || cp == '\\') {
@@ -244,7 +293,7 @@ put_char(struct jsonw_chunk *ch, uint32_t cp, const unsigned char *src,
 		    cp == '\r' ? 'r' : 't';
 	} else if (cp < 0x80)
 		o = put_u(o, cp);
-	else if (!(ch->w->flags & JSONW_ASCII)) {
+	else if (!(w->flags & JSONW_ASCII)) {
 		memcpy(o, src, k);
 		o += k;
 	} else if (cp > 0xffff) {
@@ -253,44 +302,34 @@ put_char(struct jsonw_chunk *ch, uint32_t cp, const unsigned char *src,
 		o = put_u(o, 0xdc00 | (cp & 0x3ff));
 	} else
 		o = put_u(o, cp);
-	ch->n = (size_t)(o - ch->c);
+	w->n = (size_t)(o - w->stage);
 }
 
-/* The string in quotes; -1 at the first byte that is not UTF-8. */
-static int
+/* The string in quotes; the caller has checked that it is UTF-8. */
+static void
 put_string(struct jsonw *w, const unsigned char *p, size_t len)
 {
-	struct jsonw_chunk ch;
-	size_t i = 0, k;
+	size_t i = 0, j, k;
 	uint32_t cp;
 
-	ch.w = w;
-	ch.n = 0;
-	ch.c[ch.n++] = '"';
+	put1(w, '"');
 	while (i < len) {
-		/* Most of a string is plain ASCII: copy it in one loop. */
-		while (i < len && ch.n < JSONW_CHUNK && JSONW_PLAIN(p[i]))
-			ch.c[ch.n++] = (char)p[i++];
-		if (ch.n == JSONW_CHUNK) {
-			chunk_flush(&ch);
-			continue;
+		if ((j = plain_run(p, i, len)) > i) {
+			put(w, (const char *)p + i, j - i);
+			if ((i = j) == len)
+				break;
 		}
-		if (i == len)
-			break;
 		if (p[i] < 0x80) {
 			cp = p[i];
 			k = 1;
-		} else if ((k = jsonw_utf8_char((const char *)p + i, len - i,
-		    &cp)) == 0)
-			return -1;
-		put_char(&ch, cp, p + i, k);
+		} else {
+			k = jsonw_utf8_char((const char *)p + i, len - i, &cp);
+			assert(k > 0);	/* checked by jsonw_utf8_valid() */
+		}
+		put_char(w, cp, p + i, k);
 		i += k;
 	}
-	if (ch.n == JSONW_CHUNK)
-		chunk_flush(&ch);
-	ch.c[ch.n++] = '"';
-	chunk_flush(&ch);
-	return 0;
+	put1(w, '"');
 }
 
 /*
@@ -303,14 +342,11 @@ put_repaired(struct jsonw *w, const unsigned char *p, size_t len,
     size_t max)
 {
 	static const unsigned char fffd[] = { 0xef, 0xbf, 0xbd };
-	struct jsonw_chunk ch;
 	const unsigned char *src;
 	size_t i, k, n, used = 0;
 	uint32_t cp;
 
-	ch.w = w;
-	ch.n = 0;
-	ch.c[ch.n++] = '"';
+	put1(w, '"');
 	for (i = 0; i < len; i += k) {
 		if ((k = jsonw_utf8_char((const char *)p + i, len - i,
 		    &cp)) == 0) {
@@ -325,45 +361,38 @@ put_repaired(struct jsonw *w, const unsigned char *p, size_t len,
 		if (n > max - used)
 			continue;
 		used += n;
-		put_char(&ch, cp, src, n);
+		put_char(w, cp, src, n);
 	}
-	if (ch.n == JSONW_CHUNK)
-		chunk_flush(&ch);
-	ch.c[ch.n++] = '"';
-	chunk_flush(&ch);
+	put1(w, '"');
 }
 
 void
 jsonw_key(struct jsonw *w, const char *key)
 {
-	if (w->depth == 0 || !(w->obj & level_bit(w)) || w->after_key) {
+	size_t len = strlen(key);
+
+	if (w->depth == 0 || !(w->obj & level_bit(w)) || w->after_key ||
+	    !jsonw_utf8_valid(key, len)) {
 		w->failed = true;
 		return;
 	}
 	if (w->more & level_bit(w))
-		put_raw(w, ",", 1);
+		put1(w, ',');
 	w->more |= level_bit(w);
-	if (put_string(w, (const unsigned char *)key, strlen(key)) == -1)
-		w->failed = true;
-	put_raw(w, ":", 1);
+	put_string(w, (const unsigned char *)key, len);
+	put1(w, ':');
 	w->after_key = true;
 }
 
 int
 jsonw_stringn(struct jsonw *w, const char *s, size_t len)
 {
-	struct jsonw save = *w;
-	size_t mark = w->b->len;
-
+	/* As json_stringn() refusing it, before anything is written. */
+	if (!jsonw_utf8_valid(s, len))
+		return -1;
 	value_sep(w);
-	if (put_string(w, (const unsigned char *)s, len) == 0)
-		return 0;
-	/* As json_stringn() refusing it: nothing was written. */
-	*w = save;
-	w->b->len = mark;
-	if (w->b->data != NULL)
-		w->b->data[mark] = '\0';
-	return -1;
+	put_string(w, (const unsigned char *)s, len);
+	return 0;
 }
 
 int
@@ -379,10 +408,11 @@ jsonw_string(struct jsonw *w, const char *s)
 void
 jsonw_text(struct jsonw *w, const char *s, size_t len, size_t max)
 {
-	if (jsonw_stringn(w, s, len) == 0)
-		return;
 	value_sep(w);
-	put_repaired(w, (const unsigned char *)s, len, max);
+	if (jsonw_utf8_valid(s, len))
+		put_string(w, (const unsigned char *)s, len);
+	else
+		put_repaired(w, (const unsigned char *)s, len, max);
 }
 
 void
@@ -398,8 +428,88 @@ jsonw_int(struct jsonw *w, long long v)
 	if (v < 0)
 		*--o = '-';
 	value_sep(w);
-	put_raw(w, o, (size_t)(t + sizeof(t) - o));
+	put(w, o, (size_t)(t + sizeof(t) - o));
 }
+
+#ifdef __SIZEOF_INT128__
+/*
+ * "%.17g" of d without printf, for 1e-3 <= |d| < 1e16, where it always
+ * takes the fixed form (C11 7.21.6.1: the decimal exponent X is within
+ * [-4, 17)): the 17 significant digits of d's exact binary value, the
+ * last rounded half to even as glibc rounds, trailing zeros dropped.
+ * Scores are such numbers, and printf takes ten times as long.
+ * Returns the length written to t, or 0 outside that range.
+ */
+static size_t
+real_fixed(char *t, double d)
+{
+	static const uint64_t p10[] = { 1ull, 10ull, 100ull, 1000ull,
+	    10000ull, 100000ull, 1000000ull, 10000000ull, 100000000ull,
+	    1000000000ull, 10000000000ull, 100000000000ull,
+	    1000000000000ull, 10000000000000ull, 100000000000000ull,
+	    1000000000000000ull, 10000000000000000ull,
+	    100000000000000000ull, 1000000000000000000ull,
+	    10000000000000000000ull };
+	unsigned __int128 prod, q, rem, half;
+	uint64_t bits, m, n;
+	char dig[17], *o = t;
+	int e, x, k, i, last;
+
+	if (!(fabs(d) >= 1e-3 && fabs(d) < 1e16))
+		return 0;
+	/* |d| = m * 2^e exactly; no subnormals in this range. */
+	memcpy(&bits, &d, sizeof(bits));
+	m = (bits & ((1ull << 52) - 1)) | (1ull << 52);
+	e = (int)((bits >> 52) & 0x7ff) - 1075;
+	/* X = floor(log10 |d|): guess from the binary exponent, then fix. */
+	x = (int)floor((e + 52) * 0.30102999566398120);
+	for (;;) {
+		if ((k = 16 - x) < 0 || k > 19)
+			return 0;
+		prod = (unsigned __int128)m * p10[k];
+		q = e >= 0 ? prod << e : prod >> -e;
+		if (q >= p10[17])
+			x++;
+		else if (q < p10[16])
+			x--;
+		else
+			break;
+	}
+	n = (uint64_t)q;
+	if (e < 0) {
+		rem = prod & (((unsigned __int128)1 << -e) - 1);
+		half = (unsigned __int128)1 << (-e - 1);
+		if (rem > half || (rem == half && (n & 1)))
+			n++;
+	}
+	if (n == p10[17])
+		return 0;	/* rounded up to a power of ten: printf it */
+	for (i = 16; i >= 0; i--, n /= 10)
+		dig[i] = (char)('0' + n % 10);
+	for (last = 16; last > 0 && last > x && dig[last] == '0'; last--)
+		;
+	if (signbit(d))
+		*o++ = '-';
+	if (x < 0) {
+		*o++ = '0';
+		*o++ = '.';
+		for (i = x + 1; i < 0; i++)
+			*o++ = '0';
+	}
+	for (i = 0; i <= last; i++) {
+		*o++ = dig[i];
+		if (i == x && i < last)
+			*o++ = '.';
+	}
+	return (size_t)(o - t);
+}
+#else
+static size_t
+real_fixed(char *t, double d)
+{
+	return 0;
+}
+#endif
 
 /*
  * "%.17g" and jansson's touches to it.  The process never sets a
@@ -414,8 +524,10 @@ jsonw_real(struct jsonw *w, double d)
 
 	if (!isfinite(d))
 		return -1;
-	n = snprintf(t, sizeof(t) - 2, "%.17g", d);
-	if (n < 0 || (size_t)n >= sizeof(t) - 2) {
+	if ((n = (int)real_fixed(t, d)) > 0)
+		t[n] = '\0';
+	else if ((n = snprintf(t, sizeof(t) - 2, "%.17g", d)) < 0 ||
+	    (size_t)n >= sizeof(t) - 2) {
 		w->failed = true;
 		return 0;
 	}
@@ -438,7 +550,7 @@ jsonw_real(struct jsonw *w, double d)
 		t[n] = '\0';
 	}
 	value_sep(w);
-	put_raw(w, t, (size_t)n);
+	put(w, t, (size_t)n);
 	return 0;
 }
 
@@ -447,14 +559,14 @@ jsonw_bool(struct jsonw *w, bool v)
 {
 	value_sep(w);
 	if (v)
-		put_raw(w, "true", 4);
+		put(w, "true", 4);
 	else
-		put_raw(w, "false", 5);
+		put(w, "false", 5);
 }
 
 void
 jsonw_null(struct jsonw *w)
 {
 	value_sep(w);
-	put_raw(w, "null", 4);
+	put(w, "null", 4);
 }

@@ -24,6 +24,7 @@
 #include "buf.h"
 
 #define JSONW_DEPTH_MAX	64	/* nested objects and arrays */
+#define JSONW_STAGE	4096	/* bytes written between two buf_add()s */
 
 #define JSONW_ASCII	0x1	/* non-ASCII as \uXXXX (JSON_ENSURE_ASCII) */
 
@@ -35,11 +36,16 @@ struct jsonw {
 	uint64_t	 obj;		/* bit d-1: level d is an object */
 	bool		 after_key;	/* the next value follows a key */
 	bool		 failed;
+	size_t		 n;		/* bytes in stage */
+	char		 stage[JSONW_STAGE];
 };
 
 void	jsonw_init(struct jsonw *, struct buf *, unsigned flags);
-/* 0 when one whole value was written and nothing failed, else -1. */
-int	jsonw_finish(const struct jsonw *);
+/*
+ * Appends what is still staged to the buffer: call it before reading
+ * the buffer.  0 when one whole value was written and nothing failed.
+ */
+int	jsonw_finish(struct jsonw *);
 
 void	jsonw_object(struct jsonw *);
 void	jsonw_object_end(struct jsonw *);

@@ -114,6 +114,13 @@ gen_bytes(unsigned char *o, size_t pieces, bool valid_only)
 	unsigned kind;
 	uint32_t cp;
 
+	/* Sometimes ASCII with one stray byte anywhere in it. */
+	if (!valid_only && pieces > 0 && rndn(4) == 0) {
+		for (n = 0; n < pieces; n++)
+			o[n] = (unsigned char)(0x20 + rndn(0x5f));
+		o[rndn((unsigned)pieces)] = (unsigned char)(0x80 + rndn(128));
+		return n;
+	}
 	for (i = 0; i < pieces; i++) {
 		kind = rndn(valid_only ? 6 : 12);
 		switch (kind) {
@@ -225,8 +232,8 @@ check_string(const unsigned char *s, size_t len)
 		jsonw_init(&w, &b, wflags[i]);
 		r = jsonw_stringn(&w, (const char *)s, len);
 		want = jdump(json_stringn((const char *)s, len), jflags[i]);
-		if ((r == 0) != (want != NULL) || (r == 0 &&
-		    jsonw_finish(&w) != 0) || (r == -1 && b.len != 0))
+		if ((r == 0) != (want != NULL) || jsonw_finish(&w) != 0 ||
+		    (r == -1 && b.len != 0))
 			same("stringn refusal", want, &b);
 		else if (r == 0)
 			same("stringn", want, &b);
@@ -272,7 +279,8 @@ check_real(double d)
 	jsonw_init(&w, &b, JSONW_ASCII);
 	r = jsonw_real(&w, d);
 	want = jdump(json_real(d), CLI_FLAGS);
-	if ((r == 0) != (want != NULL) || (r == -1 && b.len != 0))
+	if ((r == 0) != (want != NULL) || jsonw_finish(&w) != 0 ||
+	    (r == -1 && b.len != 0))
 		same("real refusal", want, &b);
 	else if (r == 0)
 		same("real", want, &b);
@@ -291,7 +299,10 @@ check_int(long long v)
 	jsonw_init(&w, &b, JSONW_ASCII);
 	jsonw_int(&w, v);
 	want = jdump(json_integer(v), CLI_FLAGS);
-	same("integer", want, &b);
+	if (jsonw_finish(&w) != 0)
+		same("integer failed", want, &b);
+	else
+		same("integer", want, &b);
 	free(want);
 	buf_free(&b);
 }
@@ -304,10 +315,11 @@ gen_real(void)
 	    9007199254740992.0, 9007199254740993.0, 1e-5, 1e-4, 1e-7,
 	    1.5e300, DBL_MAX, -DBL_MAX, DBL_MIN, 4.9e-324, 1e100, 1e-100,
 	    100.0, 0.30000000000000004, 1.0 / 3, 12345678901234567890.0 };
-	uint64_t bits;
+	uint64_t bits, ip;
 	double d;
+	int digits;
 
-	switch (rndn(5)) {
+	switch (rndn(9)) {
 	case 0:
 		return special[rndn(sizeof(special) / sizeof(special[0]))];
 	case 1:		/* score-like: tenths and hundredths */
@@ -317,6 +329,29 @@ gen_real(void)
 	case 3:		/* every magnitude */
 		return ldexp((double)rnd() / 18446744073709551616.0,
 		    (int)rndn(2100) - 1075) * (rndn(2) ? 1 : -1);
+	case 4:		/* 1e-3 to 1e16, where the writer needs no printf */
+		return ldexp((double)(rnd() >> 11) / 9007199254740992.0,
+		    (int)rndn(66) - 9) * (rndn(2) ? 1 : -1);
+	case 5:		/* 0.001 to 1 */
+		return (double)rndn(1000000) / (rndn(2) ? 1e6 : 1e3);
+	case 6:
+		/*
+		 * An exact tie at the 18th digit: D digits before the point
+		 * and 18 - D binary ones after it, the last one set, make
+		 * 18 significant decimal digits ending in 5.
+		 */
+		digits = 1 + (int)rndn(15);
+		for (ip = 1; digits > 1; digits--)
+			ip *= 10;
+		ip += rnd() % (ip * 9);
+		for (digits = 0, bits = ip; bits > 0; bits /= 10)
+			digits++;
+		return (double)ip + (double)(rnd() % (1ull << (18 -
+		    digits)) | 1) / (double)(1ull << (18 - digits));
+	case 7:		/* next to the edges of that range */
+		d = rndn(2) ? 1e16 : 1e-3;
+		return nextafter(d, rndn(2) ? 0 : INFINITY) *
+		    (rndn(2) ? 1 : -1);
 	default:	/* any bits, also NaN and the infinities */
 		bits = rnd();
 		memcpy(&d, &bits, sizeof(d));
@@ -392,7 +427,7 @@ gen_value(struct jsonw *w, int depth)
 static void
 test_fixed(void)
 {
-	unsigned char s[2000];
+	unsigned char s[2 * JSONW_STAGE + 100];
 	struct jsonw w;
 	struct buf b;
 
@@ -470,6 +505,12 @@ test_misuse(void)
 	jsonw_array(&w);
 	ok(jsonw_finish(&w) == -1, "an open array is not finished");
 	jsonw_init(&w, &b, 0);
+	jsonw_object(&w);
+	jsonw_key(&w, "k\xff");
+	jsonw_null(&w);
+	jsonw_object_end(&w);
+	ok(jsonw_finish(&w) == -1, "a key that is not UTF-8 fails");
+	jsonw_init(&w, &b, 0);
 	for (i = 0; i <= JSONW_DEPTH_MAX; i++)
 		jsonw_array(&w);
 	for (i = 0; i <= JSONW_DEPTH_MAX; i++)
@@ -520,9 +561,9 @@ main(void)
 	ok(mismatches == 0, "20000 texts repaired as scan_json's jtext() did");
 
 	mismatches = 0;
-	for (i = 0; i < 100000; i++)
+	for (i = 0; i < 300000; i++)
 		check_real(gen_real());
-	ok(mismatches == 0, "100000 reals as json_dumps() writes them");
+	ok(mismatches == 0, "300000 reals as json_dumps() writes them");
 
 	mismatches = 0;
 	check_int(LLONG_MIN);
