@@ -13,8 +13,8 @@
  *    U+2029 get nothing beyond that;
  *  - reals are C's "%.17g" (enough digits to read the same double back),
  *    with ".0" added when the text would read as an integer, and the
- *    exponent without '+' or leading zeros: "5.0", "-0.0", "1e20",
- *    "1e-5", "0.10000000000000001".
+ *    exponent without '+' or leading zeros: "5.0", "-0.0",
+ *    "0.10000000000000001", "1e20" (from "1e+20"), "9.5367431640625e-7".
  *
  * The writer stages its output in a block inside struct jsonw and
  * appends the block to the buffer when it fills and in jsonw_finish():

@@ -13,6 +13,10 @@
  * so the caller can leave the member out as a json_t object would.  A
  * full buffer or a misuse (too deep, an end without a begin) makes the
  * writer fail for good; jsonw_finish() reports it.
+ *
+ * Memory: the writer allocates nothing itself; struct jsonw holds a
+ * staging block of JSONW_STAGE bytes (it can live on the stack), and the
+ * buffer grows only through buf_add(), within its maximum.
  */
 #ifndef MT_JSONW_H
 #define MT_JSONW_H
