@@ -305,14 +305,20 @@ put_char(struct jsonw *w, uint32_t cp, const unsigned char *src, size_t k)
 	w->n = (size_t)(o - w->stage);
 }
 
-/* The string in quotes; the caller has checked that it is UTF-8. */
+/*
+ * The string in quotes.  The caller has checked that it is UTF-8, and
+ * knows that its first i bytes are plain (from plain_run()): both come
+ * out of one pass over the common all-ASCII string.
+ */
 static void
-put_string(struct jsonw *w, const unsigned char *p, size_t len)
+put_string(struct jsonw *w, const unsigned char *p, size_t len, size_t i)
 {
-	size_t i = 0, j, k;
+	size_t j, k;
 	uint32_t cp;
 
 	put1(w, '"');
+	if (i > 0)
+		put(w, (const char *)p, i);
 	while (i < len) {
 		if ((j = plain_run(p, i, len)) > i) {
 			put(w, (const char *)p + i, j - i);
@@ -369,17 +375,18 @@ put_repaired(struct jsonw *w, const unsigned char *p, size_t len,
 void
 jsonw_key(struct jsonw *w, const char *key)
 {
-	size_t len = strlen(key);
+	const unsigned char *p = (const unsigned char *)key;
+	size_t len = strlen(key), plain = plain_run(p, 0, len);
 
 	if (w->depth == 0 || !(w->obj & level_bit(w)) || w->after_key ||
-	    !jsonw_utf8_valid(key, len)) {
+	    (plain < len && !jsonw_utf8_valid(key + plain, len - plain))) {
 		w->failed = true;
 		return;
 	}
 	if (w->more & level_bit(w))
 		put1(w, ',');
 	w->more |= level_bit(w);
-	put_string(w, (const unsigned char *)key, len);
+	put_string(w, p, len, plain);
 	put1(w, ':');
 	w->after_key = true;
 }
@@ -387,11 +394,14 @@ jsonw_key(struct jsonw *w, const char *key)
 int
 jsonw_stringn(struct jsonw *w, const char *s, size_t len)
 {
+	const unsigned char *p = (const unsigned char *)s;
+	size_t plain = plain_run(p, 0, len);
+
 	/* As json_stringn() refusing it, before anything is written. */
-	if (!jsonw_utf8_valid(s, len))
+	if (plain < len && !jsonw_utf8_valid(s + plain, len - plain))
 		return -1;
 	value_sep(w);
-	put_string(w, (const unsigned char *)s, len);
+	put_string(w, p, len, plain);
 	return 0;
 }
 
@@ -408,11 +418,14 @@ jsonw_string(struct jsonw *w, const char *s)
 void
 jsonw_text(struct jsonw *w, const char *s, size_t len, size_t max)
 {
+	const unsigned char *p = (const unsigned char *)s;
+	size_t plain = plain_run(p, 0, len);
+
 	value_sep(w);
-	if (jsonw_utf8_valid(s, len))
-		put_string(w, (const unsigned char *)s, len);
+	if (plain == len || jsonw_utf8_valid(s + plain, len - plain))
+		put_string(w, p, len, plain);
 	else
-		put_repaired(w, (const unsigned char *)s, len, max);
+		put_repaired(w, p, len, max);
 }
 
 void
