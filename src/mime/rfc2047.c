@@ -240,38 +240,81 @@ literal(struct dec *d, const char *s, size_t n)
 }
 
 /*
+ * The offset of the first CR or LF in p[0..n), or n.  Line ends are
+ * rare (long values fold every 70 or so bytes) and a CR is nearly
+ * always the one before an LF, so two memchr() beat a loop per byte.
+ */
+static size_t
+eol_at(const char *p, size_t n)
+{
+	const char *lf, *cr;
+
+	if ((lf = memchr(p, '\n', n)) != NULL)
+		n = (size_t)(lf - p);
+	if ((cr = memchr(p, '\r', n)) != NULL)
+		n = (size_t)(cr - p);
+	return n;
+}
+
+/*
+ * Does v hold "=?" once CR and LF are dropped (the start of a possible
+ * encoded word)?  Looks only at the '?'s, which plain values rarely have.
+ */
+static bool
+has_word_start(const char *v, size_t vlen)
+{
+	const char *q = v, *k, *end = v + vlen;
+
+	while ((q = memchr(q, '?', (size_t)(end - q))) != NULL) {
+		for (k = q; k > v && (k[-1] == '\r' || k[-1] == '\n'); k--)
+			;
+		if (k > v && k[-1] == '=')
+			return true;
+		q++;
+	}
+	return false;
+}
+
+/*
  * Most values hold neither an encoded word nor an 8-bit byte: then
- * decoding is unfolding and trimming, done here straight into the
- * arena.  NULL with *plain false when the value needs the full decoder.
+ * decoding is unfolding (dropping every CR and LF) and trimming, done
+ * here straight into the arena with no scratch buffer.  NULL with
+ * *plain false when the value needs the full decoder.
  */
 static char *
 plain_value(struct arena *a, const char *v, size_t vlen, bool *plain)
 {
 	char *r;
-	size_t i, n = 0, b, e;
-	char prev = '\0';
+	size_t i, j, n, b, e;
 
 	*plain = false;
-	for (i = 0; i < vlen; i++) {
-		if (v[i] == '\r' || v[i] == '\n')
-			continue;
-		if ((unsigned char)v[i] >= 0x80 || (prev == '=' && v[i] == '?'))
-			return NULL;
-		prev = v[i];
-		n++;
-	}
+	if (str_ascii_run((const unsigned char *)v, 0, vlen) < vlen ||
+	    has_word_start(v, vlen))
+		return NULL;
 	*plain = true;
+	/* Sized as the unfolded value before trimming, as it always was. */
+	n = vlen;
+	for (i = eol_at(v, vlen); i < vlen; i += 1 + eol_at(v + i + 1,
+	    vlen - i - 1))
+		n--;
 	if ((r = arena_alloc(a, n + 1)) == NULL)
 		return NULL;
-	for (i = 0, n = 0; i < vlen; i++)
-		if (v[i] != '\r' && v[i] != '\n')
-			r[n++] = v[i];
-	for (b = 0; b < n && is_wsp(r[b]); b++)
+	/*
+	 * Trimming space and tab from the unfolded value is trimming them
+	 * and CR/LF from the raw one: the line ends go either way.
+	 */
+	for (b = 0; b < vlen && (is_wsp(v[b]) || v[b] == '\r' ||
+	    v[b] == '\n'); b++)
 		;
-	for (e = n; e > b && is_wsp(r[e - 1]); e--)
+	for (e = vlen; e > b && (is_wsp(v[e - 1]) || v[e - 1] == '\r' ||
+	    v[e - 1] == '\n'); e--)
 		;
-	memmove(r, r + b, e - b);
-	r[e - b] = '\0';
+	for (i = b, n = 0; i < e; i = j + 1) {
+		j = i + eol_at(v + i, e - i);
+		memcpy(r + n, v + i, j - i);
+		n += j - i;
+	}
+	r[n] = '\0';
 	return r;
 }
 

@@ -22,6 +22,152 @@ parse(const char *s)
 	return message_parse(a, s, strlen(s), NULL);
 }
 
+
+/* The value with every CR and LF dropped: what decoding first does. */
+static size_t
+unfold(const char *v, size_t n, char *o)
+{
+	size_t i, ol = 0;
+
+	for (i = 0; i < n; i++)
+		if (v[i] != '\r' && v[i] != '\n')
+			o[ol++] = v[i];
+	return ol;
+}
+
+/*
+ * What a value with no encoded word and no 8-bit byte decodes to, said
+ * the slow way: unfold, then trim spaces and tabs.  NULL when the value
+ * is not of that kind.
+ */
+static const char *
+plain_ref(const char *v, size_t n, char *o)
+{
+	size_t i, ol = unfold(v, n, o), b = 0;
+
+	for (i = 0; i < ol; i++)
+		if ((unsigned char)o[i] >= 0x80 ||
+		    (i + 1 < ol && o[i] == '=' && o[i + 1] == '?'))
+			return NULL;
+	while (ol > 0 && (o[ol - 1] == ' ' || o[ol - 1] == '\t'))
+		ol--;
+	while (b < ol && (o[b] == ' ' || o[b] == '\t'))
+		b++;
+	o[ol] = '\0';
+	return o + b;
+}
+
+/*
+ * Random values over pieces that matter to the fast road (line ends,
+ * '=' and '?' apart and together, whole words, 8-bit bytes).  Decoding
+ * must not care where the line ends fall, and plain values must come
+ * out as plain_ref() says.
+ */
+static void
+test_random_values(void)
+{
+	static const char *const piece[] = { "a", "xyz", " ", "\t", "\r\n",
+	    "\n", "\r", "\r\n ", "=", "?", "=?", "?=", "_",
+	    "=?utf-8?q?x_y?=", "=?iso-8859-1?q?=E9?=", "=?utf-8?b?w6k=?=",
+	    "\xe9", "\xc3\xa9", "0123456789abcdef" };
+	char v[1024], u[1024], r[1024];
+	const char *got, *want, *got_u;
+	size_t i, k, n, ul, npieces, bad_unfold = 0, bad_plain = 0, plain = 0;
+	unsigned seed = 12345;
+
+	for (i = 0; i < 20000; i++) {
+		n = 0;
+		npieces = (seed = seed * 1103515245 + 12345) >> 16 & 31;
+		for (k = 0; k < npieces; k++) {
+			const char *pc;
+
+			seed = seed * 1103515245 + 12345;
+			pc = piece[(seed >> 16) % (sizeof(piece) /
+			    sizeof(piece[0]))];
+			memcpy(v + n, pc, strlen(pc));
+			n += strlen(pc);
+		}
+		got = message_decode_header(a, v, n);
+		ul = unfold(v, n, u);
+		got_u = message_decode_header(a, u, ul);
+		if (got == NULL || got_u == NULL || strcmp(got, got_u) != 0) {
+			if (bad_unfold++ == 0)
+				printf("# \"%.*s\": \"%s\" vs unfolded \"%s\"\n",
+				    (int)n, v, got ? got : "(null)",
+				    got_u ? got_u : "(null)");
+		}
+		if ((want = plain_ref(v, n, r)) != NULL) {
+			plain++;
+			if (got == NULL || strcmp(got, want) != 0) {
+				if (bad_plain++ == 0)
+					printf("# \"%.*s\": \"%s\" want "
+					    "\"%s\"\n", (int)n, v,
+					    got ? got : "(null)", want);
+			}
+		}
+	}
+	is_int(bad_unfold, 0, "random values: line ends do not matter");
+	is_int(bad_plain, 0, "random values: %zu plain ones as unfolded "
+	    "and trimmed", plain);
+	ok(plain > 1000 && plain < 19000, "random values: both roads taken "
+	    "(%zu plain)", plain);
+}
+
+/* Long values: the fast road's word-at-a-time scans past 8 bytes. */
+static void
+test_long_values(void)
+{
+	char v[4200], want[4200];
+	const char *got;
+	size_t i, n, wl, at, folds = 0;
+
+	/* An 8-bit byte at every offset must leave the plain road. */
+	for (at = 0; at < 40; at++) {
+		memset(v, 'a', 40);
+		v[at] = (char)0xe9;
+		got = message_decode_header(a, v, 40);
+		ok(got != NULL && strlen(got) == 41 &&
+		    memcmp(got + at, "\xc3\xa9", 2) == 0,
+		    "latin-1 byte at offset %zu converted", at);
+	}
+	/* "=?" split by a line end at every offset is still a word. */
+	for (at = 0; at < 24; at++) {
+		memset(v, 'b', at);
+		memcpy(v + at, "=\r\n?utf-8?q?Z?=", 15);
+		got = message_decode_header(a, v, at + 15);
+		memset(want, 'b', at);
+		memcpy(want + at, "Z", 2);
+		is_str(got, want, "word split after '=' at offset %zu", at);
+	}
+	/* A DKIM-like value folded every 70 bytes, CRLF then tab. */
+	for (i = n = wl = 0; i < 4000; i++) {
+		if (i % 70 == 69) {
+			memcpy(v + n, "\r\n\t", 3);
+			n += 3;
+			want[wl++] = '\t';
+			folds++;
+			continue;
+		}
+		v[n++] = want[wl++] = (char)('A' + i % 26);
+	}
+	want[wl] = '\0';
+	is_str(message_decode_header(a, v, n), want, "4000-byte folded value");
+	/* The same with bare LF and with a lone CR inside a line. */
+	for (i = 0; i < n; i++)
+		if (v[i] == '\r')
+			v[i] = 'x';
+	got = message_decode_header(a, v, n);
+	ok(got != NULL && strlen(got) == wl + folds,
+	    "bare LF folding keeps the rest (%zu bytes)", got ?
+	    strlen(got) : 0);
+	is_str(dec("ab\rcd\r"), "abcd", "a lone CR is dropped too");
+	is_str(dec("\r\n\r\n"), "", "line ends only");
+	is_str(dec("a?b=c ?= =x?"), "a?b=c ?= =x?", "'?' and '=' not a word");
+	is_str(dec("tail =?"), "tail =?", "'=?' at the very end");
+	is_str(dec("=\r\n\r\n?utf-8?q?Q?="), "Q",
+	    "'=' and '?' joined across two line ends");
+}
+
 int
 main(void)
 {
@@ -76,6 +222,14 @@ main(void)
 	    "a word among white space takes the full road");
 	is_str(dec("caf\xe9"), "café", "raw latin-1 in a header");
 	is_str(dec("caf\xc3\xa9"), "café", "raw UTF-8 in a header");
+	is_str(dec("=?utf-8?q?a?=\n\t=?utf-8?q?b?="), "ab",
+	    "LF-folded adjacent words joined (6.2)");
+	is_str(dec("=?utf-8?q?a?=\r\n x\r\n =?utf-8?q?b?="), "a x b",
+	    "text between folded words kept");
+	is_str(dec("=?x-unknown-cs?q?abc?="), "abc",
+	    "unknown charset with ASCII text");
+	test_random_values();
+	test_long_values();
 
 	/* RFC 2231 continuations and charset'lang'value. */
 	m = parse("From: a@b.c\nContent-Type: multipart/mixed; boundary=X\n\n"
