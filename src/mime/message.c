@@ -67,7 +67,7 @@ void
 message_defect(struct mime_ctx *ctx, uint32_t bit, const char *note)
 {
 	struct message *m = ctx->msg;
-	size_t have;
+	size_t have, len;
 	char *n;
 
 	m->defects |= bit;
@@ -78,12 +78,17 @@ message_defect(struct mime_ctx *ctx, uint32_t bit, const char *note)
 		return;
 	}
 	have = strlen(m->defect_notes);
-	if (have + strlen(note) + 2 > MESSAGE_NOTES_MAX ||
+	len = strlen(note);
+	if (have + len + 2 > MESSAGE_NOTES_MAX ||
 	    strstr(m->defect_notes, note) != NULL)
 		return;
-	if ((n = arena_printf(ctx->arena, "%s; %s", m->defect_notes, note))
-	    != NULL)
-		m->defect_notes = n;
+	/* "notes; note", joined by hand: printf is most of this cost. */
+	if ((n = arena_alloc(ctx->arena, have + 2 + len + 1)) == NULL)
+		return;
+	memcpy(n, m->defect_notes, have);
+	memcpy(n + have, "; ", 2);
+	memcpy(n + have + 2, note, len + 1);
+	m->defect_notes = n;
 }
 
 struct link *
@@ -217,12 +222,9 @@ split_headers(struct mime_ctx *ctx)
 		if (linelen > MESSAGE_LINE_MAX)
 			message_defect(ctx, MSG_DEF_LONG_LINE,
 			    "header line over 998 characters");
-		if (!eightbit)
-			for (c = p; c < p + linelen; c++)
-				if ((unsigned char)*c >= 0x80) {
-					eightbit = true;
-					break;
-				}
+		if (!eightbit && str_ascii_run((const unsigned char *)p, 0,
+		    linelen) < linelen)
+			eightbit = true;
 		if (recording && (size_t)(next - m->raw) >
 		    ctx->lim->max_header_bytes) {
 			message_defect(ctx, MSG_DEF_TOO_MANY_HEADERS,
@@ -284,10 +286,50 @@ split_headers(struct mime_ctx *ctx)
 		    "raw 8-bit bytes in the header block");
 }
 
-/* RFC 5322 3.6: fields that may appear at most once. */
-static const char *const single_fields[] = { "sender", "reply-to", "to",
-    "cc", "bcc", "message-id", "in-reply-to", "references", "subject",
-    "date", NULL };
+/*
+ * The fields fields() interprets.  Each header is classified once, by
+ * length first, so the other fields (most of them) cost a few integer
+ * compares instead of a case-insensitive compare per name.
+ */
+enum field {
+	F_OTHER, F_FROM, F_SENDER, F_REPLY_TO, F_TO, F_CC, F_BCC,
+	F_RETURN_PATH, F_SUBJECT, F_MESSAGE_ID, F_DATE, F_RECEIVED,
+	F_IN_REPLY_TO, F_REFERENCES, F_COUNT
+};
+
+static const struct field_name {
+	const char	*name;		/* lower case, as in defect notes */
+	size_t		 len;
+	bool		 once;		/* RFC 5322 3.6: at most once */
+} field_names[F_COUNT] = {
+	[F_OTHER] = { "", 0, false },
+	[F_FROM] = { "from", 4, false },	/* 3.6.2: may repeat */
+	[F_SENDER] = { "sender", 6, true },
+	[F_REPLY_TO] = { "reply-to", 8, true },
+	[F_TO] = { "to", 2, true },
+	[F_CC] = { "cc", 2, true },
+	[F_BCC] = { "bcc", 3, true },
+	[F_RETURN_PATH] = { "return-path", 11, false },
+	[F_SUBJECT] = { "subject", 7, true },
+	[F_MESSAGE_ID] = { "message-id", 10, true },
+	[F_DATE] = { "date", 4, true },
+	[F_RECEIVED] = { "received", 8, false },
+	[F_IN_REPLY_TO] = { "in-reply-to", 11, true },
+	[F_REFERENCES] = { "references", 10, true },
+};
+
+static enum field
+field_of(const struct header *h)
+{
+	unsigned k;
+
+	for (k = 1; k < F_COUNT; k++)
+		if (h->name_len == field_names[k].len &&
+		    str_ieqn(h->name, h->name_len, field_names[k].name,
+		    field_names[k].len))
+			return (enum field)k;
+	return F_OTHER;
+}
 
 static void
 addresses(struct mime_ctx *ctx, const struct header *h,
@@ -314,6 +356,41 @@ msgid(struct arena *a, const char *v, size_t n)
 	return n > 0 ? arena_strndup(a, v, n) : NULL;
 }
 
+/*
+ * The nth Received field (0-based, top first) into m->received, unless
+ * past max_received.  False only when the arena is exhausted before the
+ * slot exists.
+ */
+static bool
+add_received(struct mime_ctx *ctx, const struct header *h, size_t nth,
+    size_t *cap)
+{
+	struct message *m = ctx->msg;
+	struct received *r;
+	size_t ncap;
+
+	if (nth >= ctx->lim->max_received)
+		return true;
+	if (m->n_received == *cap) {
+		ncap = *cap ? *cap * 2 : 8;
+		if (ncap > ctx->lim->max_received)
+			ncap = ctx->lim->max_received;
+		r = arena_grow(ctx->arena, m->received, *cap * sizeof(*r),
+		    ncap * sizeof(*r));
+		if (r == NULL) {
+			ctx->oom = true;
+			return false;
+		}
+		m->received = r;
+		*cap = ncap;
+	}
+	r = &m->received[m->n_received++];
+	if (!received_parse(ctx->arena, h->value, h->value_len, r))
+		ctx->oom = true;
+	r->hdr = h;
+	return true;
+}
+
 static void
 fields(struct mime_ctx *ctx)
 {
@@ -321,8 +398,8 @@ fields(struct mime_ctx *ctx)
 	struct header *h;
 	size_t i, k, n_from = 0, n_rcv = 0, cap = 0;
 	uint32_t defects = 0;
-	bool seen[16] = { false }, date_seen = false, mid_seen = false;
-	struct received *r;
+	bool seen[F_COUNT] = { false }, date_seen = false, mid_seen = false;
+	enum field f;
 
 	for (i = 0; i < m->n_headers && !ctx->oom; i++) {
 		h = &m->headers[i];
@@ -332,73 +409,66 @@ fields(struct mime_ctx *ctx)
 			ctx->oom = true;
 			return;
 		}
-		for (k = 0; single_fields[k] != NULL; k++)
-			if (str_ieq(h->name, h->name_len, single_fields[k])) {
-				if (seen[k])
-					message_defect(ctx,
-					    MSG_DEF_DUP_HEADER, arena_printf(
-					    ctx->arena, "more than one %s "
-					    "field", single_fields[k]));
-				seen[k] = true;
-				break;
-			}
-		if (str_ieq(h->name, h->name_len, "from")) {
+		f = field_of(h);
+		if (field_names[f].once) {
+			if (seen[f])
+				message_defect(ctx, MSG_DEF_DUP_HEADER,
+				    arena_printf(ctx->arena, "more than one "
+				    "%s field", field_names[f].name));
+			seen[f] = true;
+		}
+		switch (f) {
+		case F_FROM:
 			if (n_from++ == 0)
 				addresses(ctx, h, &m->from);
-		} else if (str_ieq(h->name, h->name_len, "sender")) {
+			break;
+		case F_SENDER:
 			if (m->sender.n == 0)
 				addresses(ctx, h, &m->sender);
-		} else if (str_ieq(h->name, h->name_len, "reply-to")) {
+			break;
+		case F_REPLY_TO:
 			if (m->reply_to.n == 0)
 				addresses(ctx, h, &m->reply_to);
-		} else if (str_ieq(h->name, h->name_len, "to")) {
+			break;
+		case F_TO:
 			if (m->to.n == 0)
 				addresses(ctx, h, &m->to);
-		} else if (str_ieq(h->name, h->name_len, "cc")) {
+			break;
+		case F_CC:
 			if (m->cc.n == 0)
 				addresses(ctx, h, &m->cc);
-		} else if (str_ieq(h->name, h->name_len, "bcc")) {
+			break;
+		case F_BCC:
 			if (m->bcc.n == 0)
 				addresses(ctx, h, &m->bcc);
-		} else if (str_ieq(h->name, h->name_len, "return-path")) {
+			break;
+		case F_RETURN_PATH:
 			if (m->return_path.n == 0)
 				addresses(ctx, h, &m->return_path);
-		} else if (str_ieq(h->name, h->name_len, "subject")) {
+			break;
+		case F_SUBJECT:
 			if (m->subject == NULL)
 				m->subject = h->decoded;
-		} else if (str_ieq(h->name, h->name_len, "message-id")) {
+			break;
+		case F_MESSAGE_ID:
 			if (!mid_seen)
 				m->message_id = msgid(ctx->arena, h->value,
 				    h->value_len);
 			mid_seen = true;
-		} else if (str_ieq(h->name, h->name_len, "date")) {
+			break;
+		case F_DATE:
 			if (!date_seen && !rfcdate_parse(h->value,
 			    h->value_len, &m->date))
 				message_defect(ctx, MSG_DEF_BAD_DATE,
 				    "unparsable Date");
 			date_seen = true;
-		} else if (str_ieq(h->name, h->name_len, "received")) {
-			if (n_rcv++ >= ctx->lim->max_received)
-				continue;
-			if (m->n_received == cap) {
-				size_t ncap = cap ? cap * 2 : 8;
-
-				if (ncap > ctx->lim->max_received)
-					ncap = ctx->lim->max_received;
-				r = arena_grow(ctx->arena, m->received,
-				    cap * sizeof(*r), ncap * sizeof(*r));
-				if (r == NULL) {
-					ctx->oom = true;
-					return;
-				}
-				m->received = r;
-				cap = ncap;
-			}
-			r = &m->received[m->n_received++];
-			if (!received_parse(ctx->arena, h->value, h->value_len,
-			    r))
-				ctx->oom = true;
-			r->hdr = h;
+			break;
+		case F_RECEIVED:
+			if (!add_received(ctx, h, n_rcv++, &cap))
+				return;
+			break;
+		default:
+			break;
 		}
 	}
 	if (defects & MSG_DEF_BAD_ENCODING)
@@ -474,14 +544,24 @@ message_parse(struct arena *a, const char *data, size_t len,
 	return m;
 }
 
+/*
+ * Header lookups scan the fields in order (first occurrence first) but
+ * compare a name only when its length matches: checks ask for a dozen
+ * names per message and most fields differ in length from each.
+ */
+static bool
+name_is(const struct header *h, const char *name, size_t len)
+{
+	return h->name_len == len && str_ieqn(h->name, len, name, len);
+}
+
 const struct header *
 message_header(const struct message *m, const char *name, size_t nth)
 {
-	size_t i;
+	size_t i, len = strlen(name);
 
 	for (i = 0; i < m->n_headers; i++)
-		if (str_ieq(m->headers[i].name, m->headers[i].name_len, name) &&
-		    nth-- == 0)
+		if (name_is(&m->headers[i], name, len) && nth-- == 0)
 			return &m->headers[i];
 	return NULL;
 }
@@ -489,10 +569,10 @@ message_header(const struct message *m, const char *name, size_t nth)
 size_t
 message_header_count(const struct message *m, const char *name)
 {
-	size_t i, n = 0;
+	size_t i, n = 0, len = strlen(name);
 
 	for (i = 0; i < m->n_headers; i++)
-		if (str_ieq(m->headers[i].name, m->headers[i].name_len, name))
+		if (name_is(&m->headers[i], name, len))
 			n++;
 	return n;
 }

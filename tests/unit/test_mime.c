@@ -1,14 +1,23 @@
 /*
  * test_mime.c - message_parse(): the header list with raw bytes, the
  * standard fields, the part tree, nested messages and zip attachments.
+ *
+ * The header lookups and the fields message_parse() interprets are also
+ * checked against a plain linear scan (str_ieq on every field, as the
+ * code once did) over the cases here, every file of fuzz/corpus/message
+ * and, when MT_MIME_CORPUS names a file with one path per line, each of
+ * those files (e.g. MT_MIME_CORPUS=/tmp/corpus-files-abs.txt).
  */
+#include <dirent.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "mime/message.h"
+#include "mime/mimeint.h"
 #include "util/arena.h"
+#include "util/str.h"
+#include "slurp.h"
 #include "tap.h"
 
 static struct arena *a;
@@ -200,6 +209,357 @@ test_headers(void)
 	ok(m->defects & MSG_DEF_NO_FROM, "no From noted");
 	ok(m->defects & MSG_DEF_NO_DATE, "no Date noted");
 	is_int(m->n_parts, 1, "one (empty) part");
+}
+
+
+/* The nth field of that name, the slow way: str_ieq on every field. */
+static const struct header *
+ref_header(const struct message *m, const char *name, size_t nth)
+{
+	size_t i;
+
+	for (i = 0; i < m->n_headers; i++)
+		if (str_ieq(m->headers[i].name, m->headers[i].name_len, name) &&
+		    nth-- == 0)
+			return &m->headers[i];
+	return NULL;
+}
+
+static size_t
+ref_count(const struct message *m, const char *name)
+{
+	size_t n = 0;
+
+	while (ref_header(m, name, n) != NULL)
+		n++;
+	return n;
+}
+
+/* message_header() and _count() against the scan, for one name. */
+static size_t
+lookup_diffs(const struct message *m, const char *name)
+{
+	size_t k, n = ref_count(m, name), bad = 0;
+
+	if (message_header_count(m, name) != n)
+		bad++;
+	for (k = 0; k <= n; k++)
+		if (message_header(m, name, k) != ref_header(m, name, k))
+			bad++;
+	return bad;
+}
+
+static const char *const known_names[] = { "from", "From", "FROM",
+    "sender", "reply-to", "to", "cc", "bcc", "return-path", "subject",
+    "message-id", "date", "received", "in-reply-to", "references",
+    "dkim-signature", "authentication-results", "x-mailer", "list-id",
+    "content-type", "mime-version", "", "x", "t", "tO", "fro", "fromm",
+    "received-spf", "arc-seal", NULL };
+
+/* Every name present, in several spellings, and the names checks use. */
+static size_t
+all_lookup_diffs(const struct message *m)
+{
+	char q[300];
+	size_t i, k, l, bad = 0;
+
+	for (k = 0; known_names[k] != NULL; k++)
+		bad += lookup_diffs(m, known_names[k]);
+	for (i = 0; i < m->n_headers; i++) {
+		if ((l = m->headers[i].name_len) + 2 > sizeof(q))
+			continue;
+		memcpy(q, m->headers[i].name, l);
+		q[l] = '\0';
+		bad += lookup_diffs(m, q);
+		for (k = 0; k < l; k++)		/* swapped case */
+			q[k] = (char)((q[k] >= 'a' && q[k] <= 'z') ? q[k] - 32 :
+			    (q[k] >= 'A' && q[k] <= 'Z') ? q[k] + 32 : q[k]);
+		bad += lookup_diffs(m, q);
+		q[l] = 'x';			/* one longer */
+		q[l + 1] = '\0';
+		bad += lookup_diffs(m, q);
+		q[l - 1] = '\0';		/* one shorter */
+		bad += lookup_diffs(m, q);
+	}
+	return bad;
+}
+
+static bool
+same_list(const struct address_list *x, const struct address_list *y)
+{
+	size_t i;
+
+	if (x->n != y->n)
+		return false;
+	for (i = 0; i < x->n; i++)
+		if (strcmp(x->v[i].addr, y->v[i].addr) != 0)
+			return false;
+	return true;
+}
+
+/*
+ * The address list message_parse() should have taken for a field: the
+ * first occurrence for From, else the first that yields an address.
+ */
+static bool
+list_ok(struct arena *ta, const struct message *m, const char *name,
+    const struct address_list *got)
+{
+	struct address_list want = { 0 };
+	const struct header *h;
+	size_t k;
+
+	for (k = 0; (h = ref_header(m, name, k)) != NULL; k++) {
+		(void)message_parse_addresses(ta, h->value, h->value_len,
+		    message_default_limits()->max_addresses, &want);
+		if (want.n > 0 || strcmp(name, "from") == 0)
+			break;
+	}
+	return same_list(&want, got);
+}
+
+/* The interpreted fields against the linear scan; NULL when all agree. */
+static const char *
+fields_diff(struct arena *ta, const struct message *m)
+{
+	static const char *const once[] = { "sender", "reply-to", "to",
+	    "cc", "bcc", "message-id", "in-reply-to", "references",
+	    "subject", "date", NULL };
+	const struct header *h;
+	size_t k, max = message_default_limits()->max_received;
+	time_t d = 0;
+	bool dup = false;
+
+	if (!list_ok(ta, m, "from", &m->from) ||
+	    !list_ok(ta, m, "sender", &m->sender) ||
+	    !list_ok(ta, m, "reply-to", &m->reply_to) ||
+	    !list_ok(ta, m, "to", &m->to) || !list_ok(ta, m, "cc", &m->cc) ||
+	    !list_ok(ta, m, "bcc", &m->bcc) ||
+	    !list_ok(ta, m, "return-path", &m->return_path))
+		return "address lists";
+	h = ref_header(m, "subject", 0);
+	if (h == NULL ? m->subject != NULL : m->subject != h->decoded)
+		return "subject";
+	if ((h = ref_header(m, "date", 0)) != NULL &&
+	    !rfcdate_parse(h->value, h->value_len, &d))
+		d = 0;
+	if (m->date != d)
+		return "date";
+	if (m->n_received != (ref_count(m, "received") < max ?
+	    ref_count(m, "received") : max))
+		return "number of Received";
+	for (k = 0; k < m->n_received; k++)
+		if (m->received[k].hdr != ref_header(m, "received", k))
+			return "Received order";
+	for (k = 0; once[k] != NULL; k++)
+		if (ref_count(m, once[k]) > 1)
+			dup = true;
+	if (dup != ((m->defects & MSG_DEF_DUP_HEADER) != 0))
+		return "duplicate-header defect";
+	if ((ref_count(m, "from") > 1) !=
+	    ((m->defects & MSG_DEF_MULTIPLE_FROM) != 0))
+		return "multiple-from defect";
+	if ((ref_header(m, "message-id", 0) == NULL) !=
+	    ((m->defects & MSG_DEF_NO_MESSAGE_ID) != 0))
+		return "no-message-id defect";
+	return NULL;
+}
+
+/* Both checks on one message; prints why when they fail. */
+static bool
+scan_agrees(const char *what, const char *data, size_t len)
+{
+	struct arena *ta = arena_new(0);
+	struct message *m;
+	const char *why = NULL;
+	size_t bad;
+
+	if ((m = message_parse(ta, data, len, NULL)) == NULL)
+		why = "not parsed";
+	else if ((bad = all_lookup_diffs(m)) > 0)
+		why = "header lookups";
+	else
+		why = fields_diff(ta, m);
+	if (why != NULL)
+		printf("# %s: %s differ from the linear scan\n", what, why);
+	arena_free(ta);
+	return why == NULL;
+}
+
+static bool
+scan_agrees_file(const char *path)
+{
+	size_t len;
+	char *b;
+	bool r;
+
+	if ((b = slurp(path, &len)) == NULL) {
+		printf("# %s: unreadable\n", path);
+		return false;
+	}
+	r = scan_agrees(path, b, len);
+	free(b);
+	return r;
+}
+
+static void
+test_lookup(void)
+{
+	static const char dups[] =
+	    "X-Tag: one\r\n"
+	    "x-tag: two\r\n"
+	    "X-Tags: not it\r\n"
+	    "X-Ta: nor this\r\n"
+	    "X-TAG : three\r\n"
+	    "From: a@b.example\r\n"
+	    "\r\n";
+	static const char *const cases[] = { dups,
+	    "To: first@x.example\nTo: second@x.example\nFrom: f@x.example\n"
+	    "tO: third@x.example\n\n",
+	    "To: undisclosed-recipients:;\nTO: late@x.example\n\n",
+	    "FROM: up@x.example\nsUbJeCt: Mixed\nDATE: 1 Oct 2024 08:00 GMT\n"
+	    "MESSAGE-id: <m@x>\nRETURN-PATH: <rp@x.example>\n"
+	    "received: from a by b; 1 Oct 2024 08:00 GMT\n"
+	    "ReCeIvEd: by c; 2 Oct 2024 08:00 GMT\n\n",
+	    "Tx: no@x.example\nCx: no@x.example\nDates: 1 Oct 2024\n"
+	    "Fromm: no@x.example\nSubjects: no\nReceived-SPF: pass\n\n",
+	    "Subject: a\nSubject: b\nDate: x\nDate: 1 Oct 2024 08:00 GMT\n\n",
+	    "From: \nFrom: later@x.example\nReturn-Path: <>\n"
+	    "Return-Path: <second@x.example>\n\n",
+	    NULL };
+	struct message *m;
+	char name[32];
+	size_t i;
+
+	m = parses(dups);
+	ok(m != NULL, "duplicates parsed");
+	is_int(message_header_count(m, "X-Tag"), 3,
+	    "three X-Tag (one with space before the colon)");
+	is_str(message_header(m, "X-TAG", 0)->decoded, "one", "first first");
+	is_str(message_header(m, "x-tag", 1)->decoded, "two", "then second");
+	is_str(message_header(m, "x-Tag", 2)->decoded, "three", "then third");
+	ok(message_header(m, "X-Tag", 3) == NULL, "no fourth");
+	is_str(message_header(m, "x-tags", 0)->decoded, "not it",
+	    "a longer name is another field");
+	is_str(message_header(m, "X-TA", 0)->decoded, "nor this",
+	    "a shorter name is another field");
+	ok(message_header(m, "X-Ta-", 0) == NULL, "no such name");
+	ok(message_header(m, "", 0) == NULL, "empty name matches nothing");
+	is_int(message_header_count(m, ""), 0, "empty name counts nothing");
+	ok(message_header(m, "X-Tag:", 0) == NULL, "the colon is not a name");
+
+	for (i = 0; cases[i] != NULL; i++) {
+		(void)snprintf(name, sizeof(name), "case %zu", i);
+		ok(scan_agrees(name, cases[i], strlen(cases[i])),
+		    "%s: same as the linear scan", name);
+	}
+}
+
+static void
+test_fields_by_name(void)
+{
+	struct message *m;
+
+	m = parses("FROM: up@x.example\nsUbJeCt: Mixed\n"
+	    "DATE: 1 Oct 2024 08:00 GMT\nMESSAGE-id: <m@x>\n"
+	    "RETURN-PATH: <rp@x.example>\nrEpLy-To: r@x.example\n"
+	    "SENDER: s@x.example\nCC: c@x.example\nbcc: b@x.example\n"
+	    "received: from a by b; 1 Oct 2024 08:00 GMT\n\n");
+	ok(m->from.n == 1 && strcmp(m->from.v[0].addr, "up@x.example") == 0,
+	    "FROM read (RFC 5322 names are case-insensitive)");
+	is_str(m->subject, "Mixed", "sUbJeCt read");
+	is_int(m->date, 1727769600, "DATE read");
+	is_str(m->message_id, "m@x", "MESSAGE-id read");
+	ok(m->return_path.n == 1 && m->reply_to.n == 1 && m->sender.n == 1 &&
+	    m->cc.n == 1 && m->bcc.n == 1, "the other address fields read");
+	is_int(m->n_received, 1, "received read");
+	ok(m->defects == 0, "no defects (got %#x: %s)", m->defects,
+	    m->defect_notes ? m->defect_notes : "");
+
+	m = parses("Tx: no@x.example\nCx: no@x.example\nDates: 1 Oct 2024\n"
+	    "Fromm: no@x.example\nSubjects: no\nReceived-SPF: pass\n"
+	    "Message-IDs: <no@x>\n\n");
+	ok(m->from.n == 0 && m->to.n == 0 && m->cc.n == 0 &&
+	    m->subject == NULL && m->date == 0 && m->n_received == 0 &&
+	    m->message_id == NULL, "names of other lengths are other fields");
+
+	m = parses("To: first@x.example\nSubject: one\nTo: second@x.example\n"
+	    "Subject: two\nSubject: three\nIn-Reply-To: <a@x>\n"
+	    "In-Reply-To: <b@x>\nReferences: <a@x>\nReferences: <b@x>\n"
+	    "Received: by one; 1 Oct 2024 08:00 GMT\n"
+	    "Received: by two; 1 Oct 2024 08:00 GMT\n"
+	    "Return-Path: <rp1@x.example>\nReturn-Path: <rp2@x.example>\n"
+	    "From: f1@x.example\nFrom: f2@x.example\n\n");
+	is_str(m->to.v[0].addr, "first@x.example", "first To taken");
+	is_str(m->subject, "one", "first Subject taken");
+	is_str(m->return_path.v[0].addr, "rp1@x.example",
+	    "first Return-Path taken");
+	is_str(m->from.v[0].addr, "f1@x.example", "first From taken");
+	ok(m->n_received == 2 && strcmp(m->received[0].by, "one") == 0 &&
+	    strcmp(m->received[1].by, "two") == 0, "Received top first");
+	ok((m->defects & (MSG_DEF_DUP_HEADER | MSG_DEF_MULTIPLE_FROM)) ==
+	    (MSG_DEF_DUP_HEADER | MSG_DEF_MULTIPLE_FROM),
+	    "duplicate and multiple-from defects");
+	/* Notes are joined in order, each once, "; " between. */
+	is_str(m->defect_notes, "more than one to field; "
+	    "more than one subject field; more than one in-reply-to field; "
+	    "more than one references field; more than one From field; "
+	    "no Date field; no Message-ID", "defect notes joined");
+
+	m = parses("Received: x\nReceived: y\nReturn-Path: z\n\n");
+	ok(!(m->defects & MSG_DEF_DUP_HEADER),
+	    "Received, Return-Path and From may repeat");
+	is_str(m->defect_notes, "no From field; no Date field; "
+	    "no Message-ID", "notes of a message without fields");
+}
+
+static void
+test_fuzz_corpus(void)
+{
+	const char *dir = MT_TESTDIR "/../../fuzz/corpus/message";
+	struct dirent *de;
+	char path[4096];
+	DIR *d;
+
+	if ((d = opendir(dir)) == NULL) {
+		ok(0, "open %s", dir);
+		return;
+	}
+	while ((de = readdir(d)) != NULL) {
+		if (de->d_name[0] == '.')
+			continue;
+		(void)snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
+		ok(scan_agrees_file(path), "fuzz corpus %s: lookups and fields "
+		    "as the linear scan", de->d_name);
+	}
+	closedir(d);
+}
+
+static void
+test_env_corpus(void)
+{
+	const char *list = getenv("MT_MIME_CORPUS");
+	size_t files = 0, bad = 0;
+	char line[4096];
+	FILE *f;
+
+	if (list == NULL || *list == '\0')
+		return;
+	if ((f = fopen(list, "r")) == NULL) {
+		ok(0, "open %s", list);
+		return;
+	}
+	while (fgets(line, sizeof(line), f) != NULL) {
+		line[strcspn(line, "\r\n")] = '\0';
+		if (line[0] == '\0')
+			continue;
+		files++;
+		if (!scan_agrees_file(line))
+			bad++;
+	}
+	fclose(f);
+	ok(bad == 0, "%s: %zu files, %zu differ from the linear scan", list,
+	    files, bad);
 }
 
 static void
@@ -451,6 +811,10 @@ main(void)
 	a = arena_new(0);
 	test_threads();
 	test_headers();
+	test_lookup();
+	test_fields_by_name();
+	test_fuzz_corpus();
+	test_env_corpus();
 	test_tree();
 	test_decodings();
 	arena_free(a);
