@@ -13,9 +13,11 @@
  *
  * Returns 0 when every item was a clean address, 1 when something was
  * dropped or malformed (or the list was cut at max), -1 when the arena is
- * exhausted.  The token array is a heap scratch buffer freed on return;
- * the addresses live in the arena.  Domains are ASCII-lower-cased; IDN
- * domains stay as written in UTF-8.
+ * exhausted.  The token array and the text of a name or address being
+ * joined are scratch space, on the stack when short (ADDRESS_STACK_*),
+ * else on the heap and freed on return; the addresses live in the
+ * arena.  Domains are ASCII-lower-cased; IDN domains stay as written in
+ * UTF-8.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -23,6 +25,13 @@
 #include "mime/mimeint.h"
 #include "util/arena.h"
 #include "util/str.h"
+
+/*
+ * Scratch space on the stack for the common short value; longer ones
+ * take the heap.  Sizes in tokens and bytes.
+ */
+#define ADDRESS_STACK_TOKENS	128
+#define ADDRESS_STACK_TEXT	256
 
 enum tok_type { T_ATOM, T_QSTR, T_COMMENT, T_DLIT, T_SPECIAL };
 
@@ -161,11 +170,12 @@ phrase(struct aparse *ap, size_t s, size_t e, bool comments)
 {
 	struct tok *t = ap->t;
 	uint32_t defects = 0;
-	size_t i, ol = 0;
-	char *o, *r;
+	size_t i, ol = 0, need = span_len(t, s, e);
+	char small[ADDRESS_STACK_TEXT], *o = small, *r;
 
-	if ((o = malloc(span_len(t, s, e))) == NULL)
+	if (need > sizeof(small) && (o = malloc(need)) == NULL)
 		return NULL;
+	small[0] = '\0';	/* gcc -fsanitize cannot see put_tok() fill it */
 	for (i = s; i < e; i++) {
 		if ((t[i].type == T_COMMENT) != comments)
 			continue;
@@ -177,7 +187,8 @@ phrase(struct aparse *ap, size_t s, size_t e, bool comments)
 		put_tok(o, &ol, &t[i]);
 	}
 	r = ol > 0 ? rfc2047_decode(ap->a, o, ol, &defects) : NULL;
-	free(o);
+	if (o != small)
+		free(o);
 	if (r != NULL && r[0] == '\0')
 		r = NULL;
 	return r;
@@ -189,12 +200,12 @@ joined(struct aparse *ap, size_t s, size_t e, size_t *words)
 {
 	struct tok *t = ap->t;
 	uint32_t defects = 0;
-	size_t i, ol = 0;
-	char *o, *r;
+	size_t i, ol = 0, need = span_len(t, s, e);
+	char small[ADDRESS_STACK_TEXT], *o = small, *r;
 	bool b8 = false;
 
 	*words = 0;
-	if ((o = malloc(span_len(t, s, e))) == NULL)
+	if (need > sizeof(small) && (o = malloc(need)) == NULL)
 		return NULL;
 	for (i = s; i < e; i++) {
 		if (t[i].type == T_COMMENT || (t[i].type == T_SPECIAL &&
@@ -204,12 +215,11 @@ joined(struct aparse *ap, size_t s, size_t e, size_t *words)
 			(*words)++;
 		put_tok(o, &ol, &t[i]);
 	}
-	for (i = 0; i < ol; i++)
-		if ((unsigned char)o[i] >= 0x80)
-			b8 = true;
+	b8 = str_ascii_run((const unsigned char *)o, 0, ol) < ol;
 	r = b8 ? charset_to_utf8(ap->a, NULL, o, ol, NULL, &defects) :
 	    arena_strndup(ap->a, o, ol);
-	free(o);
+	if (o != small)
+		free(o);
 	return r;
 }
 
@@ -237,6 +247,21 @@ add(struct aparse *ap, const struct address *ad)
 	}
 	l->v[l->n++] = *ad;
 	return 0;
+}
+
+/* "local@domain" in the arena, without printf's cost. */
+static char *
+at_join(struct arena *a, const char *local, const char *domain)
+{
+	size_t ll = strlen(local), dl = strlen(domain);
+	char *r;
+
+	if ((r = arena_alloc(a, ll + 1 + dl + 1)) == NULL)
+		return NULL;
+	memcpy(r, local, ll);
+	r[ll] = '@';
+	memcpy(r + ll + 1, domain, dl + 1);
+	return r;
 }
 
 /*
@@ -294,8 +319,8 @@ mailbox(struct aparse *ap, size_t s, size_t e, size_t lt, char *group)
 	str_lower(ad.domain);
 	if (ad.domain[0] == '\0')
 		ad.domain = NULL;
-	ad.addr = ad.domain != NULL ?
-	    arena_printf(ap->a, "%s@%s", ad.local, ad.domain) : ad.local;
+	ad.addr = ad.domain != NULL ? at_join(ap->a, ad.local, ad.domain) :
+	    ad.local;
 	if (ad.addr == NULL)
 		return -1;
 	return add(ap, &ad);
@@ -320,6 +345,7 @@ message_parse_addresses(struct arena *a, const char *value, size_t len,
     size_t max, struct address_list *out)
 {
 	struct aparse ap = { 0 };
+	struct tok small[ADDRESS_STACK_TOKENS];
 	size_t i, j, lt, at, colon;
 	char *group = NULL;
 	int rc = 0;
@@ -328,7 +354,10 @@ message_parse_addresses(struct arena *a, const char *value, size_t len,
 	out->n = 0;
 	if (len == 0)
 		return 0;
-	if ((ap.t = calloc(len, sizeof(*ap.t))) == NULL)
+	/* At most one token per byte; tokenize() sets every field. */
+	if (len <= ADDRESS_STACK_TOKENS)
+		ap.t = small;
+	else if ((ap.t = calloc(len, sizeof(*ap.t))) == NULL)
 		return -1;
 	ap.a = a;
 	ap.max = max;
@@ -391,6 +420,7 @@ message_parse_addresses(struct arena *a, const char *value, size_t len,
 	}
 	rc = ap.status;
 out:
-	free(ap.t);
+	if (ap.t != small)
+		free(ap.t);
 	return arena_exhausted(a) ? -1 : rc;
 }

@@ -16,6 +16,61 @@ parse(const char *v, struct address_list *l)
 	return message_parse_addresses(a, v, strlen(v), 500, l);
 }
 
+/*
+ * Values around the sizes where scratch space moves from the stack to
+ * the heap (128 tokens, 256 bytes of joined text): a list of k
+ * addresses, and one address with long display name, local part and
+ * domain.
+ */
+static void
+test_scratch_sizes(void)
+{
+	static const size_t lens[] = { 1, 100, 126, 127, 128, 129, 130, 250,
+	    253, 254, 255, 256, 257, 300, 1000, 5000 };
+	char v[20000], want[12100], name[6000];
+	struct address_list l;
+	size_t i, k, n, len, bad;
+	int rc;
+
+	/* "aN@d.example," repeated: tokens grow 4 per address. */
+	for (k = 28; k <= 36; k++) {
+		for (i = n = 0; i < k; i++)
+			n += (size_t)snprintf(v + n, sizeof(v) - n,
+			    "a%zu@d.example,", i);
+		rc = message_parse_addresses(a, v, n, 500, &l);
+		bad = rc != 0 || l.n != k;
+		for (i = 0; !bad && i < k; i++) {
+			(void)snprintf(want, sizeof(want), "a%zu@d.example", i);
+			bad = strcmp(l.v[i].addr, want) != 0;
+		}
+		ok(!bad, "%zu addresses in %zu bytes", k, n);
+	}
+	for (i = 0; i < sizeof(lens) / sizeof(lens[0]); i++) {
+		len = lens[i];
+		memset(name, 'N', len);
+		name[len] = '\0';
+		n = (size_t)snprintf(v, sizeof(v), "\"%s\" <%s@%s.Example>",
+		    name, name, name);
+		rc = message_parse_addresses(a, v, n, 500, &l);
+		(void)snprintf(want, sizeof(want), "%s@", name);
+		for (k = 0; k < len; k++)
+			want[len + 1 + k] = 'n';
+		memcpy(want + 2 * len + 1, ".example", 9);
+		ok(rc == 0 && l.n == 1 && strcmp(l.v[0].display, name) == 0 &&
+		    strcmp(l.v[0].local, name) == 0 &&
+		    strcmp(l.v[0].addr, want) == 0 &&
+		    strncmp(l.v[0].domain, want + len + 1, len + 8) == 0,
+		    "display, local part and domain of %zu bytes", len);
+		/* The same name as a phrase of words and a comment. */
+		n = (size_t)snprintf(v, sizeof(v), "x@y.example (%s x)", name);
+		rc = message_parse_addresses(a, v, n, 500, &l);
+		(void)snprintf(want, sizeof(want), "%s x", name);
+		ok(rc == 0 && l.n == 1 && l.v[0].display != NULL &&
+		    strcmp(l.v[0].display, want) == 0,
+		    "comment display name of %zu bytes", len + 2);
+	}
+}
+
 int
 main(void)
 {
@@ -96,6 +151,15 @@ main(void)
 	rc = message_parse_addresses(a, "a@b.c, d@e.f, g@h.i", 19, 2, &l);
 	is_int(l.n, 2, "max addresses honoured");
 	is_int(rc, 1, "cut list is reported");
+
+	rc = parse("Local.Part@Sub.Example.ORG", &l);
+	is_str(l.v[0].addr, "Local.Part@sub.example.org",
+	    "addr is the local part as written, '@', the lower-cased domain");
+	rc = parse("user@", &l);
+	ok(l.n == 1 && l.v[0].domain == NULL &&
+	    strcmp(l.v[0].addr, "user") == 0, "empty domain: addr is local");
+
+	test_scratch_sizes();
 
 	arena_free(a);
 	return tap_done();
