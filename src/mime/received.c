@@ -24,11 +24,42 @@
 
 #define RECEIVED_TOKEN_MAX	255	/* longer words are not host names */
 
+/* The clause keywords of RFC 5321 4.4 that start a clause. */
+enum rkw { KW_NONE, KW_FROM, KW_BY, KW_VIA, KW_WITH, KW_ID, KW_FOR };
+
 struct rtok {
 	const char	*p;
 	size_t		 len;
 	bool		 comment;	/* inside parentheses */
+	enum rkw	 kw;		/* KW_NONE for comments and others */
 };
+
+/*
+ * Which keyword a word is, found once per word: the parser asks each
+ * word several times, and most words are host names, ids and dates.
+ */
+static enum rkw
+keyword(const char *p, size_t len)
+{
+	static const struct {
+		const char	*name;
+		size_t		 len;
+		enum rkw	 kw;
+	} kws[] = {
+		{ "from", 4, KW_FROM }, { "by", 2, KW_BY },
+		{ "via", 3, KW_VIA }, { "with", 4, KW_WITH },
+		{ "id", 2, KW_ID }, { "for", 3, KW_FOR },
+	};
+	size_t k;
+
+	if (len < 2 || len > 4)
+		return KW_NONE;
+	for (k = 0; k < sizeof(kws) / sizeof(kws[0]); k++)
+		if (len == kws[k].len && str_lc((unsigned char)p[0]) ==
+		    kws[k].name[0] && str_ieqn(p, len, kws[k].name, len))
+			return kws[k].kw;
+	return KW_NONE;
+}
 
 static bool
 rspace(char c)
@@ -59,28 +90,29 @@ next_tok(const char **cur, const char *end, struct rtok *t)
 		}
 		t->len = (size_t)(p - t->p) - (depth == 0 ? 1 : 0);
 		t->comment = true;
+		t->kw = KW_NONE;
 	} else {
 		t->p = p;
 		while (p < end && !rspace(*p) && *p != '(')
 			p++;
 		t->len = (size_t)(p - t->p);
 		t->comment = false;
+		t->kw = keyword(t->p, t->len);
 	}
 	*cur = p;
 	return true;
 }
 
 static bool
-is_kw(const struct rtok *t, const char *kw)
+is_kw(const struct rtok *t, enum rkw kw)
 {
-	return !t->comment && str_ieq(t->p, t->len, kw);
+	return t->kw == kw;
 }
 
 static bool
 is_clause(const struct rtok *t)
 {
-	return is_kw(t, "from") || is_kw(t, "by") || is_kw(t, "via") ||
-	    is_kw(t, "with") || is_kw(t, "id") || is_kw(t, "for");
+	return t->kw != KW_NONE;
 }
 
 /* An IPv4 or IPv6 literal, with brackets and "IPv6:" removed. */
@@ -204,7 +236,7 @@ received_parse(struct arena *a, const char *v, size_t len,
 	cur = v;
 	have = next_tok(&cur, end, &t);
 	while (have) {
-		if (is_kw(&t, "from")) {
+		if (is_kw(&t, KW_FROM)) {
 			if (!(have = next_tok(&cur, end, &t)) || is_clause(&t))
 				continue;
 			if (!t.comment) {
@@ -233,11 +265,11 @@ received_parse(struct arena *a, const char *v, size_t len,
 			}
 			continue;
 		}
-		if (is_kw(&t, "by") || is_kw(&t, "with") || is_kw(&t, "id") ||
-		    is_kw(&t, "for")) {
-			char **slot = is_kw(&t, "by") ? &r->by :
-			    is_kw(&t, "with") ? &r->with :
-			    is_kw(&t, "id") ? &r->id : &r->for_addr;
+		if (is_kw(&t, KW_BY) || is_kw(&t, KW_WITH) || is_kw(&t, KW_ID) ||
+		    is_kw(&t, KW_FOR)) {
+			char **slot = is_kw(&t, KW_BY) ? &r->by :
+			    is_kw(&t, KW_WITH) ? &r->with :
+			    is_kw(&t, KW_ID) ? &r->id : &r->for_addr;
 
 			if (!(have = next_tok(&cur, end, &t)) || is_clause(&t))
 				continue;

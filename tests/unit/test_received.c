@@ -4,7 +4,7 @@
  */
 #include <string.h>
 
-#include "mime/message.h"
+#include "mime/mimeint.h"
 #include "util/arena.h"
 #include "tap.h"
 
@@ -37,6 +37,60 @@ static const char msg[] =
     " 09:00:00 +0000\n"
     "Received: garbage without clauses\n"
     "From: a@b.example\n\nbody\n";
+
+/* Keywords are case-insensitive words, not prefixes nor comments. */
+static void
+test_keywords(struct arena *a)
+{
+	struct received r;
+	const char *v;
+
+	v = "FROM helo.example (rdns.example [192.0.2.1]) BY mx.example "
+	    "WITH ESMTP ID Abc FOR <u@x.example>; 1 Oct 2024 08:00:00 +0000";
+	ok(received_parse(a, v, strlen(v), &r), "upper-case keywords parsed");
+	ok(r.from_helo && strcmp(r.from_helo, "helo.example") == 0 &&
+	    r.by && strcmp(r.by, "mx.example") == 0 &&
+	    r.with && strcmp(r.with, "ESMTP") == 0 &&
+	    r.id && strcmp(r.id, "Abc") == 0 &&
+	    r.for_addr && strcmp(r.for_addr, "u@x.example") == 0,
+	    "FROM BY WITH ID FOR read");
+
+	v = "fRoM a.example bY b.example wItH smtp iD x1 fOr c@d.example";
+	(void)received_parse(a, v, strlen(v), &r);
+	ok(r.from_helo && strcmp(r.from_helo, "a.example") == 0 &&
+	    r.by && strcmp(r.by, "b.example") == 0 && r.id &&
+	    strcmp(r.id, "x1") == 0 && r.for_addr &&
+	    strcmp(r.for_addr, "c@d.example") == 0, "mixed-case keywords");
+
+	v = "from byte.example by former.example with identity "
+	    "withdrawn fortune via idle id forward";
+	(void)received_parse(a, v, strlen(v), &r);
+	is_str(r.from_helo, "byte.example", "'byte' is a host, not 'by'");
+	is_str(r.by, "former.example", "'former' is a host, not 'from'");
+	is_str(r.with, "identity withdrawn fortune",
+	    "'identity', 'withdrawn', 'fortune' are not clauses");
+	is_str(r.id, "forward", "'via' ends 'with'; 'forward' is an id");
+
+	v = "from h.example (from x by y) by m.example";
+	(void)received_parse(a, v, strlen(v), &r);
+	is_str(r.by, "m.example", "keywords in a comment are not clauses");
+	v = "from (by) x.example by m.example";
+	(void)received_parse(a, v, strlen(v), &r);
+	is_str(r.by, "m.example", "a comment that is just a keyword");
+
+	v = "from by m.example with";
+	(void)received_parse(a, v, strlen(v), &r);
+	ok(r.from_helo == NULL && r.by && strcmp(r.by, "m.example") == 0 &&
+	    r.with == NULL, "a keyword where a value should be");
+
+	v = "from f with Microsoft SMTP Server VIA x";
+	(void)received_parse(a, v, strlen(v), &r);
+	is_str(r.with, "Microsoft SMTP Server", "upper-case VIA ends 'with'");
+
+	v = "";
+	ok(received_parse(a, v, 0, &r) && r.by == NULL && r.date == 0,
+	    "empty value");
+}
 
 int
 main(void)
@@ -110,6 +164,7 @@ main(void)
 	ok(r->by == NULL && r->ip == NULL && r->date == 0,
 	    "garbage Received yields an empty record");
 
+	test_keywords(a);
 	arena_free(a);
 	return tap_done();
 }
