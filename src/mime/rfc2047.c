@@ -33,30 +33,39 @@ struct sbuf {
 	bool	 fail;
 };
 
-static void
-sb_add(struct sbuf *b, const void *s, size_t n)
+/* Room for n more bytes and a NUL; false once the buffer has failed. */
+static bool
+sb_reserve(struct sbuf *b, size_t n)
 {
 	char *np;
 	size_t ncap;
 
-	if (b->fail || n == 0)
-		return;
+	if (b->fail)
+		return false;
 	if (b->cap - b->len < n + 1) {
 		ncap = b->cap ? b->cap : 256;
 		while (ncap - b->len < n + 1) {
 			if (ncap > SIZE_MAX / 2) {
 				b->fail = true;
-				return;
+				return false;
 			}
 			ncap *= 2;
 		}
 		if ((np = realloc(b->p, ncap)) == NULL) {
 			b->fail = true;
-			return;
+			return false;
 		}
 		b->p = np;
 		b->cap = ncap;
 	}
+	return true;
+}
+
+static void
+sb_add(struct sbuf *b, const void *s, size_t n)
+{
+	if (n == 0 || !sb_reserve(b, n))
+		return;
 	memcpy(b->p + b->len, s, n);
 	b->len += n;
 }
@@ -88,42 +97,52 @@ b64val(int c)
 	return -1;
 }
 
-/* RFC 2047 4.1; padding may be missing, as it often is. */
+/*
+ * RFC 2047 4.1; padding may be missing, as it often is.  The output (at
+ * most n bytes) is reserved once and written directly: Outlook's
+ * X-Microsoft-Antispam-Message-Info alone is kilobytes of B words.  A
+ * failed buffer is not written, but the text is still checked.
+ */
 static bool
 decode_b(struct sbuf *o, const char *s, size_t n)
 {
 	unsigned acc = 0, bits = 0;
-	unsigned char c;
+	bool room = n > 0 && sb_reserve(o, n), ok = true;
+	unsigned char *w = room ? (unsigned char *)o->p + o->len : NULL;
 	size_t i;
 	int v;
 
 	for (i = 0; i < n; i++) {
 		if (s[i] == '=')
 			break;
-		if ((v = b64val((unsigned char)s[i])) < 0)
-			return false;
+		if ((v = b64val((unsigned char)s[i])) < 0) {
+			ok = false;
+			break;
+		}
 		acc = (acc << 6) | (unsigned)v;
 		bits += 6;
 		if (bits >= 8) {
 			bits -= 8;
-			c = (unsigned char)(acc >> bits);
-			sb_add(o, &c, 1);
+			if (room)
+				*w++ = (unsigned char)(acc >> bits);
 		}
 	}
-	for (; i < n; i++)
+	if (room)
+		o->len = (size_t)((char *)w - o->p);
+	for (; ok && i < n; i++)
 		if (s[i] != '=')
-			return false;
-	return true;
+			ok = false;
+	return ok;
 }
 
-/* RFC 2047 4.2: "_" is a space, "=XX" a byte. */
+/* RFC 2047 4.2: "_" is a space, "=XX" a byte; at most n bytes out. */
 static bool
 decode_q(struct sbuf *o, const char *s, size_t n)
 {
-	unsigned char c;
+	bool room = n > 0 && sb_reserve(o, n), clean = true;
+	unsigned char c, *w = room ? (unsigned char *)o->p + o->len : NULL;
 	size_t i;
 	int h, l;
-	bool clean = true;
 
 	for (i = 0; i < n; i++) {
 		c = (unsigned char)s[i];
@@ -138,8 +157,11 @@ decode_q(struct sbuf *o, const char *s, size_t n)
 			} else
 				clean = false;
 		}
-		sb_add(o, &c, 1);
+		if (room)
+			*w++ = c;
 	}
+	if (room)
+		o->len = (size_t)((char *)w - o->p);
 	return clean;
 }
 

@@ -113,6 +113,91 @@ test_random_values(void)
 	    "(%zu plain)", plain);
 }
 
+static size_t
+b64enc(char *o, const unsigned char *p, size_t n)
+{
+	static const char al[] =
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+	size_t i, ol = 0;
+	unsigned v;
+
+	for (i = 0; i < n; i += 3) {
+		v = (unsigned)p[i] << 16 | (i + 1 < n ? (unsigned)p[i + 1] << 8 :
+		    0) | (i + 2 < n ? p[i + 2] : 0);
+		o[ol++] = al[v >> 18 & 63];
+		o[ol++] = al[v >> 12 & 63];
+		o[ol++] = i + 1 < n ? al[v >> 6 & 63] : '=';
+		o[ol++] = i + 2 < n ? al[v & 63] : '=';
+	}
+	return ol;
+}
+
+/*
+ * Many long B and Q words, as Outlook's X-Microsoft-Antispam-Message-
+ * Info carries: each word's bytes are written straight into a buffer
+ * reserved for the word, and adjacent words in one charset are joined
+ * before conversion.
+ */
+static void
+test_long_words(void)
+{
+	static unsigned char text[6000];
+	static char v[20000], want[7000];
+	size_t i, n, step, chunk, vl;
+	const char *got;
+
+	for (i = 0; i < sizeof(text); i++)	/* "äöü" over and over */
+		text[i] = (unsigned char)"\xc3\xa4\xc3\xb6\xc3\xbc"[i % 6];
+	for (step = 0; step < 3; step++) {
+		/* Words of 45, 46 and 47 bytes: a character split between
+		 * words, padding of zero, one and two '='. */
+		chunk = 45 + step;
+		for (i = vl = 0; i < sizeof(text); i += chunk) {
+			n = sizeof(text) - i < chunk ? sizeof(text) - i : chunk;
+			if (i > 0)
+				vl += (size_t)snprintf(v + vl, sizeof(v) - vl,
+				    "\r\n\t");
+			vl += (size_t)snprintf(v + vl, sizeof(v) - vl,
+			    "=?utf-8?B?");
+			vl += b64enc(v + vl, text + i, n);
+			vl += (size_t)snprintf(v + vl, sizeof(v) - vl, "?=");
+		}
+		got = message_decode_header(a, v, vl);
+		ok(got != NULL && strlen(got) == sizeof(text) &&
+		    memcmp(got, text, sizeof(text)) == 0,
+		    "6000 bytes in B words of %zu bytes, folded", chunk);
+	}
+	/* The same text as one long Q word. */
+	for (i = 0, vl = (size_t)snprintf(v, sizeof(v), "=?UTF-8?Q?");
+	    i < 3000; i++)
+		vl += (size_t)snprintf(v + vl, sizeof(v) - vl, "=%02X%s",
+		    text[i], i % 6 == 5 ? "_" : "");
+	vl += (size_t)snprintf(v + vl, sizeof(v) - vl, "?=");
+	for (i = n = 0; i < 3000; i++) {
+		want[n++] = (char)text[i];
+		if (i % 6 == 5)
+			want[n++] = ' ';
+	}
+	want[n] = '\0';
+	got = message_decode_header(a, v, vl);
+	ok(got != NULL && strcmp(got, want) == 0, "one Q word of %zu bytes",
+	    vl);
+	/* Padding and broken words after some decoded bytes. */
+	is_str(dec("=?utf-8?b?w6Q?="), "ä", "B without padding");
+	is_str(dec("=?utf-8?b?w6Q=?="), "ä", "B with one '='");
+	is_str(dec("=?utf-8?b?YQ==?="), "a", "B with two '='");
+	is_str(dec("=?utf-8?b?YWJj=x?="), "=?utf-8?b?YWJj=x?=",
+	    "text after the padding: left as written");
+	is_str(dec("=?utf-8?b?w6Q?= =?utf-8?b?YWJj!?= =?utf-8?b?w6Q?="),
+	    "ä =?utf-8?b?YWJj!?= ä", "a bad B word between good ones");
+	is_str(dec("=?utf-8?b?" "?="), "", "empty B word");
+	is_str(dec("=?utf-8?q?" "?= x"), " x",
+	    "empty Q word, the space before text kept");
+	is_str(dec("=?utf-8?q?a=3Db=3?="), "a=b=3", "Q '=' without two hex");
+	is_str(dec("=?utf-8?q?=C3?= =?utf-8?q?=A4?="), "ä",
+	    "a character split between two Q words");
+}
+
 /* Long values: the fast road's word-at-a-time scans past 8 bytes. */
 static void
 test_long_values(void)
@@ -230,6 +315,7 @@ main(void)
 	    "unknown charset with ASCII text");
 	test_random_values();
 	test_long_values();
+	test_long_words();
 
 	/* RFC 2231 continuations and charset'lang'value. */
 	m = parse("From: a@b.c\nContent-Type: multipart/mixed; boundary=X\n\n"
