@@ -81,21 +81,22 @@ hexval(int c)
 	return -1;
 }
 
-static int
-b64val(int c)
-{
-	if (c >= 'A' && c <= 'Z')
-		return c - 'A';
-	if (c >= 'a' && c <= 'z')
-		return c - 'a' + 26;
-	if (c >= '0' && c <= '9')
-		return c - '0' + 52;
-	if (c == '+')
-		return 62;
-	if (c == '/')
-		return 63;
-	return -1;
-}
+/* Base64 digit values plus one (RFC 2045 6.8); 0 is not a digit. */
+static const unsigned char b64_plus1[256] = {
+	['A'] = 1, ['B'] = 2, ['C'] = 3, ['D'] = 4, ['E'] = 5,
+	['F'] = 6, ['G'] = 7, ['H'] = 8, ['I'] = 9, ['J'] = 10,
+	['K'] = 11, ['L'] = 12, ['M'] = 13, ['N'] = 14, ['O'] = 15,
+	['P'] = 16, ['Q'] = 17, ['R'] = 18, ['S'] = 19, ['T'] = 20,
+	['U'] = 21, ['V'] = 22, ['W'] = 23, ['X'] = 24, ['Y'] = 25,
+	['Z'] = 26, ['a'] = 27, ['b'] = 28, ['c'] = 29, ['d'] = 30,
+	['e'] = 31, ['f'] = 32, ['g'] = 33, ['h'] = 34, ['i'] = 35,
+	['j'] = 36, ['k'] = 37, ['l'] = 38, ['m'] = 39, ['n'] = 40,
+	['o'] = 41, ['p'] = 42, ['q'] = 43, ['r'] = 44, ['s'] = 45,
+	['t'] = 46, ['u'] = 47, ['v'] = 48, ['w'] = 49, ['x'] = 50,
+	['y'] = 51, ['z'] = 52, ['0'] = 53, ['1'] = 54, ['2'] = 55,
+	['3'] = 56, ['4'] = 57, ['5'] = 58, ['6'] = 59, ['7'] = 60,
+	['8'] = 61, ['9'] = 62, ['+'] = 63, ['/'] = 64,
+};
 
 /*
  * RFC 2047 4.1; padding may be missing, as it often is.  The output (at
@@ -115,11 +116,11 @@ decode_b(struct sbuf *o, const char *s, size_t n)
 	for (i = 0; i < n; i++) {
 		if (s[i] == '=')
 			break;
-		if ((v = b64val((unsigned char)s[i])) < 0) {
+		if ((v = b64_plus1[(unsigned char)s[i]]) == 0) {
 			ok = false;
 			break;
 		}
-		acc = (acc << 6) | (unsigned)v;
+		acc = (acc << 6) | (unsigned)(v - 1);
 		bits += 6;
 		if (bits >= 8) {
 			bits -= 8;
@@ -184,6 +185,7 @@ is_wsp(char c)
 static bool
 scan_word(const char *s, size_t n, size_t i, struct eword *w)
 {
+	const char *q, *end = s + n;
 	size_t j, k;
 
 	if (i + 1 >= n || s[i] != '=' || s[i + 1] != '?')
@@ -204,16 +206,19 @@ scan_word(const char *s, size_t n, size_t i, struct eword *w)
 	if (w->enc != 'b' && w->enc != 'q')
 		return false;
 	w->text = s + j + 3;
-	for (k = j + 3; k + 1 < n; k++) {
-		if (s[k] == '?' && s[k + 1] == '=') {
-			w->tlen = k - (j + 3);
-			w->end = k + 2;
-			return true;
-		}
-		if (is_wsp(s[k]))
-			return false;
-	}
-	return false;
+	/* The text runs to the first "?=" and holds no white space. */
+	for (q = w->text; (q = memchr(q, '?', (size_t)(end - q))) != NULL &&
+	    q + 1 < end; q++)
+		if (q[1] == '=')
+			break;
+	if (q == NULL || q + 1 >= end)
+		return false;
+	w->tlen = (size_t)(q - w->text);
+	if (memchr(w->text, ' ', w->tlen) != NULL ||
+	    memchr(w->text, '\t', w->tlen) != NULL)
+		return false;
+	w->end = (size_t)(q - s) + 2;
+	return true;
 }
 
 struct dec {

@@ -182,6 +182,45 @@ test_long_words(void)
 	got = message_decode_header(a, v, vl);
 	ok(got != NULL && strcmp(got, want) == 0, "one Q word of %zu bytes",
 	    vl);
+	/* Random ASCII through B words: every base64 digit must decode. */
+	{
+		static const char al[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+		    "abcdefghijklmnopqrstuvwxyz0123456789+/";
+		unsigned char plain[64];
+		bool used[64] = { false };
+		size_t k, len, bad = 0, nused = 0;
+		unsigned seed = 777;
+
+		for (k = 0; k < 2000; k++) {
+			seed = seed * 1103515245 + 12345;
+			len = 1 + (seed >> 16) % sizeof(plain);
+			for (i = 0; i < len; i++) {
+				seed = seed * 1103515245 + 12345;
+				plain[i] = (unsigned char)(0x20 + (seed >> 16) %
+				    95);
+			}
+			vl = (size_t)snprintf(v, sizeof(v), "=?us-ascii?B?");
+			n = b64enc(v + vl, plain, len);
+			for (i = 0; i < n; i++)
+				if (strchr(al, v[vl + i]) != NULL)
+					used[strchr(al, v[vl + i]) - al] = true;
+			vl += n;
+			vl += (size_t)snprintf(v + vl, sizeof(v) - vl, "?=");
+			got = message_decode_header(a, v, vl);
+			if (got == NULL || strlen(got) != len ||
+			    memcmp(got, plain, len) != 0)
+				bad++;
+		}
+		for (i = 0; i < 64; i++)
+			nused += used[i];
+		is_int(bad, 0, "2000 random ASCII strings through B words");
+		is_int(nused, 64, "all 64 base64 digits seen");
+	}
+	/* RFC 2047 5: no white space inside a word. */
+	is_str(dec("=?utf-8?q?a b?="), "=?utf-8?q?a b?=", "space in a word");
+	is_str(dec("=?utf-8?q?a\tb?= =?utf-8?q?c?="), "=?utf-8?q?a\tb?= c",
+	    "tab in a word");
+	is_str(dec("=?utf-8?q?a?b?=c?="), "a?bc?=", "a '?' inside Q text");
 	/* Padding and broken words after some decoded bytes. */
 	is_str(dec("=?utf-8?b?w6Q?="), "ä", "B without padding");
 	is_str(dec("=?utf-8?b?w6Q=?="), "ä", "B with one '='");
