@@ -356,7 +356,7 @@ rfc2047_decode(struct arena *a, const char *v, size_t vlen,
 	size_t i, j, n, ws = 0, wslen = 0, mark;
 	bool after_word = false, has8 = false, hasword = false, decoded;
 	bool plain;
-	char *res = NULL;
+	char *res = NULL, *z;
 
 	if ((res = plain_value(a, v, vlen, &plain)) != NULL || plain)
 		return res;
@@ -366,9 +366,9 @@ rfc2047_decode(struct arena *a, const char *v, size_t vlen,
 
 	/* Unfold: drop CR and LF; the white space that follows stays. */
 	for (i = 0; i < vlen; i = j) {
-		for (j = i; j < vlen && v[j] != '\r' && v[j] != '\n'; j++)
-			if ((unsigned char)v[j] >= 0x80)
-				has8 = true;
+		j = i + eol_at(v + i, vlen - i);
+		if (!has8 && str_ascii_run((const unsigned char *)v, i, j) < j)
+			has8 = true;
 		sb_add(&un, v + i, j - i);
 		while (j < vlen && (v[j] == '\r' || v[j] == '\n'))
 			j++;
@@ -449,9 +449,12 @@ rfc2047_decode(struct arena *a, const char *v, size_t vlen,
 	if (d.out.fail || d.pend.fail || d.oom)
 		goto done;
 	/* "=00" would cut the string short for every later reader. */
-	for (i = 0; i < d.out.len; i++)
-		if (d.out.p[i] == '\0')
-			d.out.p[i] = ' ';
+	for (i = 0; i < d.out.len; i++) {
+		if ((z = memchr(d.out.p + i, '\0', d.out.len - i)) == NULL)
+			break;
+		*z = ' ';
+		i = (size_t)(z - d.out.p);
+	}
 	res = arena_strndup(a, d.out.p != NULL ? d.out.p : "", d.out.len);
 done:
 	free(un.p);

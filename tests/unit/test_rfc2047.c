@@ -216,6 +216,16 @@ test_long_words(void)
 		is_int(bad, 0, "2000 random ASCII strings through B words");
 		is_int(nused, 64, "all 64 base64 digits seen");
 	}
+	/* A NUL from "=00" or a B word would end the string early. */
+	is_str(dec("=?utf-8?q?a=00b=00=00c?="), "a b  c", "Q NULs as spaces");
+	is_str(dec("=?utf-8?b?AGEA?= x"), " a  x", "B NULs as spaces");
+	is_str(message_decode_header(a, "a\0\0b\0 =?utf-8?q?x?=", 19),
+	    "a  b  x", "raw NULs beside a word as spaces");
+	/* The full road unfolds too: a word with CRLF, LF and lone CR. */
+	is_str(dec(" =?utf-8?q?a?=\r\n\tb\n c\rd\r\n "), "a\tb cd",
+	    "full road: every CR and LF dropped");
+	is_str(dec("x\r\n \xc3\xa9\r\n y"), "x é y",
+	    "full road: 8-bit byte after a line end");
 	/* RFC 2047 5: no white space inside a word. */
 	is_str(dec("=?utf-8?q?a b?="), "=?utf-8?q?a b?=", "space in a word");
 	is_str(dec("=?utf-8?q?a\tb?= =?utf-8?q?c?="), "=?utf-8?q?a\tb?= c",
