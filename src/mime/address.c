@@ -175,7 +175,8 @@ phrase(struct aparse *ap, size_t s, size_t e, bool comments)
 
 	if (need > sizeof(small) && (o = malloc(need)) == NULL)
 		return NULL;
-	small[0] = '\0';	/* gcc -fsanitize cannot see put_tok() fill it */
+	/* gcc -fsanitize cannot see put_tok() fill it. */
+	small[0] = '\0';
 	for (i = s; i < e; i++) {
 		if ((t[i].type == T_COMMENT) != comments)
 			continue;

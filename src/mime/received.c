@@ -265,8 +265,8 @@ received_parse(struct arena *a, const char *v, size_t len,
 			}
 			continue;
 		}
-		if (is_kw(&t, KW_BY) || is_kw(&t, KW_WITH) || is_kw(&t, KW_ID) ||
-		    is_kw(&t, KW_FOR)) {
+		if (is_kw(&t, KW_BY) || is_kw(&t, KW_WITH) ||
+		    is_kw(&t, KW_ID) || is_kw(&t, KW_FOR)) {
 			char **slot = is_kw(&t, KW_BY) ? &r->by :
 			    is_kw(&t, KW_WITH) ? &r->with :
 			    is_kw(&t, KW_ID) ? &r->id : &r->for_addr;

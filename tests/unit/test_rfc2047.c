@@ -92,8 +92,8 @@ test_random_values(void)
 		got_u = message_decode_header(a, u, ul);
 		if (got == NULL || got_u == NULL || strcmp(got, got_u) != 0) {
 			if (bad_unfold++ == 0)
-				printf("# \"%.*s\": \"%s\" vs unfolded \"%s\"\n",
-				    (int)n, v, got ? got : "(null)",
+				printf("# \"%.*s\": \"%s\" vs unfolded "
+				    "\"%s\"\n", (int)n, v, got ? got : "(null)",
 				    got_u ? got_u : "(null)");
 		}
 		if ((want = plain_ref(v, n, r)) != NULL) {
@@ -122,8 +122,11 @@ b64enc(char *o, const unsigned char *p, size_t n)
 	unsigned v;
 
 	for (i = 0; i < n; i += 3) {
-		v = (unsigned)p[i] << 16 | (i + 1 < n ? (unsigned)p[i + 1] << 8 :
-		    0) | (i + 2 < n ? p[i + 2] : 0);
+		v = (unsigned)p[i] << 16;
+		if (i + 1 < n)
+			v |= (unsigned)p[i + 1] << 8;
+		if (i + 2 < n)
+			v |= p[i + 2];
 		o[ol++] = al[v >> 18 & 63];
 		o[ol++] = al[v >> 12 & 63];
 		o[ol++] = i + 1 < n ? al[v >> 6 & 63] : '=';
