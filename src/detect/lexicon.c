@@ -613,7 +613,8 @@ ahead_new(const struct lexicon *lx, const unsigned char *t, size_t len)
 			free(ah);
 			return NULL;
 		}
-		if (!needbytes_met(&lx->other_needs[i], present)) {
+		if (!needbytes_met(&lx->other_needs[i], present) ||
+		    !needbytes_found(&lx->other_needs[i], t, len)) {
 			ah[i].at = len;
 			ah[i].known = true;
 		}

@@ -1,19 +1,27 @@
 /*
- * needbytes.c - the UTF-8 lead bytes a pattern cannot match without.
+ * needbytes.c - the characters a pattern cannot match without.
  *
  * The branch is read as a sequence of items at its top level: escapes,
  * character classes, literal characters, and groups (skipped whole, as
  * they may be optional or zero-width).  An item that must occur at
  * least once (no quantifier, "+", or "{n,...}" with n >= 1) and that
  * matches no ASCII character forces the match to contain a non-ASCII
- * character from the item's set.  Which lead bytes those characters
- * can have is not read from the pattern text, where case folding and
- * Unicode properties hide it, but asked of PCRE2: the item alone is
- * compiled with the pattern's options and searched in a string of every
- * character of two and three bytes, ordered by lead byte.  So the answer is PCRE2's own, down
- * to caseless partners such as U+1C80 for U+0432 (RFC 3629 section 3
- * for the byte forms).  Four-byte characters (lead F0..F4) are not
- * enumerated: any of them counts as needed.
+ * character from the item's set.  Which characters those are is not
+ * read from the pattern text, where case folding and Unicode properties
+ * hide it, but asked of PCRE2: the item alone is compiled with the
+ * pattern's options and searched in a string of every character of two
+ * and three bytes, ordered by code point.  So the answer is PCRE2's
+ * own, down to caseless partners such as U+1C80 for U+0432 or U+00B5
+ * for U+03BC (RFC 3629 section 3 for the byte forms).
+ *
+ * The answer is kept twice: as lead bytes, which a text's one pass of
+ * needbytes_present() tests for all patterns at once, and as the exact
+ * characters, for the texts that pass: a lead byte such as E2 (of
+ * U+2019 and U+201C, in most typeset text) or C2 (of U+00B5) is common
+ * where the characters a pattern needs are not.  An item of more than
+ * NEED_CHARS_MAX characters keeps only its lead bytes.  Four-byte
+ * characters (lead F0..F4) are not enumerated: any of them counts as
+ * needed.
  *
  * Anything the reading does not understand (an option setting at the
  * top level, \Q...\E, a '{' that is not a quantifier, a top-level '|')
@@ -27,6 +35,7 @@
 #include "util/str.h"
 
 #define NEED_ITEM_MAX	1024
+#define NEED_CHARS_MAX	4096	/* an item's exact characters, at most */
 
 static void
 set_bit(uint8_t *s, unsigned c)
@@ -204,20 +213,31 @@ all_chars_build(void)
 		all_start[++lead] = n;
 }
 
+/* The code point of the two- or three-byte character at p. */
+static unsigned
+decode(const unsigned char *p)
+{
+	if (p[0] < 0xe0)
+		return (p[0] & 0x1fu) << 6 | (p[1] & 0x3fu);
+	return (p[0] & 0x0fu) << 12 | (p[1] & 0x3fu) << 6 | (p[2] & 0x3fu);
+}
+
 /*
- * The lead bytes of the characters item matches; false when it matches
- * an ASCII character or cannot be tested.  The item is searched in the
- * string of all characters; a match names its lead byte, and the search
- * goes on at the next lead byte's block.
+ * The characters item matches, into out (lead bytes, and each character
+ * while there are at most NEED_CHARS_MAX); false when it matches an
+ * ASCII character or cannot be tested.  The item is searched in the
+ * string of all characters, each match naming one; past the limit the
+ * search goes on at the next lead byte's block, naming lead bytes only.
  */
 static bool
-item_leads(const char *item, size_t len, uint32_t options,
-    uint8_t lead[FIRSTBYTE_SET])
+item_chars(const char *item, size_t len, uint32_t options,
+    struct needbytes *out)
 {
 	pcre2_match_data *md = NULL;
 	pcre2_code *re;
-	PCRE2_SIZE eoff, at;
+	PCRE2_SIZE eoff, at, m;
 	unsigned char ascii[0x80];
+	size_t n = 0;
 	bool ok = false;
 	unsigned c;
 	int ec;
@@ -234,19 +254,28 @@ item_leads(const char *item, size_t len, uint32_t options,
 		goto out;
 	if (pthread_once(&all_once, all_chars_build) != 0)
 		goto out;
-	memset(lead, 0, FIRSTBYTE_SET);
+	memset(out->lead, 0, FIRSTBYTE_SET);
+	memset(out->chars, 0, sizeof(out->chars));
+	out->exact = true;
 	for (at = 0; at < ALL_LEN; ) {
 		if (pcre2_match(re, all_text, ALL_LEN, at, PCRE2_NO_UTF_CHECK,
 		    md, NULL) < 0)
 			break;
-		c = all_text[pcre2_get_ovector_pointer(md)[0]];
+		m = pcre2_get_ovector_pointer(md)[0];
+		c = all_text[m];
 		if (c < 0xc2 || c > 0xef)
 			goto out;	/* not at a character's start: give up */
-		set_bit(lead, c);
-		at = all_start[c + 1];
+		set_bit(out->lead, c);
+		if (out->exact && ++n > NEED_CHARS_MAX)
+			out->exact = false;
+		if (out->exact) {
+			set_bit(out->chars, decode(all_text + m));
+			at = m + (c < 0xe0 ? 2 : 3);
+		} else
+			at = all_start[c + 1];
 	}
 	for (c = 0xf0; c <= 0xf4; c++)
-		set_bit(lead, c);
+		set_bit(out->lead, c);
 	ok = true;
 out:
 	pcre2_match_data_free(md);
@@ -254,14 +283,24 @@ out:
 	return ok;
 }
 
-static unsigned
-popcount(const uint8_t s[FIRSTBYTE_SET])
+/* How many characters n stands for, four-byte leads counting 2^18. */
+static size_t
+weight(const struct needbytes *n)
 {
-	unsigned i, n = 0;
+	size_t i, w = 0;
 
-	for (i = 0; i < FIRSTBYTE_BYTES; i++)
-		n += has_bit(s, i);
-	return n;
+	if (!n->exact) {
+		for (i = 0; i < FIRSTBYTE_BYTES; i++)
+			if (has_bit(n->lead, (unsigned)i))
+				w += i >= 0xf0 ? 1u << 18 : i >= 0xe0 ?
+				    4096 : 64;
+		return w;
+	}
+	for (i = 0; i < 0x10000; i++)
+		w += has_bit(n->chars, (unsigned)i);
+	for (i = 0xf0; i <= 0xf4; i++)
+		w += has_bit(n->lead, (unsigned)i) ? 1u << 18 : 0;
+	return w;
 }
 
 void
@@ -269,7 +308,7 @@ needbytes_of(const char *re, size_t len, uint32_t options,
     struct needbytes *out)
 {
 	const char *p = re, *end = re + len, *next, *q, *item_end;
-	uint8_t lead[FIRSTBYTE_SET];
+	struct needbytes item;
 	bool atom, bad = false;
 	long min;
 
@@ -306,11 +345,12 @@ needbytes_of(const char *re, size_t len, uint32_t options,
 		min = quantifier(&next, end, &bad);
 		if (bad)
 			return;
-		if (atom && min >= 1 && item_leads(p, (size_t)(item_end - p),
-		    options, lead)) {
-			if (out->any || popcount(lead) < popcount(out->lead))
-				memcpy(out->lead, lead, FIRSTBYTE_SET);
-			out->any = false;
+		/* Of several needed items, the one of fewest characters. */
+		if (atom && min >= 1 && item_chars(p, (size_t)(item_end - p),
+		    options, &item) && (out->any || weight(&item) <
+		    weight(out))) {
+			item.any = false;
+			memcpy(out, &item, sizeof(*out));
 		}
 		p = next;
 	}
@@ -339,5 +379,28 @@ needbytes_met(const struct needbytes *n,
 	for (i = 0; i < FIRSTBYTE_SET; i++)
 		if (n->lead[i] & present[i])
 			return true;
+	return false;
+}
+
+bool
+needbytes_found(const struct needbytes *n, const unsigned char *t,
+    size_t len)
+{
+	size_t i;
+	unsigned c;
+
+	if (n->any)
+		return true;
+	for (i = 0; (i = str_ascii_run(t, i, len)) < len; i++) {
+		c = t[i];
+		if (c < 0xc0 || !has_bit(n->lead, c))
+			continue;
+		if (!n->exact || c >= 0xf0)
+			return true;
+		/* A cut-off character at the end cannot be matched either. */
+		if (i + (c < 0xe0 ? 2 : 3) <= len && has_bit(n->chars,
+		    decode(t + i)))
+			return true;
+	}
 	return false;
 }

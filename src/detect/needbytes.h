@@ -1,13 +1,16 @@
 /*
- * needbytes.h - the UTF-8 lead bytes without which a regular expression
- * cannot match.
+ * needbytes.h - the characters, and their UTF-8 lead bytes, without
+ * which a regular expression cannot match.
  *
  * A pattern such as "\p{Latin}[\x{0400}-\x{04FF}]+\p{Latin}" is tried at
  * every letter of a text, yet it can only match where the text has a
  * Cyrillic character, that is a byte D0..D3 (or the lead byte of a
  * character that matches the class by case).  Which lead bytes a text
  * holds is read in one pass; a pattern whose needed bytes are all absent
- * is then not searched at all, which changes no result.
+ * is then not searched at all, which changes no result.  A text that
+ * has one of them is then read for the exact characters: C2 leads
+ * U+00B5, a caseless partner of Greek U+03BC, but also U+00A0, and E2
+ * leads U+200B as well as U+2019.
  *
  * Memory: a needbytes set is a plain value; the analysis allocates only
  * for its own duration.
@@ -21,9 +24,13 @@
 
 #include "detect/firstbyte.h"
 
+#define NEEDBYTES_BMP	0x10000		/* characters of up to three bytes */
+
 struct needbytes {
 	bool	 any;		/* nothing proven: every text may match */
 	uint8_t	 lead[FIRSTBYTE_SET];	/* bit per byte value */
+	bool	 exact;		/* chars is the whole set (below U+10000) */
+	uint8_t	 chars[NEEDBYTES_BMP / 8];	/* bit per code point */
 };
 
 /*
@@ -41,5 +48,13 @@ void	needbytes_present(const unsigned char *t, size_t len,
 /* Whether a text with these lead bytes may hold a match. */
 bool	needbytes_met(const struct needbytes *, const uint8_t
 	    present[FIRSTBYTE_SET]);
+
+/*
+ * Whether text t (valid UTF-8) holds a character of n: one of two or
+ * three bytes in its exact set (any with its lead byte when the set is
+ * not exact), or any four-byte one with a lead byte of n.
+ */
+bool	needbytes_found(const struct needbytes *, const unsigned char *t,
+	    size_t len);
 
 #endif
