@@ -99,7 +99,9 @@ struct lexicon {
 	struct firstbyte_table	 words;
 	pcre2_code		**others;	/* non-word patterns, branches */
 	struct needbytes	*other_needs;	/* what each cannot do without */
+	bool			*other_tail;	/* matches only in the tail */
 	size_t			 n_others;
+	bool			 ascii_space[128];	/* what \s takes */
 	uint32_t		 ovector_pairs;
 	pcre2_match_context	*mctx;
 };
@@ -324,6 +326,7 @@ other_add(struct lexicon *lx, const struct buf *src, const char *br,
 {
 	struct needbytes *nb;
 	pcre2_code **o;
+	bool *tail;
 
 	o = realloc(lx->others, (lx->n_others + 1) * sizeof(*o));
 	if (o != NULL)
@@ -331,7 +334,10 @@ other_add(struct lexicon *lx, const struct buf *src, const char *br,
 	nb = realloc(lx->other_needs, (lx->n_others + 1) * sizeof(*nb));
 	if (nb != NULL)
 		lx->other_needs = nb;
-	if (o == NULL || nb == NULL) {
+	tail = realloc(lx->other_tail, (lx->n_others + 1) * sizeof(*tail));
+	if (tail != NULL)
+		lx->other_tail = tail;
+	if (o == NULL || nb == NULL || tail == NULL) {
 		snprintf(err, errlen, "out of memory");
 		return -1;
 	}
@@ -339,6 +345,7 @@ other_add(struct lexicon *lx, const struct buf *src, const char *br,
 	    errlen)) == NULL)
 		return -1;
 	needbytes_of(br, brlen, LEXICON_OPTIONS, &nb[lx->n_others]);
+	tail[lx->n_others] = rxspace_tail_form(br, brlen, LEXICON_OPTIONS);
 	lx->n_others++;
 	return 0;
 }
@@ -430,6 +437,10 @@ groups_build(struct lexicon *lx, const char *path, char *err, size_t errlen)
 	}
 	for (i = 0; i < lx->words.n_groups; i++)
 		note_captures(lx, lx->words.groups[i]);
+	if (rxspace_ascii_spaces(LEXICON_OPTIONS, lx->ascii_space) == -1) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
 	buf_init(&src, LEXICON_PATTERN_MAX);
 	rc = others_build(lx, &src, path, err, errlen);
 	buf_free(&src);
@@ -485,6 +496,7 @@ lexicon_free(struct lexicon *lx)
 		pcre2_code_free(lx->others[i]);
 	free(lx->others);
 	free(lx->other_needs);
+	free(lx->other_tail);
 	free(lx->pats);
 	free(lx->pat_symbol);
 	pcre2_match_context_free(lx->mctx);
@@ -555,6 +567,7 @@ match_pattern(pcre2_match_data *md)
 struct lexicon_ahead {
 	pcre2_match_data	*md;
 	size_t			 at;	/* len: no match ahead */
+	size_t			 from;	/* no match starts before */
 	bool			 known;
 };
 
@@ -572,7 +585,8 @@ others_next(const struct lexicon *lx, const unsigned char *t, size_t len,
 
 	for (i = 0; i < lx->n_others; i++) {
 		if (!ah[i].known || ah[i].at < off) {
-			rc = pcre2_match(lx->others[i], t, len, off,
+			rc = pcre2_match(lx->others[i], t, len,
+			    off > ah[i].from ? off : ah[i].from,
 			    PCRE2_NO_UTF_CHECK, ah[i].md, lx->mctx);
 			if (rc == PCRE2_ERROR_NOMATCH)
 				ah[i].at = len;
@@ -600,7 +614,7 @@ ahead_new(const struct lexicon *lx, const unsigned char *t, size_t len)
 {
 	uint8_t present[FIRSTBYTE_SET];
 	struct lexicon_ahead *ah;
-	size_t i;
+	size_t i, tail = SIZE_MAX;
 
 	if ((ah = calloc(lx->n_others + 1, sizeof(*ah))) == NULL)
 		return NULL;
@@ -617,6 +631,11 @@ ahead_new(const struct lexicon *lx, const unsigned char *t, size_t len)
 		    !needbytes_found(&lx->other_needs[i], t, len)) {
 			ah[i].at = len;
 			ah[i].known = true;
+		} else if (lx->other_tail[i]) {
+			if (tail == SIZE_MAX)
+				tail = rxspace_tail_from(t, len,
+				    lx->ascii_space);
+			ah[i].from = tail;
 		}
 	}
 	return ah;
