@@ -8,6 +8,13 @@
  * of patterns pins down, escapes, classes and the constructs it leaves
  * alone included.  Each table entry is also compiled both ways and the
  * two run over a text holding every kind of white space.
+ *
+ * For end-anchored branches (rxspace_tail_form), a table says which are
+ * taken, and a search from rxspace_tail_from() must find exactly what a
+ * search from the start finds, over many generated texts of spaces of
+ * every kind, letters, digits, dashes, newlines and non-ASCII letters;
+ * also for "\s" in the pattern being a sure character: a form taken
+ * wrongly would show there.
  */
 #include <stdbool.h>
 #include <stdint.h>
@@ -162,11 +169,149 @@ out:
 	pcre2_code_free(ro);
 }
 
+struct tail_case {
+	const char	*re;
+	bool		 tail;
+};
+
+static const struct tail_case tail_cases[] = {
+	{ "(?:\\s{4,}|\\s-)(?-i:[A-Z]{4,}|\\d{3,}[A-Za-z]{2,}\\S*|"
+	    "[a-z]{3,}\\d{3,}\\S*)\\s*$", true },
+	{ "\\s(?:a+)\\s*$", true },
+	{ "\\s+(?:\\w+)\\s*$", true },
+	{ "\\s*(?:x|)\\s*$", true },
+	{ "(?:\\s{2}|\\s_)(?:[0-9a-f]{2,}|\\S)\\s*$", true },
+	/* A dot, a space in X, a negated class: X may hold white space. */
+	{ "\\s(?:a.b)\\s*$", false },
+	{ "\\s(?:[a b]+)\\s*$", false },
+	{ "\\s(?:[^a]+)\\s*$", false },
+	{ "\\s(?:\\D+)\\s*$", false },
+	{ "\\s(?:[!-~]+)\\s*$", false },
+	/* Not at the end, or W2 not all space, or nested groups. */
+	{ "\\s(?:ab)\\s*", false },
+	{ "\\s(?:ab)\\s+$", false },
+	{ "\\s(?:ab)$", false },
+	{ "\\s(?:ab)\\s*\\z", false },
+	{ "\\s(?:a(?:b))\\s*$", false },
+	{ "\\s(?m:ab)\\s*$", false },
+	{ "(?:\\s|a)(?:ab)\\s*$", false },
+	{ "(?:\\s\\s)(?:ab)\\s*$", false },
+	{ "\\s.(?:ab)\\s*$", false },
+	{ "\\s{,3}(?:ab)\\s*$", false },
+	{ "(?:ab)\\s*$", false },
+	{ "\\b\\s(?:ab)\\s*$", false },
+};
+
+/* Patterns whose tail search is compared with a search from the start. */
+static const char *const tail_patterns[] = {
+	"(?:\\s{4,}|\\s-)(?-i:[A-Z]{4,}|\\d{3,}[A-Za-z]{2,}\\S*|"
+	    "[a-z]{3,}\\d{3,}\\S*)\\s*$",
+	"\\s(?:a+)\\s*$", "\\s+(?:\\w+)\\s*$", "\\s*(?:x|)\\s*$",
+	"(?:\\s{2}|\\s_)(?:[0-9a-f]{2,}|\\S)\\s*$",
+	"\\s?-(?:\\d+)\\s*$",
+};
+
+/* Pieces of texts: spaces of every kind, and what is not space. */
+static const char *const tail_pieces[] = {
+	" ", " ", "    ", "\t", "\n", "\r\n", "\v", "\f", "\xc2\xa0",
+	"\xc2\x85", "\xe2\x80\x83", "\xe3\x80\x80", "\xe2\x80\xa8",
+	"\xe1\x9a\x80", "-", "_", "ABCDE", "abc", "abc1234", "1234ab",
+	"x", "a", "\xc3\xa4", "\xd0\xb0", "\xd9\xa3\xd9\xa4\xd9\xa5" "ab",
+	"\xe2\x80\x99", "\xf0\x9f\x98\x80", "\xe2\x84\xaa", "ff", "0",
+	"\x1c", "\x1f", ".", "-12",
+};
+
+static uint32_t
+tail_rand(uint32_t *s)
+{
+	*s ^= *s << 13;
+	*s ^= *s >> 17;
+	*s ^= *s << 5;
+	return *s;
+}
+
+/* Searches from 0 and from the tail; both PCRE2 results the same. */
+static bool
+tail_same(pcre2_code *re, pcre2_match_data *m1, pcre2_match_data *m2,
+    const unsigned char *t, size_t len, const bool space[128])
+{
+	size_t from = rxspace_tail_from(t, len, space);
+	int a, b;
+
+	a = pcre2_match(re, t, len, 0, 0, m1, NULL);
+	b = pcre2_match(re, t, len, from, 0, m2, NULL);
+	return a == b && (a < 0 || (pcre2_get_ovector_pointer(m1)[0] ==
+	    pcre2_get_ovector_pointer(m2)[0] &&
+	    pcre2_get_ovector_pointer(m1)[1] ==
+	    pcre2_get_ovector_pointer(m2)[1]));
+}
+
+static void
+test_tail(void)
+{
+	pcre2_match_data *m1, *m2;
+	unsigned char text[512];
+	bool space[128];
+	uint32_t seed = 20261124;
+	size_t i, k, n, len, bad, hits, skipped;
+	const char *piece;
+	pcre2_code *re;
+
+	for (i = 0; i < sizeof(tail_cases) / sizeof(tail_cases[0]); i++)
+		ok(rxspace_tail_form(tail_cases[i].re,
+		    strlen(tail_cases[i].re), OPTS) == tail_cases[i].tail,
+		    "%s: %s", tail_cases[i].re, tail_cases[i].tail ?
+		    "a tail form" : "not a tail form");
+	ok(!rxspace_tail_form(tail_cases[0].re, strlen(tail_cases[0].re),
+	    OPTS | PCRE2_MULTILINE), "multiline: \"$\" ends every line");
+	ok(rxspace_ascii_spaces(OPTS, space) == 0, "\\s asked of PCRE2");
+	for (i = 0, n = 0; i < 128; i++)
+		n += space[i];
+	ok(n == 6 && space[' '] && space['\t'] && space['\n'] &&
+	    space['\v'] && space['\f'] && space['\r'],
+	    "\\s takes the six ASCII spaces");
+	m1 = pcre2_match_data_create(4, NULL);
+	m2 = pcre2_match_data_create(4, NULL);
+	for (i = 0; i < sizeof(tail_patterns) / sizeof(tail_patterns[0]);
+	    i++) {
+		re = compile(tail_patterns[i], 0);
+		ok(rxspace_tail_form(tail_patterns[i],
+		    strlen(tail_patterns[i]), OPTS), "%s: a tail form",
+		    tail_patterns[i]);
+		bad = hits = skipped = 0;
+		for (k = 0; k < 20000 && re != NULL; k++) {
+			len = 0;
+			for (n = 1 + tail_rand(&seed) % 24; n > 0; n--) {
+				piece = tail_pieces[tail_rand(&seed) %
+				    (sizeof(tail_pieces) /
+				    sizeof(tail_pieces[0]))];
+				memcpy(text + len, piece, strlen(piece));
+				len += strlen(piece);
+			}
+			if (!tail_same(re, m1, m2, text, len, space) &&
+			    bad++ < 3)
+				printf("#   differs: \"%.*s\"\n", (int)len,
+				    text);
+			hits += pcre2_match(re, text, len, 0, 0, m1,
+			    NULL) >= 0;
+			skipped += rxspace_tail_from(text, len, space) > 0;
+		}
+		ok(re != NULL && bad == 0 && hits > 200 && skipped > 10000,
+		    "%s: from the tail the same (%zu texts hit, %zu searched "
+		    "from past the start)", tail_patterns[i], hits, skipped);
+		pcre2_code_free(re);
+	}
+	pcre2_match_data_free(m1);
+	pcre2_match_data_free(m2);
+}
+
 int
 main(void)
 {
 	struct buf b;
 	size_t i;
+
+	test_tail();
 
 	same_set("\\s", "[\\h\\v]");
 	same_set("\\S", "[^\\h\\v]");
