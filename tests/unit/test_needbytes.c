@@ -6,6 +6,11 @@
  * table says, per pattern, whether a requirement is found and which lead
  * bytes it must and must not contain; then every claim is checked
  * against PCRE2 on texts that hold one character of each lead byte.
+ * The exact characters are checked the same way, character by
+ * character: a text of every character of two or three bytes outside
+ * the set must not match; and needbytes_found() is tried on texts with
+ * the caseless partners (U+00B5, U+2126, U+1C80) that must pass and
+ * common typography (U+2019, U+00A0) that must not.
  */
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include <pcre2.h>
@@ -140,6 +145,72 @@ check_claim(const char *re, const struct needbytes *n)
 	return bad;
 }
 
+/* The UTF-8 form of cp (below U+10000), into out; its length. */
+static size_t
+utf8(unsigned cp, unsigned char *out)
+{
+	if (cp < 0x80) {
+		out[0] = (unsigned char)cp;
+		return 1;
+	}
+	if (cp < 0x800) {
+		out[0] = (unsigned char)(0xc0 | (cp >> 6));
+		out[1] = (unsigned char)(0x80 | (cp & 0x3f));
+		return 2;
+	}
+	out[0] = (unsigned char)(0xe0 | (cp >> 12));
+	out[1] = (unsigned char)(0x80 | ((cp >> 6) & 0x3f));
+	out[2] = (unsigned char)(0x80 | (cp & 0x3f));
+	return 3;
+}
+
+static bool
+in_chars(const struct needbytes *n, unsigned cp)
+{
+	return (n->chars[cp >> 3] >> (cp & 7)) & 1u;
+}
+
+/*
+ * The exact claim checked by PCRE2: a text of ASCII and every character
+ * of two or three bytes outside the set, each between letters, must
+ * not match (in pieces of a few thousand characters).
+ */
+static size_t
+check_exact(const char *re, const struct needbytes *n)
+{
+	unsigned char text[6 * 2048 + 256];
+	pcre2_match_data *md;
+	pcre2_code *code;
+	PCRE2_SIZE eoff;
+	size_t bad = 0, len = 0;
+	unsigned cp;
+	int ec;
+
+	if (n->any || !n->exact)
+		return 0;
+	if ((code = pcre2_compile((PCRE2_SPTR)re, PCRE2_ZERO_TERMINATED, OPTS,
+	    &ec, &eoff, NULL)) == NULL)
+		return 1;
+	(void)pcre2_jit_compile(code, PCRE2_JIT_COMPLETE);
+	md = pcre2_match_data_create_from_pattern(code, NULL);
+	for (cp = 0x80; cp < 0x10000; cp++) {
+		if ((cp >= 0xd800 && cp <= 0xdfff) || in_chars(n, cp))
+			continue;
+		len += utf8(cp, text + len);
+		text[len++] = 'a';
+		text[len++] = 'b';
+		text[len++] = ' ';
+		if (len > sizeof(text) - 256 || cp == 0xffff) {
+			if (pcre2_match(code, text, len, 0, 0, md, NULL) >= 0)
+				bad++;
+			len = 0;
+		}
+	}
+	pcre2_match_data_free(md);
+	pcre2_code_free(code);
+	return bad;
+}
+
 static void
 test_cases(void)
 {
@@ -161,6 +232,8 @@ test_cases(void)
 		ok(good, "%s: the expected lead bytes", c->re);
 		is_int((long)check_claim(c->re, &n), 0L,
 		    "%s: PCRE2 finds no match the claim excludes", c->re);
+		is_int((long)check_exact(c->re, &n), 0L,
+		    "%s: nor one the exact characters exclude", c->re);
 	}
 }
 
@@ -187,10 +260,66 @@ test_present(void)
 	ok(needbytes_met(&n, present), "nothing claimed: always searched");
 }
 
+struct found_case {
+	const char	*re;
+	const char	*text;
+	bool		 found;
+};
+
+static const struct found_case found_cases[] = {
+	/* Caseless partners pass: U+1C80 of U+0432, U+00B5 of U+03BC. */
+	{ "[\\x{0400}-\\x{04FF}]", "a\xe1\xb2\x80" "b", true },
+	{ "[\\x{0400}-\\x{04FF}]", "a\xd0\xb0", true },
+	{ "[\\x{0370}-\\x{03FF}]", "5 \xc2\xb5g", true },
+	{ "[\\x{0370}-\\x{03FF}]", "10 \xe2\x84\xa6", true },
+	{ "[\\x{0370}-\\x{03FF}]", "\xe1\xbd\xb3", false },
+	/* Same lead bytes, other characters: skipped. */
+	{ "[\\x{0400}-\\x{04FF}]", "it\xe2\x80\x99s \xc3\xa4", false },
+	{ "[\\x{0370}-\\x{03FF}]", "a\xc2\xa0" "b \xc2\xa9", false },
+	{ "[\\x{200B}-\\x{200D}\\x{FEFF}]", "\xe2\x80\x9cq\xe2\x80\x9d "
+	    "\xe2\x80\x93 \xe2\x80\xa6 \xef\xbc\xa1", false },
+	{ "[\\x{200B}-\\x{200D}\\x{FEFF}]", "a\xe2\x80\x8b" "b", true },
+	{ "[\\x{200B}-\\x{200D}\\x{FEFF}]", "\xef\xbb\xbf", true },
+	/* The kelvin sign and the long s are partners of k and s. */
+	{ "\\x{212A}", "k", true },
+	{ "[\\x{212A}\\x{017F}]x", "\xe2\x84\xaax", true },
+	/* Four-byte characters of a needed lead byte count. */
+	{ "[\\x{0370}-\\x{03FF}]", "\xf0\x9f\x98\x80", true },
+	{ "[\\x{200B}-\\x{200D}\\x{E0000}-\\x{E01EF}]",
+	    "\xf3\xa0\x80\x81", true },
+	/* A character cut off at the end is not read past the end. */
+	{ "[\\x{0400}-\\x{04FF}]", "a\xd0", false },
+	{ "[\\x{200B}]", "a\xe2\x80", false },
+	/* Nothing claimed: always found. */
+	{ "\\p{L}", "", true },
+};
+
+static void
+test_found(void)
+{
+	struct needbytes n;
+	size_t i;
+
+	for (i = 0; i < sizeof(found_cases) / sizeof(found_cases[0]); i++) {
+		const struct found_case *c = &found_cases[i];
+
+		needbytes_of(c->re, strlen(c->re), OPTS, &n);
+		ok(needbytes_found(&n, (const unsigned char *)c->text,
+		    strlen(c->text)) == c->found, "%s in \"%s\": %s", c->re,
+		    c->text, c->found ? "found" : "not found");
+	}
+	needbytes_of("[\\x{0400}-\\x{04FF}]", 19, OPTS, &n);
+	ok(!n.any && n.exact && in_chars(&n, 0x1c80) && in_chars(&n, 0x430) &&
+	    !in_chars(&n, 0x2019), "Cyrillic: U+0430 and U+1C80, exactly");
+	needbytes_of("[\\x{3000}-\\x{FFFF}]", 19, OPTS, &n);
+	ok(!n.any && !n.exact, "too many characters: lead bytes only");
+}
+
 int
 main(void)
 {
 	test_cases();
 	test_present();
+	test_found();
 	return tap_done();
 }
