@@ -236,6 +236,21 @@ static const char *const extra[] = {
 	"\xef\xbc\x93", "\t", "\r\n", "\f", "\v", "  ", "-", "'", "\"",
 	"0", "10", "2002", "%", "$", "(", ")", "800", "1-888-555-0100",
 	"be\xc5\xbft", "\342\204\252elvin", "n\xc3\xa3o", "nao",
+	/* Caseless partners of Greek letters, and common typography that
+	 * shares their lead bytes (needbytes.c's exact characters). */
+	"\xc2\xb5", "\xe2\x84\xa6", "\xe2\x80\x99", "\xe2\x80\x9c",
+	"\xf0\x9f\x98\x80", "\xc2\x85", "\xe2\x80\x8c",
+	/* Tags at the end of a subject (rxspace_tail_from). */
+	"    XYZW", " -abc1234", "\xc2\xa0\xc2\xa0\xc2\xa0\xc2\xa0" "123ab",
+};
+
+/* Texts that each must hit data/lexicon, at the gates of its others. */
+static const char *const data_texts[] = {
+	"re:\xc2\xa0\xc2\xa0\xc2\xa0\xc2\xa0" "ABCDE\xe3\x80\x80\n",
+	"Great offer -abc1234  \n", "Offer\t\t\t\t123abc\xc3\xa4\n\n",
+	"a\xe1\xb2\x80" "b", "a\xc2\xb5" "b", "Pay\xe2\x80\x8bPal",
+	"x\xef\xbb\xbfy", "\xd0\xb0" "bc", "call 1-800-555-1234 now",
+	"call (888) 555 1234", NULL
 };
 
 /*
@@ -602,7 +617,7 @@ main(void)
 
 	snprintf(path, sizeof(path), "%s/lexicon",
 	    dir != NULL ? dir : MT_SRCDATADIR);
-	compare(path, "data/lexicon", NULL);
+	compare(path, "data/lexicon", data_texts);
 	compare_file(awkward, "awkward patterns", NULL);
 	compare_file(beginnings, "literal beginnings", NULL);
 	compare_file(deep, "deep beginnings", deep_texts);
