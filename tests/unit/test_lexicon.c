@@ -241,15 +241,15 @@ static const char *const extra[] = {
 	"\xc2\xb5", "\xe2\x84\xa6", "\xe2\x80\x99", "\xe2\x80\x9c",
 	"\xf0\x9f\x98\x80", "\xc2\x85", "\xe2\x80\x8c",
 	/* Tags at the end of a subject (rxspace_tail_from). */
-	"    XYZW", " -abc1234", "\xc2\xa0\xc2\xa0\xc2\xa0\xc2\xa0" "123ab",
+	"    XYZW", " -abc1234", "\302\240\302\240\302\240\302\240123ab",
 };
 
 /* Texts that each must hit data/lexicon, at the gates of its others. */
 static const char *const data_texts[] = {
-	"re:\xc2\xa0\xc2\xa0\xc2\xa0\xc2\xa0" "ABCDE\xe3\x80\x80\n",
+	"re:\302\240\302\240\302\240\302\240ABCDE\xe3\x80\x80\n",
 	"Great offer -abc1234  \n", "Offer\t\t\t\t123abc\xc3\xa4\n\n",
-	"a\xe1\xb2\x80" "b", "a\xc2\xb5" "b", "Pay\xe2\x80\x8bPal",
-	"x\xef\xbb\xbfy", "\xd0\xb0" "bc", "call 1-800-555-1234 now",
+	"a\341\262\200b", "a\302\265b", "Pay\xe2\x80\x8bPal",
+	"x\xef\xbb\xbfy", "\320\260bc", "call 1-800-555-1234 now",
 	"call (888) 555 1234", NULL
 };
 
@@ -511,7 +511,7 @@ static const char awkward[] =
  */
 static const char beginnings[] =
     "SPAM_A\t\\b(?:konto|kundenkonto)\\s+gesperrt\n"
-    "SPAM_B\t\\b\xe2\x84\xaa" "ilo\\w*\n"
+    "SPAM_B\t\\b\342\204\252ilo\\w*\n"
     "SPAM_C\t\\b\xc5\xbftop\\w*\n"
     "SPAM_D\t\\b(?:q?uota|x+yz|(?:a|b)c)\\s+frei\n"
     "SPAM_E\t\\b\xc3\x96sterreich\\w*\n"
@@ -546,7 +546,7 @@ static const char deep[] =
     "DEEP_E\t\\be-?mail\\s+list\n"
     "DEEP_F\t\\b(?:a\\s+)?lonely\\s+girl\n"
     "DEEP_G\t\\bopt[\\s-]?in\\s+list\n"
-    "DEEP_H\t\\bn[\xc3\xa3" "a]o\\s+deseja\n"
+    "DEEP_H\t\\bn[\303\243a]o\\s+deseja\n"
     "DEEP_I\t\\bwith\\s+[\"']?remove\n"
     "DEEP_J\t\\b(?:save|spare)\\s*\\d+\\s*%\n"
     "DEEP_K\t\\bx{0,2}yz\\s+q\n"
@@ -560,7 +560,7 @@ static const char deep[] =
     /* A leading case-sensitive group with branches. */
     "DEEP_R\t\\b(?-i:Iog\\s?in|(?:User|Apple)\\s?lD)\n"
     /* Caseless partners: U+212A is 'k', U+017F 's'. */
-    "DEEP_S\t\\bin\\s+\xe2\x84\xaa" "elvin\n"
+    "DEEP_S\t\\bin\\s+\342\204\252elvin\n"
     "DEEP_T\t\\bbe\\s+st\\b\n"
     "DEEP_U\t\\bpay[\\s-]+per\\s+view\n"
     /* More beginnings than are kept: they end before the group. */

@@ -37,7 +37,7 @@ static const struct need_case cases[] = {
 	    "\xd0\xd3", "\xc3" },
 	{ "[\\x{200B}-\\x{200D}\\x{FEFF}]+", false, "\xe2\xef", "\xc3\xd0" },
 	{ "\\x{1D400}{2,}", false, "\xf0", "\xc3\xe2" },
-	{ "stra\xc3\x9f" "e", false, "\xc3", "\xd0" },
+	{ "stra\303\237e", false, "\xc3", "\xd0" },
 	/* An item that may be absent, or that matches ASCII, says nothing. */
 	{ "[\\x{0400}-\\x{04FF}]*x", true, "", "" },
 	{ "[\\x{0400}-\\x{04FF}]?x", true, "", "" },
@@ -268,17 +268,17 @@ struct found_case {
 
 static const struct found_case found_cases[] = {
 	/* Caseless partners pass: U+1C80 of U+0432, U+00B5 of U+03BC. */
-	{ "[\\x{0400}-\\x{04FF}]", "a\xe1\xb2\x80" "b", true },
+	{ "[\\x{0400}-\\x{04FF}]", "a\341\262\200b", true },
 	{ "[\\x{0400}-\\x{04FF}]", "a\xd0\xb0", true },
 	{ "[\\x{0370}-\\x{03FF}]", "5 \xc2\xb5g", true },
 	{ "[\\x{0370}-\\x{03FF}]", "10 \xe2\x84\xa6", true },
 	{ "[\\x{0370}-\\x{03FF}]", "\xe1\xbd\xb3", false },
 	/* Same lead bytes, other characters: skipped. */
 	{ "[\\x{0400}-\\x{04FF}]", "it\xe2\x80\x99s \xc3\xa4", false },
-	{ "[\\x{0370}-\\x{03FF}]", "a\xc2\xa0" "b \xc2\xa9", false },
+	{ "[\\x{0370}-\\x{03FF}]", "a\302\240b \xc2\xa9", false },
 	{ "[\\x{200B}-\\x{200D}\\x{FEFF}]", "\xe2\x80\x9cq\xe2\x80\x9d "
 	    "\xe2\x80\x93 \xe2\x80\xa6 \xef\xbc\xa1", false },
-	{ "[\\x{200B}-\\x{200D}\\x{FEFF}]", "a\xe2\x80\x8b" "b", true },
+	{ "[\\x{200B}-\\x{200D}\\x{FEFF}]", "a\342\200\213b", true },
 	{ "[\\x{200B}-\\x{200D}\\x{FEFF}]", "\xef\xbb\xbf", true },
 	/* The kelvin sign and the long s are partners of k and s. */
 	{ "\\x{212A}", "k", true },

@@ -204,8 +204,8 @@ static const struct tail_case tail_cases[] = {
 
 /* Patterns whose tail search is compared with a search from the start. */
 static const char *const tail_patterns[] = {
-	"(?:\\s{4,}|\\s-)(?-i:[A-Z]{4,}|\\d{3,}[A-Za-z]{2,}\\S*|"
-	    "[a-z]{3,}\\d{3,}\\S*)\\s*$",
+	("(?:\\s{4,}|\\s-)(?-i:[A-Z]{4,}|\\d{3,}[A-Za-z]{2,}\\S*|"
+	    "[a-z]{3,}\\d{3,}\\S*)\\s*$"),
 	"\\s(?:a+)\\s*$", "\\s+(?:\\w+)\\s*$", "\\s*(?:x|)\\s*$",
 	"(?:\\s{2}|\\s_)(?:[0-9a-f]{2,}|\\S)\\s*$",
 	"\\s?-(?:\\d+)\\s*$",
@@ -216,7 +216,7 @@ static const char *const tail_pieces[] = {
 	" ", " ", "    ", "\t", "\n", "\r\n", "\v", "\f", "\xc2\xa0",
 	"\xc2\x85", "\xe2\x80\x83", "\xe3\x80\x80", "\xe2\x80\xa8",
 	"\xe1\x9a\x80", "-", "_", "ABCDE", "abc", "abc1234", "1234ab",
-	"x", "a", "\xc3\xa4", "\xd0\xb0", "\xd9\xa3\xd9\xa4\xd9\xa5" "ab",
+	"x", "a", "\xc3\xa4", "\xd0\xb0", "\331\243\331\244\331\245ab",
 	"\xe2\x80\x99", "\xf0\x9f\x98\x80", "\xe2\x84\xaa", "ff", "0",
 	"\x1c", "\x1f", ".", "-12",
 };
