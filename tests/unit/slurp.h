@@ -1,10 +1,12 @@
 /*
- * slurp.h - a whole file in memory, for tests that read message or
- * HTML files from a directory or a list.
+ * slurp.h - a whole file in memory, and each file of a list, for tests
+ * that read message or HTML files from a directory or a list.
  */
 #ifndef MT_TEST_SLURP_H
 #define MT_TEST_SLURP_H
 
+#include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -23,6 +25,32 @@ slurp(const char *path, size_t *len)
 	}
 	*len = b.len;
 	return b.data != NULL ? buf_steal(&b) : strdup("");
+}
+
+/*
+ * fn(path) for each path in file list, one per line (the lists the
+ * MT_*_CORPUS variables name); *bad counts the calls that answered
+ * false.  The number of paths, or -1 when the list cannot be read.
+ */
+static inline long
+each_listed(const char *list, bool (*fn)(const char *), size_t *bad)
+{
+	char line[4096];
+	long files = 0;
+	FILE *f;
+
+	if ((f = fopen(list, "r")) == NULL)
+		return -1;
+	while (fgets(line, sizeof(line), f) != NULL) {
+		line[strcspn(line, "\r\n")] = '\0';
+		if (line[0] == '\0')
+			continue;
+		files++;
+		if (!fn(line))
+			(*bad)++;
+	}
+	fclose(f);
+	return files;
 }
 
 #endif

@@ -539,27 +539,14 @@ static void
 test_env_corpus(void)
 {
 	const char *list = getenv("MT_MIME_CORPUS");
-	size_t files = 0, bad = 0;
-	char line[4096];
-	FILE *f;
+	size_t bad = 0;
+	long files;
 
 	if (list == NULL || *list == '\0')
 		return;
-	if ((f = fopen(list, "r")) == NULL) {
-		ok(0, "open %s", list);
-		return;
-	}
-	while (fgets(line, sizeof(line), f) != NULL) {
-		line[strcspn(line, "\r\n")] = '\0';
-		if (line[0] == '\0')
-			continue;
-		files++;
-		if (!scan_agrees_file(line))
-			bad++;
-	}
-	fclose(f);
-	ok(bad == 0, "%s: %zu files, %zu differ from the linear scan", list,
-	    files, bad);
+	files = each_listed(list, scan_agrees_file, &bad);
+	ok(files >= 0 && bad == 0, "%s: %ld files, %zu differ from the "
+	    "linear scan", list, files, bad);
 }
 
 static void

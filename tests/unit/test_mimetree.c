@@ -288,26 +288,14 @@ static void
 test_env_corpus(void)
 {
 	const char *list = getenv("MT_MIMETREE_CORPUS");
-	size_t files = 0, bad = 0, t0 = n_total, f0 = n_fast;
-	char line[4096];
-	FILE *f;
+	size_t bad = 0, t0 = n_total, f0 = n_fast;
+	long files;
 
 	if (list == NULL || *list == '\0')
 		return;
-	if ((f = fopen(list, "r")) == NULL) {
-		ok(0, "open %s", list);
-		return;
-	}
-	while (fgets(line, sizeof(line), f) != NULL) {
-		line[strcspn(line, "\r\n")] = '\0';
-		if (line[0] == '\0')
-			continue;
-		files++;
-		if (!compare_file(line))
-			bad++;
-	}
-	fclose(f);
-	ok(bad == 0, "%s: %zu files, %zu differ", list, files, bad);
+	files = each_listed(list, compare_file, &bad);
+	ok(files >= 0 && bad == 0, "%s: %ld files, %zu differ", list, files,
+	    bad);
 	printf("# corpus: fast path took %zu of %zu messages (%.1f%%)\n",
 	    n_fast - f0, n_total - t0, n_total > t0 ?
 	    100.0 * (double)(n_fast - f0) / (double)(n_total - t0) : 0.0);
