@@ -142,31 +142,6 @@ utf8_next(const unsigned char *p, const unsigned char *end, long *cp)
 	return n;
 }
 
-static size_t
-utf8_put(char *dst, long c)
-{
-	if (c < 0x80) {
-		dst[0] = (char)c;
-		return 1;
-	}
-	if (c < 0x800) {
-		dst[0] = (char)(0xc0 | (c >> 6));
-		dst[1] = (char)(0x80 | (c & 0x3f));
-		return 2;
-	}
-	if (c < 0x10000) {
-		dst[0] = (char)(0xe0 | (c >> 12));
-		dst[1] = (char)(0x80 | ((c >> 6) & 0x3f));
-		dst[2] = (char)(0x80 | (c & 0x3f));
-		return 3;
-	}
-	dst[0] = (char)(0xf0 | (c >> 18));
-	dst[1] = (char)(0x80 | ((c >> 12) & 0x3f));
-	dst[2] = (char)(0x80 | ((c >> 6) & 0x3f));
-	dst[3] = (char)(0x80 | (c & 0x3f));
-	return 4;
-}
-
 /* Characters used to split words invisibly: dropped, not separators. */
 static bool
 is_invisible(long c)
@@ -307,7 +282,8 @@ tokenize_text(struct tokenize_set *t, const char *prefix, const char *text,
 		}
 		c = fold(c);
 		if (w.len + 4 <= WORD_BYTES) {
-			size_t k = utf8_put(w.buf + w.len, c);
+			size_t k = str_utf8_put((unsigned char *)w.buf +
+			    w.len, (uint32_t)c);
 
 			if (w.chars == 0)
 				w.first_len = k;

@@ -23,6 +23,12 @@ void	str_trim(const char **s, size_t *len);		/* ASCII space/tab/CR/LF */
 void	str_lower(char *s);					/* in place, ASCII */
 /* Parses a decimal integer; -1 on junk or overflow of max. */
 long long	str_to_ll(const char *s, size_t len, long long max);
+/*
+ * Code point cp in UTF-8 (RFC 3629 3) into o, which has room for four
+ * bytes; returns the length.  Past U+10FFFF the four-byte form goes on
+ * up to what it holds (tests make such bytes on purpose).
+ */
+size_t	str_utf8_put(unsigned char *o, uint32_t cp);
 
 /* ASCII lower case; inline, as it runs once per byte of a message. */
 static inline int

@@ -21,6 +21,7 @@
 #include "tap.h"
 #include "util/buf.h"
 #include "util/jsonw.h"
+#include "util/str.h"
 
 #define CLI_FLAGS	(JSON_COMPACT | JSON_ENSURE_ASCII)
 #define RAW_FLAGS	JSON_COMPACT
@@ -72,32 +73,6 @@ same(const char *what, const char *want, const struct buf *got)
 		    want ? want : "(refused)", g);
 }
 
-static size_t
-put_utf8(unsigned char *o, uint32_t cp)
-{
-	if (cp < 0x80) {
-		o[0] = (unsigned char)cp;
-		return 1;
-	}
-	if (cp < 0x800) {
-		o[0] = (unsigned char)(0xc0 | cp >> 6);
-		o[1] = (unsigned char)(0x80 | (cp & 0x3f));
-		return 2;
-	}
-	if (cp < 0x10000) {
-		o[0] = (unsigned char)(0xe0 | cp >> 12);
-		o[1] = (unsigned char)(0x80 | (cp >> 6 & 0x3f));
-		o[2] = (unsigned char)(0x80 | (cp & 0x3f));
-		return 3;
-	}
-	/* Also past U+10FFFF, up to what four bytes hold. */
-	o[0] = (unsigned char)(0xf0 | (cp >> 18 & 0x07));
-	o[1] = (unsigned char)(0x80 | (cp >> 12 & 0x3f));
-	o[2] = (unsigned char)(0x80 | (cp >> 6 & 0x3f));
-	o[3] = (unsigned char)(0x80 | (cp & 0x3f));
-	return 4;
-}
-
 /*
  * A string of len pieces: plain ASCII, controls and the characters JSON
  * escapes, characters of every UTF-8 length (U+2028, U+FFFD, the edges
@@ -132,23 +107,23 @@ gen_bytes(unsigned char *o, size_t pieces, bool valid_only)
 			o[n++] = "\"\\/\b\f\n\r\t\x7f\x01\x1f\x00"[rndn(12)];
 			break;
 		case 3:
-			n += put_utf8(o + n, edges[rndn(sizeof(edges) /
+			n += str_utf8_put(o + n, edges[rndn(sizeof(edges) /
 			    sizeof(edges[0]))]);
 			break;
 		case 4:
 			cp = 0x80 + rndn(0xffff - 0x80);
 			if (cp >= 0xd800 && cp <= 0xdfff)
 				cp = 0x2028;
-			n += put_utf8(o + n, cp);
+			n += str_utf8_put(o + n, cp);
 			break;
 		case 5:
-			n += put_utf8(o + n, 0x10000 + rndn(0x100000));
+			n += str_utf8_put(o + n, 0x10000 + rndn(0x100000));
 			break;
 		case 6:
 			o[n++] = (unsigned char)rndn(256);
 			break;
 		case 7:		/* a surrogate as three bytes */
-			n += put_utf8(o + n, 0xd800 + rndn(0x800));
+			n += str_utf8_put(o + n, 0xd800 + rndn(0x800));
 			break;
 		case 8:		/* overlong */
 			if (rndn(2)) {
@@ -162,12 +137,12 @@ gen_bytes(unsigned char *o, size_t pieces, bool valid_only)
 			break;
 		case 9:		/* past U+10FFFF, or a lead byte 0xf5-0xff */
 			if (rndn(2))
-				n += put_utf8(o + n, 0x110000 + rndn(0xef0000));
+				n += str_utf8_put(o + n, 0x110000 + rndn(0xef0000));
 			else
 				o[n++] = (unsigned char)(0xf5 + rndn(11));
 			break;
 		case 10:	/* a sequence cut short */
-			n += put_utf8(o + n, 0x80 + rndn(0x10ff7f)) - 1;
+			n += str_utf8_put(o + n, 0x80 + rndn(0x10ff7f)) - 1;
 			break;
 		default:	/* a stray continuation byte */
 			o[n++] = (unsigned char)(0x80 | rndn(64));

@@ -23,6 +23,7 @@
 
 #include "detect/rxspace.h"
 #include "util/buf.h"
+#include "util/str.h"
 #include "tap.h"
 
 #define OPTS	(PCRE2_UTF | PCRE2_UCP | PCRE2_CASELESS)
@@ -39,31 +40,6 @@ compile(const char *re, uint32_t extra)
 	if (c != NULL)
 		(void)pcre2_jit_compile(c, PCRE2_JIT_COMPLETE);
 	return c;
-}
-
-static size_t
-utf8(uint32_t cp, unsigned char *o)
-{
-	if (cp < 0x80) {
-		o[0] = (unsigned char)cp;
-		return 1;
-	}
-	if (cp < 0x800) {
-		o[0] = (unsigned char)(0xc0 | cp >> 6);
-		o[1] = (unsigned char)(0x80 | (cp & 0x3f));
-		return 2;
-	}
-	if (cp < 0x10000) {
-		o[0] = (unsigned char)(0xe0 | cp >> 12);
-		o[1] = (unsigned char)(0x80 | ((cp >> 6) & 0x3f));
-		o[2] = (unsigned char)(0x80 | (cp & 0x3f));
-		return 3;
-	}
-	o[0] = (unsigned char)(0xf0 | cp >> 18);
-	o[1] = (unsigned char)(0x80 | ((cp >> 12) & 0x3f));
-	o[2] = (unsigned char)(0x80 | ((cp >> 6) & 0x3f));
-	o[3] = (unsigned char)(0x80 | (cp & 0x3f));
-	return 4;
 }
 
 /* Every code point: does a match b exactly where it matches a? */
@@ -86,7 +62,7 @@ same_set(const char *a, const char *b)
 	for (cp = 0; cp <= 0x10ffff; cp++) {
 		if (cp >= 0xd800 && cp <= 0xdfff)
 			continue;
-		n = utf8(cp, s);
+		n = str_utf8_put(s, cp);
 		ma = pcre2_match(ra, s, n, 0, 0, md, NULL) >= 0;
 		mb = pcre2_match(rb, s, n, 0, 0, md, NULL) >= 0;
 		n_in += (uint32_t)ma;
