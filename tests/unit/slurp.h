@@ -5,6 +5,7 @@
 #ifndef MT_TEST_SLURP_H
 #define MT_TEST_SLURP_H
 
+#include <dirent.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -50,6 +51,31 @@ each_listed(const char *list, bool (*fn)(const char *), size_t *bad)
 			(*bad)++;
 	}
 	fclose(f);
+	return files;
+}
+
+/*
+ * fn(path, name) for each file of directory dir but the hidden ones;
+ * the number of files, or -1 when dir cannot be read.
+ */
+static inline long
+each_in_dir(const char *dir, void (*fn)(const char *, const char *))
+{
+	struct dirent *de;
+	char path[4096];
+	long files = 0;
+	DIR *d;
+
+	if ((d = opendir(dir)) == NULL)
+		return -1;
+	while ((de = readdir(d)) != NULL) {
+		if (de->d_name[0] == '.')
+			continue;
+		(void)snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
+		fn(path, de->d_name);
+		files++;
+	}
+	closedir(d);
 	return files;
 }
 

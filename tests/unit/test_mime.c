@@ -514,25 +514,19 @@ test_fields_by_name(void)
 }
 
 static void
+agrees_in_corpus(const char *path, const char *name)
+{
+	ok(scan_agrees_file(path), "fuzz corpus %s: lookups and fields "
+	    "as the linear scan", name);
+}
+
+static void
 test_fuzz_corpus(void)
 {
 	const char *dir = MT_TESTDIR "/../../fuzz/corpus/message";
-	struct dirent *de;
-	char path[4096];
-	DIR *d;
 
-	if ((d = opendir(dir)) == NULL) {
+	if (each_in_dir(dir, agrees_in_corpus) == -1)
 		ok(0, "open %s", dir);
-		return;
-	}
-	while ((de = readdir(d)) != NULL) {
-		if (de->d_name[0] == '.')
-			continue;
-		(void)snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
-		ok(scan_agrees_file(path), "fuzz corpus %s: lookups and fields "
-		    "as the linear scan", de->d_name);
-	}
-	closedir(d);
 }
 
 static void

@@ -263,25 +263,18 @@ compare_file(const char *path)
 }
 
 static void
+same_in_corpus(const char *path, const char *name)
+{
+	ok(compare_file(path), "fuzz corpus %s: same model", name);
+}
+
+static void
 test_fuzz_corpus(void)
 {
 	const char *dir = MT_TESTDIR "/../../fuzz/corpus/message";
-	struct dirent *de;
-	char path[4096];
-	DIR *d;
 
-	if ((d = opendir(dir)) == NULL) {
+	if (each_in_dir(dir, same_in_corpus) == -1)
 		ok(0, "open %s", dir);
-		return;
-	}
-	while ((de = readdir(d)) != NULL) {
-		if (de->d_name[0] == '.')
-			continue;
-		(void)snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
-		ok(compare_file(path), "fuzz corpus %s: same model",
-		    de->d_name);
-	}
-	closedir(d);
 }
 
 static void
