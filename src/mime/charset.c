@@ -31,12 +31,43 @@
 #define CHARSET_NAME_MAX	64	/* longer labels are not charsets */
 
 /* Code points of windows-1252 0x80..0x9f; holes map to C1 controls. */
-static const uint16_t cp1252_high[32] = {
-	0x20ac, 0x0081, 0x201a, 0x0192, 0x201e, 0x2026, 0x2020, 0x2021,
-	0x02c6, 0x2030, 0x0160, 0x2039, 0x0152, 0x008d, 0x017d, 0x008f,
-	0x0090, 0x2018, 0x2019, 0x201c, 0x201d, 0x2022, 0x2013, 0x2014,
-	0x02dc, 0x2122, 0x0161, 0x203a, 0x0153, 0x009d, 0x017e, 0x0178,
+#define CP1252_HIGH(X) \
+	X(0x20ac), X(0x0081), X(0x201a), X(0x0192), X(0x201e), X(0x2026), \
+	X(0x2020), X(0x2021), X(0x02c6), X(0x2030), X(0x0160), X(0x2039), \
+	X(0x0152), X(0x008d), X(0x017d), X(0x008f), X(0x0090), X(0x2018), \
+	X(0x2019), X(0x201c), X(0x201d), X(0x2022), X(0x2013), X(0x2014), \
+	X(0x02dc), X(0x2122), X(0x0161), X(0x203a), X(0x0153), X(0x009d), \
+	X(0x017e), X(0x0178)
+
+/*
+ * The UTF-8 form (RFC 3629 3) of a code point below U+10000 and above
+ * U+007F, as constant expressions, so that the table below is written
+ * by the compiler: two bytes below U+0800, three from there on.
+ */
+#define U8_LEN(cp)	((cp) < 0x800 ? 2 : 3)
+#define U8_B0(cp)	((cp) < 0x800 ? 0xc0 | (cp) >> 6 : 0xe0 | (cp) >> 12)
+#define U8_B1(cp)	((cp) < 0x800 ? 0x80 | ((cp) & 0x3f) : \
+			    0x80 | ((cp) >> 6 & 0x3f))
+#define U8_B2(cp)	((cp) < 0x800 ? 0 : 0x80 | ((cp) & 0x3f))
+#define U8(cp)		{ { U8_B0(cp), U8_B1(cp), U8_B2(cp) }, U8_LEN(cp) }
+#define U8_4(cp)	U8(cp), U8((cp) + 1), U8((cp) + 2), U8((cp) + 3)
+#define U8_16(cp)	U8_4(cp), U8_4((cp) + 4), U8_4((cp) + 8), \
+			    U8_4((cp) + 12)
+
+/*
+ * The UTF-8 of each windows-1252 byte from 0x80: four bytes per entry,
+ * so one fixed-size copy writes it (the output has room, see below).
+ * 0xa0..0xff are Latin-1, code point equal to the byte.
+ */
+static const struct {
+	unsigned char	b[3];
+	unsigned char	n;
+} cp1252_utf8[128] = {
+	CP1252_HIGH(U8),
+	U8_16(0xa0), U8_16(0xb0), U8_16(0xc0), U8_16(0xd0), U8_16(0xe0),
+	U8_16(0xf0),
 };
+_Static_assert(sizeof(cp1252_utf8[0]) == 4, "one 4-byte copy per entry");
 
 /*
  * Strict UTF-8 (RFC 3629 4): no overlong forms, no surrogates, nothing
@@ -108,23 +139,31 @@ put_utf8(char *o, unsigned cp)
 	return 3;
 }
 
+/*
+ * ASCII runs, found eight bytes at a time, are copied whole; every
+ * other byte is looked up.  Each lookup writes four bytes of which one
+ * to three count: at the last input byte the fourth lands at most on
+ * out[len * 3], the NUL's place, which is written afterwards.
+ */
 char *
 charset_1252_to_utf8(struct arena *a, const char *s, size_t len,
     size_t *outlen)
 {
 	const unsigned char *p = (const unsigned char *)s;
 	char *out;
-	size_t i, o = 0;
-	unsigned c;
+	size_t i = 0, j, o = 0;
 
 	if (len > (SIZE_MAX - 1) / 3 ||
 	    (out = arena_alloc(a, len * 3 + 1)) == NULL)
 		return NULL;
-	for (i = 0; i < len; i++) {
-		c = p[i];
-		if (c >= 0x80 && c < 0xa0)
-			c = cp1252_high[c - 0x80];
-		o += put_utf8(out + o, c);
+	while (i < len) {
+		j = str_ascii_run(p, i, len);
+		memcpy(out + o, p + i, j - i);
+		o += j - i;
+		for (i = j; i < len && p[i] >= 0x80; i++) {
+			memcpy(out + o, &cp1252_utf8[p[i] - 0x80], 4);
+			o += cp1252_utf8[p[i] - 0x80].n;
+		}
 	}
 	out[o] = '\0';
 	if (outlen != NULL)
