@@ -241,15 +241,37 @@ in_head_tag(const char *start, const char *end, const char *hit)
 	return false;
 }
 
-/* Whether the text at p (to end) starts with tag, in any case. */
+/* Whether the text at p (to end) starts with lower-case s, in any case. */
 static bool
-tag_at(const char *p, const char *end, const char *tag)
+ci_at(const char *p, const char *end, const char *s, size_t n)
 {
-	size_t n = strlen(tag);
+	size_t i;
 
-	/* The second byte first: most tags are neither. */
-	return (size_t)(end - p) >= n && str_lc((unsigned char)p[1]) ==
-	    tag[1] && strncasecmp(p, tag, n) == 0;
+	if ((size_t)(end - p) < n)
+		return false;
+	for (i = 0; i < n; i++)
+		if (str_lc((unsigned char)p[i]) != s[i])
+			return false;
+	return true;
+}
+
+/*
+ * The byte next to q (before it if dir < 0), blanks passed, in lower
+ * case; 256 if there is none.
+ */
+static int
+flat_next(const char *start, const char *end, const char *q, int dir)
+{
+	if (dir > 0) {
+		while (++q < end)
+			if (!flat_blank(*q))
+				return str_lc((unsigned char)*q);
+	} else {
+		while (q-- > start)
+			if (!flat_blank(*q))
+				return str_lc((unsigned char)*q);
+	}
+	return 256;
 }
 
 /*
@@ -258,6 +280,9 @@ tag_at(const char *p, const char *end, const char *tag)
  * of kilobytes: rather than searching a blank-free copy once per style,
  * each style is tried only where its first ':' (or else its first byte)
  * stands, found with memchr; '<' is also where the tags are counted.
+ * Most '<' and ':' start no style: the bytes either side of the anchor
+ * (blanks passed) pick, through two tables, the few styles that can
+ * match there, and only those are compared.
  */
 static void
 read_html(const struct part *p, struct html_marks *hm)
@@ -265,36 +290,62 @@ read_html(const struct part *p, struct html_marks *hm)
 	size_t len = p->size < BULK_MAX_HTML ? p->size : BULK_MAX_HTML;
 	const char *h = (const char *)p->data, *end = h + len, *q, *hit;
 	char anchors[N_HIDING + 2] = "<";
-	size_t at[N_HIDING], of[N_HIDING], i, k, m, n = 1;
+	uint16_t after[257], before[257], any_after = 0, any_before = 0;
+	uint16_t bits;
+	size_t at[N_HIDING], i, k, n = 1;
 	char c;
 
+	_Static_assert(N_HIDING <= 16, "a style is a bit of a uint16_t");
 	if (h == NULL || len == 0)
 		return;
+	memset(after, 0, sizeof(after));
+	memset(before, 0, sizeof(before));
 	for (i = 0; i < N_HIDING; i++) {
 		at[i] = strcspn(hiding[i], ":");
 		if (hiding[i][at[i]] == '\0')
 			at[i] = 0;
 		if (strchr(anchors, hiding[i][at[i]]) == NULL)
 			anchors[n++] = hiding[i][at[i]];
+		if (hiding[i][at[i] + 1] != '\0')
+			after[(unsigned char)hiding[i][at[i] + 1]] |= 1u << i;
+		else
+			any_after |= 1u << i;
+		if (at[i] > 0)
+			before[(unsigned char)hiding[i][at[i] - 1]] |= 1u << i;
+		else
+			any_before |= 1u << i;
 	}
 	anchors[n] = '\0';
 	for (k = 0; (c = anchors[k]) != '\0'; k++) {
+		uint16_t of = 0;
+
 		if (c != '<' && hm->hidden)
 			break;
-		for (i = m = 0; i < N_HIDING; i++)
+		for (i = 0; i < N_HIDING; i++)
 			if (hiding[i][at[i]] == c)
-				of[m++] = i;
+				of |= 1u << i;
 		for (q = h; (q = memchr(q, c, (size_t)(end - q))) != NULL;
 		    q++) {
-			if (c == '<' && tag_at(q, end, "<img"))
-				hm->images++;
-			else if (c == '<' && tag_at(q, end, "<font"))
-				hm->fonts++;
-			for (i = 0; i < m && !hm->hidden; i++)
-				if (flat_match(h, end, q, hiding[of[i]],
-				    at[of[i]], &hit) &&
-				    !in_head_tag(h, end, hit))
+			if (c == '<' && end - q > 1) {
+				if (str_lc((unsigned char)q[1]) == 'i' &&
+				    ci_at(q + 2, end, "mg", 2))
+					hm->images++;
+				else if (str_lc((unsigned char)q[1]) == 'f' &&
+				    ci_at(q + 2, end, "ont", 3))
+					hm->fonts++;
+			}
+			if (hm->hidden)
+				continue;
+			bits = of & (any_after | after[flat_next(h, end, q, 1)]);
+			if (bits == 0)
+				continue;
+			bits &= any_before | before[flat_next(h, end, q, -1)];
+			for (; bits != 0 && !hm->hidden; bits &= bits - 1) {
+				i = (size_t)__builtin_ctz(bits);
+				if (flat_match(h, end, q, hiding[i], at[i],
+				    &hit) && !in_head_tag(h, end, hit))
 					hm->hidden = true;
+			}
 		}
 	}
 }
@@ -471,7 +522,10 @@ subject_local(const struct message *m, const struct scan *s)
 		if (n < BULK_SUBJECT_LOCAL_MIN)
 			continue;
 		for (hit = subj; *hit != '\0'; hit++) {
-			if (strncasecmp(hit, rcpt, n) != 0)
+			/* The first byte before a call: most differ there. */
+			if (str_lc((unsigned char)*hit) !=
+			    str_lc((unsigned char)*rcpt) ||
+			    strncasecmp(hit, rcpt, n) != 0)
 				continue;
 			if ((hit == subj || (!word_byte(hit[-1]) &&
 			    hit[-1] != '[' && hit[-1] != '-')) &&

@@ -471,7 +471,19 @@ static const struct dcase cases[] = {
 };
 
 static struct scan *
+run_len(const struct config *cfg, struct dns_resolver **res,
+    const struct dcase *c, size_t len);
+
+static struct scan *
 run(const struct config *cfg, struct dns_resolver **res, const struct dcase *c)
+{
+	return run_len(cfg, res, c, strlen(c->msg));
+}
+
+/* The message may hold NUL bytes: its length is given. */
+static struct scan *
+run_len(const struct config *cfg, struct dns_resolver **res,
+    const struct dcase *c, size_t len)
 {
 	char err[512];
 	struct scan *s;
@@ -491,7 +503,7 @@ run(const struct config *cfg, struct dns_resolver **res, const struct dcase *c)
 		s->env.rcpt[0] = arena_strdup(s->arena, c->rcpt);
 		s->env.n_rcpt = 1;
 	}
-	scan_message(s, c->msg, strlen(c->msg));
+	scan_message(s, c->msg, len);
 	return s;
 }
 
@@ -1348,6 +1360,195 @@ regdoms(void)
 	arena_free(a);
 }
 
+/*
+ * bulk.c's HTML reader tries a style only where the bytes around its
+ * ':' or '<' fit; here every style is tried at every byte instead, as
+ * the plain definition says (any case, blanks between bytes passed
+ * over, not inside <style>, <head> and the like), and the <font> tags
+ * counted likewise.  Generated parts put styles and tags at the start
+ * and end, split by blanks across every 8-byte boundary, in mixed case,
+ * next to NUL bytes and near misses.
+ */
+static const char *const ref_hiding[] = {
+	"display:none", "visibility:hidden", "font-size:0px", "font-size:0;",
+	"font-size:0\"", "font-size:1px", "font-size:0pt", "font-size:1pt",
+	"color:#ffffff;background-color:#ffffff",
+	"<fontsize=\"1\"color=\"#ffffff", "<fontcolor=\"#ffffff\"size=\"1",
+	"<fontcolor=#ffffffsize=1", "<fontsize=1color=#ffffff", "<fontsize=0",
+	"<fontsize=\"0",
+};
+
+static bool
+ref_blank(char c)
+{
+	return c == ' ' || c == '\t' || c == '\r' || c == '\n';
+}
+
+static int
+ref_lc(int c)
+{
+	return c >= 'A' && c <= 'Z' ? c + 32 : c;
+}
+
+/* Whether s follows at p, any case, blanks before each of its bytes. */
+static bool
+ref_flat(const char *p, const char *end, const char *s)
+{
+	for (; *s != '\0'; s++, p++) {
+		while (p < end && ref_blank(*p))
+			p++;
+		if (p == end || ref_lc((unsigned char)*p) != *s)
+			return false;
+	}
+	return true;
+}
+
+static bool
+ref_hidden(const char *h, size_t len)
+{
+	static const char *const quiet[] = { "<style", "<head", "<meta",
+	    "<title", "<script", "<link" };
+	const char *end = h + len, *p, *lt;
+	size_t i, k;
+	bool q;
+
+	for (p = h; p < end; p++)
+		for (i = 0; i < sizeof(ref_hiding) / sizeof(ref_hiding[0]);
+		    i++) {
+			if (ref_lc((unsigned char)*p) != ref_hiding[i][0] ||
+			    !ref_flat(p, end, ref_hiding[i]))
+				continue;
+			for (lt = p; lt > h && *lt != '<' && *lt != '>'; lt--)
+				;
+			q = false;
+			for (k = 0; *lt == '<' && k < 6; k++)
+				q |= ref_flat(lt, end, quiet[k]);
+			if (!q)
+				return true;
+		}
+	return false;
+}
+
+static size_t
+ref_fonts(const char *h, size_t len)
+{
+	size_t i, k, n = 0;
+
+	for (i = 0; i + 5 <= len; i++) {
+		for (k = 0; k < 5 && ref_lc((unsigned char)h[i + k]) ==
+		    "<font"[k]; k++)
+			;
+		n += k == 5;
+	}
+	return n;
+}
+
+static uint64_t html_rng = 0x2545f4914f6cdd1dull;
+
+static unsigned
+html_rnd(unsigned n)
+{
+	html_rng ^= html_rng << 13;
+	html_rng ^= html_rng >> 7;
+	html_rng ^= html_rng << 17;
+	return (unsigned)(html_rng % n);
+}
+
+/* A piece of a style or tag, maybe cut short, cased and spaced. */
+static size_t
+html_piece(char *o)
+{
+	static const char *const extra[] = { "<FONT>", "<img src=x>",
+	    "<style>", "<head>", ">", "<", ":", "color:#fff", "font-size:",
+	    "<fo", "display:non", "<s t y l e x=\"", "margin:0;",
+	    "http://x/", "\"", ";" };
+	static const char blanks[] = " \t\r\n";
+	const char *s;
+	size_t n, i, o_ = 0, cut;
+
+	if (html_rnd(3) == 0)
+		s = extra[html_rnd(sizeof(extra) / sizeof(extra[0]))];
+	else
+		s = ref_hiding[html_rnd(sizeof(ref_hiding) /
+		    sizeof(ref_hiding[0]))];
+	n = strlen(s);
+	cut = html_rnd(6) == 0 ? html_rnd((unsigned)n) : n;
+	for (i = 0; i < cut; i++) {
+		while (i > 0 && html_rnd(5) == 0)
+			o[o_++] = blanks[html_rnd(4)];
+		o[o_++] = html_rnd(2) && s[i] >= 'a' && s[i] <= 'z' ?
+		    (char)(s[i] - 32) : s[i];
+	}
+	return o_;
+}
+
+static void
+bulk_html_differential(const struct config *cfg)
+{
+	static const char hdr[] =
+	    "From: Anna <anna@firma.example>\r\nTo: team@firma.example\r\n"
+	    "Subject: Neuigkeiten\r\nDate: Tue, 6 Feb 2024 08:41:09 +0100\r\n"
+	    "Message-ID: <g@firma.example>\r\nMIME-Version: 1.0\r\n"
+	    "Content-Type: text/html; charset=us-ascii\r\n\r\n";
+	/* Ten tags ahead so that the count always shows as evidence. */
+	static const char fonts10[] = "<font><font><font><font><font>"
+	    "<font><font><font><font><font>";
+	char msg[4096], *body;
+	struct dns_resolver *res;
+	struct dcase c = { "generated", "", "198.51.100.9",
+	    "anna@firma.example", "team@firma.example", NULL, { NONE },
+	    { NONE }, -1, -1 };
+	const struct symbol *sym;
+	size_t len, fonts, want_fonts, hidden_n = 0;
+	int i, k, bad_hidden = 0, bad_fonts = 0;
+	bool hidden;
+	struct scan *s;
+
+	memcpy(msg, hdr, sizeof(hdr) - 1);
+	body = msg + sizeof(hdr) - 1;
+	for (i = 0; i < 3000; i++) {
+		len = 0;
+		if (html_rnd(2))
+			for (k = html_rnd(9); k > 0; k--)
+				body[len++] = "ab <>:;\t"[html_rnd(8)];
+		for (k = 1 + html_rnd(5); k > 0; k--) {
+			len += html_piece(body + len);
+			for (int f = html_rnd(4); f > 0; f--)
+				body[len++] = html_rnd(8) == 0 ? '\0' :
+				    "xy <>=:\n"[html_rnd(8)];
+		}
+		/* The body ends at the message's end: the text's last bytes. */
+		want_fonts = ref_fonts(body, len) + 10;
+		hidden = ref_hidden(body, len);
+		hidden_n += hidden;
+		memmove(body + sizeof(fonts10) - 1, body, len);
+		memcpy(body, fonts10, sizeof(fonts10) - 1);
+		len += sizeof(fonts10) - 1;
+		c.msg = msg;
+		if ((s = run_len(cfg, &res, &c, (size_t)(body - msg) + len)) ==
+		    NULL) {
+			bad_hidden++;
+			continue;
+		}
+		if ((find(s, "BULK_HIDDEN_TEXT") != NULL) != hidden &&
+		    bad_hidden++ < 3)
+			printf("# hidden %d differs: %.*s\n", hidden,
+			    (int)len, body);
+		sym = find(s, "BULK_HTML_FONTS");
+		fonts = sym != NULL && sym->nargs > 0 ?
+		    strtoul(sym->args[0], NULL, 10) : 0;
+		if (fonts != want_fonts && bad_fonts++ < 3)
+			printf("# fonts %zu, want %zu: %.*s\n", fonts,
+			    want_fonts, (int)len, body);
+		scan_free(s);
+		dns_resolver_free(res);
+	}
+	ok(bad_hidden == 0 && hidden_n > 300 && hidden_n < 2700,
+	    "generated HTML: BULK_HIDDEN_TEXT as style by style, byte by "
+	    "byte (%zu of 3000 hidden)", hidden_n);
+	is_int(bad_fonts, 0, "generated HTML: <font> tags counted");
+}
+
 int
 main(void)
 {
@@ -1365,6 +1566,7 @@ main(void)
 	helpers(&cfg);
 	lookalike_differential(&cfg);
 	lookalike_skeletons(&cfg);
+	bulk_html_differential(&cfg);
 	loaders();
 	regdoms();
 	config_free(&cfg);
