@@ -121,24 +121,6 @@ charset_valid_utf8(const char *s, size_t len, bool *multibyte)
 	return true;
 }
 
-static size_t
-put_utf8(char *o, unsigned cp)
-{
-	if (cp < 0x80) {
-		o[0] = (char)cp;
-		return 1;
-	}
-	if (cp < 0x800) {
-		o[0] = (char)(0xc0 | (cp >> 6));
-		o[1] = (char)(0x80 | (cp & 0x3f));
-		return 2;
-	}
-	o[0] = (char)(0xe0 | (cp >> 12));
-	o[1] = (char)(0x80 | ((cp >> 6) & 0x3f));
-	o[2] = (char)(0x80 | (cp & 0x3f));
-	return 3;
-}
-
 /*
  * ASCII runs, found eight bytes at a time, are copied whole; every
  * other byte is looked up.  Each lookup writes four bytes of which one
@@ -235,7 +217,8 @@ via_iconv(struct arena *a, iconv_t cd, const char *s, size_t len,
 			in++;
 			inleft--;
 			if (cap - used - 1 >= 3) {
-				used += put_utf8(buf + used, 0xfffd);
+				used += str_utf8_put((unsigned char *)buf +
+				    used, 0xfffd);
 				continue;
 			}
 			in--;		/* undo; grow first */
