@@ -33,9 +33,11 @@
  *    PCRE2's start optimisations work for it; its next match is kept
  *    until the reading passes it.  A branch that needs a character the
  *    text lacks (the Cyrillic or zero-width ones, needbytes.c) is not
- *    searched at all: it was tried at every letter for nothing.  (A pattern matches at a position
- *    with its first branch that does, so taking branches in order at
- *    one position changes nothing.)
+ *    searched at all: it was tried at every letter for nothing.  Nor
+ *    is one that needs literal strings the text lacks: "800" or "888"
+ *    for a toll-free number, a '!' for shouting.  (A pattern matches
+ *    at a position with its first branch that does, so taking
+ *    branches in order at one position changes nothing.)
  * The leftmost match is then the earliest of these; at one position
  * the word patterns win, then the others in file order, as in the
  * single alternation "\b(?:WORD...)|OTHER..." this replaces.  Each
@@ -606,8 +608,8 @@ others_next(const struct lexicon *lx, const unsigned char *t, size_t len,
 }
 
 /*
- * The look-ahead of each other pattern; one whose needed bytes the text
- * lacks is known at once to have no match.
+ * The look-ahead of each other pattern; one whose needed bytes or
+ * strings the text lacks is known at once to have no match.
  */
 static struct lexicon_ahead *
 ahead_new(const struct lexicon *lx, const unsigned char *t, size_t len)

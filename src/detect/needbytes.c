@@ -2,8 +2,8 @@
  * needbytes.c - the characters a pattern cannot match without.
  *
  * The branch is read as a sequence of items at its top level: escapes,
- * character classes, literal characters, and groups (skipped whole, as
- * they may be optional or zero-width).  An item that must occur at
+ * character classes, literal characters, and groups (read inside only
+ * when they must match, see below).  An item that must occur at
  * least once (no quantifier, "+", or "{n,...}" with n >= 1) and that
  * matches no ASCII character forces the match to contain a non-ASCII
  * character from the item's set.  Which characters those are is not
@@ -23,9 +23,24 @@
  * characters (lead F0..F4) are not enumerated: any of them counts as
  * needed.
  *
+ * Literal ASCII is read too, as runs of strings a match must hold: a
+ * literal character that must occur once ends each string of the run
+ * with it; an unquantified group whose branches are all literal strings
+ * ("8(?:00|88)") makes the run each string followed by each branch;
+ * anything else (a class, an optional item, a repeat after its first
+ * time) ends the run, which is then kept as one needed set.  A
+ * character counts as literal only when PCRE2, asked as above, finds it
+ * matches itself alone: under the lexicon's caseless options a letter
+ * has partners ('s', 'S', U+017F), so letters count only inside
+ * "(?-i:".  A group that must match at least once ("(?:!\s*){3,}",
+ * "(?-i:...!)") is read as a sequence of its own, and what it needs the
+ * whole pattern needs.  Up to NEEDBYTES_SETS sets are kept, those of
+ * the longest strings first.
+ *
  * Anything the reading does not understand (an option setting at the
  * top level, \Q...\E, a '{' that is not a quantifier, a top-level '|')
- * gives "any", which only costs speed.
+ * gives "any" and no strings, which only costs speed; in a group, it
+ * makes the group count for nothing.
  */
 #include <pthread.h>
 #include <stdlib.h>
@@ -36,6 +51,7 @@
 
 #define NEED_ITEM_MAX	1024
 #define NEED_CHARS_MAX	4096	/* an item's exact characters, at most */
+#define NEED_DEPTH_MAX	4	/* groups read inside groups, at most */
 
 static void
 set_bit(uint8_t *s, unsigned c)
@@ -303,16 +319,261 @@ weight(const struct needbytes *n)
 	return w;
 }
 
-void
-needbytes_of(const char *re, size_t len, uint32_t options,
-    struct needbytes *out)
+/* Whether item is a better requirement than out's (fewer characters). */
+static void
+need_better(struct needbytes *out, const struct needbytes *item)
 {
-	const char *p = re, *end = re + len, *next, *q, *item_end;
+	if (!out->any && weight(item) >= weight(out))
+		return;
+	out->any = false;
+	out->exact = item->exact;
+	memcpy(out->lead, item->lead, sizeof(out->lead));
+	memcpy(out->chars, item->chars, sizeof(out->chars));
+}
+
+/*
+ * Whether the item p..p+len is one ASCII character that, under options,
+ * matches itself and nothing else, into *c.  PCRE2 is asked, as in
+ * item_chars(): a letter has a caseless partner ('k' has 'K' and U+212A)
+ * and is refused unless the options are case-sensitive.  No character
+ * beyond U+FFFF has an ASCII case partner, so the BMP is searched.
+ */
+static bool
+literal_char(const char *p, size_t len, uint32_t options, char *c)
+{
+	pcre2_match_data *md = NULL;
+	unsigned char ascii[0x80];
+	pcre2_code *re;
+	PCRE2_SIZE eoff, *ov;
+	bool ok = false;
+	unsigned i;
+	int ec;
+
+	if (len == 1 && p[0] >= 0x20 && p[0] < 0x7f &&
+	    strchr(".^$|()[]{}*+?\\", p[0]) == NULL)
+		*c = p[0];
+	else if (len == 2 && p[0] == '\\' && p[1] > 0x20 && p[1] < 0x7f &&
+	    !((p[1] >= '0' && p[1] <= '9') || (p[1] >= 'a' && p[1] <= 'z') ||
+	    (p[1] >= 'A' && p[1] <= 'Z')))
+		*c = p[1];	/* an escaped punctuation character */
+	else
+		return false;
+	if ((re = pcre2_compile((PCRE2_SPTR)p, len, options, &ec, &eoff,
+	    NULL)) == NULL)
+		return false;
+	if ((md = pcre2_match_data_create_from_pattern(re, NULL)) == NULL ||
+	    pthread_once(&all_once, all_chars_build) != 0)
+		goto out;
+	for (i = 0; i < 0x80; i++)
+		ascii[i] = (unsigned char)i;
+	if (pcre2_match(re, ascii, sizeof(ascii), 0, 0, md, NULL) < 0)
+		goto out;
+	ov = pcre2_get_ovector_pointer(md);
+	if (ov[0] != (PCRE2_SIZE)*c || ov[1] != ov[0] + 1)
+		goto out;
+	if (pcre2_match(re, ascii, sizeof(ascii), ov[1], 0, md, NULL) !=
+	    PCRE2_ERROR_NOMATCH || pcre2_match(re, all_text, ALL_LEN, 0,
+	    PCRE2_NO_UTF_CHECK, md, NULL) != PCRE2_ERROR_NOMATCH)
+		goto out;
+	ok = true;
+out:
+	pcre2_match_data_free(md);
+	pcre2_code_free(re);
+	return ok;
+}
+
+/* A set of strings is better the longer its shortest, then the fewer. */
+static bool
+strs_better(const struct needbytes_strs *a, const struct needbytes_strs *b)
+{
+	size_t i, la = NEEDBYTES_STR_MAX, lb = NEEDBYTES_STR_MAX;
+
+	for (i = 0; i < a->n; i++)
+		la = a->len[i] < la ? a->len[i] : la;
+	for (i = 0; i < b->n; i++)
+		lb = b->len[i] < lb ? b->len[i] : lb;
+	return la != lb ? la > lb : a->n < b->n;
+}
+
+/* Keeps set among out's sets when there is room or it beats the worst. */
+static void
+strs_offer(struct needbytes *out, const struct needbytes_strs *set)
+{
+	size_t i, worst = 0;
+
+	if (set->n == 0)
+		return;
+	if (out->n_sets < NEEDBYTES_SETS) {
+		out->sets[out->n_sets++] = *set;
+		return;
+	}
+	for (i = 1; i < out->n_sets; i++)
+		if (strs_better(&out->sets[worst], &out->sets[i]))
+			worst = i;
+	if (strs_better(set, &out->sets[worst]))
+		out->sets[worst] = *set;
+}
+
+/* The run of strings ends here: a match holds one of them. */
+static void
+run_close(struct needbytes *out, struct needbytes_strs *run)
+{
+	strs_offer(out, run);
+	run->n = 0;
+}
+
+/*
+ * What follows the run at once is one of add: the run becomes each of
+ * its strings followed by each of add's, or, when that grows too big,
+ * is closed and add starts a new one.
+ */
+static void
+run_extend(struct needbytes *out, struct needbytes_strs *run,
+    const struct needbytes_strs *add)
+{
+	struct needbytes_strs both;
+	size_t i, j;
+
+	if (run->n == 0 || run->n * add->n > NEEDBYTES_STRS)
+		goto restart;
+	both.n = 0;
+	for (i = 0; i < run->n; i++)
+		for (j = 0; j < add->n; j++) {
+			if (run->len[i] + add->len[j] > NEEDBYTES_STR_MAX)
+				goto restart;
+			memcpy(both.s[both.n], run->s[i], run->len[i]);
+			memcpy(both.s[both.n] + run->len[i], add->s[j],
+			    add->len[j]);
+			both.len[both.n++] = (uint8_t)(run->len[i] +
+			    add->len[j]);
+		}
+	*run = both;
+	return;
+restart:
+	run_close(out, run);
+	*run = *add;
+}
+
+/*
+ * The alternatives of a group's content p..end when each is a string of
+ * literal characters (no quantifier, no class, no group), into set.
+ */
+static bool
+literal_alts(const char *p, const char *end, uint32_t options,
+    struct needbytes_strs *set)
+{
+	size_t step, n = 0;
+	char c;
+
+	set->n = 0;
+	set->len[0] = 0;
+	for (; p <= end; p += step) {
+		if (p == end || *p == '|') {
+			if (set->len[n] == 0)
+				return false;	/* an empty alternative */
+			set->n = ++n;
+			if (p == end)
+				return true;
+			if (n == NEEDBYTES_STRS)
+				return false;
+			set->len[n] = 0;
+			step = 1;
+			continue;
+		}
+		step = *p == '\\' ? 2 : 1;
+		if (p + step > end || (p + step < end &&
+		    strchr("*+?{", p[step]) != NULL) ||
+		    set->len[n] == NEEDBYTES_STR_MAX ||
+		    !literal_char(p, step, options, &c))
+			return false;
+		set->s[n][set->len[n]++] = c;
+	}
+	return false;
+}
+
+/*
+ * Where a group opened at p puts its content, and the options inside:
+ * plain, non-capturing and case-option groups only; false for the
+ * others (assertions, atomic, branch reset, verbs), which are skipped.
+ */
+static bool
+group_open(const char *p, const char *end, uint32_t *options,
+    const char **in)
+{
+	size_t left = (size_t)(end - p);
+
+	if (left >= 2 && p[1] != '?' && p[1] != '*')
+		*in = p + 1;
+	else if (left >= 3 && strncmp(p, "(?:", 3) == 0)
+		*in = p + 3;
+	else if (left >= 4 && strncmp(p, "(?i:", 4) == 0) {
+		*options |= PCRE2_CASELESS;
+		*in = p + 4;
+	} else if (left >= 5 && strncmp(p, "(?-i:", 5) == 0) {
+		*options &= ~(uint32_t)PCRE2_CASELESS;
+		*in = p + 5;
+	} else
+		return false;
+	return true;
+}
+
+static bool seq_read(const char *, const char *, uint32_t,
+    struct needbytes *, int);
+
+/*
+ * A group p..end that must match at least once: a set of literal
+ * strings goes on the run; other content is read as a sequence of its
+ * own, whose requirements hold for the whole pattern.
+ */
+static void
+group_item(const char *p, const char *end, uint32_t options, bool once,
+    struct needbytes *out, struct needbytes_strs *run, int depth)
+{
+	struct needbytes_strs alts;
+	struct needbytes *in;
+	const char *content;
+	size_t k;
+
+	if (!group_open(p, end, &options, &content)) {
+		run_close(out, run);
+		return;
+	}
+	if (literal_alts(content, end - 1, options, &alts)) {
+		run_extend(out, run, &alts);
+		if (!once)
+			run_close(out, run);
+		return;
+	}
+	run_close(out, run);
+	if (depth >= NEED_DEPTH_MAX || (in = malloc(sizeof(*in))) == NULL)
+		return;
+	in->any = true;
+	in->n_sets = 0;
+	if (seq_read(content, end - 1, options, in, depth + 1)) {
+		if (!in->any)
+			need_better(out, in);
+		for (k = 0; k < in->n_sets; k++)
+			strs_offer(out, &in->sets[k]);
+	}
+	free(in);
+}
+
+/*
+ * Reads the sequence re..end into out; false when something in it is
+ * not understood (out then holds nothing proven).
+ */
+static bool
+seq_read(const char *re, const char *end, uint32_t options,
+    struct needbytes *out, int depth)
+{
+	const char *p = re, *next, *q, *item_end;
+	struct needbytes_strs run, one;
 	struct needbytes item;
 	bool atom, bad = false;
 	long min;
+	char c;
 
-	out->any = true;
+	run.n = 0;
 	while (p < end) {
 		atom = false;
 		if (*p == '(') {
@@ -321,7 +582,7 @@ needbytes_of(const char *re, size_t len, uint32_t options,
 			    (*q >= 'a' && *q <= 'z')); q++)
 				;
 			if (p + 1 < end && p[1] == '?' && q < end && *q == ')')
-				return;
+				return false;
 			next = group_end(p, end);
 		} else if (*p == '[') {
 			next = class_end(p, end);
@@ -329,7 +590,7 @@ needbytes_of(const char *re, size_t len, uint32_t options,
 		} else if (*p == '\\')
 			next = escape_end(p, end, &atom);
 		else if (*p == '|' || *p == ')')
-			return;
+			return false;
 		else if (*p == '^' || *p == '$')
 			next = p + 1;
 		else {
@@ -340,19 +601,45 @@ needbytes_of(const char *re, size_t len, uint32_t options,
 			atom = (unsigned char)*p >= 0x80;
 		}
 		if (next == NULL || next - p > NEED_ITEM_MAX)
-			return;
+			return false;
 		item_end = next;
 		min = quantifier(&next, end, &bad);
 		if (bad)
-			return;
-		/* Of several needed items, the one of fewest characters. */
-		if (atom && min >= 1 && item_chars(p, (size_t)(item_end - p),
-		    options, &item) && (out->any || weight(&item) <
-		    weight(out))) {
-			item.any = false;
-			memcpy(out, &item, sizeof(*out));
+			return false;
+		if (min < 1)
+			run_close(out, &run);
+		else if (*p == '(')
+			group_item(p, item_end, options, next == item_end, out,
+			    &run, depth);
+		else if (literal_char(p, (size_t)(item_end - p), options, &c)) {
+			one.n = 1;
+			one.len[0] = 1;
+			one.s[0][0] = c;
+			run_extend(out, &run, &one);
+			if (next != item_end)
+				run_close(out, &run);
+		} else {
+			run_close(out, &run);
+			/* Of several needed items, the one of fewest characters. */
+			if (atom && item_chars(p, (size_t)(item_end - p),
+			    options, &item))
+				need_better(out, &item);
 		}
 		p = next;
+	}
+	run_close(out, &run);
+	return true;
+}
+
+void
+needbytes_of(const char *re, size_t len, uint32_t options,
+    struct needbytes *out)
+{
+	out->any = true;
+	out->n_sets = 0;
+	if (!seq_read(re, re + len, options, out, 0)) {
+		out->any = true;
+		out->n_sets = 0;
 	}
 }
 
@@ -382,6 +669,32 @@ needbytes_met(const struct needbytes *n,
 	return false;
 }
 
+/* Whether t holds a string of set: one memchr() pass per first byte. */
+static bool
+strs_found(const struct needbytes_strs *set, const unsigned char *t,
+    size_t len)
+{
+	uint8_t done[256 / 8] = { 0 };
+	const unsigned char *q, *end = t + len;
+	size_t i, j;
+	unsigned b;
+
+	for (i = 0; i < set->n; i++) {
+		b = (unsigned char)set->s[i][0];
+		if (has_bit(done, b))
+			continue;
+		set_bit(done, b);
+		for (q = t; (q = memchr(q, (int)b, (size_t)(end - q))) != NULL;
+		    q++)
+			for (j = i; j < set->n; j++)
+				if ((unsigned char)set->s[j][0] == b &&
+				    set->len[j] <= (size_t)(end - q) &&
+				    memcmp(q, set->s[j], set->len[j]) == 0)
+					return true;
+	}
+	return false;
+}
+
 bool
 needbytes_found(const struct needbytes *n, const unsigned char *t,
     size_t len)
@@ -389,6 +702,9 @@ needbytes_found(const struct needbytes *n, const unsigned char *t,
 	size_t i;
 	unsigned c;
 
+	for (i = 0; i < n->n_sets; i++)
+		if (!strs_found(&n->sets[i], t, len))
+			return false;
 	if (n->any)
 		return true;
 	for (i = 0; (i = str_ascii_run(t, i, len)) < len; i++) {

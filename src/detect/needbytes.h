@@ -12,6 +12,11 @@
  * U+00B5, a caseless partner of Greek U+03BC, but also U+00A0, and E2
  * leads U+200B as well as U+2019.
  *
+ * Literal ASCII is needed too: a telephone number pattern
+ * "...8(?:00|88|77)..." cannot match a text without "800", "888" or
+ * "877", nor "(?:!\s*){3,}" one without '!'.  Such sets of strings are
+ * checked with memchr() before the pattern is searched.
+ *
  * Memory: a needbytes set is a plain value; the analysis allocates only
  * for its own duration.
  */
@@ -25,12 +30,24 @@
 #include "detect/firstbyte.h"
 
 #define NEEDBYTES_BMP	0x10000		/* characters of up to three bytes */
+#define NEEDBYTES_SETS	4	/* sets of needed strings kept, at most */
+#define NEEDBYTES_STRS	16	/* strings in one set, at most */
+#define NEEDBYTES_STR_MAX 8	/* bytes of one string, at most */
+
+/* A match holds at least one of these ASCII strings, byte for byte. */
+struct needbytes_strs {
+	size_t	 n;
+	uint8_t	 len[NEEDBYTES_STRS];
+	char	 s[NEEDBYTES_STRS][NEEDBYTES_STR_MAX];
+};
 
 struct needbytes {
-	bool	 any;		/* nothing proven: every text may match */
+	bool	 any;		/* no non-ASCII character proven needed */
 	uint8_t	 lead[FIRSTBYTE_SET];	/* bit per byte value */
 	bool	 exact;		/* chars is the whole set (below U+10000) */
 	uint8_t	 chars[NEEDBYTES_BMP / 8];	/* bit per code point */
+	size_t	 n_sets;	/* a match holds a string of each set */
+	struct needbytes_strs sets[NEEDBYTES_SETS];
 };
 
 /*
@@ -52,7 +69,8 @@ bool	needbytes_met(const struct needbytes *, const uint8_t
 /*
  * Whether text t (valid UTF-8) holds a character of n: one of two or
  * three bytes in its exact set (any with its lead byte when the set is
- * not exact), or any four-byte one with a lead byte of n.
+ * not exact), or any four-byte one with a lead byte of n; and a string
+ * of each of n's sets of needed strings.
  */
 bool	needbytes_found(const struct needbytes *, const unsigned char *t,
 	    size_t len);

@@ -250,7 +250,8 @@ static const char *const data_texts[] = {
 	"Great offer -abc1234  \n", "Offer\t\t\t\t123abc\xc3\xa4\n\n",
 	"a\341\262\200b", "a\302\265b", "Pay\xe2\x80\x8bPal",
 	"x\xef\xbb\xbfy", "\320\260bc", "call 1-800-555-1234 now",
-	"call (888) 555 1234", NULL
+	"call (888) 555 1234", "now!!!", "BUY NOW THIS GREAT OFFER TODAY "
+	"ONLY HERE !", "ADV: sale", "$1,000,000 usd", NULL
 };
 
 /*
@@ -592,6 +593,29 @@ static const char *const deep_texts[] = {
 	"with\xc2\xa0remove", "zqb ray", "zqd ray", NULL
 };
 
+/*
+ * Patterns searched alone (no leading \b) that need literal strings
+ * (needbytes.c): a text lacking them is not searched.  Each text of
+ * literal_texts must hit, among them caseless partners of letters,
+ * which a literal letter must not be read as needing byte for byte.
+ */
+static const char literals[] =
+    "LIT_A\t(?<!\\d)\\(?8(?:00|88)\\)?[-.\\s]\\d{3}\n"
+    "LIT_B\t(?:!\\s*){3,}|(?-i:[A-Z]{3,}\\s*!)\n"
+    "LIT_C\t^\\s*(?-i:ADV)\\b\n"
+    "LIT_D\t\\$\\s?\\d+(?:,\\d{3}){2,}\n"
+    "LIT_E\t(?:as|k)\\#\\d\n"
+    "LIT_F\t(?i:x(?-i:Q))\\d{2}\n"
+    "LIT_G\t(?:1|2)(?:3|4)-(?:5|6)\n"
+    "LIT_H\t=\\?utf-?8\\?\n";
+
+static const char *const literal_texts[] = {
+	"call 800-555", "(888).123", "1 888 555", "wow!!!", "wow! ! !",
+	"FREE!", "FREE  !", "ADV: x", "  ADV", "$1,000,000",
+	"$ 5,000,000", "a\xc5\xbf#1", "AS#1", "K#2", "\xe2\x84\xaa#2",
+	"xQ12", "XQ12", "24-6", "13-5", "=?UTF-8?", "5 =?utf8?", NULL
+};
+
 /* Writes a pattern file to a temporary path; compares; removes it. */
 static void
 compare_file(const char *patterns, const char *what,
@@ -621,5 +645,6 @@ main(void)
 	compare_file(awkward, "awkward patterns", NULL);
 	compare_file(beginnings, "literal beginnings", NULL);
 	compare_file(deep, "deep beginnings", deep_texts);
+	compare_file(literals, "needed literals", literal_texts);
 	return tap_done();
 }

@@ -11,6 +11,11 @@
  * the set must not match; and needbytes_found() is tried on texts with
  * the caseless partners (U+00B5, U+2126, U+1C80) that must pass and
  * common typography (U+2019, U+00A0) that must not.
+ *
+ * The needed ASCII strings are checked against a table of what each
+ * pattern must need, and against PCRE2 on generated texts: a text the
+ * pattern matches must pass needbytes_found().  Texts are made of the
+ * pieces the patterns are built of, and caseless partners of letters.
  */
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include <pcre2.h>
@@ -59,6 +64,12 @@ static const struct need_case cases[] = {
 	{ "(a)\\1[\\x{0400}-\\x{04FF}]", true, "", "" },
 	{ "[\\x{0400}-\\x{04FF}]{2}", false, "\xd0", "\xc3" },
 	{ "[]\\x{0400}]", true, "", "" },
+	/* A group that must match is read inside; one with branches not. */
+	{ "(?:x[\\x{0400}-\\x{04FF}])+y", false, "\xd0", "\xc3" },
+	{ "(?-i:(?:[\\x{0400}-\\x{04FF}]))", false, "\xd0", "\xc3" },
+	{ "(?:x[\\x{0400}-\\x{04FF}]|y)", true, "", "" },
+	{ "(?:x[\\x{0400}-\\x{04FF}])*y", true, "", "" },
+	{ "(?=[\\x{0400}-\\x{04FF}])\\w", true, "", "" },
 };
 
 static bool
@@ -315,11 +326,191 @@ test_found(void)
 	ok(!n.any && !n.exact, "too many characters: lead bytes only");
 }
 
+struct strs_case {
+	const char	*re;
+	const char	*sets;	/* each set's strings, ',' between, ';' after */
+};
+
+static const struct strs_case strs_cases[] = {
+	/* A toll-free number: '8' and a group of literal branches. */
+	{ "(?<!\\d)(?:1[-.\\s]?)?\\(?8(?:00|88|77|66|55|44)\\)?[-.\\s]"
+	    "\\d{3}[-.\\s]?\\d{4}(?!\\d)", "800,888,877,866,855,844;" },
+	/* Inside a repeated group, and inside a case-sensitive one. */
+	{ "(?:!\\s*){3,}", "!;" },
+	{ "(?-i:\\b[A-Z]{3,}(?:[\\s!]+[A-Z]{3,}){5,}\\s*!)", "!;" },
+	{ "^\\s*(?-i:ADV)\\b", "ADV;" },
+	{ "\\$\\s?\\d{1,3}(?:,\\d{3}){2,}(?:\\.\\d\\d)?", "$;,;" },
+	/* Case-insensitive letters have partners: no string. */
+	{ "abc", "" },
+	{ "(?:ab|cd)x", "" },
+	{ "(?i:x(?-i:Q))\\d", "Q;" },
+	{ "s(?-i:s)", "s;" },
+	/* Runs of literals and groups, cut where they grow too big. */
+	{ "(?:1|2)(?:3|4)-(?:5|6)", "13-5,13-6,14-5,14-6,23-5,23-6,24-5,24-6;" },
+	{ "(?:1|2)(?:3|4)(?:5|6)(?:7|8)(?:9|0)", "1357,1358,1367,1368,1457,"
+	    "1458,1467,1468,2357,2358,2367,2368,2457,2458,2467,2468;9,0;" },
+	{ "=\\?utf", "=?;" },
+	{ "12(?:34)+5", "1234;5;" },
+	{ "12345678901", "12345678;901;" },
+	/* What may be absent or is not understood gives nothing. */
+	{ "(?:800)?x", "" },
+	{ "8*0", "0;" },
+	{ "8{0,2}0", "0;" },
+	{ "(?=800)\\d", "" },
+	{ "(?:800|)x", "" },
+	{ "(?:800|8\\d0)", "" },
+	{ "800|900", "" },
+	{ "(?i)800", "" },
+	{ "(?:(?i)8|9)00", "00;" },
+	{ "\\Q800\\E", "" },
+	{ "8.0", "8;0;" },
+};
+
+/* The sets of n in the form of strs_cases. */
+static void
+sets_text(const struct needbytes *n, char *out, size_t size)
+{
+	size_t i, j, len = 0;
+
+	out[0] = '\0';
+	for (i = 0; i < n->n_sets; i++)
+		for (j = 0; j < n->sets[i].n; j++)
+			len += (size_t)snprintf(out + len, size - len, "%.*s%s",
+			    (int)n->sets[i].len[j], n->sets[i].s[j],
+			    j + 1 < n->sets[i].n ? "," : ";");
+}
+
+static void
+test_strs(void)
+{
+	struct needbytes n;
+	char got[1024];
+	size_t i;
+
+	for (i = 0; i < sizeof(strs_cases) / sizeof(strs_cases[0]); i++) {
+		const struct strs_case *c = &strs_cases[i];
+
+		needbytes_of(c->re, strlen(c->re), OPTS, &n);
+		sets_text(&n, got, sizeof(got));
+		is_str(got, c->sets, "%s: needed strings", c->re);
+	}
+}
+
+/* Pieces of the generated texts: the patterns' literals, and near. */
+static const char *const pieces[] = {
+	"8", "0", "00", "88", "800", "888", "1", "2", "3", "4", "5", "6",
+	"-", ".", "(", ")", " ", "  ", "\t", "!", "!!", "A", "ADV", "adv",
+	"Adv", "ABCD", "$", ",", "\xc5\xbf", "\xe2\x84\xaa", "k", "K", "s",
+	"S", "x", "X", "Q", "q", "=", "?", "utf", "UTF", "\xc2\xa0",
+	"\xd9\xa3", "\n", "9", "7", "123", "5555", "#", "ab", "CD",
+};
+
+static uint32_t
+next_rand(uint32_t *s)
+{
+	*s ^= *s << 13;
+	*s ^= *s >> 17;
+	*s ^= *s << 5;
+	return *s;
+}
+
+/*
+ * Every pattern of strs_cases against generated texts: none that PCRE2
+ * matches may be refused.  Both kinds must occur, or the test tests
+ * nothing.
+ */
+static void
+test_strs_generated(void)
+{
+	const size_t n_pieces = sizeof(pieces) / sizeof(pieces[0]);
+	unsigned char text[512];
+	pcre2_match_data *md;
+	pcre2_code *code;
+	struct needbytes n;
+	PCRE2_SIZE eoff;
+	size_t i, k, len, bad = 0, matched = 0, refused = 0, m;
+	uint32_t seed = 0x2545f491;
+	int ec;
+
+	for (i = 0; i < sizeof(strs_cases) / sizeof(strs_cases[0]); i++) {
+		const char *re = strs_cases[i].re;
+
+		needbytes_of(re, strlen(re), OPTS, &n);
+		if ((code = pcre2_compile((PCRE2_SPTR)re,
+		    PCRE2_ZERO_TERMINATED, OPTS, &ec, &eoff, NULL)) == NULL) {
+			bad++;
+			continue;
+		}
+		(void)pcre2_jit_compile(code, PCRE2_JIT_COMPLETE);
+		md = pcre2_match_data_create_from_pattern(code, NULL);
+		for (k = 0; k < 20000; k++) {
+			len = 0;
+			for (m = 1 + next_rand(&seed) % 12; m > 0; m--) {
+				const char *p = pieces[next_rand(&seed) %
+				    n_pieces];
+
+				memcpy(text + len, p, strlen(p));
+				len += strlen(p);
+			}
+			if (pcre2_match(code, text, len, 0, 0, md, NULL) >= 0) {
+				matched++;
+				if (!needbytes_found(&n, text, len))
+					bad++;
+			} else if (!needbytes_found(&n, text, len))
+				refused++;
+		}
+		pcre2_match_data_free(md);
+		pcre2_code_free(code);
+	}
+	is_int((long)bad, 0L, "no text PCRE2 matches is refused");
+	ok(matched > 1000 && refused > 1000, "texts of both kinds (%zu "
+	    "matched, %zu refused)", matched, refused);
+}
+
+static const struct found_case strs_found_cases[] = {
+	{ "\\(?8(?:00|88)\\)?-\\d", "call 1-800-5", true },
+	{ "\\(?8(?:00|88)\\)?-\\d", "call (888)-5", true },
+	{ "\\(?8(?:00|88)\\)?-\\d", "call 1-900-5 or 8 80 8", false },
+	{ "\\(?8(?:00|88)\\)?-\\d", "ends in 88", false },
+	{ "\\(?8(?:00|88)\\)?-\\d", "ends in 888-", true },
+	{ "(?:!\\s*){3,}", "wow", false },
+	{ "(?:!\\s*){3,}", "!", true },
+	{ "^\\s*(?-i:ADV)\\b", "adv: x", false },
+	{ "^\\s*(?-i:ADV)\\b", "x ADV", true },
+	{ "\\$\\d+(?:,\\d{3}){2,}", "$5", false },
+	{ "\\$\\d+(?:,\\d{3}){2,}", "5,000", false },
+	{ "\\$\\d+(?:,\\d{3}){2,}", ",$", true },
+	/* Both the strings and a non-ASCII character are needed. */
+	{ "![\\x{0400}-\\x{04FF}]", "!\xd0\xb0", true },
+	{ "![\\x{0400}-\\x{04FF}]", "!a", false },
+	{ "![\\x{0400}-\\x{04FF}]", "\xd0\xb0", false },
+};
+
+static void
+test_strs_found(void)
+{
+	struct needbytes n;
+	size_t i;
+
+	for (i = 0; i < sizeof(strs_found_cases) /
+	    sizeof(strs_found_cases[0]); i++) {
+		const struct found_case *c = &strs_found_cases[i];
+
+		needbytes_of(c->re, strlen(c->re), OPTS, &n);
+		ok(needbytes_found(&n, (const unsigned char *)c->text,
+		    strlen(c->text)) == c->found, "%s in \"%s\": %s", c->re,
+		    c->text, c->found ? "found" : "not found");
+	}
+}
+
 int
 main(void)
 {
 	test_cases();
 	test_present();
 	test_found();
+	test_strs();
+	test_strs_generated();
+	test_strs_found();
 	return tap_done();
 }
