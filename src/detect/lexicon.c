@@ -49,7 +49,8 @@
  * configuration, which is what scan_symbol() needs of a name.
  *
  * Memory: heap, owned by struct lexicon, read-only after loading; a
- * scan's match data lives only for the call.
+ * scan's match data lives only for the call, and an other pattern's is
+ * made only when the pattern is searched.
  * Limits: LEXICON_MAX_PATTERNS lines, LEXICON_MAX_SYMBOLS symbols,
  * LEXICON_MAX_ALTS phrases split out of one pattern,
  * LEXICON_MATCH_LIMIT backtracking steps per match attempt and
@@ -587,6 +588,11 @@ others_next(const struct lexicon *lx, const unsigned char *t, size_t len,
 
 	for (i = 0; i < lx->n_others; i++) {
 		if (!ah[i].known || ah[i].at < off) {
+			/* Created at the first search, most are never run. */
+			if (ah[i].md == NULL && (ah[i].md =
+			    pcre2_match_data_create(lx->ovector_pairs,
+			    NULL)) == NULL)
+				return SIZE_MAX;
 			rc = pcre2_match(lx->others[i], t, len,
 			    off > ah[i].from ? off : ah[i].from,
 			    PCRE2_NO_UTF_CHECK, ah[i].md, lx->mctx);
@@ -622,13 +628,6 @@ ahead_new(const struct lexicon *lx, const unsigned char *t, size_t len)
 		return NULL;
 	needbytes_present(t, len, present);
 	for (i = 0; i < lx->n_others; i++) {
-		if ((ah[i].md = pcre2_match_data_create(lx->ovector_pairs,
-		    NULL)) == NULL) {
-			while (i-- > 0)
-				pcre2_match_data_free(ah[i].md);
-			free(ah);
-			return NULL;
-		}
 		if (!needbytes_met(&lx->other_needs[i], present) ||
 		    !needbytes_found(&lx->other_needs[i], t, len)) {
 			ah[i].at = len;
@@ -651,7 +650,8 @@ ahead_free(const struct lexicon *lx, struct lexicon_ahead *ah)
 	if (ah == NULL)
 		return;
 	for (i = 0; i < lx->n_others; i++)
-		pcre2_match_data_free(ah[i].md);
+		if (ah[i].md != NULL)
+			pcre2_match_data_free(ah[i].md);
 	free(ah);
 }
 
