@@ -340,31 +340,6 @@ ascii_space(unsigned char c)
 }
 
 /*
- * The ']' closing the class that opens at p, or NULL when unsure (a
- * POSIX class, \Q quoting).  A ']' first in the class is literal.
- */
-static const char *
-class_close(const char *p, const char *end)
-{
-	p++;
-	if (p < end && *p == '^')
-		p++;
-	if (p < end && *p == ']')
-		p++;
-	for (; p < end; p++) {
-		if (*p == '\\') {
-			if (p + 1 >= end || p[1] == 'Q' || p[1] == 'E')
-				return NULL;
-			p++;
-		} else if (*p == '[')
-			return NULL;
-		else if (*p == ']')
-			return p;
-	}
-	return NULL;
-}
-
-/*
  * The first '|' or unmatched ')' at or after p outside classes and
  * nested groups, end when there is none, NULL when bracket counting
  * cannot be trusted there (\Q..\E, \c, comments).
@@ -380,8 +355,9 @@ level_end(const char *p, const char *end)
 				return NULL;
 			p++;
 		} else if (*p == '[') {
-			if ((p = class_close(p, end)) == NULL)
+			if ((p = rxspace_class_end(p, end)) == NULL)
 				return NULL;
+			p--;	/* at the ']' */
 		} else if (*p == '(') {
 			if (end - p >= 3 && p[1] == '?' && p[2] == '#')
 				return NULL;

@@ -47,6 +47,7 @@
 #include <string.h>
 
 #include "needbytes.h"
+#include "detect/rxspace.h"
 #include "util/str.h"
 
 #define NEED_ITEM_MAX	1024
@@ -88,31 +89,6 @@ group_end(const char *p, const char *end)
 		} else if (*p == '(')
 			depth++;
 		else if (*p == ')' && --depth == 0)
-			return p + 1;
-	}
-	return NULL;
-}
-
-/* The end of the class opened at p (p points at '['), or NULL. */
-static const char *
-class_end(const char *p, const char *end)
-{
-	p++;
-	if (p < end && *p == '^')
-		p++;
-	if (p < end && *p == ']')
-		p++;
-	for (; p < end; p++) {
-		if (*p == '\\')
-			p++;
-		else if (*p == '[' && p + 1 < end && p[1] == ':') {
-			/* [:alpha:] inside a class */
-			const char *q = strstr(p + 2, ":]");
-
-			if (q == NULL || q >= end)
-				return NULL;
-			p = q + 1;
-		} else if (*p == ']')
 			return p + 1;
 	}
 	return NULL;
@@ -585,7 +561,7 @@ seq_read(const char *re, const char *end, uint32_t options,
 				return false;
 			next = group_end(p, end);
 		} else if (*p == '[') {
-			next = class_end(p, end);
+			next = rxspace_class_end(p, end);
 			atom = true;
 		} else if (*p == '\\')
 			next = escape_end(p, end, &atom);

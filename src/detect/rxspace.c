@@ -86,6 +86,33 @@ class_end(const char *p, size_t n, size_t i, bool *neg_S)
 	return n;
 }
 
+const char *
+rxspace_class_end(const char *p, const char *end)
+{
+	const char *q;
+
+	p++;
+	if (p < end && *p == '^')
+		p++;
+	if (p < end && *p == ']')
+		p++;		/* a ']' first in the class is literal */
+	for (; p < end; p++) {
+		if (*p == '\\') {
+			if (p + 1 >= end || p[1] == 'Q' || p[1] == 'E')
+				return NULL;
+			p++;
+		} else if (*p == '[') {
+			if (p + 1 >= end || p[1] != ':' ||
+			    (q = memmem(p + 2, (size_t)(end - p - 2), ":]",
+			    2)) == NULL)
+				return NULL;
+			p = q + 1;
+		} else if (*p == ']')
+			return p + 1;
+	}
+	return NULL;
+}
+
 int
 rxspace_rewrite(const char *pat, size_t len, struct buf *out)
 {

@@ -11,28 +11,6 @@
 
 #ifndef PCRE2_CODE_UNIT_WIDTH
 #define PCRE2_CODE_UNIT_WIDTH 8
-/*
- * Whether every match of branch p[0..n) (compiled with options) is
- * white space, then no white space, then white space to the end of the
- * text or before its final newline: "(?:\s{4,}|\s-)(?:[A-Z]{4,})\s*$"
- * and the like (W1 "\s" or a group of "\s" each with a quantifier and
- * at most one literal; then one group of ASCII letters and digits, \d,
- * \w, \S and classes of ASCII letters and digits; then "\s*$").
- * False when in doubt, which only costs speed.
- */
-bool	rxspace_tail_form(const char *p, size_t n, uint32_t options);
-
-/* Which ASCII characters \s matches under options; -1 on failure. */
-int	rxspace_ascii_spaces(uint32_t options, bool space[128]);
-
-/*
- * The first position of text t where a match of a tail-form branch can
- * start; space[] from rxspace_ascii_spaces().  A search from there
- * finds what a search from the start finds.
- */
-size_t	rxspace_tail_from(const unsigned char *t, size_t len,
-	    const bool space[128]);
-
 #endif
 #include <pcre2.h>
 #include <stdbool.h>
@@ -48,6 +26,13 @@ struct buf;
  * extended mode) is appended unchanged.  -1 when out is full.
  */
 int	rxspace_rewrite(const char *pat, size_t len, struct buf *out);
+
+/*
+ * Just past the ']' closing the character class opened at p (p points
+ * at '['); NULL when it is not sure where that is: \Q or \E inside, a
+ * '[' that does not open a POSIX class such as [:alpha:], no ']'.
+ */
+const char	*rxspace_class_end(const char *p, const char *end);
 
 /*
  * pcre2_compile() of the rewritten pattern (of pat itself when the

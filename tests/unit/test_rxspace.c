@@ -281,6 +281,30 @@ test_tail(void)
 	pcre2_match_data_free(m2);
 }
 
+/* Where a class ends, or NULL where the reader must not guess. */
+static void
+test_class_end(void)
+{
+	static const struct {
+		const char	*pat;
+		int		 len;	/* of the class; -1: NULL */
+	} cls[] = {
+		{ "[abc]x", 5 }, { "[]a]x", 4 }, { "[^]a]x", 5 },
+		{ "[\\]]x", 4 }, { "[[:alpha:]x]y", 12 }, { "[^[:space:]]", 12 },
+		{ "[\\Qa]\\E]x", -1 }, { "[a\\E]", -1 }, { "[a[b]", -1 },
+		{ "[[:alpha]", -1 }, { "[abc", -1 }, { "[\\", -1 },
+	};
+	const char *e;
+	size_t i, n;
+
+	for (i = 0; i < sizeof(cls) / sizeof(cls[0]); i++) {
+		n = strlen(cls[i].pat);
+		e = rxspace_class_end(cls[i].pat, cls[i].pat + n);
+		ok(cls[i].len < 0 ? e == NULL : e == cls[i].pat + cls[i].len,
+		    "class end of %s: %d", cls[i].pat, cls[i].len);
+	}
+}
+
 int
 main(void)
 {
@@ -288,6 +312,7 @@ main(void)
 	size_t i;
 
 	test_tail();
+	test_class_end();
 
 	same_set("\\s", "[\\h\\v]");
 	same_set("\\S", "[^\\h\\v]");
