@@ -20,6 +20,7 @@
 #include "mime/mimeint.h"
 #include "mime/message.h"
 #include "util/arena.h"
+#include "util/str.h"
 #include "tap.h"
 
 #define MAXLEN		600
@@ -45,37 +46,12 @@ rnd(unsigned n)
 }
 
 static size_t
-ref_put(unsigned char *o, unsigned cp)
-{
-	if (cp < 0x80) {
-		o[0] = (unsigned char)cp;
-		return 1;
-	}
-	if (cp < 0x800) {
-		o[0] = (unsigned char)(0xc0 | cp >> 6);
-		o[1] = (unsigned char)(0x80 | (cp & 0x3f));
-		return 2;
-	}
-	if (cp < 0x10000) {
-		o[0] = (unsigned char)(0xe0 | cp >> 12);
-		o[1] = (unsigned char)(0x80 | (cp >> 6 & 0x3f));
-		o[2] = (unsigned char)(0x80 | (cp & 0x3f));
-		return 3;
-	}
-	o[0] = (unsigned char)(0xf0 | cp >> 18);
-	o[1] = (unsigned char)(0x80 | (cp >> 12 & 0x3f));
-	o[2] = (unsigned char)(0x80 | (cp >> 6 & 0x3f));
-	o[3] = (unsigned char)(0x80 | (cp & 0x3f));
-	return 4;
-}
-
-static size_t
 ref_1252(const unsigned char *s, size_t len, unsigned char *out)
 {
 	size_t i, o = 0;
 
 	for (i = 0; i < len; i++)
-		o += ref_put(out + o, s[i] >= 0x80 && s[i] < 0xa0 ?
+		o += str_utf8_put(out + o, s[i] >= 0x80 && s[i] < 0xa0 ?
 		    ref_high[s[i] - 0x80] : s[i]);
 	return o;
 }
@@ -251,7 +227,7 @@ gen(unsigned char *s, size_t max)
 				s[i++] = 'z';
 				break;
 			}
-			i += ref_put(s + i, random_cp());
+			i += str_utf8_put(s + i, random_cp());
 			break;
 		}
 	}
