@@ -56,7 +56,6 @@ struct hf {
 	const unsigned char	*p, *end;
 	htmlDocPtr		 doc;
 	xmlNodePtr		 node;		/* NULL: the document level */
-	char			 names[HF_DEPTH][HF_NAME];
 	unsigned char		 kinds[HF_DEPTH];
 	int			 n;		/* open elements */
 	int			 open_head, open_body;
@@ -67,6 +66,8 @@ struct hf {
 	int			 discarded;	/* ctxt->depth */
 	unsigned char		*tb;		/* text not yet in the tree */
 	size_t			 tlen, tcap;
+	/* Last, not cleared: only the first n are ever read. */
+	char			 names[HF_DEPTH][HF_NAME];
 };
 
 /* For tests: the line of the last refusal, to see what is refused. */
@@ -630,6 +631,44 @@ att_value(struct hf *h, unsigned char q)
 }
 
 /*
+ * An attribute as xmlSAX2AttributeInternal() adds it: the name without
+ * a value, then the value as one text child, then its ID noted when
+ * xmlIsID() would say it is one (in HTML, "id", and "name" of <a>).
+ * xmlNewProp() builds the same, but measures the value a byte at a
+ * time and asks xmlIsID() through string compares; v is len bytes and
+ * a NUL.
+ */
+static bool
+add_attr(struct hf *h, xmlNodePtr e, const char *name, size_t nlen,
+    const unsigned char *v, size_t len)
+{
+	xmlDictPtr dict = h->doc->dict;
+	xmlChar *nm;
+	xmlAttrPtr a;
+	xmlNodePtr t;
+
+	if (dict != NULL)
+		nm = (xmlChar *)xmlDictLookup(dict, (const xmlChar *)name,
+		    (int)nlen);
+	else
+		nm = xmlStrndup((const xmlChar *)name, (int)nlen);
+	/* It frees nm itself when it fails. */
+	if (nm == NULL || (a = xmlNewNsPropEatName(e, NULL, nm, NULL)) == NULL)
+		return hf_no(__LINE__);
+	if (v == NULL)
+		return true;
+	if ((t = xmlNewDocTextLen(h->doc, v, (int)len)) == NULL)
+		return hf_no(__LINE__);
+	t->parent = (xmlNodePtr)a;
+	a->children = a->last = t;
+	if ((nlen == 2 && memcmp(name, "id", 2) == 0) ||
+	    (nlen == 4 && memcmp(name, "name", 4) == 0 &&
+	    strcmp((const char *)e->name, "a") == 0))
+		(void)xmlAddID(NULL, h->doc, v, a);
+	return true;
+}
+
+/*
  * What htmlParseStartTag() does before the attributes: close what the
  * tag closes, open the elements it implies.  -1 to decline; 1 when the
  * parser discards the tag (a misplaced html, head or body); else 0.
@@ -663,6 +702,7 @@ start_tag(struct hf *h)
 	xmlAttrPtr a;
 	const char *v;
 	unsigned char q;
+	size_t alen, vlen;
 	bool self;
 	unsigned kind;
 	int r;
@@ -711,8 +751,10 @@ start_tag(struct hf *h)
 		}
 		if (!tag_name(h, att))
 			return hf_no(__LINE__);
+		alen = strlen(att);
 		skip_blanks(h);
 		v = NULL;
+		vlen = 0;
 		if (h->p < h->end && *h->p == '=') {
 			h->p++;
 			skip_blanks(h);
@@ -726,15 +768,18 @@ start_tag(struct hf *h)
 			if (!att_value(h, q))
 				return hf_no(__LINE__);
 			v = (const char *)h->tb;
-		} else if (htmlIsBooleanAttr((const xmlChar *)att))
+			vlen = h->tlen - 1;
+		} else if (htmlIsBooleanAttr((const xmlChar *)att)) {
 			v = att;
+			vlen = alen;
+		}
 		/* The parser drops a repeated attribute. */
 		for (a = e != NULL ? e->properties : NULL; a != NULL;
 		    a = a->next)
 			if (strcmp((const char *)a->name, att) == 0)
 				break;
-		if (a == NULL && e != NULL && xmlNewProp(e,
-		    (const xmlChar *)att, (const xmlChar *)v) == NULL)
+		if (a == NULL && e != NULL && !add_attr(h, e, att, alen,
+		    (const unsigned char *)v, vlen))
 			return hf_no(__LINE__);
 		h->tlen = 0;
 	}
@@ -1118,7 +1163,7 @@ htmlfast_parse(const char *s, size_t len, xmlDictPtr dict)
 		return NULL;
 	if ((h = xmlMalloc(sizeof(*h))) == NULL)
 		return NULL;
-	memset(h, 0, sizeof(*h));
+	memset(h, 0, offsetof(struct hf, names));
 	h->p = (const unsigned char *)s;
 	h->end = h->p + len;
 	if ((h->doc = htmlNewDocNoDtD(NULL, NULL)) == NULL) {
@@ -1178,7 +1223,8 @@ same_node(const xmlNode *a, const xmlNode *b, int depth)
 			return false;
 		for (x = a->properties, y = b->properties;
 		    x != NULL && y != NULL; x = x->next, y = y->next)
-			if (x->type != y->type || !same_str(x->name, y->name) ||
+			if (x->type != y->type || x->atype != y->atype ||
+			    !same_str(x->name, y->name) ||
 			    !same_ns(x->ns, y->ns) ||
 			    !same_list(x->children, y->children, depth + 1))
 				return false;
