@@ -57,6 +57,7 @@ struct hf {
 	htmlDocPtr		 doc;
 	xmlNodePtr		 node;		/* NULL: the document level */
 	unsigned char		 kinds[HF_DEPTH];
+	unsigned char		 prios[HF_DEPTH];	/* end_priority() */
 	int			 n;		/* open elements */
 	int			 open_head, open_body;
 	bool			 root;		/* an element at top level */
@@ -375,6 +376,69 @@ name_kind(const char *name)
 	return 0;
 }
 
+/* htmlGetEndPriority()'s ranks. */
+static int
+end_priority(const char *name)
+{
+	static const struct {
+		const char	*name;
+		int		 prio;
+	} ranks[] = {
+		{ "div", 150 }, { "td", 160 }, { "th", 160 }, { "tr", 170 },
+		{ "thead", 180 }, { "tbody", 180 }, { "tfoot", 180 },
+		{ "table", 190 }, { "head", 200 }, { "body", 200 },
+		{ "html", 220 }
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(ranks) / sizeof(ranks[0]); i++)
+		if (strcmp(ranks[i].name, name) == 0)
+			return ranks[i].prio;
+	return 100;
+}
+
+/* What a tag name means here, the same for every document. */
+struct tag_info {
+	const htmlElemDesc	*desc;		/* htmlTagLookup() */
+	unsigned char		 kind;		/* name_kind() */
+	unsigned char		 prio;		/* end_priority() */
+};
+
+/*
+ * Every tag asks all three, each a search with string compares; the
+ * few names mail uses are kept per thread.  The answers are libxml2's
+ * static tables' and ours, not the document's, so never go stale.
+ */
+struct ti_entry {
+	char		 name[24];		/* "": unused */
+	struct tag_info	 ti;
+};
+
+static _Thread_local struct ti_entry ti_cache[HF_CACHE];
+
+static struct tag_info
+tag_info(const char *name)
+{
+	struct tag_info ti;
+	struct ti_entry *ce;
+	uint32_t hash = 2166136261u;
+	size_t n;
+
+	for (n = 0; name[n] != '\0'; n++)
+		hash = (hash ^ (unsigned char)name[n]) * 16777619u;
+	ce = &ti_cache[hash % HF_CACHE];
+	if (n < sizeof(ce->name) && memcmp(ce->name, name, n + 1) == 0)
+		return ce->ti;
+	ti.desc = htmlTagLookup((const xmlChar *)name);
+	ti.kind = (unsigned char)name_kind(name);
+	ti.prio = (unsigned char)end_priority(name);
+	if (n < sizeof(ce->name)) {
+		memcpy(ce->name, name, n + 1);
+		ce->ti = ti;
+	}
+	return ti;
+}
+
 /* htmlnamePush() notes <head> and <body>, even closed at once. */
 static void
 note(struct hf *h, unsigned kind)
@@ -391,6 +455,7 @@ push(struct hf *h, const char *name, unsigned kind, xmlNodePtr e)
 	if (h->n >= HF_DEPTH)
 		return hf_no(__LINE__);
 	h->kinds[h->n] = (unsigned char)kind;
+	h->prios[h->n] = tag_info(name).prio;
 	strcpy(h->names[h->n++], name);
 	note(h, kind);
 	h->open_head += (kind & K_HEAD) != 0;
@@ -697,7 +762,7 @@ static bool
 start_tag(struct hf *h)
 {
 	char name[HF_NAME], att[HF_NAME];
-	const htmlElemDesc *info;
+	struct tag_info ti;
 	xmlNodePtr e = NULL;
 	xmlAttrPtr a;
 	const char *v;
@@ -720,7 +785,8 @@ start_tag(struct hf *h)
 	if ((v = strchr(name, ':')) != NULL && (v == name ||
 	    strchr(v + 1, ':') != NULL || !is_alpha((unsigned char)v[1])))
 		return hf_no(__LINE__);
-	kind = name_kind(name);
+	ti = tag_info(name);
+	kind = ti.kind;
 	if ((r = before_tag(h, name, kind)) == -1)
 		return false;
 	if (r == 0 && (e = add_element(h, name)) == NULL)
@@ -790,33 +856,11 @@ start_tag(struct hf *h)
 		h->discarded++;
 		return true;
 	}
-	info = htmlTagLookup((const xmlChar *)name);
-	if (self || (info != NULL && info->empty)) {
+	if (self || (ti.desc != NULL && ti.desc->empty)) {
 		note(h, kind);
 		return true;
 	}
 	return push(h, name, kind, e);
-}
-
-/* htmlGetEndPriority()'s ranks. */
-static int
-end_priority(const char *name)
-{
-	static const struct {
-		const char	*name;
-		int		 prio;
-	} ranks[] = {
-		{ "div", 150 }, { "td", 160 }, { "th", 160 }, { "tr", 170 },
-		{ "thead", 180 }, { "tbody", 180 }, { "tfoot", 180 },
-		{ "table", 190 }, { "head", 200 }, { "body", 200 },
-		{ "html", 220 }
-	};
-	size_t i;
-
-	for (i = 0; i < sizeof(ranks) / sizeof(ranks[0]); i++)
-		if (strcmp(ranks[i].name, name) == 0)
-			return ranks[i].prio;
-	return 100;
 }
 
 /* After "</": an end tag. */
@@ -824,7 +868,8 @@ static bool
 end_tag(struct hf *h)
 {
 	char name[HF_NAME];
-	int i, prio;
+	struct tag_info ti;
+	int i;
 
 	h->p += 2;
 	if (!tag_name(h, name))
@@ -834,8 +879,8 @@ end_tag(struct hf *h)
 		return hf_no(__LINE__);
 	h->p++;
 	/* The end of a discarded html, head or body tag is ignored. */
-	if (h->discarded > 0 &&
-	    (name_kind(name) & (K_HTML | K_BODY | K_HEAD))) {
+	ti = tag_info(name);
+	if (h->discarded > 0 && (ti.kind & (K_HTML | K_BODY | K_HEAD))) {
 		h->discarded--;
 		return true;
 	}
@@ -845,11 +890,10 @@ end_tag(struct hf *h)
 	 * close a <td>), when it is ignored, as it is when nothing open
 	 * has its name.
 	 */
-	prio = end_priority(name);
 	for (i = h->n - 1; i >= 0; i--) {
 		if (strcmp(h->names[i], name) == 0)
 			break;
-		if (end_priority(h->names[i]) > prio)
+		if (h->prios[i] > ti.prio)
 			return true;
 	}
 	if (i < 0)
