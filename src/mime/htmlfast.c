@@ -712,13 +712,28 @@ add_attr(struct hf *h, xmlNodePtr e, const char *name, size_t nlen,
 	xmlAttrPtr a;
 	xmlNodePtr t;
 
-	if (dict != NULL)
+	/*
+	 * The parser drops a repeated attribute.  Names from the
+	 * dictionary are the same pointer when they are the same name.
+	 */
+	if (dict != NULL) {
 		nm = (xmlChar *)xmlDictLookup(dict, (const xmlChar *)name,
 		    (int)nlen);
-	else
-		nm = xmlStrndup((const xmlChar *)name, (int)nlen);
+		if (nm == NULL)
+			return hf_no(__LINE__);
+		for (a = e->properties; a != NULL; a = a->next)
+			if (a->name == nm)
+				return true;
+	} else {
+		for (a = e->properties; a != NULL; a = a->next)
+			if (strcmp((const char *)a->name, name) == 0)
+				return true;
+		if ((nm = xmlStrndup((const xmlChar *)name, (int)nlen)) ==
+		    NULL)
+			return hf_no(__LINE__);
+	}
 	/* It frees nm itself when it fails. */
-	if (nm == NULL || (a = xmlNewNsPropEatName(e, NULL, nm, NULL)) == NULL)
+	if ((a = xmlNewNsPropEatName(e, NULL, nm, NULL)) == NULL)
 		return hf_no(__LINE__);
 	if (v == NULL)
 		return true;
@@ -764,7 +779,6 @@ start_tag(struct hf *h)
 	char name[HF_NAME], att[HF_NAME];
 	struct tag_info ti;
 	xmlNodePtr e = NULL;
-	xmlAttrPtr a;
 	const char *v;
 	unsigned char q;
 	size_t alen, vlen;
@@ -839,12 +853,7 @@ start_tag(struct hf *h)
 			v = att;
 			vlen = alen;
 		}
-		/* The parser drops a repeated attribute. */
-		for (a = e != NULL ? e->properties : NULL; a != NULL;
-		    a = a->next)
-			if (strcmp((const char *)a->name, att) == 0)
-				break;
-		if (a == NULL && e != NULL && !add_attr(h, e, att, alen,
+		if (e != NULL && !add_attr(h, e, att, alen,
 		    (const unsigned char *)v, vlen))
 			return hf_no(__LINE__);
 		h->tlen = 0;

@@ -134,6 +134,18 @@ static const char *const taken[] = {
 	"<!-- only -->",
 	"<div><div><div>deep</div></div></div>",
 	"<body>x</body>\n<p>after</p>",
+	/* Attributes: repeated in any case, boolean, IDs, '&', empty. */
+	"<DiV ClAsS=a CLASS=b class='c' Id=x ID=y>z</dIv>",
+	"<input type=radio CHECKED checked=no Disabled selected nowrap>"
+	    "<hr noshade NoShade><td nowrap>x</td>",
+	"<a NAME=a name=b id=c>x</a><div name=d Id=e>y</div>"
+	    "<a id=c>z</a><a name=\"\" id=\"\">w</a>",
+	"<p a=\"&amp;&lt;&#38;&#x26;&\" b='&amp' c=&nbsp;d e=\"\">x</p>",
+	"<p title=\"a&amp;b\" title=\"c\" a b c=1 b=2 a=3>x</p>",
+	/* Closed by other tags and by end tags of higher rank. */
+	"<ul><li>a<li><b>b</ul><p>c<div>d</div><table><tr><td>e<td>f"
+	    "<tr><th>g</table>",
+	"<td><span><i>x</td>y</span>z",
 };
 
 /* Only compared. */
