@@ -41,6 +41,7 @@
 #define HF_NAME		64	/* libxml2 truncates names at 100 */
 #define HF_CHUNK	990	/* libxml2 hands text over 1000 at a time */
 #define HF_CACHE	256	/* autoclose answers a thread keeps */
+#define HF_DNAMES	64	/* dictionary names a document keeps */
 
 /* What the parser's special cases make of a tag name. */
 enum {
@@ -67,6 +68,7 @@ struct hf {
 	int			 discarded;	/* ctxt->depth */
 	unsigned char		*tb;		/* text not yet in the tree */
 	size_t			 tlen, tcap;
+	const xmlChar		*dnames[HF_DNAMES];	/* dict_name() */
 	/* Last, not cleared: only the first n are ever read. */
 	char			 names[HF_DEPTH][HF_NAME];
 };
@@ -218,6 +220,24 @@ tb_add_char(struct hf *h, uint32_t c)
 	return tb_add(h, o, n);
 }
 
+/*
+ * c, new and of the same document, as the last child of parent: what
+ * xmlAddChild() comes to for an element, or for text after anything
+ * but text (which it would merge, as flush_text() does itself).
+ */
+static void
+link_child(xmlNodePtr parent, xmlNodePtr c)
+{
+	c->parent = parent;
+	if (parent->children == NULL)
+		parent->children = c;
+	else {
+		parent->last->next = c;
+		c->prev = parent->last;
+	}
+	parent->last = c;
+}
+
 /* Pending text becomes a text node (or joins the last one). */
 static bool
 flush_text(struct hf *h)
@@ -235,7 +255,7 @@ flush_text(struct hf *h)
 		if ((t = xmlNewDocTextLen(h->doc, h->tb, (int)h->tlen)) ==
 		    NULL)
 			return hf_no(__LINE__);
-		xmlAddChild(h->node, t);
+		link_child(h->node, t);
 	}
 	h->tlen = 0;
 	return true;
@@ -303,17 +323,46 @@ name_char(unsigned char c)
 	    c == '_' || c == ':' || c >= 0x80;
 }
 
+/*
+ * The dictionary's copy of a name.  A document uses few names, each
+ * many times; they are kept here, as xmlDictLookup() hashes and
+ * compares at length.
+ */
+static const xmlChar *
+dict_name(struct hf *h, const char *name, size_t len)
+{
+	const xmlChar **slot;
+	uint32_t hash = 2166136261u;
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		hash = (hash ^ (unsigned char)name[i]) * 16777619u;
+	slot = &h->dnames[hash % HF_DNAMES];
+	if (*slot != NULL && strncmp((const char *)*slot, name, len) == 0 &&
+	    (*slot)[len] == '\0')
+		return *slot;
+	*slot = xmlDictLookup(h->doc->dict, (const xmlChar *)name, (int)len);
+	return *slot;
+}
+
 /* An element node under the current one (or the document). */
 static xmlNodePtr
 add_element(struct hf *h, const char *name)
 {
 	const char *local;
+	const xmlChar *dn;
 	xmlNodePtr e;
 
 	/* SAX2 names the node by the part after a prefix. */
 	local = strchr(name, ':');
 	local = local != NULL ? local + 1 : name;
-	if ((e = xmlNewDocNode(h->doc, NULL, (const xmlChar *)local,
+	if (h->doc->dict != NULL) {
+		/* As xmlNewDocNode(), without its hashing every time. */
+		if ((dn = dict_name(h, local, strlen(local))) == NULL ||
+		    (e = xmlNewDocNodeEatName(h->doc, NULL, (xmlChar *)dn,
+		    NULL)) == NULL)
+			return NULL;
+	} else if ((e = xmlNewDocNode(h->doc, NULL, (const xmlChar *)local,
 	    NULL)) == NULL)
 		return NULL;
 	/*
@@ -321,12 +370,12 @@ add_element(struct hf *h, const char *name)
 	 * child of the document when that is an element.
 	 */
 	if (h->node != NULL)
-		xmlAddChild(h->node, e);
+		link_child(h->node, e);
 	else if (h->doc->children != NULL &&
 	    h->doc->children->type == XML_ELEMENT_NODE)
-		xmlAddChild(h->doc->children, e);
+		link_child(h->doc->children, e);
 	else
-		xmlAddChild((xmlNodePtr)h->doc, e);
+		link_child((xmlNodePtr)h->doc, e);
 	h->root = true;
 	return e;
 }
@@ -571,26 +620,46 @@ check_implied(struct hf *h, unsigned kind)
 	return implied(h, "body", K_BODY);
 }
 
+/* Letters (lower-cased), digits and "-_.:" by byte; 0 for the rest. */
+static const unsigned char name_lc[256] = {
+	0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+	0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+	0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+	0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+	0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+	0x00, 0x00, 0x00, 0x00, 0x00, 0x2d, 0x2e, 0x00,
+	0x30, 0x31, 0x32, 0x33, 0x34, 0x35, 0x36, 0x37,
+	0x38, 0x39, 0x3a, 0x00, 0x00, 0x00, 0x00, 0x00,
+	0x00, 0x61, 0x62, 0x63, 0x64, 0x65, 0x66, 0x67,
+	0x68, 0x69, 0x6a, 0x6b, 0x6c, 0x6d, 0x6e, 0x6f,
+	0x70, 0x71, 0x72, 0x73, 0x74, 0x75, 0x76, 0x77,
+	0x78, 0x79, 0x7a, 0x00, 0x00, 0x00, 0x00, 0x5f,
+	0x00, 0x61, 0x62, 0x63, 0x64, 0x65, 0x66, 0x67,
+	0x68, 0x69, 0x6a, 0x6b, 0x6c, 0x6d, 0x6e, 0x6f,
+	0x70, 0x71, 0x72, 0x73, 0x74, 0x75, 0x76, 0x77,
+	0x78, 0x79, 0x7a, 0x00, 0x00, 0x00, 0x00, 0x00,
+};
+
 /*
- * A tag or attribute name at p, lower-cased into name: letters, digits
- * and "-_.:" after a letter.
+ * A tag or attribute name at p, lower-cased into name (its length in
+ * *len): letters, digits and "-_.:" after a letter.
  */
 static bool
-tag_name(struct hf *h, char *name)
+tag_name(struct hf *h, char *name, size_t *len)
 {
 	size_t n = 0;
+	unsigned char c;
 
 	if (h->p >= h->end || !is_alpha(*h->p))
 		return hf_no(__LINE__);
-	while (h->p < h->end && (is_alpha(*h->p) || is_digit(*h->p) ||
-	    *h->p == '-' || *h->p == '_' || *h->p == '.' || *h->p == ':')) {
+	while (h->p < h->end && (c = name_lc[*h->p]) != 0) {
 		if (n + 1 >= HF_NAME)
 			return hf_no(__LINE__);
-		name[n++] = (char)(*h->p >= 'A' && *h->p <= 'Z' ?
-		    *h->p + 0x20 : *h->p);
+		name[n++] = (char)c;
 		h->p++;
 	}
 	name[n] = '\0';
+	*len = n;
 	return h->p < h->end && (h->p[0] <= 0x7f);
 }
 
@@ -717,9 +786,7 @@ add_attr(struct hf *h, xmlNodePtr e, const char *name, size_t nlen,
 	 * dictionary are the same pointer when they are the same name.
 	 */
 	if (dict != NULL) {
-		nm = (xmlChar *)xmlDictLookup(dict, (const xmlChar *)name,
-		    (int)nlen);
-		if (nm == NULL)
+		if ((nm = (xmlChar *)dict_name(h, name, nlen)) == NULL)
 			return hf_no(__LINE__);
 		for (a = e->properties; a != NULL; a = a->next)
 			if (a->name == nm)
@@ -787,7 +854,7 @@ start_tag(struct hf *h)
 	int r;
 
 	h->p++;
-	if (!tag_name(h, name))
+	if (!tag_name(h, name, &alen))
 		return hf_no(__LINE__);
 	/*
 	 * htmlParseContentInternal() looks for tags to close by the name
@@ -829,9 +896,8 @@ start_tag(struct hf *h)
 				h->p++;
 			continue;
 		}
-		if (!tag_name(h, att))
+		if (!tag_name(h, att, &alen))
 			return hf_no(__LINE__);
-		alen = strlen(att);
 		skip_blanks(h);
 		v = NULL;
 		vlen = 0;
@@ -878,10 +944,11 @@ end_tag(struct hf *h)
 {
 	char name[HF_NAME];
 	struct tag_info ti;
+	size_t len;
 	int i;
 
 	h->p += 2;
-	if (!tag_name(h, name))
+	if (!tag_name(h, name, &len))
 		return hf_no(__LINE__);
 	skip_blanks(h);
 	if (h->p >= h->end || *h->p != '>')
@@ -1256,6 +1323,7 @@ same_ns(const xmlNs *a, const xmlNs *b)
 }
 
 static bool	same_list(const xmlNode *, const xmlNode *, int);
+static bool	linked(const xmlNode *);
 
 static bool
 same_node(const xmlNode *a, const xmlNode *b, int depth)
@@ -1279,19 +1347,39 @@ same_node(const xmlNode *a, const xmlNode *b, int depth)
 			if (x->type != y->type || x->atype != y->atype ||
 			    !same_str(x->name, y->name) ||
 			    !same_ns(x->ns, y->ns) ||
+			    !linked((const xmlNode *)x) ||
+			    !linked((const xmlNode *)y) ||
 			    !same_list(x->children, y->children, depth + 1))
 				return false;
 		if (x != NULL || y != NULL)
 			return false;
-		return same_list(a->children, b->children, depth + 1);
+		return linked(a) && linked(b) &&
+		    same_list(a->children, b->children, depth + 1);
 	case XML_TEXT_NODE:
 	case XML_CDATA_SECTION_NODE:
 	case XML_COMMENT_NODE:
 		return same_str(a->content, b->content) &&
 		    a->children == NULL && b->children == NULL;
 	default:
-		return same_list(a->children, b->children, depth + 1);
+		return linked(a) && linked(b) &&
+		    same_list(a->children, b->children, depth + 1);
 	}
+}
+
+/*
+ * The children of n point back at it and at each other both ways, and
+ * n->last is the last of them: what the walk in html.c and
+ * xmlFreeDoc() rely on, not seen by comparing names and contents.
+ */
+static bool
+linked(const xmlNode *n)
+{
+	const xmlNode *c, *prev = NULL;
+
+	for (c = n->children; c != NULL; prev = c, c = c->next)
+		if (c->parent != n || c->prev != prev || c->doc != n->doc)
+			return false;
+	return n->last == prev;
 }
 
 static bool
@@ -1310,5 +1398,6 @@ htmlfast_same(const struct _xmlDoc *a, const struct _xmlDoc *b)
 		return a == b;
 	return a->type == b->type &&
 	    (a->intSubset == NULL) == (b->intSubset == NULL) &&
+	    linked((const xmlNode *)a) && linked((const xmlNode *)b) &&
 	    same_list(a->children, b->children, 0);
 }
