@@ -733,7 +733,9 @@ amp(struct hf *h, unsigned char *out, size_t size)
 static bool
 att_value(struct hf *h, unsigned char q)
 {
-	const unsigned char *s;
+	static const bool bare_stop[256] = { ['&'] = true, [' '] = true,
+	    ['\t'] = true, ['\n'] = true, ['\r'] = true, ['>'] = true };
+	const unsigned char *s, *e, *a;
 	unsigned char out[40];
 	uint32_t c;
 	int n;
@@ -741,9 +743,16 @@ att_value(struct hf *h, unsigned char q)
 	h->tlen = 0;
 	for (;;) {
 		s = h->p;
-		while (h->p < h->end && *h->p != '&' && (q ? *h->p != q :
-		    !is_blank(*h->p) && *h->p != '>'))
-			h->p++;
+		if (q) {
+			/* Values run long (style, href): memchr() strides. */
+			if ((e = memchr(s, q, (size_t)(h->end - s))) == NULL)
+				e = h->end;
+			if ((a = memchr(s, '&', (size_t)(e - s))) != NULL)
+				e = a;
+			h->p = e;
+		} else
+			while (h->p < h->end && !bare_stop[*h->p])
+				h->p++;
 		if (!tb_add(h, s, (size_t)(h->p - s)))
 			return hf_no(__LINE__);
 		if (h->p >= h->end)
@@ -1036,9 +1045,10 @@ raw_text(struct hf *h)
 	    s[1] == '_' || s[1] == ':'))
 		return hf_no(__LINE__);
 	for (e = s; ; e++) {
-		if (h->end - e < 2 + (ptrdiff_t)nl)
+		if ((e = memchr(e, '<', (size_t)(h->end - e))) == NULL ||
+		    h->end - e < 2 + (ptrdiff_t)nl)
 			return hf_no(__LINE__);
-		if (e[0] == '<' && e[1] == '/' &&
+		if (e[1] == '/' &&
 		    xmlStrncasecmp(e + 2, (const xmlChar *)name, (int)nl) == 0)
 			break;
 	}
@@ -1081,8 +1091,7 @@ paragraph(struct hf *h)
 static bool
 text(struct hf *h)
 {
-	static const bool text_stop[256] = { ['<'] = true, ['&'] = true };
-	const unsigned char *s = h->p, *e;
+	const unsigned char *s = h->p, *e, *a;
 	unsigned char out[40];
 	bool blank = true, ref, num = false;
 	uint32_t c = 0;
@@ -1098,8 +1107,12 @@ text(struct hf *h)
 		} else if ((n = amp(h, out, sizeof(out))) < 0)
 			return false;
 	} else {
-		while (h->p < h->end && !text_stop[*h->p])
-			h->p++;
+		/* Text runs long: memchr() strides. */
+		if ((e = memchr(s, '<', (size_t)(h->end - s))) == NULL)
+			e = h->end;
+		if ((a = memchr(s, '&', (size_t)(e - s))) != NULL)
+			e = a;
+		h->p = e;
 	}
 	if (h->n == 0 || (top_kind(h) & (K_HTML | K_HEAD))) {
 		/* Blank before '&' asks for a paragraph too. */
