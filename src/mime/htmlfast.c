@@ -59,6 +59,8 @@ struct hf {
 	xmlNodePtr		 node;		/* NULL: the document level */
 	unsigned char		 kinds[HF_DEPTH];
 	unsigned char		 prios[HF_DEPTH];	/* end_priority() */
+	unsigned char		 lens[HF_DEPTH];	/* of the names */
+	uint32_t		 hashes[HF_DEPTH];	/* tag_info() */
 	int			 n;		/* open elements */
 	int			 open_head, open_body;
 	bool			 root;		/* an element at top level */
@@ -451,6 +453,8 @@ struct tag_info {
 	const htmlElemDesc	*desc;		/* htmlTagLookup() */
 	unsigned char		 kind;		/* name_kind() */
 	unsigned char		 prio;		/* end_priority() */
+	unsigned char		 len;		/* the name's */
+	uint32_t		 hash;		/* the name's */
 };
 
 /*
@@ -478,6 +482,8 @@ tag_info(const char *name)
 	ce = &ti_cache[hash % HF_CACHE];
 	if (n < sizeof(ce->name) && memcmp(ce->name, name, n + 1) == 0)
 		return ce->ti;
+	ti.len = (unsigned char)n;		/* n < HF_NAME */
+	ti.hash = hash;
 	ti.desc = htmlTagLookup((const xmlChar *)name);
 	ti.kind = (unsigned char)name_kind(name);
 	ti.prio = (unsigned char)end_priority(name);
@@ -499,13 +505,18 @@ note(struct hf *h, unsigned kind)
 }
 
 static bool
-push(struct hf *h, const char *name, unsigned kind, xmlNodePtr e)
+push(struct hf *h, const char *name, const struct tag_info *ti,
+    xmlNodePtr e)
 {
+	unsigned kind = ti->kind;
+
 	if (h->n >= HF_DEPTH)
 		return hf_no(__LINE__);
 	h->kinds[h->n] = (unsigned char)kind;
-	h->prios[h->n] = tag_info(name).prio;
-	strcpy(h->names[h->n++], name);
+	h->prios[h->n] = ti->prio;
+	h->lens[h->n] = ti->len;
+	h->hashes[h->n] = ti->hash;
+	memcpy(h->names[h->n++], name, ti->len + 1U);
 	note(h, kind);
 	h->open_head += (kind & K_HEAD) != 0;
 	h->open_body += (kind & K_BODY) != 0;
@@ -529,13 +540,14 @@ top_kind(const struct hf *h)
 }
 
 static bool
-implied(struct hf *h, const char *name, unsigned kind)
+implied(struct hf *h, const char *name)
 {
+	struct tag_info ti = tag_info(name);
 	xmlNodePtr e;
 
 	if ((e = add_element(h, name)) == NULL)
 		return hf_no(__LINE__);
-	return push(h, name, kind, e);
+	return push(h, name, &ti, e);
 }
 
 /*
@@ -574,20 +586,20 @@ struct ac_entry {
 
 static _Thread_local struct ac_entry ac_cache[HF_CACHE];
 
+/* newtag against the innermost open element, by the names' hashes. */
 static bool
-autocloses(const char *newtag, const char *top)
+autocloses(const struct hf *h, const char *newtag,
+    const struct tag_info *nt)
 {
 	struct ac_entry *ce;
-	size_t ln = strlen(newtag), lt = strlen(top), i;
-	uint32_t hash = 2166136261u;
+	const char *top = h->names[h->n - 1];
+	size_t ln = nt->len, lt = h->lens[h->n - 1];
+	uint32_t hash;
 
 	if (ln + lt + 2 > sizeof(ce->key))
 		return ask_autocloses(newtag, top);
-	for (i = 0; i < ln; i++)
-		hash = (hash ^ (unsigned char)newtag[i]) * 16777619u;
-	hash = (hash ^ 0xff) * 16777619u;
-	for (i = 0; i < lt; i++)
-		hash = (hash ^ (unsigned char)top[i]) * 16777619u;
+	hash = (nt->hash * 16777619u) ^ (h->hashes[h->n - 1] * 2654435761u);
+	hash ^= hash >> 16;
 	ce = &ac_cache[hash % HF_CACHE];
 	if (ce->used && memcmp(ce->key, newtag, ln + 1) == 0 &&
 	    memcmp(ce->key + ln + 1, top, lt + 1) == 0)
@@ -606,18 +618,18 @@ check_implied(struct hf *h, unsigned kind)
 	if (kind & K_HTML)
 		return true;
 	if (h->n == 0) {
-		if (!implied(h, "html", K_HTML))
+		if (!implied(h, "html"))
 			return hf_no(__LINE__);
 	}
 	if (kind & (K_BODY | K_HEAD))
 		return true;
 	if (h->n <= 1 && (kind & K_HEADISH))
-		return h->head_seen ? true : implied(h, "head", K_HEAD);
+		return h->head_seen ? true : implied(h, "head");
 	if (kind & K_FRAME)
 		return hf_no(__LINE__);
 	if (h->body_seen || h->open_body > 0 || h->open_head > 0)
 		return true;
-	return implied(h, "body", K_BODY);
+	return implied(h, "body");
 }
 
 /* Letters (lower-cased), digits and "-_.:" by byte; 0 for the rest. */
@@ -830,12 +842,14 @@ add_attr(struct hf *h, xmlNodePtr e, const char *name, size_t nlen,
  * parser discards the tag (a misplaced html, head or body); else 0.
  */
 static int
-before_tag(struct hf *h, const char *name, unsigned kind)
+before_tag(struct hf *h, const char *name, const struct tag_info *ti)
 {
+	unsigned kind = ti->kind;
+
 	if (!flush_text(h))
 		return (hf_no(__LINE__), -1);
 	/* htmlAutoClose(): <p> ends an open <p>, <td> a <td>, etc. */
-	while (h->n > 0 && autocloses(name, h->names[h->n - 1])) {
+	while (h->n > 0 && autocloses(h, name, ti)) {
 		if (top_kind(h) & (K_HTML | K_BODY))
 			return (hf_no(__LINE__), -1);
 		pop(h);
@@ -877,7 +891,7 @@ start_tag(struct hf *h)
 		return hf_no(__LINE__);
 	ti = tag_info(name);
 	kind = ti.kind;
-	if ((r = before_tag(h, name, kind)) == -1)
+	if ((r = before_tag(h, name, &ti)) == -1)
 		return false;
 	if (r == 0 && (e = add_element(h, name)) == NULL)
 		return hf_no(__LINE__);
@@ -944,7 +958,7 @@ start_tag(struct hf *h)
 		note(h, kind);
 		return true;
 	}
-	return push(h, name, kind, e);
+	return push(h, name, &ti, e);
 }
 
 /* After "</": an end tag. */
@@ -976,7 +990,8 @@ end_tag(struct hf *h)
 	 * has its name.
 	 */
 	for (i = h->n - 1; i >= 0; i--) {
-		if (strcmp(h->names[i], name) == 0)
+		if (h->hashes[i] == ti.hash && h->lens[i] == len &&
+		    memcmp(h->names[i], name, len) == 0)
 			break;
 		if (h->prios[i] > ti.prio)
 			return true;
@@ -1077,11 +1092,13 @@ raw_text(struct hf *h)
 static bool
 paragraph(struct hf *h)
 {
+	struct tag_info ti = tag_info("p");
 	xmlNodePtr e;
 
-	if (before_tag(h, "p", 0) != 0 || (e = add_element(h, "p")) == NULL)
+	if (before_tag(h, "p", &ti) != 0 ||
+	    (e = add_element(h, "p")) == NULL)
 		return hf_no(__LINE__);
-	return push(h, "p", 0, e);
+	return push(h, "p", &ti, e);
 }
 
 /*
