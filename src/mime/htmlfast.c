@@ -739,11 +739,14 @@ amp(struct hf *h, unsigned char *out, size_t size)
 }
 
 /*
- * An attribute value, quoted (q is the quote) or not (q is 0), into
- * the text buffer, entities decoded as htmlParseHTMLAttribute() does.
+ * An attribute value, quoted (q is the quote) or not (q is 0), with
+ * entities decoded as htmlParseHTMLAttribute() does: *v and *len are
+ * its bytes, in the input when it has no references (most do), else in
+ * the text buffer.  It need not end in a NUL.
  */
 static bool
-att_value(struct hf *h, unsigned char q)
+att_value(struct hf *h, unsigned char q, const unsigned char **v,
+    size_t *len)
 {
 	static const bool bare_stop[256] = { ['&'] = true, [' '] = true,
 	    ['\t'] = true, ['\n'] = true, ['\r'] = true, ['>'] = true };
@@ -765,9 +768,17 @@ att_value(struct hf *h, unsigned char q)
 		} else
 			while (h->p < h->end && !bare_stop[*h->p])
 				h->p++;
-		if (!tb_add(h, s, (size_t)(h->p - s)))
-			return hf_no(__LINE__);
 		if (h->p >= h->end)
+			return hf_no(__LINE__);
+		if (*h->p != '&' && h->tlen == 0) {
+			/* No reference: the value as it stands. */
+			*v = s;
+			*len = (size_t)(h->p - s);
+			if (q)
+				h->p++;
+			return true;
+		}
+		if (!tb_add(h, s, (size_t)(h->p - s)))
 			return hf_no(__LINE__);
 		if (*h->p != '&')
 			break;
@@ -782,7 +793,9 @@ att_value(struct hf *h, unsigned char q)
 	}
 	if (q)
 		h->p++;
-	return tb_add(h, (const unsigned char *)"", 1);
+	*v = h->tb;
+	*len = h->tlen;
+	return true;
 }
 
 /*
@@ -790,8 +803,7 @@ att_value(struct hf *h, unsigned char q)
  * a value, then the value as one text child, then its ID noted when
  * xmlIsID() would say it is one (in HTML, "id", and "name" of <a>).
  * xmlNewProp() builds the same, but measures the value a byte at a
- * time and asks xmlIsID() through string compares; v is len bytes and
- * a NUL.
+ * time and asks xmlIsID() through string compares; v is len bytes.
  */
 static bool
 add_attr(struct hf *h, xmlNodePtr e, const char *name, size_t nlen,
@@ -832,7 +844,7 @@ add_attr(struct hf *h, xmlNodePtr e, const char *name, size_t nlen,
 	if ((nlen == 2 && memcmp(name, "id", 2) == 0) ||
 	    (nlen == 4 && memcmp(name, "name", 4) == 0 &&
 	    strcmp((const char *)e->name, "a") == 0))
-		(void)xmlAddID(NULL, h->doc, v, a);
+		(void)xmlAddID(NULL, h->doc, t->content, a);
 	return true;
 }
 
@@ -871,6 +883,7 @@ start_tag(struct hf *h)
 	xmlNodePtr e = NULL;
 	const char *v;
 	unsigned char q;
+	const unsigned char *uv;
 	size_t alen, vlen;
 	bool self;
 	unsigned kind;
@@ -934,10 +947,9 @@ start_tag(struct hf *h)
 				h->p++;
 			else
 				q = 0;
-			if (!att_value(h, q))
+			if (!att_value(h, q, &uv, &vlen))
 				return hf_no(__LINE__);
-			v = (const char *)h->tb;
-			vlen = h->tlen - 1;
+			v = (const char *)uv;
 		} else if (htmlIsBooleanAttr((const xmlChar *)att)) {
 			v = att;
 			vlen = alen;

@@ -159,6 +159,9 @@ static const char *const taken[] = {
 	"<ul><li>a<li><b>b</ul><p>c<div>d</div><table><tr><td>e<td>f"
 	    "<tr><th>g</table>",
 	"<td><span><i>x</td>y</span>z",
+	/* Values with and without references, IDs among them. */
+	"<a id=\"a&amp;b\" name='c&lt;'>x</a><a id=a&amp;b name=>y</a>"
+	    "<p id=\"\" title=t>z</p><img alt=&#65; src=s>",
 };
 
 /* Only compared. */
