@@ -325,20 +325,37 @@ name_char(unsigned char c)
 	    c == '_' || c == ':' || c >= 0x80;
 }
 
-/*
- * The dictionary's copy of a name.  A document uses few names, each
- * many times; they are kept here, as xmlDictLookup() hashes and
- * compares at length.
- */
-static const xmlChar *
-dict_name(struct hf *h, const char *name, size_t len)
+/* What a tag name means here, the same for every document. */
+struct tag_info {
+	const htmlElemDesc	*desc;		/* htmlTagLookup() */
+	unsigned char		 kind;		/* name_kind() */
+	unsigned char		 prio;		/* end_priority() */
+	unsigned char		 len;		/* the name's */
+	uint32_t		 hash;		/* the name's */
+};
+
+/* FNV-1a, the hash of names here (tag_name() computes it as it reads). */
+static uint32_t
+name_hash(const char *name, size_t len)
 {
-	const xmlChar **slot;
 	uint32_t hash = 2166136261u;
 	size_t i;
 
 	for (i = 0; i < len; i++)
 		hash = (hash ^ (unsigned char)name[i]) * 16777619u;
+	return hash;
+}
+
+/*
+ * The dictionary's copy of a name (len bytes, hash its name_hash()).
+ * A document uses few names, each many times; they are kept here, as
+ * xmlDictLookup() hashes and compares at length.
+ */
+static const xmlChar *
+dict_name(struct hf *h, const char *name, size_t len, uint32_t hash)
+{
+	const xmlChar **slot;
+
 	slot = &h->dnames[hash % HF_DNAMES];
 	if (*slot != NULL && strncmp((const char *)*slot, name, len) == 0 &&
 	    (*slot)[len] == '\0')
@@ -349,18 +366,24 @@ dict_name(struct hf *h, const char *name, size_t len)
 
 /* An element node under the current one (or the document). */
 static xmlNodePtr
-add_element(struct hf *h, const char *name)
+add_element(struct hf *h, const char *name, const struct tag_info *ti)
 {
 	const char *local;
 	const xmlChar *dn;
+	size_t len = ti->len;
+	uint32_t hash = ti->hash;
 	xmlNodePtr e;
 
 	/* SAX2 names the node by the part after a prefix. */
-	local = strchr(name, ':');
-	local = local != NULL ? local + 1 : name;
+	if ((local = memchr(name, ':', len)) != NULL) {
+		local++;
+		len -= (size_t)(local - name);
+		hash = name_hash(local, len);
+	} else
+		local = name;
 	if (h->doc->dict != NULL) {
 		/* As xmlNewDocNode(), without its hashing every time. */
-		if ((dn = dict_name(h, local, strlen(local))) == NULL ||
+		if ((dn = dict_name(h, local, len, hash)) == NULL ||
 		    (e = xmlNewDocNodeEatName(h->doc, NULL, (xmlChar *)dn,
 		    NULL)) == NULL)
 			return NULL;
@@ -448,15 +471,6 @@ end_priority(const char *name)
 	return 100;
 }
 
-/* What a tag name means here, the same for every document. */
-struct tag_info {
-	const htmlElemDesc	*desc;		/* htmlTagLookup() */
-	unsigned char		 kind;		/* name_kind() */
-	unsigned char		 prio;		/* end_priority() */
-	unsigned char		 len;		/* the name's */
-	uint32_t		 hash;		/* the name's */
-};
-
 /*
  * Every tag asks all three, each a search with string compares; the
  * few names mail uses are kept per thread.  The answers are libxml2's
@@ -469,16 +483,13 @@ struct ti_entry {
 
 static _Thread_local struct ti_entry ti_cache[HF_CACHE];
 
+/* For name, n bytes and a NUL, hash its name_hash(). */
 static struct tag_info
-tag_info(const char *name)
+tag_info_hashed(const char *name, size_t n, uint32_t hash)
 {
 	struct tag_info ti;
 	struct ti_entry *ce;
-	uint32_t hash = 2166136261u;
-	size_t n;
 
-	for (n = 0; name[n] != '\0'; n++)
-		hash = (hash ^ (unsigned char)name[n]) * 16777619u;
 	ce = &ti_cache[hash % HF_CACHE];
 	if (n < sizeof(ce->name) && memcmp(ce->name, name, n + 1) == 0)
 		return ce->ti;
@@ -492,6 +503,14 @@ tag_info(const char *name)
 		ce->ti = ti;
 	}
 	return ti;
+}
+
+static struct tag_info
+tag_info(const char *name)
+{
+	size_t n = strlen(name);
+
+	return tag_info_hashed(name, n, name_hash(name, n));
 }
 
 /* htmlnamePush() notes <head> and <body>, even closed at once. */
@@ -545,7 +564,7 @@ implied(struct hf *h, const char *name)
 	struct tag_info ti = tag_info(name);
 	xmlNodePtr e;
 
-	if ((e = add_element(h, name)) == NULL)
+	if ((e = add_element(h, name, &ti)) == NULL)
 		return hf_no(__LINE__);
 	return push(h, name, &ti, e);
 }
@@ -654,11 +673,13 @@ static const unsigned char name_lc[256] = {
 
 /*
  * A tag or attribute name at p, lower-cased into name (its length in
- * *len): letters, digits and "-_.:" after a letter.
+ * *len, its name_hash() in *hash): letters, digits and "-_.:" after a
+ * letter.
  */
 static bool
-tag_name(struct hf *h, char *name, size_t *len)
+tag_name(struct hf *h, char *name, size_t *len, uint32_t *hash)
 {
+	uint32_t hv = 2166136261u;		/* name_hash(), as it goes */
 	size_t n = 0;
 	unsigned char c;
 
@@ -668,10 +689,12 @@ tag_name(struct hf *h, char *name, size_t *len)
 		if (n + 1 >= HF_NAME)
 			return hf_no(__LINE__);
 		name[n++] = (char)c;
+		hv = (hv ^ c) * 16777619u;
 		h->p++;
 	}
 	name[n] = '\0';
 	*len = n;
+	*hash = hv;
 	return h->p < h->end && (h->p[0] <= 0x7f);
 }
 
@@ -803,11 +826,12 @@ att_value(struct hf *h, unsigned char q, const unsigned char **v,
  * a value, then the value as one text child, then its ID noted when
  * xmlIsID() would say it is one (in HTML, "id", and "name" of <a>).
  * xmlNewProp() builds the same, but measures the value a byte at a
- * time and asks xmlIsID() through string compares; v is len bytes.
+ * time and asks xmlIsID() through string compares.  The name is nlen
+ * bytes, hash its name_hash(); v is len bytes.
  */
 static bool
 add_attr(struct hf *h, xmlNodePtr e, const char *name, size_t nlen,
-    const unsigned char *v, size_t len)
+    uint32_t hash, const unsigned char *v, size_t len)
 {
 	xmlDictPtr dict = h->doc->dict;
 	xmlChar *nm;
@@ -819,7 +843,7 @@ add_attr(struct hf *h, xmlNodePtr e, const char *name, size_t nlen,
 	 * dictionary are the same pointer when they are the same name.
 	 */
 	if (dict != NULL) {
-		if ((nm = (xmlChar *)dict_name(h, name, nlen)) == NULL)
+		if ((nm = (xmlChar *)dict_name(h, name, nlen, hash)) == NULL)
 			return hf_no(__LINE__);
 		for (a = e->properties; a != NULL; a = a->next)
 			if (a->name == nm)
@@ -885,12 +909,13 @@ start_tag(struct hf *h)
 	unsigned char q;
 	const unsigned char *uv;
 	size_t alen, vlen;
+	uint32_t hash;
 	bool self;
 	unsigned kind;
 	int r;
 
 	h->p++;
-	if (!tag_name(h, name, &alen))
+	if (!tag_name(h, name, &alen, &hash))
 		return hf_no(__LINE__);
 	/*
 	 * htmlParseContentInternal() looks for tags to close by the name
@@ -902,11 +927,11 @@ start_tag(struct hf *h)
 	if ((v = strchr(name, ':')) != NULL && (v == name ||
 	    strchr(v + 1, ':') != NULL || !is_alpha((unsigned char)v[1])))
 		return hf_no(__LINE__);
-	ti = tag_info(name);
+	ti = tag_info_hashed(name, alen, hash);
 	kind = ti.kind;
 	if ((r = before_tag(h, name, &ti)) == -1)
 		return false;
-	if (r == 0 && (e = add_element(h, name)) == NULL)
+	if (r == 0 && (e = add_element(h, name, &ti)) == NULL)
 		return hf_no(__LINE__);
 	for (;;) {
 		skip_blanks(h);
@@ -932,7 +957,7 @@ start_tag(struct hf *h)
 				h->p++;
 			continue;
 		}
-		if (!tag_name(h, att, &alen))
+		if (!tag_name(h, att, &alen, &hash))
 			return hf_no(__LINE__);
 		skip_blanks(h);
 		v = NULL;
@@ -954,7 +979,7 @@ start_tag(struct hf *h)
 			v = att;
 			vlen = alen;
 		}
-		if (e != NULL && !add_attr(h, e, att, alen,
+		if (e != NULL && !add_attr(h, e, att, alen, hash,
 		    (const unsigned char *)v, vlen))
 			return hf_no(__LINE__);
 		h->tlen = 0;
@@ -979,18 +1004,19 @@ end_tag(struct hf *h)
 {
 	char name[HF_NAME];
 	struct tag_info ti;
+	uint32_t hash;
 	size_t len;
 	int i;
 
 	h->p += 2;
-	if (!tag_name(h, name, &len))
+	if (!tag_name(h, name, &len, &hash))
 		return hf_no(__LINE__);
 	skip_blanks(h);
 	if (h->p >= h->end || *h->p != '>')
 		return hf_no(__LINE__);
 	h->p++;
 	/* The end of a discarded html, head or body tag is ignored. */
-	ti = tag_info(name);
+	ti = tag_info_hashed(name, len, hash);
 	if (h->discarded > 0 && (ti.kind & (K_HTML | K_BODY | K_HEAD))) {
 		h->discarded--;
 		return true;
@@ -1108,7 +1134,7 @@ paragraph(struct hf *h)
 	xmlNodePtr e;
 
 	if (before_tag(h, "p", &ti) != 0 ||
-	    (e = add_element(h, "p")) == NULL)
+	    (e = add_element(h, "p", &ti)) == NULL)
 		return hf_no(__LINE__);
 	return push(h, "p", &ti, e);
 }
