@@ -124,18 +124,29 @@ static bool
 input_ok(const unsigned char *s, size_t len)
 {
 	size_t i = 0, n, k;
-	uint64_t w;
+	uint64_t w, m;
 	uint32_t c;
 
 	while (i < len) {
 		/* Eight printable ASCII bytes at a time. */
 		while (len - i >= 8) {
 			memcpy(&w, s + i, 8);
-			if (((w | (w - 0x2020202020202020ULL) |
+			/*
+			 * The high bit of each byte outside 0x20-0x7e; a
+			 * borrow may flag bytes above one that is, never
+			 * below, so the lowest flag is the first such byte.
+			 */
+			m = (w | (w - 0x2020202020202020ULL) |
 			    ((w ^ 0x7f7f7f7f7f7f7f7fULL) -
-			    0x0101010101010101ULL)) &
-			    0x8080808080808080ULL) != 0)
+			    0x0101010101010101ULL)) & 0x8080808080808080ULL;
+			if (m != 0) {
+#if defined(__GNUC__) && defined(__BYTE_ORDER__) && \
+    __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+				/* Not the bytes before it again, one by one. */
+				i += (size_t)__builtin_ctzll(m) / 8;
+#endif
 				break;
+			}
 			i += 8;
 		}
 		if (i >= len)

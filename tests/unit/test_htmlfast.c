@@ -276,6 +276,44 @@ main(void)
 		    fast ? "taken" : "declined");
 
 	/*
+	 * Bytes the fast path must refuse, and characters it must take,
+	 * at every offset within and across the words its input check
+	 * reads eight bytes at a time.
+	 */
+	{
+		static const char *const bad[] = { "\x01", "\x7f", "\x80",
+		    "\xff", "\xc3", "\xc3(", "\xe2\x82", "\xed\xa0\x80",
+		    "\xc0\xaf", "\x1f", "\x0b" };
+		static const char *const good[] = { "\xc3\xa9",
+		    "\xe2\x82\xac", "\xf0\x9f\x98\x80", "\t", "\r\n", "~" };
+		size_t refused = 0, accepted = 0, k, at;
+		htmlDocPtr doc;
+		char in[128];
+
+		for (at = 0; at < 40; at++) {
+			for (k = 0; k < sizeof(bad) / sizeof(bad[0]); k++) {
+				snprintf(in, sizeof(in), "<p>%.*s%s%.*s</p>",
+				    (int)at, "0123456789012345678901234567890"
+				    "123456789", bad[k], 17, "abcdefghijklmnopq");
+				doc = htmlfast_parse(in, strlen(in), NULL);
+				refused += doc == NULL;
+				xmlFreeDoc(doc);
+			}
+			for (k = 0; k < sizeof(good) / sizeof(good[0]); k++) {
+				snprintf(in, sizeof(in), "<p>%.*s%s%.*s</p>",
+				    (int)at, "0123456789012345678901234567890"
+				    "123456789", good[k], 17, "abcdefghijklmnopq");
+				(void)compare(in, strlen(in), &fast);
+				accepted += fast;
+			}
+		}
+		ok(refused == 40 * sizeof(bad) / sizeof(bad[0]),
+		    "refused bytes at every offset: %zu", refused);
+		ok(accepted == 40 * sizeof(good) / sizeof(good[0]),
+		    "taken characters at every offset: %zu", accepted);
+	}
+
+	/*
 	 * Made-up names among void, table and ranked ones, enough to
 	 * push each other out of htmlfast.c's per-thread name cache, so
 	 * an answer kept for the wrong name would show.
