@@ -57,10 +57,6 @@ struct hf {
 	const unsigned char	*p, *end;
 	htmlDocPtr		 doc;
 	xmlNodePtr		 node;		/* NULL: the document level */
-	unsigned char		 kinds[HF_DEPTH];
-	unsigned char		 prios[HF_DEPTH];	/* end_priority() */
-	unsigned char		 lens[HF_DEPTH];	/* of the names */
-	uint32_t		 hashes[HF_DEPTH];	/* tag_info() */
 	int			 n;		/* open elements */
 	int			 open_head, open_body;
 	bool			 root;		/* an element at top level */
@@ -70,8 +66,12 @@ struct hf {
 	int			 discarded;	/* ctxt->depth */
 	unsigned char		*tb;		/* text not yet in the tree */
 	size_t			 tlen, tcap;
-	const xmlChar		*dnames[HF_DNAMES];	/* dict_name() */
-	/* Last, not cleared: only the first n are ever read. */
+	const xmlChar		*dnames[HF_DNAMES];	/* dict_name */
+	/* The open elements, last, not cleared: only n are read. */
+	unsigned char		 kinds[HF_DEPTH];
+	unsigned char		 prios[HF_DEPTH];	/* end_priority */
+	unsigned char		 lens[HF_DEPTH];
+	uint32_t		 hashes[HF_DEPTH];	/* name_hash */
 	char			 names[HF_DEPTH][HF_NAME];
 };
 
@@ -1362,7 +1362,7 @@ htmlfast_parse(const char *s, size_t len, xmlDictPtr dict)
 		return NULL;
 	if ((h = xmlMalloc(sizeof(*h))) == NULL)
 		return NULL;
-	memset(h, 0, offsetof(struct hf, names));
+	memset(h, 0, offsetof(struct hf, kinds));
 	h->p = (const unsigned char *)s;
 	h->end = h->p + len;
 	if ((h->doc = htmlNewDocNoDtD(NULL, NULL)) == NULL) {
