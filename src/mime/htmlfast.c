@@ -36,6 +36,7 @@
 #include <libxml/tree.h>
 
 #include "mime/mimeint.h"
+#include "util/str.h"
 
 #define HF_DEPTH	200	/* libxml2 stops at 256 nodes deep */
 #define HF_NAME		64	/* libxml2 truncates names at 100 */
@@ -209,28 +210,8 @@ static bool
 tb_add_char(struct hf *h, uint32_t c)
 {
 	unsigned char o[4];
-	size_t n;
 
-	if (c < 0x80) {
-		o[0] = (unsigned char)c;
-		n = 1;
-	} else if (c < 0x800) {
-		o[0] = (unsigned char)(0xc0 | (c >> 6));
-		o[1] = (unsigned char)(0x80 | (c & 0x3f));
-		n = 2;
-	} else if (c < 0x10000) {
-		o[0] = (unsigned char)(0xe0 | (c >> 12));
-		o[1] = (unsigned char)(0x80 | ((c >> 6) & 0x3f));
-		o[2] = (unsigned char)(0x80 | (c & 0x3f));
-		n = 3;
-	} else {
-		o[0] = (unsigned char)(0xf0 | (c >> 18));
-		o[1] = (unsigned char)(0x80 | ((c >> 12) & 0x3f));
-		o[2] = (unsigned char)(0x80 | ((c >> 6) & 0x3f));
-		o[3] = (unsigned char)(0x80 | (c & 0x3f));
-		n = 4;
-	}
-	return tb_add(h, o, n);
+	return tb_add(h, o, str_utf8_put(o, c));
 }
 
 /*
@@ -752,19 +733,8 @@ amp(struct hf *h, unsigned char *out, size_t size)
 	    ent->value > 0) {
 		c = ent->value;
 		h->p = s + 1;
-		if (c < 0x80) {
-			out[0] = (unsigned char)c;
-			return 1;
-		}
-		if (c < 0x800) {
-			out[0] = (unsigned char)(0xc0 | (c >> 6));
-			out[1] = (unsigned char)(0x80 | (c & 0x3f));
-			return 2;
-		}
-		out[0] = (unsigned char)(0xe0 | (c >> 12));
-		out[1] = (unsigned char)(0x80 | ((c >> 6) & 0x3f));
-		out[2] = (unsigned char)(0x80 | (c & 0x3f));
-		return 3;
+		/* HTML 4's entities are all in the BMP: three bytes at most. */
+		return (int)str_utf8_put(out, c);
 	}
 	/* Unknown, or no ';': as written, the ';' left for what follows. */
 	memcpy(out, h->p, n + 1);
