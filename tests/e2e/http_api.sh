@@ -411,6 +411,51 @@ is "$(sed -n 's/^mailtrust_clamd_errors_total //p' "$tmp/body")/$(sed -n \
 is "$(sed -n 's/^mailtrust_dns_errors_total{method="spf"} //p' "$tmp/body")" \
     1 "the SPF temperror is counted as a DNS error"
 stop noclamd
+# Each serving thread listens on its own socket of the address, shared
+# through SO_REUSEPORT.  A port another program holds (without that
+# option) still refuses the start; a second serve on a serve's address
+# shares its connections and answers too.
+/usr/bin/python3 -c '
+import socket, sys, time
+s = socket.socket()
+s.bind(("127.0.0.1", 0))
+s.listen()
+print(s.getsockname()[1], flush=True)
+time.sleep(30)' >"$tmp/held.port" &
+holder=$!
+for _ in $(seq 1 50); do
+	[ -s "$tmp/held.port" ] && break
+	sleep 0.1
+done
+"$exe" serve --listen "127.0.0.1:$(cat "$tmp/held.port")" --zone "$zone" \
+    --threads 2 >/dev/null 2>"$tmp/held.err"
+is $? 78 "a port another program listens on is refused (exit 78)"
+grep -q 'Address already in use' "$tmp/held.err"
+is $? 0 "... saying the address is in use"
+kill "$holder" 2>/dev/null
+wait "$holder" 2>/dev/null
+if start first --threads 2; then
+	first=$pid
+	"$exe" serve --listen "127.0.0.1:$port" --zone "$zone" --threads 1 \
+	    2>"$tmp/second.err" &
+	second=$!
+	for _ in $(seq 1 50); do
+		grep -q 'listening on' "$tmp/second.err" 2>/dev/null && break
+		sleep 0.1
+	done
+	kill -0 "$second" 2>/dev/null
+	is $? 0 "a second serve on the same address starts beside the first"
+	kill "$first"
+	wait "$first"
+	is "$(code GET /healthz)" 200 "... and answers once the first has stopped"
+	kill "$second"
+	wait "$second"
+	is $? 0 "... and stops cleanly"
+	pid=""
+else
+	tap FAIL "mailtrust serve starts (for the shared address)" \
+	    "$(cat "$tmp/first.err")"
+fi
 printf 'http_threads many\n' >"$tmp/bad.conf"
 "$exe" serve --config "$tmp/bad.conf" >/dev/null 2>"$tmp/bad.err"
 is $? 78 "a bad mailtrust.conf is refused (exit 78)"
