@@ -25,6 +25,8 @@
  * one and its dictionary per part; the walk reads attribute values in
  * place rather than through xmlGetProp() copies; text is copied and
  * scanned for URLs a word (8 bytes) at a time where the compiler allows;
+ * styles are matched in place, only where a property can start; element
+ * kinds are remembered by name pointer for the document's life;
  * simple HTML skips the parser for htmlfast.c, which builds its tree.
  */
 #include <limits.h>
@@ -44,6 +46,8 @@
 #define HTML_BUTTON_UP		4	/* ancestors searched for a cell */
 #define HTML_CELL_SCAN		256	/* nodes scanned when counting links */
 #define HTML_DICT_MAX		4096	/* names a thread's parser keeps */
+#define HTML_KIND_BITS		6	/* 2^6 element names remembered */
+#define HTML_KIND_CACHE		(1 << HTML_KIND_BITS)
 #define NO_INDEX		((size_t)-1)
 
 /*
@@ -79,7 +83,17 @@ struct walk {
 	xmlNodePtr	 hidden;	/* root of the hidden subtree */
 	xmlNodePtr	 zf_node;	/* last element asked about font-size */
 	bool		 zf;		/* and the answer */
+	xmlNodePtr	 st_node;	/* last element entered */
+	xmlAttrPtr	 st_attr;	/* and its style attribute */
 	int		 rc;
+	/*
+	 * Element kinds by name pointer: a document's names do not move or
+	 * change while it lives, and most are the same few.  Direct-mapped;
+	 * an empty slot (NULL) answers EK_OTHER, as elem_kind() does for a
+	 * node without a name.
+	 */
+	const xmlChar	*kc_name[HTML_KIND_CACHE];
+	unsigned char	 kc_kind[HTML_KIND_CACHE];
 };
 
 /*
@@ -177,6 +191,22 @@ elem_kind(xmlNodePtr n)
 		if (e->name[0] == name[0] && memcmp(e->name, name, len) == 0)
 			return e->kind;
 	return EK_OTHER;
+}
+
+static unsigned
+walk_kind(struct walk *w, xmlNodePtr n)
+{
+	uintptr_t h = (uintptr_t)n->name;
+	unsigned kind;
+
+	/* Fibonacci hashing: the top bits of the product mix all bits. */
+	h = (uintptr_t)((h * 0x9e3779b97f4a7c15ULL) >> (64 - HTML_KIND_BITS));
+	if (w->kc_name[h] == n->name)
+		return w->kc_kind[h];
+	kind = elem_kind(n);
+	w->kc_name[h] = n->name;
+	w->kc_kind[h] = (unsigned char)kind;
+	return kind;
 }
 
 static bool
@@ -477,6 +507,13 @@ out_text(struct walk *w, const char *s, size_t n)
 	w->len = (size_t)(o - w->out);
 }
 
+/* The white space style_fold() removes. */
+static inline bool
+style_space(char c)
+{
+	return c == ' ' || c == '\t' || c == '\r' || c == '\n';
+}
+
 /*
  * Style values are matched on a copy with white space removed and ASCII
  * lower-cased, of at most HTML_STYLE_MAX bytes.
@@ -487,8 +524,7 @@ style_fold(const char *style, char *buf)
 	size_t i, o = 0;
 
 	for (i = 0; style[i] != '\0' && o < HTML_STYLE_MAX; i++)
-		if (style[i] != ' ' && style[i] != '\t' && style[i] != '\r' &&
-		    style[i] != '\n')
+		if (!style_space(style[i]))
 			buf[o++] = (char)str_lc((unsigned char)style[i]);
 	buf[o] = '\0';
 }
@@ -507,23 +543,91 @@ style_has(const char *buf, const char *pat)
 	return false;
 }
 
+/* style_any() the slow way: on a folded copy. */
+static bool
+style_any_folded(const char *style, const char *const *pats)
+{
+	char buf[HTML_STYLE_MAX + 1];
+	size_t i;
+
+	style_fold(style, buf);
+	for (i = 0; pats[i] != NULL; i++)
+		if (style_has(buf, pats[i]))
+			return true;
+	return false;
+}
+
+/*
+ * Does the folded pattern pat start at p, white space skipped as the
+ * fold skips it?  *end is then the byte after the match.
+ */
+static bool
+style_at(const char *p, const char *pat, const char **end)
+{
+	for (; *pat != '\0'; pat++, p++) {
+		while (style_space(*p))
+			p++;
+		if (str_lc((unsigned char)*p) != (unsigned char)*pat)
+			return false;
+	}
+	*end = p;
+	return true;
+}
+
+/* Bytes after which a property may start, and the NUL. */
+static const unsigned char style_cut[256] = {
+	[0] = 1, [';'] = 1, ['{'] = 1, ['"'] = 1
+};
+
+/*
+ * Is one of pats (NULL-terminated) in style as style_has() would find
+ * it in the folded copy?  Without the copy: a pattern can only start at
+ * the first byte that is not white space, or at the first one after a
+ * ';', '{' or '"', so the scan jumps from one of those to the next.  A
+ * match ending beyond HTML_STYLE_MAX bytes of the original may lie
+ * beyond what the fold keeps; that rare case is left to the copy.
+ */
+static bool
+style_any(const char *style, const char *const *pats)
+{
+	const unsigned char *p = (const unsigned char *)style;
+	const char *end;
+	size_t i;
+
+	for (;;) {
+		while (style_space((char)*p))
+			p++;
+		for (i = 0; pats[i] != NULL; i++) {
+			if (!style_at((const char *)p, pats[i], &end))
+				continue;
+			if (end - style <= HTML_STYLE_MAX)
+				return true;
+			return style_any_folded(style, pats);
+		}
+		while (!style_cut[*p])
+			p++;
+		if (*p == '\0')
+			return false;
+		p++;
+	}
+}
+
+static const char *const hidden_pats[] = {
+	"display:none", "visibility:hidden", NULL
+};
+
 static bool
 hidden_style(const char *style)
 {
-	char buf[HTML_STYLE_MAX + 1];
-
-	if (style == NULL)
-		return false;
-	style_fold(style, buf);
-	return style_has(buf, "display:none") ||
-	    style_has(buf, "visibility:hidden");
+	return style != NULL && style_any(style, hidden_pats);
 }
 
 /*
  * font-size:0 (but not 0.8em) hides only the text directly inside:
  * templates set it on containers to remove gaps between inline blocks
  * and set a real size again on the children.  Text nodes come in runs
- * under one parent, so the last answer is kept.
+ * under one parent, so the last answer is kept; the parent is most
+ * often the element just entered, whose style enter() has found.
  */
 static bool
 zero_font(struct walk *w, xmlNodePtr el)
@@ -534,7 +638,8 @@ zero_font(struct walk *w, xmlNodePtr el)
 	if (el == w->zf_node)
 		return w->zf;
 	if (el != NULL && el->type == XML_ELEMENT_NODE &&
-	    (style = prop_value(w, prop(el, "style"))) != NULL &&
+	    (style = prop_value(w, el == w->st_node ? w->st_attr :
+	    prop(el, "style"))) != NULL &&
 	    (p = strstr(style, "font-size")) != NULL) {
 		p += 9;
 		while (*p == ' ' || *p == ':')
@@ -547,24 +652,21 @@ zero_font(struct walk *w, xmlNodePtr el)
 	return yes;
 }
 
+static const char *const button_pats[] = {
+	"background:", "background-color:", "padding:", "border-radius:",
+	"display:inline-block", "display:block", NULL
+};
+
 static bool
 styled_as_button(struct walk *w, xmlNodePtr n)
 {
-	char buf[HTML_STYLE_MAX + 1];
 	xmlAttrPtr at[AT_N];
 	const char *style, *cls, *role;
 
 	props(n, at);
-	if ((style = prop_value(w, at[AT_STYLE])) != NULL) {
-		style_fold(style, buf);
-		if (style_has(buf, "background:") ||
-		    style_has(buf, "background-color:") ||
-		    style_has(buf, "padding:") ||
-		    style_has(buf, "border-radius:") ||
-		    style_has(buf, "display:inline-block") ||
-		    style_has(buf, "display:block"))
-			return true;
-	}
+	if ((style = prop_value(w, at[AT_STYLE])) != NULL &&
+	    style_any(style, button_pats))
+		return true;
 	if (prop_value(w, at[AT_BGCOLOR]) != NULL)
 		return true;
 	if ((cls = prop_value(w, at[AT_CLASS])) != NULL &&
@@ -617,7 +719,7 @@ is_button(struct walk *w, xmlNodePtr a)
 	    n = n->parent, up++) {
 		if (n->type != XML_ELEMENT_NODE)
 			break;
-		kind = elem_kind(n) & EK_KIND;
+		kind = walk_kind(w, n) & EK_KIND;
 		if (kind != EK_CELL && kind != EK_TABLE)
 			continue;
 		if (styled_as_button(w, n) && count_links(n) == 1)
@@ -736,10 +838,12 @@ enter(struct walk *w, xmlNodePtr n)
 	if (n->type != XML_ELEMENT_NODE)
 		return n->type == XML_DOCUMENT_NODE ||
 		    n->type == XML_HTML_DOCUMENT_NODE;
-	kind = elem_kind(n);
+	kind = walk_kind(w, n);
 	if (kind & EK_SKIP)
 		return false;
 	props(n, at);
+	w->st_node = n;
+	w->st_attr = at[AT_STYLE];
 	if (w->hidden == NULL && (hidden_style(prop_value(w, at[AT_STYLE])) ||
 	    at[AT_HIDDEN] != NULL))
 		w->hidden = n;
@@ -795,7 +899,7 @@ leave(struct walk *w, xmlNodePtr n)
 
 	if (n->type != XML_ELEMENT_NODE)
 		return;
-	kind = elem_kind(n);
+	kind = walk_kind(w, n);
 	if (w->link != NO_INDEX && (kind & EK_KIND) == EK_A)
 		close_link(w);
 	if (w->hidden == n)

@@ -2,6 +2,8 @@
  * test_html.c - visible text, links, buttons, images, forms and hidden
  * text of HTML parts, through message_parse().
  */
+#include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "mime/message.h"
@@ -36,6 +38,162 @@ link_to(const struct message *m, const char *href)
 		if (strcmp(m->links[i].href, href) == 0)
 			return &m->links[i];
 	return NULL;
+}
+
+/*
+ * What a style attribute means, the plain way, for the differential
+ * checks: white space removed, ASCII lower-cased, at most 4096 bytes
+ * kept; a pattern counts at the start or after ';', '{' or '"'.
+ */
+static int
+ref_style(const char *style, const char *const *pats)
+{
+	static char buf[4097];
+	const char *hit;
+	size_t i, o = 0;
+
+	for (i = 0; style[i] != '\0' && o < 4096; i++)
+		if (strchr(" \t\r\n", style[i]) == NULL)
+			buf[o++] = (style[i] >= 'A' && style[i] <= 'Z') ?
+			    (char)(style[i] + 32) : style[i];
+	buf[o] = '\0';
+	for (; *pats != NULL; pats++)
+		for (hit = buf; (hit = strstr(hit, *pats)) != NULL; hit++)
+			if (hit == buf || strchr(";{\"", hit[-1]) != NULL)
+				return 1;
+	return 0;
+}
+
+static const char *const ref_hidden[] = {
+	"display:none", "visibility:hidden", NULL
+};
+static const char *const ref_button[] = {
+	"background:", "background-color:", "padding:", "border-radius:",
+	"display:inline-block", "display:block", NULL
+};
+
+static uint32_t rnd = 2463534242u;
+
+static uint32_t
+next_rnd(void)
+{
+	rnd ^= rnd << 13;
+	rnd ^= rnd >> 17;
+	rnd ^= rnd << 5;
+	return rnd;
+}
+
+/* A style made of pieces that meet at every edge of the matching. */
+static void
+random_style(char *buf, size_t size)
+{
+	static const char *const piece[] = {
+		"display", "DisPlay", "dis play", ":", " : ", "none", "NO\tNE",
+		"n\none", ";", "; ", "{", "\"", "visibility", "hidden",
+		"visi bility:hid den", "x", "-", "color:red", "xdisplay:none",
+		"display:nonex", "background", "background-color", "padding",
+		"border-radius", "inline-block", "block", "display:", "  ",
+		"\t", "\xc2\xa0", "\xff"
+	};
+	size_t i, n = 1 + next_rnd() % 8;
+
+	buf[0] = '\0';
+	for (i = 0; i < n; i++) {
+		strncat(buf, piece[next_rnd() % (sizeof(piece) /
+		    sizeof(piece[0]))], size - strlen(buf) - 1);
+		/* Now and then a long run, to reach the 4096-byte cut. */
+		if (next_rnd() % 16 == 0 && strlen(buf) + 1300 < size) {
+			memset(buf + strlen(buf), next_rnd() % 2 ? ' ' : 'x',
+			    1200);
+			buf[strlen(buf) + 1200] = '\0';
+		}
+	}
+}
+
+/* A style attribute of raw bytes: pad, then "display:none". */
+static const char *
+long_style(size_t xs, size_t spaces)
+{
+	static char buf[5000];
+
+	memset(buf, 'x', xs);
+	memset(buf + xs, ' ', spaces);
+	snprintf(buf + xs + spaces, sizeof(buf) - xs - spaces,
+	    ";display:none");
+	return buf;
+}
+
+static void
+style_checks(void)
+{
+	char style[4800], body[6000];
+	struct message *m;
+	int i, bad_hidden = 0, bad_button = 0, want;
+
+	/* Differential: hiding and buttons as the plain fold decides. */
+	for (i = 0; i < 3000; i++) {
+		random_style(style, sizeof(style));
+		snprintf(body, sizeof(body), "<div style='%s'>T</div><p>E</p>",
+		    style);
+		m = html(body);
+		want = ref_style(style, ref_hidden);
+		if (strcmp(m->parts[0].text, want ? "E" : "T\nE") != 0 &&
+		    bad_hidden++ == 0)
+			printf("# hidden: [%s] gave [%s]\n", style,
+			    m->parts[0].text);
+		snprintf(body, sizeof(body), "<a href=\"https://b.example/\" "
+		    "style='%s'>x</a>", style);
+		m = html(body);
+		want = ref_style(style, ref_button);
+		if ((m->n_links != 1 || !(m->links[0].flags & LINK_BUTTON) !=
+		    !want) && bad_button++ == 0)
+			printf("# button: [%s]\n", style);
+	}
+	is_int(bad_hidden, 0, "random styles hide as the fold decides");
+	is_int(bad_button, 0, "random styles make buttons as the fold does");
+
+	/* The 4096 bytes the fold keeps: the pattern must end within. */
+	snprintf(body, sizeof(body), "<div style='%s'>T</div><p>E</p>",
+	    long_style(4083, 0));
+	is_str(html(body)->parts[0].text, "E", "hidden ending at byte 4096");
+	snprintf(body, sizeof(body), "<div style='%s'>T</div><p>E</p>",
+	    long_style(4084, 0));
+	is_str(html(body)->parts[0].text, "T\nE", "not hidden past 4096");
+	snprintf(body, sizeof(body), "<div style='%s'>T</div><p>E</p>",
+	    long_style(4000, 300));
+	is_str(html(body)->parts[0].text, "E",
+	    "white space does not count towards 4096");
+	snprintf(body, sizeof(body), "<div style='%s'>T</div><p>E</p>",
+	    long_style(0, 4500));
+	is_str(html(body)->parts[0].text, "E", "only white space before");
+}
+
+/*
+ * More element names than the walk remembers, so that they push each
+ * other out: inline, skipped and link elements must keep their kinds.
+ */
+static void
+kind_checks(void)
+{
+	char body[7000], want[1000];
+	struct message *m;
+	size_t bl = 0, wl = 0;
+	int i, bad = 0;
+
+	for (i = 0; i < 150; i++) {
+		bl += (size_t)snprintf(body + bl, sizeof(body) - bl,
+		    "<x%d>w</x%d><script>s</script>%s", i, i,
+		    i % 10 == 0 ? "<a href=\"https://k.example/\">k</a>" : "");
+		wl += (size_t)snprintf(want + wl, sizeof(want) - wl, "w%s",
+		    i % 10 == 0 ? "k" : "");
+	}
+	m = html(body);
+	is_str(m->parts[0].text, want, "150 made-up inline elements");
+	for (i = 0; i < (int)m->n_links; i++)
+		if (strcmp(m->links[i].href, "https://k.example/") != 0 ||
+		    strcmp(m->links[i].text, "k") != 0)
+			bad++;
+	ok(m->n_links == 15 && bad == 0, "their links");
 }
 
 int
@@ -181,6 +339,9 @@ main(void)
 	is_str(m->parts[1].text, "Same text",
 	    "plain part text (the CRLF before a boundary is not content)");
 	is_str(m->text, "Same text", "joined text has the HTML copy only");
+
+	style_checks();
+	kind_checks();
 
 	arena_free(a);
 	return tap_done();
