@@ -87,13 +87,15 @@ struct walk {
 	xmlAttrPtr	 st_attr;	/* and its style attribute */
 	int		 rc;
 	/*
-	 * Element kinds by name pointer: a document's names do not move or
-	 * change while it lives, and most are the same few.  Direct-mapped;
-	 * an empty slot (NULL) answers EK_OTHER, as elem_kind() does for a
-	 * node without a name.
+	 * Element kinds and attribute ids by name pointer: a document's
+	 * names do not move or change while it lives, and most are the same
+	 * few.  Direct-mapped; an empty slot (NULL) answers EK_OTHER, and
+	 * attribute id -1 (stored plus one), as for a node without a name.
 	 */
 	const xmlChar	*kc_name[HTML_KIND_CACHE];
 	unsigned char	 kc_kind[HTML_KIND_CACHE];
+	const xmlChar	*ac_name[HTML_KIND_CACHE];
+	unsigned char	 ac_id[HTML_KIND_CACHE];
 };
 
 /*
@@ -193,14 +195,21 @@ elem_kind(xmlNodePtr n)
 	return EK_OTHER;
 }
 
-static unsigned
+/* A name's slot in the caches of struct walk. */
+static inline size_t
+name_slot(const xmlChar *name)
+{
+	/* Fibonacci hashing: the top bits of the product mix all bits. */
+	return (size_t)(((uintptr_t)name * 0x9e3779b97f4a7c15ULL) >>
+	    (64 - HTML_KIND_BITS));
+}
+
+static inline unsigned
 walk_kind(struct walk *w, xmlNodePtr n)
 {
-	uintptr_t h = (uintptr_t)n->name;
+	size_t h = name_slot(n->name);
 	unsigned kind;
 
-	/* Fibonacci hashing: the top bits of the product mix all bits. */
-	h = (uintptr_t)((h * 0x9e3779b97f4a7c15ULL) >> (64 - HTML_KIND_BITS));
 	if (w->kc_name[h] == n->name)
 		return w->kc_kind[h];
 	kind = elem_kind(n);
@@ -279,16 +288,29 @@ attr_id(const char *name)
 	return -1;
 }
 
+static inline int
+walk_attr(struct walk *w, const xmlChar *name)
+{
+	size_t h = name_slot(name);
+	int id;
+
+	if (w->ac_name[h] == name)
+		return (int)w->ac_id[h] - 1;
+	id = attr_id((const char *)name);
+	w->ac_name[h] = name;
+	w->ac_id[h] = (unsigned char)(id + 1);
+	return id;
+}
+
 static void
-props(xmlNodePtr n, xmlAttrPtr at[AT_N])
+props(struct walk *w, xmlNodePtr n, xmlAttrPtr at[AT_N])
 {
 	xmlAttrPtr a;
 	int id;
 
 	memset(at, 0, AT_N * sizeof(at[0]));
 	for (a = n->properties; a != NULL; a = a->next)
-		if ((id = attr_id((const char *)a->name)) >= 0 &&
-		    at[id] == NULL)
+		if ((id = walk_attr(w, a->name)) >= 0 && at[id] == NULL)
 			at[id] = a;
 }
 
@@ -663,7 +685,7 @@ styled_as_button(struct walk *w, xmlNodePtr n)
 	xmlAttrPtr at[AT_N];
 	const char *style, *cls, *role;
 
-	props(n, at);
+	props(w, n, at);
 	if ((style = prop_value(w, at[AT_STYLE])) != NULL &&
 	    style_any(style, button_pats))
 		return true;
@@ -841,7 +863,7 @@ enter(struct walk *w, xmlNodePtr n)
 	kind = walk_kind(w, n);
 	if (kind & EK_SKIP)
 		return false;
-	props(n, at);
+	props(w, n, at);
 	w->st_node = n;
 	w->st_attr = at[AT_STYLE];
 	if (w->hidden == NULL && (hidden_style(prop_value(w, at[AT_STYLE])) ||

@@ -194,6 +194,23 @@ kind_checks(void)
 		    strcmp(m->links[i].text, "k") != 0)
 			bad++;
 	ok(m->n_links == 15 && bad == 0, "their links");
+
+	/* And more attribute names, around those the walk reads. */
+	bl = (size_t)snprintf(body, sizeof(body), "<p>");
+	for (i = 0; i < 150; i++)
+		bl += (size_t)snprintf(body + bl, sizeof(body) - bl,
+		    "<b y%d=1 z%d=2%s>%d</b>", i, i, i % 3 == 0 ?
+		    " style=\"display:none\"" : i % 3 == 1 ?
+		    " hidden" : "", i % 10);
+	snprintf(body + bl, sizeof(body) - bl, "<a y=1 href=\"https://"
+	    "q.example/\" z=2 hrefx=3>q</a></p>");
+	m = html(body);
+	for (wl = 0, i = 2; i < 150; i += 3)
+		want[wl++] = (char)('0' + i % 10);
+	snprintf(want + wl, sizeof(want) - wl, "q");
+	is_str(m->parts[0].text, want, "150 made-up attributes");
+	ok(m->n_links == 1 && strcmp(m->links[0].href, "https://q.example/")
+	    == 0, "href among made-up attributes");
 }
 
 int
