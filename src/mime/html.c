@@ -414,32 +414,47 @@ static const unsigned char text_stop[256] = {
 	[0xc2] = 1
 };
 
+/* The white space of text_stop. */
+static const unsigned char text_space[256] = {
+	[' '] = 1, ['\t'] = 1, ['\r'] = 1, ['\n'] = 1, ['\f'] = 1
+};
+
 #ifdef HTML_WORDS
 
 /*
- * Copies eight bytes at a time while none of them may end the run: no
- * byte below 0x21 (white space and NUL among them) and no 0xc2.  The
- * lowest flagged byte is exact, so the copy stops right at it; bytes
- * written beyond it are overwritten later or lie past the end.  Stops at
- * least eight bytes short of the end, where the bytewise loop goes on.
+ * Copies eight bytes at a time while none of them needs the collapsing:
+ * no byte below 0x20 (tab, line ends and NUL among them), no 0xc2, and
+ * no space after a space, or at the start when sp says the output ends
+ * in white space.  A lone space between words is copied as it is.  The
+ * lowest flagged byte is exact (a flag above it may be false, which
+ * only stops the copy early), so the copy stops right at it; bytes
+ * written beyond it are overwritten later or lie past the end.  Stops
+ * at least eight bytes short of the end, where the bytewise loop goes
+ * on.
  */
 static const unsigned char *
-copy_words(const unsigned char *p, const unsigned char *end, char **op)
+copy_words(const unsigned char *p, const unsigned char *end, char **op,
+    bool sp)
 {
-	uint64_t x, y, m;
+	uint64_t x, y, s, m, prev = sp ? 0x80 : 0;
 	char *o = *op;
 
 	while (end - p >= 8) {
 		memcpy(&x, p, 8);
 		memcpy(o, &x, 8);
 		y = x ^ (WORD_ONES * 0xc2);
-		m = ((x - WORD_ONES * 0x21) & ~x) | ((y - WORD_ONES) & ~y);
-		if ((m &= WORD_HIGHS) != 0) {
+		s = x ^ (WORD_ONES * ' ');
+		s = (s - WORD_ONES) & ~s & WORD_HIGHS;
+		m = ((x - WORD_ONES * 0x20) & ~x) | ((y - WORD_ONES) & ~y);
+		/* A space whose byte before (prev for the first) is one. */
+		m = (m & WORD_HIGHS) | (s & ((s << 8) | prev));
+		if (m != 0) {
 			m = (uint64_t)__builtin_ctzll(m) / 8;
 			p += m;
 			o += m;
 			break;
 		}
+		prev = s >> 56;
 		p += 8;
 		o += 8;
 	}
@@ -448,10 +463,12 @@ copy_words(const unsigned char *p, const unsigned char *end, char **op)
 }
 #else
 static const unsigned char *
-copy_words(const unsigned char *p, const unsigned char *end, char **op)
+copy_words(const unsigned char *p, const unsigned char *end, char **op,
+    bool sp)
 {
 	(void)end;
 	(void)op;
+	(void)sp;
 	return p;
 }
 #endif
@@ -505,7 +522,11 @@ out_text(struct walk *w, const char *s, size_t n)
 	sp = w->len == 0 || o[-1] == ' ' || o[-1] == '\n';
 	for (;;) {
 		run = o;
-		p = copy_words(p, (const unsigned char *)s + n, &o);
+		p = copy_words(p, (const unsigned char *)s + n, &o, sp);
+		/* Only copy_words() copies spaces, and never two in a row. */
+		if (o != run)
+			sp = o[-1] == ' ';
+		run = o;
 		while (!text_stop[*p])
 			*o++ = (char)*p++;
 		if (o != run)
@@ -524,6 +545,15 @@ out_text(struct walk *w, const char *s, size_t n)
 		if (!sp) {
 			*o++ = ' ';
 			sp = true;
+		}
+		/* The rest of the run, indentation mostly, in one go. */
+		for (;;) {
+			if (text_space[*p])
+				p++;
+			else if (p[0] == 0xc2 && p[1] == 0xa0)
+				p += 2;
+			else
+				break;
 		}
 	}
 	w->len = (size_t)(o - w->out);

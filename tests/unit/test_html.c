@@ -169,6 +169,77 @@ style_checks(void)
 }
 
 /*
+ * Visible text the plain way: white space and no-break spaces collapse
+ * to one space, none at the start or the end.
+ */
+static void
+ref_text(const char *s, char *out)
+{
+	size_t o = 0;
+	int sp = 1;
+
+	for (; *s != '\0'; s++) {
+		if (strchr(" \t\n", *s) != NULL || ((unsigned char)s[0] ==
+		    0xc2 && (unsigned char)s[1] == 0xa0)) {
+			s += (unsigned char)*s == 0xc2;
+			if (!sp)
+				out[o++] = ' ';
+			sp = 1;
+			continue;
+		}
+		out[o++] = *s;
+		sp = 0;
+	}
+	while (o > 0 && out[o - 1] == ' ')
+		o--;
+	out[o] = '\0';
+}
+
+/* Text in three nodes of a paragraph, from pieces at every edge. */
+static void
+text_checks(void)
+{
+	static const char *const piece[] = {
+		" ", "  ", "\t", "\n", "\xc2\xa0", "&nbsp;", "\xc2\xa9", "a",
+		"word", "longerwords", "!", "! ", " !", "x y", "\xc3\xa4",
+		"abcdefg ", "abcdefgh", " abcdefg", "1234567  8"
+	};
+	char text[3][400], all[1200], want[1200], body[1500];
+	struct message *m;
+	size_t i, j, n;
+	int k, bad = 0;
+
+	for (k = 0; k < 3000; k++) {
+		all[0] = '\0';
+		for (i = 0; i < 3; i++) {
+			text[i][0] = '\0';
+			n = next_rnd() % 12;
+			for (j = 0; j < n; j++)
+				strcat(text[i], piece[next_rnd() %
+				    (sizeof(piece) / sizeof(piece[0]))]);
+		}
+		snprintf(body, sizeof(body), "<p>%s<b>%s</b>%s</p>", text[0],
+		    text[1], text[2]);
+		m = html(body);
+		/* The entity is a no-break space too. */
+		for (i = 0; i < 3; i++) {
+			char *e;
+
+			while ((e = strstr(text[i], "&nbsp;")) != NULL) {
+				memcpy(e, "\xc2\xa0", 2);
+				memmove(e + 2, e + 6, strlen(e + 6) + 1);
+			}
+			strcat(all, text[i]);
+		}
+		ref_text(all, want);
+		if (strcmp(m->parts[0].text, want) != 0 && bad++ == 0)
+			printf("# text: [%s] gave [%s]\n", all,
+			    m->parts[0].text);
+	}
+	is_int(bad, 0, "random text collapses as the plain way does");
+}
+
+/*
  * More element names than the walk remembers, so that they push each
  * other out: inline, skipped and link elements must keep their kinds.
  */
@@ -359,6 +430,7 @@ main(void)
 
 	style_checks();
 	kind_checks();
+	text_checks();
 
 	arena_free(a);
 	return tap_done();
