@@ -353,13 +353,11 @@ prop_value(struct walk *w, xmlAttrPtr a)
 }
 
 static bool
-out_reserve(struct walk *w, size_t n)
+out_grow(struct walk *w, size_t n)
 {
 	size_t ncap;
 	char *np;
 
-	if (w->cap - w->len >= n + 1)
-		return true;
 	ncap = w->cap ? w->cap : 1024;
 	while (ncap - w->len < n + 1)
 		ncap *= 2;
@@ -368,6 +366,13 @@ out_reserve(struct walk *w, size_t n)
 	w->out = np;
 	w->cap = ncap;
 	return true;
+}
+
+/* Room for n more bytes and a NUL; the test inline, the growth not. */
+static inline bool
+out_reserve(struct walk *w, size_t n)
+{
+	return w->cap - w->len >= n + 1 || out_grow(w, n);
 }
 
 static void
