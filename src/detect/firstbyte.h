@@ -44,7 +44,11 @@ struct firstbyte_node {
 	uint32_t	 dense;		/* 1 + its table in dense, or 0 */
 	unsigned char	 byte;		/* lower-case ASCII */
 	bool		 end;		/* a literal beginning ends here */
+	uint8_t		 runs;		/* FIRSTBYTE_RUN_*: ws, digits set */
 };
+
+#define FIRSTBYTE_RUN_WS	0x01
+#define FIRSTBYTE_RUN_DIGIT	0x02
 
 /* Children from which a node looks them up in a table, not a list. */
 #define FIRSTBYTE_DENSE		4

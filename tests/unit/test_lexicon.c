@@ -23,6 +23,12 @@
  * spaces), random bytes, the example messages, and the files of a
  * directory named by MT_LEXICON_TEXTS when set (say, the bodies of a
  * corpus).
+ *
+ * The walk over the literal beginnings (firstbyte_prefix_at) is also
+ * compared on its own, at every position of such texts, with a plain
+ * walk along the trie's lists written here (walk_check), so that its
+ * tables (the first level, the dense children, the byte classes) can
+ * be checked apart from what PCRE2 then says.
  */
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include <pcre2.h>
@@ -34,6 +40,7 @@
 #include <unistd.h>
 
 #include "detect/detect.h"
+#include "detect/firstbyte.h"
 #include "util/arena.h"
 #include "util/buf.h"
 #include "slurp.h"
@@ -633,6 +640,143 @@ compare_file(const char *patterns, const char *what,
 	unlink(tmp);
 }
 
+/*
+ * The walk as it was first written: children found along the lists,
+ * bytes lower-cased one by one, runs of white space and digits tried
+ * wherever the node has them.  firstbyte_prefix_at() must say the same.
+ */
+static bool
+ref_walk(const struct firstbyte_table *t, uint32_t at,
+    const unsigned char *s, size_t len, size_t p)
+{
+	const struct firstbyte_node *n;
+	unsigned char c;
+	size_t q;
+	uint32_t k;
+
+	for (; p < len; p++) {
+		c = s[p];
+		if (c >= 0x80)
+			return true;
+		n = &t->nodes[at];
+		if (n->ws != 0 && (c == ' ' || (c >= '\t' && c <= '\r'))) {
+			for (q = p; q < len && (s[q] == ' ' ||
+			    (s[q] >= '\t' && s[q] <= '\r')); q++)
+				;
+			if (t->nodes[n->ws].end ||
+			    ref_walk(t, n->ws, s, len, q))
+				return true;
+		}
+		if (n->digits != 0 && c >= '0' && c <= '9') {
+			for (q = p; q < len && s[q] >= '0' && s[q] <= '9'; q++)
+				;
+			if (t->nodes[n->digits].end ||
+			    ref_walk(t, n->digits, s, len, q))
+				return true;
+		}
+		if (c >= 'A' && c <= 'Z')
+			c = (unsigned char)(c - 'A' + 'a');
+		if (at == 0)
+			k = t->root[c];
+		else
+			for (k = t->nodes[at].child; k != 0 &&
+			    t->nodes[k].byte != c; k = t->nodes[k].sibling)
+				;
+		if ((at = k) == 0)
+			return false;
+		if (t->nodes[at].end)
+			return true;
+	}
+	return true;
+}
+
+/* Adds each pattern of a file's text (NAME TAB PATTERN lines). */
+static int
+walk_add(struct firstbyte_table *t, const char *file)
+{
+	uint8_t first[FIRSTBYTE_SET];
+	const char *p, *e;
+
+	for (p = file; (p = strchr(p, '\t')) != NULL; p = e) {
+		e = strchr(++p, '\n');
+		firstbyte_of(p, (size_t)(e - p), REF_OPTIONS, first);
+		if (firstbyte_prefixes_add(t, p, (size_t)(e - p), first,
+		    REF_OPTIONS) == -1)
+			return -1;
+	}
+	return 0;
+}
+
+/* Every position of text: the walk and ref_walk() agree. */
+static void
+walk_text(const struct firstbyte_table *t, const struct buf *text,
+    size_t *same, size_t *bad, size_t *fits)
+{
+	const unsigned char *s = (const unsigned char *)text->data;
+	size_t p;
+	bool got, want;
+
+	for (p = 0; p <= text->len; p++) {
+		got = firstbyte_prefix_at(t, s, text->len, p);
+		want = p == text->len || ref_walk(t, 0, s, text->len, p);
+		if (got != want && (*bad)++ < 3)
+			printf("#   walk at %zu of \"%.80s\": %d, want %d\n", p,
+			    text->data, got, want);
+		*same += got == want;
+		*fits += want;
+	}
+}
+
+/*
+ * The beginnings of the test files, and the words of data/lexicon as
+ * literals (many children per node: the dense tables), walked at every
+ * position of generated texts.
+ */
+static void
+walk_check(const char *path)
+{
+	struct firstbyte_table t;
+	struct ref r;
+	struct buf text, words;
+	uint32_t seed = 7;
+	size_t i, same = 0, bad = 0, fits = 0;
+
+	memset(&t, 0, sizeof(t));
+	if (ref_load(&r, path) == -1) {
+		ok(0, "walk: data loads");
+		return;
+	}
+	buf_init(&text, 1u << 20);
+	buf_init(&words, 1u << 20);
+	for (i = 0; i < r.n_words; i++)
+		buf_printf(&words, "W\t\\b%s\n", r.words[i]);
+	if (walk_add(&t, beginnings) == -1 || walk_add(&t, deep) == -1 ||
+	    walk_add(&t, words.data) == -1)
+		abort();
+	for (i = 0; i < N_TEXTS; i++) {
+		make_text(&r, &seed, &text);
+		walk_text(&t, &text, &same, &bad, &fits);
+		mutate(&seed, &text);
+		walk_text(&t, &text, &same, &bad, &fits);
+		random_text(&seed, &text);
+		walk_text(&t, &text, &same, &bad, &fits);
+	}
+	for (i = 0; deep_texts[i] != NULL; i++) {
+		buf_reset(&text);
+		buf_adds(&text, deep_texts[i]);
+		walk_text(&t, &text, &same, &bad, &fits);
+	}
+	ok(bad == 0, "walk: %zu positions, %zu fit, as the list walk says",
+	    same + bad, fits);
+	ok(fits > (same + bad) / 20 && fits < (same + bad) / 2,
+	    "walk: both answers are given (%zu of %zu fit)", fits, same + bad);
+	ok(t.n_dense > 0, "walk: %zu nodes have dense tables", t.n_dense);
+	buf_free(&words);
+	buf_free(&text);
+	firstbyte_free(&t);
+	ref_free(&r);
+}
+
 int
 main(void)
 {
@@ -646,5 +790,6 @@ main(void)
 	compare_file(beginnings, "literal beginnings", NULL);
 	compare_file(deep, "deep beginnings", deep_texts);
 	compare_file(literals, "needed literals", literal_texts);
+	walk_check(path);
 	return tap_done();
 }
