@@ -126,6 +126,7 @@ struct brands {
 	 */
 	bool			 voice_first[FIRSTBYTE_BYTES];
 	struct firstbyte_table	 voice_begin;
+	uint8_t			 voice_pairs[FIRSTBYTE_PAIRS / 8];
 	/* ASCII letters and digits; bytes as name_filter reads them. */
 	bool			 alnum[FIRSTBYTE_BYTES];
 	uint8_t			 fold[FIRSTBYTE_BYTES];
@@ -576,8 +577,11 @@ voice_build(struct brands *bs)
 	    first);
 	for (a = 0; a < FIRSTBYTE_BYTES; a++)
 		bs->voice_first[a] = firstbyte_may_start(first, a);
-	return firstbyte_prefixes_add(&bs->voice_begin, CLAIM_BEFORE,
-	    strlen(CLAIM_BEFORE), first, BRANDS_OPTIONS);
+	if (firstbyte_prefixes_add(&bs->voice_begin, CLAIM_BEFORE,
+	    strlen(CLAIM_BEFORE), first, BRANDS_OPTIONS) == -1)
+		return -1;
+	firstbyte_pairs(&bs->voice_begin, bs->voice_pairs);
+	return 0;
 }
 
 int
@@ -860,7 +864,8 @@ names_match(const struct brands *bs, const struct firstbyte_table *m,
  * in *at (len when none); PCRE2's result code.  Searching the text
  * with the voice itself tries it on every 'c', 'd' and 'i'; it is
  * tried only where one of its literal beginnings fits, limited to start
- * just there.
+ * just there.  Most of those letters are followed by one no beginning
+ * goes on with ("ch", "di"): the pair alone says so.
  */
 static int
 voice_match(const struct brands *bs, pcre2_match_context *mctx,
@@ -876,8 +881,9 @@ voice_match(const struct brands *bs, pcre2_match_context *mctx,
 		if (!first[s[0]])
 			continue;
 		p = (size_t)(s - t);
-		if (!bs->voice_begin.always[s[0]] &&
-		    !firstbyte_prefix_at(&bs->voice_begin, t, len, p))
+		if (!bs->voice_begin.always[s[0]] && ((s + 1 < end &&
+		    !BIT(bs->voice_pairs, (unsigned int)s[0] << 8 | s[1])) ||
+		    !firstbyte_prefix_at(&bs->voice_begin, t, len, p)))
 			continue;
 		pcre2_set_offset_limit(mctx, p);
 		rc = pcre2_match(bs->voice, t, len, p, PCRE2_NO_UTF_CHECK, md,

@@ -1119,6 +1119,46 @@ firstbyte_prefix_at(const struct firstbyte_table *t, const unsigned char *s,
 	return t->nodes[at].end || prefix_walk(t, at, s, len, p + 1);
 }
 
+/*
+ * Whether node n has a way on at byte c: a child for it, a run it
+ * starts, or a caseless partner maybe (prefix_walk()'s first step).
+ */
+static bool
+node_goes_on(const struct firstbyte_node *n, unsigned char c)
+{
+	unsigned char b = walk_byte[c];
+
+	return b == WALK_HIGH || (n->runs & walk_run[c]) != 0 ||
+	    ((n->kids[b >> 6] >> (b & 63)) & 1u);
+}
+
+/*
+ * A pair is left out only where firstbyte_prefix_at() fails at its
+ * first or second step; any longer walk keeps it.
+ */
+void
+firstbyte_pairs(const struct firstbyte_table *t,
+    uint8_t pairs[FIRSTBYTE_PAIRS / 8])
+{
+	const struct firstbyte_node *n;
+	unsigned int a, c;
+	uint32_t at;
+	bool all;
+
+	memset(pairs, 0, FIRSTBYTE_PAIRS / 8);
+	for (a = 0; a < FIRSTBYTE_BYTES; a++) {
+		all = t->n_nodes == 0 || walk_byte[a] == WALK_HIGH ||
+		    (t->nodes[0].runs & walk_run[a]) != 0;
+		at = all ? 0 : t->root[walk_byte[a]];
+		if (!all && at == 0)
+			continue;
+		n = &t->nodes[at];
+		for (c = 0; c < FIRSTBYTE_BYTES; c++)
+			if (all || n->end || node_goes_on(n, (unsigned char)c))
+				bit_set(pairs, a << 8 | c);
+	}
+}
+
 static pcre2_code *
 group_compile(const struct buf *src, uint32_t options, const char *what,
     char *err, size_t errlen)

@@ -116,6 +116,16 @@ bool	firstbyte_prefix_at(const struct firstbyte_table *,
 	    const unsigned char *s, size_t len, size_t p);
 
 /*
+ * The pairs of bytes (s[p] << 8 | s[p + 1]) a beginning may start
+ * with, as a bit set: where the text's pair is not in it,
+ * firstbyte_prefix_at() says no.  For a caller that asks at many
+ * places; taken once every alternative is added.
+ */
+#define FIRSTBYTE_PAIRS		(FIRSTBYTE_BYTES * FIRSTBYTE_BYTES)
+void	firstbyte_pairs(const struct firstbyte_table *,
+	    uint8_t pairs[FIRSTBYTE_PAIRS / 8]);
+
+/*
  * Writes the alternation for byte c into out (left empty when nothing
  * may start there); -1 when it does not fit.
  */

@@ -694,6 +694,18 @@ brand_finds(const struct config *cfg, struct arena *a)
 	    "(c) before the name");
 	is_str(first_brand(cfg, a, "Ihr IONOS", true, &off), "IONOS",
 	    "\"Ihr X\" at the end of the text");
+	/* The voice's lead is looked for by its first two bytes. */
+	is_str(first_brand(cfg, a, "Ich, die Chefin: (C) PayPal", true,
+	    &off), "PayPal", "\"(C)\" in capitals");
+	ok(off == 17, "from the \"(C)\" on (%zu)", off);
+	is_str(first_brand(cfg, a, "DEINE\tIONOS", true, &off), "IONOS",
+	    "\"DEINE X\" in capitals");
+	ok(off == 0, "from the lead word on (%zu)", off);
+	is_str(first_brand(cfg, a, "xcopyright PayPal", true, &off), "PayPal",
+	    "\"copyright\" needs no word start");
+	ok(off == 1, "from \"copyright\" on (%zu)", off);
+	is_str(first_brand(cfg, a, "die dich dein", true, &off), "-",
+	    "leads with no name after them");
 	is_str(first_brand(cfg, a, "Ihrer IONOS Vertrag", true, &off), "-",
 	    "\"Ihrer\" is no lead");
 	is_str(first_brand(cfg, a, "Ihre\xc5\xbf IONOS", true, &off), "IONOS",

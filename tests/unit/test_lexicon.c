@@ -707,12 +707,22 @@ walk_add(struct firstbyte_table *t, const char *file)
 	return 0;
 }
 
-/* Every position of text: the walk and ref_walk() agree. */
+/* The pairs of bytes firstbyte_pairs() keeps, and how it fares. */
+struct walk_pairs {
+	uint8_t	 set[FIRSTBYTE_PAIRS / 8];
+	size_t	 out, wrong;	/* left out; left out but fitting */
+};
+
+/*
+ * Every position of text: the walk and ref_walk() agree, and no pair
+ * that firstbyte_pairs() leaves out starts a fit.
+ */
 static void
-walk_text(const struct firstbyte_table *t, const struct buf *text,
-    size_t *same, size_t *bad, size_t *fits)
+walk_text(const struct firstbyte_table *t, struct walk_pairs *wp,
+    const struct buf *text, size_t *same, size_t *bad, size_t *fits)
 {
 	const unsigned char *s = (const unsigned char *)text->data;
+	unsigned int k;
 	size_t p;
 	bool got, want;
 
@@ -724,6 +734,15 @@ walk_text(const struct firstbyte_table *t, const struct buf *text,
 			    text->data, got, want);
 		*same += got == want;
 		*fits += want;
+		if (p + 1 >= text->len)
+			continue;
+		k = (unsigned int)s[p] << 8 | s[p + 1];
+		if ((wp->set[k / 8] >> (k % 8)) & 1u)
+			continue;
+		wp->out++;
+		if (want && wp->wrong++ < 3)
+			printf("#   pair %02x %02x left out, but fits at %zu "
+			    "of \"%.80s\"\n", s[p], s[p + 1], p, text->data);
 	}
 }
 
@@ -736,6 +755,7 @@ static void
 walk_check(const char *path)
 {
 	struct firstbyte_table t;
+	struct walk_pairs *wp;
 	struct ref r;
 	struct buf text, words;
 	uint32_t seed = 7;
@@ -751,26 +771,31 @@ walk_check(const char *path)
 	for (i = 0; i < r.n_words; i++)
 		buf_printf(&words, "W\t\\b%s\n", r.words[i]);
 	if (walk_add(&t, beginnings) == -1 || walk_add(&t, deep) == -1 ||
-	    walk_add(&t, words.data) == -1)
+	    walk_add(&t, words.data) == -1 ||
+	    (wp = calloc(1, sizeof(*wp))) == NULL)
 		abort();
+	firstbyte_pairs(&t, wp->set);
 	for (i = 0; i < N_TEXTS; i++) {
 		make_text(&r, &seed, &text);
-		walk_text(&t, &text, &same, &bad, &fits);
+		walk_text(&t, wp, &text, &same, &bad, &fits);
 		mutate(&seed, &text);
-		walk_text(&t, &text, &same, &bad, &fits);
+		walk_text(&t, wp, &text, &same, &bad, &fits);
 		random_text(&seed, &text);
-		walk_text(&t, &text, &same, &bad, &fits);
+		walk_text(&t, wp, &text, &same, &bad, &fits);
 	}
 	for (i = 0; deep_texts[i] != NULL; i++) {
 		buf_reset(&text);
 		buf_adds(&text, deep_texts[i]);
-		walk_text(&t, &text, &same, &bad, &fits);
+		walk_text(&t, wp, &text, &same, &bad, &fits);
 	}
 	ok(bad == 0, "walk: %zu positions, %zu fit, as the list walk says",
 	    same + bad, fits);
 	ok(fits > (same + bad) / 20 && fits < (same + bad) / 2,
 	    "walk: both answers are given (%zu of %zu fit)", fits, same + bad);
 	ok(t.n_dense > 0, "walk: %zu nodes have dense tables", t.n_dense);
+	ok(wp->wrong == 0 && wp->out > (same + bad) / 4,
+	    "walk: %zu positions' pairs left out, none fitting", wp->out);
+	free(wp);
 	buf_free(&words);
 	buf_free(&text);
 	firstbyte_free(&t);
