@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "tap.h"
+#include "xorshift.h"
 #include "detect/bayes.h"
 #include "detect/checks.h"
 #include "detect/tokenize.h"
@@ -294,10 +295,7 @@ static uint32_t rng = 12345;
 static uint32_t
 next(void)
 {
-	rng ^= rng << 13;
-	rng ^= rng >> 17;
-	rng ^= rng << 5;
-	return rng;
+	return xorshift32(&rng);
 }
 
 static const char *const common[] = {

@@ -22,6 +22,7 @@
 #include "util/arena.h"
 #include "util/str.h"
 #include "tap.h"
+#include "xorshift.h"
 
 #define MAXLEN		600
 #define ROUNDS		20000
@@ -39,10 +40,7 @@ static uint64_t rng = 0x9e3779b97f4a7c15ull;
 static unsigned
 rnd(unsigned n)
 {
-	rng ^= rng << 13;
-	rng ^= rng >> 7;
-	rng ^= rng << 17;
-	return (unsigned)(rng % n);
+	return (unsigned)(xorshift64(&rng) % n);
 }
 
 static size_t

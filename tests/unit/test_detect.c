@@ -18,6 +18,7 @@
 #include <unicode/uspoof.h>
 
 #include "tap.h"
+#include "xorshift.h"
 #include "detect/detect.h"
 #include "dns/dns.h"
 #include "scan/config.h"
@@ -1460,10 +1461,7 @@ static uint64_t html_rng = 0x2545f4914f6cdd1dull;
 static unsigned
 html_rnd(unsigned n)
 {
-	html_rng ^= html_rng << 13;
-	html_rng ^= html_rng >> 7;
-	html_rng ^= html_rng << 17;
-	return (unsigned)(html_rng % n);
+	return (unsigned)(xorshift64(&html_rng) % n);
 }
 
 /* A piece of a style or tag, maybe cut short, cased and spaced. */

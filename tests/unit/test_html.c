@@ -9,6 +9,7 @@
 #include "mime/message.h"
 #include "util/arena.h"
 #include "tap.h"
+#include "xorshift.h"
 
 static struct arena *a;
 
@@ -77,10 +78,7 @@ static uint32_t rnd = 2463534242u;
 static uint32_t
 next_rnd(void)
 {
-	rnd ^= rnd << 13;
-	rnd ^= rnd >> 17;
-	rnd ^= rnd << 5;
-	return rnd;
+	return xorshift32(&rnd);
 }
 
 /* A style made of pieces that meet at every edge of the matching. */

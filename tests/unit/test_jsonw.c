@@ -19,6 +19,7 @@
 #include <jansson.h>
 
 #include "tap.h"
+#include "xorshift.h"
 #include "util/buf.h"
 #include "util/jsonw.h"
 #include "util/str.h"
@@ -29,14 +30,10 @@
 
 static uint64_t rng = 0x9e3779b97f4a7c15ull;
 
-/* xorshift64: the same values on every run. */
 static uint64_t
 rnd(void)
 {
-	rng ^= rng << 13;
-	rng ^= rng >> 7;
-	rng ^= rng << 17;
-	return rng;
+	return xorshift64(&rng);
 }
 
 static unsigned
