@@ -93,17 +93,16 @@ random_style(char *buf, size_t size)
 		"border-radius", "inline-block", "block", "display:", "  ",
 		"\t", "\xc2\xa0", "\xff"
 	};
-	size_t i, n = 1 + next_rnd() % 8;
+	size_t i, len, n = 1 + next_rnd() % 8;
 
 	buf[0] = '\0';
 	for (i = 0; i < n; i++) {
 		strncat(buf, piece[next_rnd() % (sizeof(piece) /
 		    sizeof(piece[0]))], size - strlen(buf) - 1);
 		/* Now and then a long run, to reach the 4096-byte cut. */
-		if (next_rnd() % 16 == 0 && strlen(buf) + 1300 < size) {
-			memset(buf + strlen(buf), next_rnd() % 2 ? ' ' : 'x',
-			    1200);
-			buf[strlen(buf) + 1200] = '\0';
+		if (next_rnd() % 16 == 0 && (len = strlen(buf)) + 1300 < size) {
+			memset(buf + len, next_rnd() % 2 ? ' ' : 'x', 1200);
+			buf[len + 1200] = '\0';
 		}
 	}
 }
