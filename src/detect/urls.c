@@ -172,34 +172,36 @@ urls_parse(struct arena *a, void *handle, const char *href, struct url *u)
 }
 
 /*
- * The registrable domains of recent hosts, per thread: mail names the
- * same few hosts again and again, and the public suffix list lookup
- * costs thousands of instructions.  The answer is where it starts in
- * the host (libpsl points into its argument), -1 for none.
+ * Public suffix list answers of recent names, per thread: mail names the
+ * same few hosts, and hosts under the same few endings, again and again,
+ * and a lookup costs thousands of instructions.  Two memos of the same
+ * kind: a host's registrable domain (where it starts in the host, as
+ * libpsl points into its argument; -1 for none) and whether a last
+ * label is a public suffix on its own (0 or 1).
  */
-#define REGDOM_MEMO		256
-#define REGDOM_MEMO_HOST	64
-struct regdom_memo {
-	char	host[REGDOM_MEMO_HOST + 1];	/* "" when empty */
-	short	at;
+#define PSL_MEMO_KEY	64
+struct psl_memo {
+	char	key[PSL_MEMO_KEY + 1];		/* "" when empty */
+	short	val;
 };
-static _Thread_local struct regdom_memo regdom_memo[REGDOM_MEMO];
+static _Thread_local struct psl_memo regdom_memo[256], tld_memo[64];
 
-static struct regdom_memo *
-regdom_slot(const char *lc, size_t n)
+/* The slot of key (n bytes, 0 < n <= PSL_MEMO_KEY) in memo. */
+static struct psl_memo *
+memo_slot(struct psl_memo *memo, size_t size, const char *key, size_t n)
 {
 	uint32_t h = 2166136261u;
 	size_t i;
 
 	for (i = 0; i < n; i++)
-		h = (h ^ (unsigned char)lc[i]) * 16777619u;
-	return &regdom_memo[h % REGDOM_MEMO];
+		h = (h ^ (unsigned char)key[i]) * 16777619u;	/* FNV-1a */
+	return &memo[h % size];
 }
 
 char *
 urls_regdom(struct arena *a, const char *host)
 {
-	struct regdom_memo *m = NULL;
+	struct psl_memo *m = NULL;
 	const char *r;
 	char *lc;
 	size_t n;
@@ -207,49 +209,37 @@ urls_regdom(struct arena *a, const char *host)
 	if (host == NULL || (lc = arena_strdup(a, host)) == NULL)
 		return NULL;
 	str_lower(lc);
-	if ((n = strlen(lc)) > 0 && n <= REGDOM_MEMO_HOST) {
-		m = regdom_slot(lc, n);
-		if (strcmp(m->host, lc) == 0)
-			return m->at >= 0 ? lc + m->at : lc;
+	if ((n = strlen(lc)) > 0 && n <= PSL_MEMO_KEY) {
+		m = memo_slot(regdom_memo, 256, lc, n);
+		if (strcmp(m->key, lc) == 0)
+			return m->val >= 0 ? lc + m->val : lc;
 	}
 	r = psl_registrable_domain(psl_builtin(), lc);
 	if (m != NULL) {
-		memcpy(m->host, lc, n + 1);
-		m->at = r != NULL ? (short)(r - lc) : -1;
+		memcpy(m->key, lc, n + 1);
+		m->val = r != NULL ? (short)(r - lc) : -1;
 	}
 	return r != NULL ? (char *)r : lc;
 }
 
-/*
- * Whether tld (lower-case letters, tl of them) is a public suffix on
- * its own, remembered per thread like the registrable domains above:
- * text names hosts under the same few endings all the time.
- */
-#define TLD_MEMO	64
-#define TLD_MEMO_LEN	23
-struct tld_memo {
-	char	tld[TLD_MEMO_LEN + 1];		/* "" when empty */
-	bool	suffix;
-};
-static _Thread_local struct tld_memo tld_memo[TLD_MEMO];
-
+/* Whether tld (lower-case letters, 0 < tl of them) is a public suffix. */
 static bool
 tld_is_suffix(const char *tld, size_t tl)
 {
-	struct tld_memo *m;
+	struct psl_memo *m = NULL;
 	bool r;
 
-	if (tl > TLD_MEMO_LEN)
-		return psl_is_public_suffix2(psl_builtin(), tld,
-		    PSL_TYPE_ANY | PSL_TYPE_NO_STAR_RULE) != 0;
-	m = &tld_memo[((unsigned char)tld[0] * 31u +
-	    (unsigned char)tld[tl - 1] + (unsigned)tl) % TLD_MEMO];
-	if (memcmp(m->tld, tld, tl + 1) == 0)
-		return m->suffix;
+	if (tl <= PSL_MEMO_KEY) {
+		m = memo_slot(tld_memo, 64, tld, tl);
+		if (strcmp(m->key, tld) == 0)
+			return m->val != 0;
+	}
 	r = psl_is_public_suffix2(psl_builtin(), tld,
 	    PSL_TYPE_ANY | PSL_TYPE_NO_STAR_RULE) != 0;
-	memcpy(m->tld, tld, tl + 1);
-	m->suffix = r;
+	if (m != NULL) {
+		memcpy(m->key, tld, tl + 1);
+		m->val = r;
+	}
 	return r;
 }
 

@@ -786,8 +786,8 @@ helpers(const struct config *cfg)
 	ok(urls_host_in_text(a, "a@b.example", 11) == NULL, "an address");
 	/*
 	 * Whether the last label is a suffix is remembered per thread;
-	 * "de", "txt" and "php" share a slot, and each asked twice in
-	 * turn must keep its own answer.
+	 * "it" and "html", "bank" and "exe" share a slot, and each asked
+	 * twice in turn must keep its own answer.
 	 */
 	for (round = 1; round <= 2; round++) {
 		ok(urls_host_in_text(a, "praxis.de", 9) != NULL &&
@@ -797,6 +797,11 @@ helpers(const struct config *cfg)
 		    urls_host_in_text(a, "www.shop.invalidtld", 19) == NULL &&
 		    urls_host_in_text(a, "https://x.example.com/", 22) != NULL,
 		    "suffix or not, asked again (round %d)", round);
+		ok(urls_host_in_text(a, "www.praxis.it", 13) != NULL &&
+		    urls_host_in_text(a, "www.index.html", 14) == NULL &&
+		    urls_host_in_text(a, "www.example.bank", 16) != NULL &&
+		    urls_host_in_text(a, "www.setup.exe", 13) == NULL,
+		    "suffixes sharing a memo slot (round %d)", round);
 	}
 
 	ok(urls_parse(a, h, "https://t.example/r?u=https%3A%2F%2Fevil.example"
