@@ -245,46 +245,20 @@ enum {
 static int
 attr_id(const char *name)
 {
+	static const char *const names[AT_N] = {
+		[AT_STYLE] = "style", [AT_HIDDEN] = "hidden",
+		[AT_HREF] = "href", [AT_ALT] = "alt", [AT_ACTION] = "action",
+		[AT_METHOD] = "method", [AT_TYPE] = "type",
+		[AT_BGCOLOR] = "bgcolor", [AT_CLASS] = "class",
+		[AT_ROLE] = "role",
+	};
+	int i;
+
 	if (name == NULL)
 		return -1;
-	switch (name[0]) {
-	case 'a':
-		if (strcmp(name, "alt") == 0)
-			return AT_ALT;
-		if (strcmp(name, "action") == 0)
-			return AT_ACTION;
-		break;
-	case 'b':
-		if (strcmp(name, "bgcolor") == 0)
-			return AT_BGCOLOR;
-		break;
-	case 'c':
-		if (strcmp(name, "class") == 0)
-			return AT_CLASS;
-		break;
-	case 'h':
-		if (strcmp(name, "href") == 0)
-			return AT_HREF;
-		if (strcmp(name, "hidden") == 0)
-			return AT_HIDDEN;
-		break;
-	case 'm':
-		if (strcmp(name, "method") == 0)
-			return AT_METHOD;
-		break;
-	case 'r':
-		if (strcmp(name, "role") == 0)
-			return AT_ROLE;
-		break;
-	case 's':
-		if (strcmp(name, "style") == 0)
-			return AT_STYLE;
-		break;
-	case 't':
-		if (strcmp(name, "type") == 0)
-			return AT_TYPE;
-		break;
-	}
+	for (i = 0; i < AT_N; i++)
+		if (strcmp(names[i], name) == 0)
+			return i;
 	return -1;
 }
 

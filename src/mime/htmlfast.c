@@ -397,48 +397,25 @@ add_element(struct hf *h, const char *name, const struct tag_info *ti)
 	return e;
 }
 
+/* The elements the tree builder treats apart; remembered per name. */
 static unsigned
 name_kind(const char *name)
 {
-	switch (name[0]) {
-	case 'b':
-		if (strcmp(name, "body") == 0)
-			return K_BODY;
-		if (strcmp(name, "base") == 0)
-			return K_HEADISH;
-		break;
-	case 'f':
-		if (strcmp(name, "frame") == 0 ||
-		    strcmp(name, "frameset") == 0)
-			return K_FRAME;
-		break;
-	case 'h':
-		if (strcmp(name, "html") == 0)
-			return K_HTML;
-		if (strcmp(name, "head") == 0)
-			return K_HEAD;
-		break;
-	case 'l':
-		if (strcmp(name, "link") == 0)
-			return K_HEADISH;
-		break;
-	case 'm':
-		if (strcmp(name, "meta") == 0)
-			return K_HEADISH;
-		break;
-	case 'n':
-		if (strcmp(name, "noframes") == 0)
-			return K_FRAME;
-		break;
-	case 's':
-		if (strcmp(name, "script") == 0 || strcmp(name, "style") == 0)
-			return K_RAW | K_HEADISH;
-		break;
-	case 't':
-		if (strcmp(name, "title") == 0)
-			return K_HEADISH;
-		break;
-	}
+	static const struct {
+		const char	*name;
+		unsigned	 kind;
+	} kinds[] = {
+		{ "body", K_BODY }, { "base", K_HEADISH }, { "frame", K_FRAME },
+		{ "frameset", K_FRAME }, { "html", K_HTML }, { "head", K_HEAD },
+		{ "link", K_HEADISH }, { "meta", K_HEADISH },
+		{ "noframes", K_FRAME }, { "script", K_RAW | K_HEADISH },
+		{ "style", K_RAW | K_HEADISH }, { "title", K_HEADISH },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++)
+		if (strcmp(kinds[i].name, name) == 0)
+			return kinds[i].kind;
 	return 0;
 }
 
