@@ -664,6 +664,12 @@ dns_batch_queries(const struct dns_batch *b)
 	return b->nqueries;
 }
 
+unsigned long
+dns_resolver_upstream(const struct dns_resolver *r)
+{
+	return atomic_load(&r->upstream);
+}
+
 void
 dns_resolver_free(struct dns_resolver *r)
 {

@@ -134,6 +134,12 @@ struct dns_resolver *dns_zone_from_text(const char *text, size_t len,
 struct dns_resolver *dns_unbound_open(const struct dns_config *, char *err,
 		    size_t errlen);
 void		 dns_resolver_free(struct dns_resolver *);
+/*
+ * Questions the resolver has handed to the network side so far (for
+ * libunbound, those its answer cache could not answer; 0 for a zone):
+ * for tests and for seeing how well the cache does.
+ */
+unsigned long	 dns_resolver_upstream(const struct dns_resolver *);
 
 /* Per-message context.  The arena holds every result of the batch. */
 struct dns_batch *dns_batch_new(struct dns_resolver *, struct arena *);

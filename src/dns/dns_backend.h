@@ -22,6 +22,7 @@
 #ifndef MT_DNS_BACKEND_H
 #define MT_DNS_BACKEND_H
 
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -38,6 +39,7 @@ struct dns_backend;
 
 struct dns_resolver {
 	const struct dns_backend *ops;
+	atomic_ulong	 upstream;	/* see dns_resolver_upstream() */
 };
 
 struct dns_query {

@@ -40,7 +40,14 @@
  * A query past its deadline is cancelled.  ub_cancel() succeeding means
  * the callback will never run, so the slot is ours to free; failing means
  * the callback ran or is about to, so the slot is marked abandoned and
- * the callback frees it with the result.
+ * the callback frees it with the result.  A query its batch drops before
+ * the deadline is not cancelled but abandoned: its answer still goes to
+ * the cache.  That is the common case, not a corner: a DMARC tree walk
+ * asks for every name up to the top at once and drops the rest at the
+ * first failure, so a cancelled _dmarc.com would be asked (and
+ * cancelled) again for every message from a .com domain whose lookup
+ * failed, each time a round trip to libunbound's thread.  Abandoned slots
+ * are listed, so that unbound_free frees those libunbound never answered.
  *
  * Memory: slots are heap objects (they may outlive the batch when a
  * query is abandoned); results go to the batch's arena.  A cached answer
@@ -114,6 +121,7 @@ struct ubres {
 	pthread_mutex_t	 lock;
 	pthread_cond_t	 cond;		/* a slot is done, or poller left */
 	bool		 polling;
+	struct ub_slot	*abandoned;	/* waiting for their callback */
 	struct ub_stripe cache[DNS_UB_CACHE_STRIPES];
 };
 
@@ -126,9 +134,17 @@ struct ub_slot {
 	bool		 abandoned;
 	int		 err;
 	struct ub_result *result;
+	struct ub_slot	*prev, *next;	/* owner->abandoned, if abandoned */
+	/* The question, for caching an answer that nobody waits for. */
+	uint16_t	 type;
+	size_t		 wlen;
+	unsigned char	 wire[DNS_WIRE_NAME_MAX];
 };
 
 static const struct dns_backend unbound_backend;
+
+static void keep_answer(struct ubres *, struct ub_slot *, int,
+    struct ub_result *);
 
 static void
 now_plus(struct timespec *ts, unsigned ms)
@@ -164,10 +180,14 @@ ub_callback(void *arg, int err, struct ub_result *result)
 
 	pthread_mutex_lock(&u->lock);
 	if (s->abandoned) {
+		if (s->prev != NULL)
+			s->prev->next = s->next;
+		else
+			u->abandoned = s->next;
+		if (s->next != NULL)
+			s->next->prev = s->prev;
 		pthread_mutex_unlock(&u->lock);
-		if (result != NULL)
-			ub_resolve_free(result);
-		free(s);
+		keep_answer(u, s, err, result);
 		return;
 	}
 	s->err = err;
@@ -188,6 +208,28 @@ error_result(struct arena *a, struct dns_query *q, enum dns_status st,
 		res->why = why;
 	}
 	return res;
+}
+
+/*
+ * The status convert() gives an answer, short of reading its records
+ * (a malformed one is kept as it came, and every hit finds it so).
+ */
+static enum dns_status
+ub_status(int err, const struct ub_result *ur)
+{
+	if (err != 0 || ur == NULL)
+		return DNS_ERROR;
+	if (ur->bogus)
+		return DNS_SERVFAIL;
+	switch (ur->rcode) {
+	case 0:
+		return ur->havedata && ur->data != NULL &&
+		    ur->data[0] != NULL ? DNS_OK : DNS_NODATA;
+	case 3:
+		return DNS_NXDOMAIN;
+	default:
+		return DNS_SERVFAIL;
+	}
 }
 
 /* The answer, translated into the batch's arena. */
@@ -309,16 +351,16 @@ cache_slot(struct ub_stripe *st, uint32_t h)
 	    DNS_UB_CACHE_BUCKETS];
 }
 
-/* The entry for q's question, expired or not; NULL if none. */
+/* The entry for a question, expired or not; NULL if none. */
 static struct ub_entry *
-cache_find(struct ub_stripe *st, const struct dns_query *q, uint32_t h)
+cache_find(struct ub_stripe *st, const unsigned char *wire, size_t wlen,
+    uint16_t type, uint32_t h)
 {
 	struct ub_entry *e;
 
 	for (e = *cache_slot(st, h); e != NULL; e = e->next)
-		if (e->hash == h && e->type == q->type &&
-		    e->wlen == q->wlen && memcmp(e->wire, q->wire,
-		    q->wlen) == 0)
+		if (e->hash == h && e->type == type && e->wlen == wlen &&
+		    memcmp(e->wire, wire, wlen) == 0)
 			return e;
 	return NULL;
 }
@@ -372,11 +414,11 @@ cache_make_room(struct ub_stripe *st, size_t cost, uint64_t now)
 
 /* What an entry for ur holds on the heap, near enough for a budget. */
 static size_t
-cache_cost(const struct dns_query *q, const struct ub_result *ur)
+cache_cost(size_t wlen, const struct ub_result *ur)
 {
 	size_t cost, i;
 
-	cost = sizeof(struct ub_entry) + q->wlen + sizeof(*ur);
+	cost = sizeof(struct ub_entry) + wlen + sizeof(*ur);
 	if (ur->answer_len > 0)
 		cost += (size_t)ur->answer_len;
 	for (i = 0; ur->data != NULL && ur->data[i] != NULL; i++) {
@@ -406,7 +448,7 @@ cache_answer(struct ubres *u, struct dns_query *q, struct arena *a)
 	size_t i;
 
 	pthread_mutex_lock(&st->lock);
-	if ((e = cache_find(st, q, h)) == NULL) {
+	if ((e = cache_find(st, q->wire, q->wlen, q->type, h)) == NULL) {
 		pthread_mutex_unlock(&st->lock);
 		return false;
 	}
@@ -427,13 +469,13 @@ cache_answer(struct ubres *u, struct dns_query *q, struct arena *a)
 }
 
 /*
- * Keeps ur, libunbound's answer to q that convert() made res of, when it
- * may be kept.  True when the cache took ur (and will free it); false
- * when it is still the caller's.
+ * Keeps ur, libunbound's answer to the question (wire, wlen, type) with
+ * the status convert() gives it, when it may be kept.  True when the
+ * cache took ur (and will free it); false when it is still the caller's.
  */
 static bool
-cache_store(struct ubres *u, const struct dns_query *q, int err,
-    struct ub_result *ur, const struct dns_result *res)
+cache_store(struct ubres *u, const unsigned char *wire, size_t wlen,
+    uint16_t type, int err, struct ub_result *ur, enum dns_status status)
 {
 	struct ub_stripe *st;
 	struct ub_entry *e, *old;
@@ -450,9 +492,9 @@ cache_store(struct ubres *u, const struct dns_query *q, int err,
 	 * otherwise ask again for every message, and libunbound retries a
 	 * refusal several times.  Never a bogus answer or a timeout.
 	 */
-	if (err != 0 || ur == NULL || ur->bogus || res == NULL)
+	if (err != 0 || ur == NULL || ur->bogus)
 		return false;
-	switch (res->status) {
+	switch (status) {
 	case DNS_OK:
 		ttl = ur->ttl < DNS_UB_CACHE_MAX_TTL ? ur->ttl :
 		    DNS_UB_CACHE_MAX_TTL;
@@ -470,22 +512,22 @@ cache_store(struct ubres *u, const struct dns_query *q, int err,
 	}
 	if (ttl <= 0)
 		return false;
-	if ((cost = cache_cost(q, ur)) > DNS_UB_STRIPE_BYTES ||
-	    (e = malloc(sizeof(*e) + q->wlen)) == NULL)
+	if ((cost = cache_cost(wlen, ur)) > DNS_UB_STRIPE_BYTES ||
+	    (e = malloc(sizeof(*e) + wlen)) == NULL)
 		return false;
-	h = cache_hash(q->wire, q->wlen, q->type);
+	h = cache_hash(wire, wlen, type);
 	now = now_ms();
 	e->result = ur;
 	e->expiry_ms = now + (uint64_t)ttl * 1000;
 	e->cost = cost;
 	e->hash = h;
-	e->type = q->type;
-	e->wlen = q->wlen;
-	memcpy(e->wire, q->wire, q->wlen);
+	e->type = type;
+	e->wlen = wlen;
+	memcpy(e->wire, wire, wlen);
 	st = cache_stripe(u, h);
 	pthread_mutex_lock(&st->lock);
 	/* Two threads missed at once: the later answer wins. */
-	if ((old = cache_find(st, q, h)) != NULL)
+	if ((old = cache_find(st, wire, wlen, type, h)) != NULL)
 		cache_remove(st, old);
 	cache_make_room(st, cost, now);
 	e->next = *cache_slot(st, h);
@@ -547,10 +589,14 @@ unbound_start(struct dns_resolver *r, struct dns_query *q, struct arena *a)
 	}
 	s->owner = u;
 	now_plus(&s->deadline, u->timeout_ms);
+	s->type = q->type;
+	s->wlen = q->wlen;
+	memcpy(s->wire, q->wire, q->wlen);
 	dns_name_text_buf(q->wire, q->wlen, name);
 	if (name[0] == '\0')
 		memcpy(name, ".", 2);
 	/* Class 1 = IN (RFC 1035 3.2.4). */
+	atomic_fetch_add(&u->base.upstream, 1);
 	rc = ub_resolve_async(u->ctx, name, q->type, 1, s, ub_callback,
 	    &s->async_id);
 	if (rc != 0) {
@@ -563,25 +609,46 @@ unbound_start(struct dns_resolver *r, struct dns_query *q, struct arena *a)
 	return 0;
 }
 
-/* Gives up on a slot; frees it unless the callback still will. */
+/* Caches an answer nobody waits for, if it may be kept; frees s. */
+static void
+keep_answer(struct ubres *u, struct ub_slot *s, int err,
+    struct ub_result *result)
+{
+	if (result != NULL && !cache_store(u, s->wire, s->wlen, s->type, err,
+	    result, ub_status(err, result)))
+		ub_resolve_free(result);
+	free(s);
+}
+
+/*
+ * Gives up on a slot; frees it unless the callback still will.  A query
+ * past its deadline is cancelled; one still within it is left to finish
+ * for the cache (see the top).
+ */
 static void
 drop_slot(struct ubres *u, struct ub_slot *s)
 {
-	struct ub_result *late = NULL;
-	bool ours;
+	bool ours = false;
 
-	ours = ub_cancel(u->ctx, s->async_id) == UB_NOERROR;
+	if (ms_until(&s->deadline) == 0)
+		ours = ub_cancel(u->ctx, s->async_id) == UB_NOERROR;
 	pthread_mutex_lock(&u->lock);
 	if (!ours && !s->done) {
 		s->abandoned = true;
+		s->prev = NULL;
+		if ((s->next = u->abandoned) != NULL)
+			s->next->prev = s;
+		u->abandoned = s;
 		pthread_mutex_unlock(&u->lock);
 		return;
 	}
-	late = s->result;
 	pthread_mutex_unlock(&u->lock);
-	if (late != NULL)
-		ub_resolve_free(late);
-	free(s);
+	if (ours) {
+		if (s->result != NULL)
+			ub_resolve_free(s->result);
+		free(s);
+	} else
+		keep_answer(u, s, s->err, s->result);
 }
 
 static void
@@ -627,7 +694,8 @@ unbound_finish(struct dns_resolver *r, struct dns_query *q, struct arena *a)
 	pthread_mutex_unlock(&u->lock);
 	free(s);
 	q->res = convert(a, q, err, result);
-	if (result != NULL && !cache_store(u, q, err, result, q->res))
+	if (result != NULL && (q->res == NULL || !cache_store(u, q->wire,
+	    q->wlen, q->type, err, result, q->res->status)))
 		ub_resolve_free(result);
 }
 
@@ -643,8 +711,14 @@ static void
 unbound_free(struct dns_resolver *r)
 {
 	struct ubres *u = (struct ubres *)r;
+	struct ub_slot *s;
 
+	/* Stops libunbound's thread: no callback runs after this. */
 	ub_ctx_delete(u->ctx);
+	while ((s = u->abandoned) != NULL) {
+		u->abandoned = s->next;
+		free(s);
+	}
 	cache_free(u);
 	pthread_cond_destroy(&u->cond);
 	pthread_mutex_destroy(&u->lock);

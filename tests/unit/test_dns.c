@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "dns/dns.h"
 #include "dns/dns_backend.h"
@@ -474,6 +475,58 @@ ub_slow_work(void *arg)
 	return NULL;
 }
 
+/*
+ * A query its batch drops before the deadline (a DMARC tree walk drops
+ * the names above a failed one) is left to finish, and its answer is
+ * cached: the next batch that asks gets it without asking libunbound.
+ */
+static void
+test_unbound_dropped(struct dns_config *cfg)
+{
+	const struct dns_result *res;
+	struct dns_resolver *r;
+	struct dns_batch *b;
+	struct arena *a;
+	char err[256];
+	unsigned long asked;
+
+	cfg->timeout_ms = 5000;
+	if ((r = dns_unbound_open(cfg, err, sizeof(err))) == NULL) {
+		ok(0, "third resolver: %s", err);
+		return;
+	}
+	a = arena_new(0);
+	b = dns_batch_new(r, a);
+	dns_submit(b, "a.mt.example", DNS_T_A);
+	dns_submit(b, "nx-dropped.mt.example", DNS_T_A);
+	dns_batch_free(b);
+	is_int(dns_resolver_upstream(r), 2, "two questions went upstream, "
+	    "their batch gone before the answers");
+	/*
+	 * The dropped answers are taken in by whoever polls next: a new
+	 * question, asked once the server has long since answered.
+	 */
+	usleep(300 * 1000);
+	b = dns_batch_new(r, a);
+	is_int(dns_lookup(b, "multi.mt.example", DNS_T_TXT)->status, DNS_OK,
+	    "a third question");
+	dns_batch_free(b);
+	asked = dns_resolver_upstream(r);
+	is_int(asked, 3, "...went upstream");
+	b = dns_batch_new(r, a);
+	res = dns_lookup(b, "a.mt.example", DNS_T_A);
+	ok(res->status == DNS_OK && res->n == 1 &&
+	    memcmp(res->rr[0].u.a, "\xc0\0\2\1", 4) == 0,
+	    "the dropped A query's answer is there");
+	is_int(dns_lookup(b, "nx-dropped.mt.example", DNS_T_A)->status,
+	    DNS_NXDOMAIN, "so is the dropped NXDOMAIN");
+	is_int(dns_resolver_upstream(r), asked,
+	    "both from the cache: nothing more went upstream");
+	dns_batch_free(b);
+	arena_free(a);
+	dns_resolver_free(r);
+}
+
 static void
 test_unbound_threads(void)
 {
@@ -535,6 +588,7 @@ test_unbound_threads(void)
 	pthread_join(slow.tid, NULL);
 	is_int(slow.status, DNS_TIMEOUT, "...which times out");
 	dns_resolver_free(r);
+	test_unbound_dropped(&cfg);
 }
 
 int
