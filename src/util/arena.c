@@ -4,7 +4,9 @@
  * Chunks are malloc'd, each at least ARENA_CHUNK bytes; a request larger
  * than half a chunk gets a chunk of its own so big attachments do not
  * waste the tail of a shared chunk.  All memory is zeroed because the
- * parsers build structures field by field and rely on absent = 0/NULL.
+ * parsers build structures field by field and rely on absent = 0/NULL;
+ * the copying helpers (strndup, grow, printf) skip zeroing what
+ * they overwrite at once.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -61,8 +63,9 @@ align_up(size_t n)
 	return (n + ARENA_ALIGN - 1) & ~(size_t)(ARENA_ALIGN - 1);
 }
 
-void *
-arena_alloc(struct arena *a, size_t n)
+/* n bytes, not zeroed. */
+static void *
+alloc_raw(struct arena *a, size_t n)
 {
 	struct chunk *c;
 	size_t want, csize;
@@ -103,7 +106,16 @@ arena_alloc(struct arena *a, size_t n)
 	}
 	p = (char *)c->data + c->used;
 	c->used += want;
-	memset(p, 0, n);
+	return p;
+}
+
+void *
+arena_alloc(struct arena *a, size_t n)
+{
+	void *p;
+
+	if ((p = alloc_raw(a, n)) != NULL)
+		memset(p, 0, n);
 	return p;
 }
 
@@ -124,10 +136,13 @@ arena_grow(struct arena *a, void *old, size_t oldsize, size_t newsize)
 
 	if (newsize <= oldsize)
 		return old;
-	if ((p = arena_alloc(a, newsize)) == NULL)
+	if ((p = alloc_raw(a, newsize)) == NULL)
 		return NULL;
-	if (old != NULL && oldsize > 0)
+	if (old == NULL)
+		oldsize = 0;
+	if (oldsize > 0)
 		memcpy(p, old, oldsize);
+	memset((char *)p + oldsize, 0, newsize - oldsize);
 	return p;
 }
 
@@ -148,7 +163,7 @@ arena_strndup(struct arena *a, const char *s, size_t n)
 
 	if (n == SIZE_MAX)
 		return NULL;
-	if ((p = arena_alloc(a, n + 1)) == NULL)
+	if ((p = alloc_raw(a, n + 1)) == NULL)
 		return NULL;
 	if (n > 0)
 		memcpy(p, s, n);
@@ -172,7 +187,7 @@ arena_vprintf(struct arena *a, const char *fmt, va_list ap)
 	va_copy(ap2, ap);
 	n = vsnprintf(NULL, 0, fmt, ap2);
 	va_end(ap2);
-	if (n < 0 || (p = arena_alloc(a, (size_t)n + 1)) == NULL)
+	if (n < 0 || (p = alloc_raw(a, (size_t)n + 1)) == NULL)
 		return NULL;
 	vsnprintf(p, (size_t)n + 1, fmt, ap);
 	return p;

@@ -1,11 +1,51 @@
 /*
- * test_arena.c - the arena's ceiling, alignment, growth and strings.
+ * test_arena.c - the arena's ceiling, alignment, growth and strings, and
+ * zeroed memory where the copying helpers leave theirs unzeroed.
  */
+#include <stdbool.h>
 #include <stdint.h>
 #include <string.h>
 
 #include "tap.h"
 #include "util/arena.h"
+
+static bool
+all_zero(const char *p, size_t n)
+{
+	while (n > 0)
+		if (p[--n] != 0)
+			return false;
+	return true;
+}
+
+/*
+ * strndup and printf do not zero what they copy over, so their chunks go
+ * back to malloc dirty; the next arena likely gets them again, and what
+ * it hands out must be zeroed all the same.
+ */
+static void
+test_dirty_chunks(void)
+{
+	char dirt[1000], *g, *z;
+	struct arena *d;
+	size_t i;
+
+	memset(dirt, 'x', sizeof(dirt));
+	d = arena_new(0);
+	for (i = 0; i < 200; i++)
+		arena_strndup(d, dirt, sizeof(dirt) - 1);
+	arena_free(d);
+	d = arena_new(0);
+	g = arena_strndup(d, "ab", 2);
+	g = arena_grow(d, g, 3, 4000);
+	ok(g != NULL && strcmp(g, "ab") == 0 && all_zero(g + 3, 4000 - 3),
+	    "grow zeroes its new part on reused memory");
+	z = arena_alloc(d, 4000);
+	ok(z != NULL && all_zero(z, 4000), "alloc zeroes reused memory");
+	z = arena_calloc(d, 100, 40);
+	ok(z != NULL && all_zero(z, 4000), "so does calloc");
+	arena_free(d);
+}
 
 int
 main(void)
@@ -38,5 +78,6 @@ main(void)
 	ok(arena_calloc(a, SIZE_MAX / 2, 4) == NULL, "calloc overflow refused");
 	ok(arena_used(a) <= 256 * 1024, "usage stays under the ceiling");
 	arena_free(a);
+	test_dirty_chunks();
 	return tap_done();
 }
