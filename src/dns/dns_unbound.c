@@ -725,6 +725,51 @@ unbound_free(struct dns_resolver *r)
 	free(u);
 }
 
+/*
+ * libunbound answers some names itself, from a built-in list, without
+ * asking anyone: test. and other special-use names, and the reverse
+ * zones of private and documentation addresses (RFC 6303).  That is
+ * right for a resolver that recurses from the root, but not in front of
+ * a forwarder, which makes that choice for its site: its test. names
+ * (RFC 6761 6.2 foresees private servers for them), its home.arpa.
+ * (RFC 8375), the PTR records of its 10.0.0.0/8.  Without this a record
+ * the forwarder serves under those names was NXDOMAIN to us, and SPF,
+ * DKIM and DMARC of a test. domain found nothing.  So with a forwarder
+ * those zones are made transparent: asked upstream like any other name.
+ * localhost., invalid. and onion. stay answered here (RFC 6761 6.3-6.4,
+ * RFC 7686): no server may know them.
+ */
+static const char *const forwarded_zones[] = {
+	"test.", "home.arpa.",
+	"10.in-addr.arpa.", "168.192.in-addr.arpa.",
+	"16.172.in-addr.arpa.", "17.172.in-addr.arpa.", "18.172.in-addr.arpa.",
+	"19.172.in-addr.arpa.", "20.172.in-addr.arpa.", "21.172.in-addr.arpa.",
+	"22.172.in-addr.arpa.", "23.172.in-addr.arpa.", "24.172.in-addr.arpa.",
+	"25.172.in-addr.arpa.", "26.172.in-addr.arpa.", "27.172.in-addr.arpa.",
+	"28.172.in-addr.arpa.", "29.172.in-addr.arpa.", "30.172.in-addr.arpa.",
+	"31.172.in-addr.arpa.", "254.169.in-addr.arpa.",
+	"2.0.192.in-addr.arpa.", "100.51.198.in-addr.arpa.",
+	"113.0.203.in-addr.arpa.", "d.f.ip6.arpa.",
+	"8.e.f.ip6.arpa.", "9.e.f.ip6.arpa.", "a.e.f.ip6.arpa.",
+	"b.e.f.ip6.arpa.", "8.b.d.0.1.0.0.2.ip6.arpa.",
+};
+
+static int
+forward_special_zones(struct ub_ctx *ctx, const char **what)
+{
+	size_t i;
+	int rc;
+
+	for (i = 0; i < sizeof(forwarded_zones) / sizeof(forwarded_zones[0]);
+	    i++)
+		if ((rc = ub_ctx_zone_add(ctx, forwarded_zones[i],
+		    "transparent")) != 0) {
+			*what = "local zone";
+			return rc;
+		}
+	return 0;
+}
+
 struct dns_resolver *
 dns_unbound_open(const struct dns_config *cfg, char *err, size_t errlen)
 {
@@ -799,6 +844,10 @@ dns_unbound_open(const struct dns_config *cfg, char *err, size_t errlen)
 		what = "module-config";
 		goto ubfail;
 	}
+	/* Last: adding a zone fixes the settings above (finalizes). */
+	if (cfg->forwarders != NULL && cfg->forwarders[0] != NULL &&
+	    (rc = forward_special_zones(u->ctx, &what)) != 0)
+		goto ubfail;
 	return &u->base;
 ubfail:
 	snprintf(err, errlen, "unbound %s: %s", what, ub_strerror(rc));

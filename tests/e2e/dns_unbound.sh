@@ -85,6 +85,14 @@ server:
 	local-zone: "3.2.1.in-addr.arpa." static
 	local-data-ptr: "1.2.3.4 a.mt.example."
 	local-zone: "refused.example." always_refuse
+	# Names libunbound would answer itself if it were not forwarding.
+	local-zone: "fwd.test." static
+	local-data: "a.fwd.test. 300 IN A 192.0.2.9"
+	local-zone: "10.in-addr.arpa." nodefault
+	local-zone: "9.0.0.10.in-addr.arpa." static
+	local-data-ptr: "10.0.0.9 host.fwd.test."
+	local-zone: "fwd.invalid." static
+	local-data: "a.fwd.invalid. 300 IN A 192.0.2.10"
 	# Resolved for real, from a server that never answers: unreachable.
 	local-zone: "unreachable.example." transparent
 stub-zone:
@@ -184,6 +192,15 @@ check "PTR from an address" 0 "status: ok" \
     "4.3.2.1.in-addr.arpa.	3600	IN	PTR	a.mt.example." -- \
     --server "$srv" 1.2.3.4 PTR
 check "NXDOMAIN" 0 "status: nxdomain" -- --server "$srv" nx.mt.example A
+# libunbound's built-in answers give way to the forwarder's for test.
+# and private reverse zones, not for invalid.
+check "a test. name the forwarder serves" 0 "status: ok" \
+    "a.fwd.test.${T}A	192.0.2.9" -- --server "$srv" a.fwd.test A
+check "PTR of a private address the forwarder serves" 0 "status: ok" \
+    "9.0.0.10.in-addr.arpa.	3600	IN	PTR	host.fwd.test." -- \
+    --server "$srv" 10.0.0.9 PTR
+check "invalid. is not forwarded" 0 "status: nxdomain" -- \
+    --server "$srv" a.fwd.invalid A
 check "NODATA (name has other types)" 0 "status: nodata" -- \
     --server "$srv" a.mt.example TXT
 check "NODATA for an empty non-terminal" 0 "status: nodata" -- \
