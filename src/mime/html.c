@@ -1,9 +1,11 @@
 /*
  * html.c - what a reader of an HTML part sees, and where it leads.
  *
- * The part (already UTF-8) goes through libxml2's error-tolerant HTML
- * parser with the network off.  A walk over the tree, iterative so deep
- * markup cannot exhaust the stack, produces:
+ * The part (already UTF-8) becomes the tree libxml2's error-tolerant
+ * HTML parser would build (network off), as htmltree.h nodes: built by
+ * htmlfast.c where the markup is simple, else parsed by libxml2 and
+ * copied.  A walk over the tree, iterative so deep markup cannot
+ * exhaust the stack, produces:
  *   - visible text: script, style, head, title and template are skipped;
  *     elements hidden by display:none, visibility:hidden or the hidden
  *     attribute give no text, nor does text directly in a font-size:0
@@ -16,14 +18,17 @@
  *   - forms with their method and whether a password field is inside;
  *   - URLs written as text outside <a>, as LINK_TEXT_URL.
  *
- * Memory: the libxml2 document is freed before returning; text and links
- * go to the arena.  Text is bounded by max_text, links by max_links (in
+ * Memory: the tree lives in an arena of its own, at most HTML_TREE_MAX
+ * bytes (past that the copy is cut short), freed before returning, as is
+ * libxml2's document right after the copy; text and links go to the
+ * message's arena.  Text is bounded by max_text, links by max_links (in
  * message.c).  Style values are examined up to HTML_STYLE_MAX bytes.
  *
  * This runs for every HTML part, so: each thread keeps one parser
  * context (a pthread key, as attach.c keeps libmagic) instead of building
- * one and its dictionary per part; the walk reads attribute values in
- * place rather than through xmlGetProp() copies; text is copied and
+ * one and its dictionary per part; the tree is bump-allocated, not a
+ * malloc() per node, and its names interned; the walk reads attribute
+ * values in place; text is copied and
  * scanned for URLs a word (8 bytes) at a time where the compiler allows;
  * styles are matched in place, only where a property can start; element
  * kinds are remembered by name pointer for the document's life;
@@ -38,6 +43,7 @@
 #include <libxml/HTMLparser.h>
 #include <libxml/tree.h>
 
+#include "mime/htmltree.h"
 #include "mime/mimeint.h"
 #include "util/arena.h"
 #include "util/str.h"
@@ -46,6 +52,7 @@
 #define HTML_BUTTON_UP		4	/* ancestors searched for a cell */
 #define HTML_CELL_SCAN		256	/* nodes scanned when counting links */
 #define HTML_DICT_MAX		4096	/* names a thread's parser keeps */
+#define HTML_TREE_MAX		(256u * 1024 * 1024)	/* bytes of a tree */
 #define HTML_KIND_BITS		6	/* 2^6 element names remembered */
 #define HTML_KIND_CACHE		(1 << HTML_KIND_BITS)
 #define NO_INDEX		((size_t)-1)
@@ -80,21 +87,21 @@ struct walk {
 	size_t		 link;		/* index of the open <a>, NO_INDEX */
 	size_t		 link_start;	/* out offset where its text began */
 	size_t		 form;		/* index of the open form */
-	xmlNodePtr	 hidden;	/* root of the hidden subtree */
-	xmlNodePtr	 zf_node;	/* last element asked about font-size */
+	struct htmlnode	*hidden;	/* root of the hidden subtree */
+	struct htmlnode	*zf_node;	/* last element asked about font-size */
 	bool		 zf;		/* and the answer */
-	xmlNodePtr	 st_node;	/* last element entered */
-	xmlAttrPtr	 st_attr;	/* and its style attribute */
+	struct htmlnode	*st_node;	/* last element entered */
+	struct htmlattr	*st_attr;	/* and its style attribute */
 	int		 rc;
 	/*
-	 * Element kinds and attribute ids by name pointer: a document's
-	 * names do not move or change while it lives, and most are the same
-	 * few.  Direct-mapped; an empty slot (NULL) answers EK_OTHER, and
+	 * Element kinds and attribute ids by name pointer: a tree's names
+	 * are interned, do not move or change while it lives, and most are
+	 * the same few.  Direct-mapped; an empty slot (NULL) answers EK_OTHER, and
 	 * attribute id -1 (stored plus one), as for a node without a name.
 	 */
-	const xmlChar	*kc_name[HTML_KIND_CACHE];
+	const char	*kc_name[HTML_KIND_CACHE];
 	unsigned char	 kc_kind[HTML_KIND_CACHE];
-	const xmlChar	*ac_name[HTML_KIND_CACHE];
+	const char	*ac_name[HTML_KIND_CACHE];
 	unsigned char	 ac_id[HTML_KIND_CACHE];
 };
 
@@ -175,9 +182,9 @@ elem_index(void)
 }
 
 static unsigned
-elem_kind(xmlNodePtr n)
+elem_kind(const struct htmlnode *n)
 {
-	const char *name = (const char *)n->name;
+	const char *name = n->name;
 	const struct elem *e, *end;
 	size_t len;
 
@@ -197,7 +204,7 @@ elem_kind(xmlNodePtr n)
 
 /* A name's slot in the caches of struct walk. */
 static inline size_t
-name_slot(const xmlChar *name)
+name_slot(const char *name)
 {
 	/* Fibonacci hashing: the top bits of the product mix all bits. */
 	return (size_t)(((uintptr_t)name * 0x9e3779b97f4a7c15ULL) >>
@@ -205,7 +212,7 @@ name_slot(const xmlChar *name)
 }
 
 static inline unsigned
-walk_kind(struct walk *w, xmlNodePtr n)
+walk_kind(struct walk *w, const struct htmlnode *n)
 {
 	size_t h = name_slot(n->name);
 	unsigned kind;
@@ -219,9 +226,9 @@ walk_kind(struct walk *w, xmlNodePtr n)
 }
 
 static bool
-name_is(xmlNodePtr n, const char *name)
+name_is(const struct htmlnode *n, const char *name)
 {
-	return n->name != NULL && strcmp((const char *)n->name, name) == 0;
+	return n->name != NULL && strcmp(n->name, name) == 0;
 }
 
 /*
@@ -263,67 +270,51 @@ attr_id(const char *name)
 }
 
 static inline int
-walk_attr(struct walk *w, const xmlChar *name)
+walk_attr(struct walk *w, const char *name)
 {
 	size_t h = name_slot(name);
 	int id;
 
 	if (w->ac_name[h] == name)
 		return (int)w->ac_id[h] - 1;
-	id = attr_id((const char *)name);
+	id = attr_id(name);
 	w->ac_name[h] = name;
 	w->ac_id[h] = (unsigned char)(id + 1);
 	return id;
 }
 
 static void
-props(struct walk *w, xmlNodePtr n, xmlAttrPtr at[AT_N])
+props(struct walk *w, const struct htmlnode *n, struct htmlattr *at[AT_N])
 {
-	xmlAttrPtr a;
+	struct htmlattr *a;
 	int id;
 
 	memset(at, 0, AT_N * sizeof(at[0]));
-	for (a = n->properties; a != NULL; a = a->next)
+	for (a = n->attrs; a != NULL; a = a->next)
 		if ((id = walk_attr(w, a->name)) >= 0 && at[id] == NULL)
 			at[id] = a;
 }
 
-static xmlAttrPtr
-prop(xmlNodePtr n, const char *name)
+static struct htmlattr *
+prop(const struct htmlnode *n, const char *name)
 {
-	xmlAttrPtr a;
+	struct htmlattr *a;
 
-	for (a = n->properties; a != NULL; a = a->next)
-		if (a->name != NULL && strcmp((const char *)a->name, name) == 0)
+	for (a = n->attrs; a != NULL; a = a->next)
+		if (a->name != NULL && strcmp(a->name, name) == 0)
 			return a;
 	return NULL;
 }
 
 /*
- * An attribute's value as xmlGetProp() would give it, without its copy:
- * the HTML parser stores a value as one text node ("" when there is
- * none).  Any other shape is joined by libxml2 into the arena; NULL then
- * means no memory, as it did from xmlGetProp().
+ * An attribute's value as xmlGetProp() would give it, in place (the
+ * tree keeps it so): "" for one written without a value, NULL for an
+ * attribute that is not there.
  */
-static const char *
-prop_value(struct walk *w, xmlAttrPtr a)
+static inline const char *
+prop_value(const struct htmlattr *a)
 {
-	xmlNodePtr c;
-	xmlChar *s;
-	char *r;
-
-	if (a == NULL || a->type != XML_ATTRIBUTE_NODE)
-		return NULL;
-	if ((c = a->children) == NULL)
-		return "";
-	if (c->next == NULL && (c->type == XML_TEXT_NODE ||
-	    c->type == XML_CDATA_SECTION_NODE))
-		return (const char *)c->content;
-	if ((s = xmlNodeListGetString(a->doc, c, 1)) == NULL)
-		return "";
-	r = arena_strdup(w->ctx->arena, (const char *)s);
-	xmlFree(s);
-	return r;
+	return a != NULL ? a->value : NULL;
 }
 
 static bool
@@ -661,15 +652,15 @@ hidden_style(const char *style)
  * often the element just entered, whose style enter() has found.
  */
 static bool
-zero_font(struct walk *w, xmlNodePtr el)
+zero_font(struct walk *w, struct htmlnode *el)
 {
 	const char *style, *p;
 	bool yes = false;
 
 	if (el == w->zf_node)
 		return w->zf;
-	if (el != NULL && el->type == XML_ELEMENT_NODE &&
-	    (style = prop_value(w, el == w->st_node ? w->st_attr :
+	if (el != NULL && el->type == HTML_NODE_ELEMENT &&
+	    (style = prop_value(el == w->st_node ? w->st_attr :
 	    prop(el, "style"))) != NULL &&
 	    (p = strstr(style, "font-size")) != NULL) {
 		p += 9;
@@ -689,36 +680,36 @@ static const char *const button_pats[] = {
 };
 
 static bool
-styled_as_button(struct walk *w, xmlNodePtr n)
+styled_as_button(struct walk *w, const struct htmlnode *n)
 {
-	xmlAttrPtr at[AT_N];
+	struct htmlattr *at[AT_N];
 	const char *style, *cls, *role;
 
 	props(w, n, at);
-	if ((style = prop_value(w, at[AT_STYLE])) != NULL &&
+	if ((style = prop_value(at[AT_STYLE])) != NULL &&
 	    style_any(style, button_pats))
 		return true;
-	if (prop_value(w, at[AT_BGCOLOR]) != NULL)
+	if (prop_value(at[AT_BGCOLOR]) != NULL)
 		return true;
-	if ((cls = prop_value(w, at[AT_CLASS])) != NULL &&
+	if ((cls = prop_value(at[AT_CLASS])) != NULL &&
 	    (str_imem(cls, strlen(cls), "btn", 3) != NULL ||
 	    str_imem(cls, strlen(cls), "button", 6) != NULL))
 		return true;
-	return (role = prop_value(w, at[AT_ROLE])) != NULL &&
+	return (role = prop_value(at[AT_ROLE])) != NULL &&
 	    strcmp(role, "button") == 0;
 }
 
 /* Counts <a> elements under n, stopping at 2 or after a few nodes. */
 static int
-count_links(xmlNodePtr root)
+count_links(const struct htmlnode *root)
 {
-	xmlNodePtr n = root->children;
+	const struct htmlnode *n = root->children;
 	int count = 0, seen = 0;
 
 	while (n != NULL && n != root && count < 2 && seen++ < HTML_CELL_SCAN) {
-		if (n->type == XML_ELEMENT_NODE && name_is(n, "a"))
+		if (n->type == HTML_NODE_ELEMENT && name_is(n, "a"))
 			count++;
-		if (n->type == XML_ELEMENT_NODE && n->children != NULL) {
+		if (n->type == HTML_NODE_ELEMENT && n->children != NULL) {
 			n = n->children;
 			continue;
 		}
@@ -738,9 +729,9 @@ count_links(xmlNodePtr root)
  * templates draw "bulletproof buttons".
  */
 static bool
-is_button(struct walk *w, xmlNodePtr a)
+is_button(struct walk *w, const struct htmlnode *a)
 {
-	xmlNodePtr n;
+	const struct htmlnode *n;
 	unsigned kind;
 	int up;
 
@@ -748,7 +739,7 @@ is_button(struct walk *w, xmlNodePtr a)
 		return true;
 	for (n = a->parent, up = 0; n != NULL && up < HTML_BUTTON_UP;
 	    n = n->parent, up++) {
-		if (n->type != XML_ELEMENT_NODE)
+		if (n->type != HTML_NODE_ELEMENT)
 			break;
 		kind = walk_kind(w, n) & EK_KIND;
 		if (kind != EK_CELL && kind != EK_TABLE)
@@ -773,7 +764,8 @@ trimmed_copy(struct walk *w, const char *s, size_t n)
 }
 
 static void
-open_link(struct walk *w, xmlNodePtr n, const char *href, const char *alt,
+open_link(struct walk *w, const struct htmlnode *n, const char *href,
+    const char *alt,
     unsigned flags)
 {
 	struct link *l;
@@ -849,15 +841,15 @@ open_form(struct walk *w, const char *action, const char *method)
 
 /* Returns whether the walk should descend into n. */
 static bool
-enter(struct walk *w, xmlNodePtr n)
+enter(struct walk *w, struct htmlnode *n)
 {
-	xmlAttrPtr at[AT_N];
+	struct htmlattr *at[AT_N];
 	const char *v;
 	unsigned kind;
 
-	if (n->type == XML_TEXT_NODE || n->type == XML_CDATA_SECTION_NODE) {
-		const char *c = (const char *)n->content;
-		size_t cl = c != NULL ? strlen(c) : 0;
+	if (n->type == HTML_NODE_TEXT || n->type == HTML_NODE_CDATA) {
+		const char *c = n->text;
+		size_t cl = n->len;
 
 		if (w->hidden == NULL && !zero_font(w, n->parent))
 			out_text(w, c, cl);
@@ -866,16 +858,15 @@ enter(struct walk *w, xmlNodePtr n)
 			w->rc = -1;
 		return false;
 	}
-	if (n->type != XML_ELEMENT_NODE)
-		return n->type == XML_DOCUMENT_NODE ||
-		    n->type == XML_HTML_DOCUMENT_NODE;
+	if (n->type != HTML_NODE_ELEMENT)
+		return n->type == HTML_NODE_DOC;
 	kind = walk_kind(w, n);
 	if (kind & EK_SKIP)
 		return false;
 	props(w, n, at);
 	w->st_node = n;
 	w->st_attr = at[AT_STYLE];
-	if (w->hidden == NULL && (hidden_style(prop_value(w, at[AT_STYLE])) ||
+	if (w->hidden == NULL && (hidden_style(prop_value(at[AT_STYLE])) ||
 	    at[AT_HIDDEN] != NULL))
 		w->hidden = n;
 	if (kind & EK_BLOCK)
@@ -887,12 +878,12 @@ enter(struct walk *w, xmlNodePtr n)
 	switch (kind & EK_KIND) {
 	case EK_A:
 		if (w->link == NO_INDEX &&
-		    (v = prop_value(w, at[AT_HREF])) != NULL)
+		    (v = prop_value(at[AT_HREF])) != NULL)
 			open_link(w, n, v, NULL, 0);
 		break;
 	case EK_AREA:
-		if ((v = prop_value(w, at[AT_HREF])) != NULL)
-			open_link(w, n, v, prop_value(w, at[AT_ALT]),
+		if ((v = prop_value(at[AT_HREF])) != NULL)
+			open_link(w, n, v, prop_value(at[AT_ALT]),
 			    LINK_AREA);
 		break;
 	case EK_IMG:
@@ -901,7 +892,7 @@ enter(struct walk *w, xmlNodePtr n)
 
 			l->flags |= LINK_IMAGE;
 			if (l->img_alt == NULL &&
-			    (v = prop_value(w, at[AT_ALT])) != NULL)
+			    (v = prop_value(at[AT_ALT])) != NULL)
 				l->img_alt = trimmed_copy(w, v, strlen(v));
 		}
 		break;
@@ -910,12 +901,12 @@ enter(struct walk *w, xmlNodePtr n)
 			w->ctx->msg->links[w->link].flags |= LINK_BUTTON;
 		break;
 	case EK_FORM:
-		open_form(w, prop_value(w, at[AT_ACTION]),
-		    prop_value(w, at[AT_METHOD]));
+		open_form(w, prop_value(at[AT_ACTION]),
+		    prop_value(at[AT_METHOD]));
 		break;
 	case EK_INPUT:
 		if (w->form != NO_INDEX &&
-		    (v = prop_value(w, at[AT_TYPE])) != NULL &&
+		    (v = prop_value(at[AT_TYPE])) != NULL &&
 		    str_ieq(v, strlen(v), "password"))
 			w->ctx->msg->forms[w->form].has_password = true;
 		break;
@@ -924,11 +915,11 @@ enter(struct walk *w, xmlNodePtr n)
 }
 
 static void
-leave(struct walk *w, xmlNodePtr n)
+leave(struct walk *w, const struct htmlnode *n)
 {
 	unsigned kind;
 
-	if (n->type != XML_ELEMENT_NODE)
+	if (n->type != HTML_NODE_ELEMENT)
 		return;
 	kind = walk_kind(w, n);
 	if (w->link != NO_INDEX && (kind & EK_KIND) == EK_A)
@@ -977,15 +968,68 @@ thread_parser(void)
 	return pc;
 }
 
+/*
+ * libxml2's tree of what htmlfast.c declined, copied into a fresh a:
+ * the declined start is not kept.  NULL when there is none.
+ */
+static struct htmltree *
+slow_tree(struct arena *a, const char *utf8, size_t len)
+{
+	htmlParserCtxtPtr pc;
+	htmlDocPtr doc;
+	struct htmltree *t;
+
+	if ((pc = thread_parser()) != NULL) {
+		doc = htmlCtxtReadMemory(pc, utf8, (int)len, NULL, "UTF-8",
+		    HTML_OPTIONS);
+		/* Let go of the copies of the input until the next part. */
+		htmlCtxtReset(pc);
+	} else
+		doc = htmlReadMemory(utf8, (int)len, NULL, "UTF-8",
+		    HTML_OPTIONS);
+	if (doc == NULL)
+		return NULL;
+	t = htmltree_from_xml(a, doc);
+	xmlFreeDoc(doc);
+	return t;
+}
+
+static void
+walk_tree(struct walk *w, struct htmlnode *root)
+{
+	struct htmlnode *n = root;
+	bool down;
+
+	while (n != NULL && w->rc == 0) {
+		down = enter(w, n);
+		if (down && n->children != NULL) {
+			n = n->children;
+			continue;
+		}
+		for (;;) {
+			leave(w, n);
+			if (n == root) {
+				n = NULL;
+				break;
+			}
+			if (n->next != NULL) {
+				n = n->next;
+				break;
+			}
+			n = n->parent;
+		}
+	}
+	if (w->link != NO_INDEX)
+		close_link(w);
+}
+
 int
 html_extract(struct mime_ctx *ctx, const char *utf8, size_t len,
     size_t part, char **text, size_t *text_len)
 {
 	struct walk w = { 0 };
-	htmlParserCtxtPtr pc;
-	htmlDocPtr doc;
-	xmlNodePtr n, root;
-	bool down;
+	struct arena *a;
+	struct htmltree *t;
 
 	*text = NULL;
 	*text_len = 0;
@@ -999,46 +1043,26 @@ html_extract(struct mime_ctx *ctx, const char *utf8, size_t len,
 	(void)pthread_once(&elem_once, elem_index);
 	if (html_input_hook != NULL)
 		html_input_hook(utf8, len);
-	pc = thread_parser();
 	/*
 	 * Most mail HTML is simple enough for htmlfast.c to build the very
 	 * tree the parser would, at a fraction of the cost.
 	 */
-	doc = htmlfast_parse(utf8, len, pc != NULL ? pc->dict : NULL);
-	if (doc == NULL && pc != NULL) {
-		doc = htmlCtxtReadMemory(pc, utf8, (int)len, NULL, "UTF-8",
-		    HTML_OPTIONS);
-		/* Let go of the copies of the input until the next part. */
-		htmlCtxtReset(pc);
-	} else if (doc == NULL)
-		doc = htmlReadMemory(utf8, (int)len, NULL, "UTF-8",
-		    HTML_OPTIONS);
-	if (doc == NULL)
+	if ((a = arena_new(HTML_TREE_MAX)) == NULL) {
+		w.rc = -1;
 		goto done;
-	root = n = (xmlNodePtr)doc;
-	while (n != NULL && w.rc == 0) {
-		down = enter(&w, n);
-		if (down && n->children != NULL) {
-			n = n->children;
-			continue;
-		}
-		for (;;) {
-			leave(&w, n);
-			if (n == root) {
-				n = NULL;
-				break;
-			}
-			if (n->next != NULL) {
-				n = n->next;
-				break;
-			}
-			n = n->parent;
-		}
 	}
-	if (w.link != NO_INDEX)
-		close_link(&w);
-	xmlFreeDoc(doc);
+	if ((t = htmlfast_parse(a, utf8, len)) == NULL) {
+		arena_free(a);
+		if ((a = arena_new(HTML_TREE_MAX)) == NULL) {
+			w.rc = -1;
+			goto done;
+		}
+		t = slow_tree(a, utf8, len);
+	}
+	if (t != NULL)
+		walk_tree(&w, &t->doc);
 done:
+	arena_free(a);
 	while (w.len > 0 && (w.out[w.len - 1] == ' ' ||
 	    w.out[w.len - 1] == '\n'))
 		w.len--;

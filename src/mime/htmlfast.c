@@ -1,12 +1,15 @@
 /*
- * htmlfast.c - the libxml2 tree of simple HTML, built without its parser.
+ * htmlfast.c - the tree of simple HTML, built without libxml2's parser.
  *
  * libxml2's HTML parser reads text a character at a time and keeps
  * error-recovery state for every token; on mail it is a third of the
  * cost of a message.  Most mail HTML is well-formed markup whose tree is
- * easy to predict, so this tokenizer builds that tree itself, node for
- * node what htmlCtxtReadMemory() with html.c's options would have built
- * from UTF-8 input (libxml2 2.9.14: HTMLparser.c and SAX2.c).
+ * easy to predict, so this tokenizer builds that tree itself, in the
+ * arena (htmltree.h), node for node what htmlCtxtReadMemory() with
+ * html.c's options would have built from UTF-8 input (libxml2 2.9.14:
+ * HTMLparser.c and SAX2.c) and htmltree_from_xml() would have copied.
+ * libxml2's tables still answer which tags are void, which close which,
+ * which attributes are boolean and what entities mean.
  *
  * It declines (returns NULL) the moment the input leaves the part of
  * the parser's behaviour reproduced here, which covers: implied html,
@@ -30,11 +33,14 @@
 #include <stdint.h>
 #include <string.h>
 
+#include <stdlib.h>
+
 #include <libxml/HTMLparser.h>
 #include <libxml/HTMLtree.h>
 #include <libxml/entities.h>
 #include <libxml/tree.h>
 
+#include "mime/htmltree.h"
 #include "mime/mimeint.h"
 #include "util/str.h"
 
@@ -42,7 +48,10 @@
 #define HF_NAME		64	/* libxml2 truncates names at 100 */
 #define HF_CHUNK	990	/* libxml2 hands text over 1000 at a time */
 #define HF_CACHE	256	/* autoclose answers a thread keeps */
-#define HF_DNAMES	64	/* dictionary names a document keeps */
+#define HF_PUBLIC	256	/* bytes of a doctype's public id, and NUL */
+#define HF_SYSTEM	512	/* and of its system id */
+#define DT_PUBLIC	"-//W3C//DTD HTML 4.0 Transitional//EN"
+#define DT_SYSTEM	"http://www.w3.org/TR/REC-html40/loose.dtd"
 
 /* What the parser's special cases make of a tag name. */
 enum {
@@ -56,8 +65,8 @@ enum {
 
 struct hf {
 	const unsigned char	*p, *end;
-	htmlDocPtr		 doc;
-	xmlNodePtr		 node;		/* NULL: the document level */
+	struct htmltree		*t;
+	struct htmlnode		*node;		/* NULL: the document level */
 	int			 n;		/* open elements */
 	int			 open_head, open_body;
 	bool			 root;		/* an element at top level */
@@ -67,12 +76,11 @@ struct hf {
 	int			 discarded;	/* ctxt->depth */
 	unsigned char		*tb;		/* text not yet in the tree */
 	size_t			 tlen, tcap;
-	const xmlChar		*dnames[HF_DNAMES];	/* dict_name */
 	/* The open elements, last, not cleared: only n are read. */
 	unsigned char		 kinds[HF_DEPTH];
 	unsigned char		 prios[HF_DEPTH];	/* end_priority */
 	unsigned char		 lens[HF_DEPTH];
-	uint32_t		 hashes[HF_DEPTH];	/* name_hash */
+	uint32_t		 hashes[HF_DEPTH];	/* htmltree_hash */
 	char			 names[HF_DEPTH][HF_NAME];
 };
 
@@ -196,7 +204,7 @@ tb_add(struct hf *h, const unsigned char *s, size_t len)
 		nc = h->tcap ? h->tcap : 256;
 		while (nc - h->tlen <= len)
 			nc *= 2;
-		if ((nb = xmlRealloc(h->tb, nc)) == NULL)
+		if ((nb = realloc(h->tb, nc)) == NULL)
 			return hf_no(__LINE__);
 		h->tb = nb;
 		h->tcap = nc;
@@ -214,43 +222,15 @@ tb_add_char(struct hf *h, uint32_t c)
 	return tb_add(h, o, str_utf8_put(o, c));
 }
 
-/*
- * c, new and of the same document, as the last child of parent: what
- * xmlAddChild() comes to for an element, or for text after anything
- * but text (which it would merge, as flush_text() does itself).
- */
-static void
-link_child(xmlNodePtr parent, xmlNodePtr c)
-{
-	c->parent = parent;
-	if (parent->children == NULL)
-		parent->children = c;
-	else {
-		parent->last->next = c;
-		c->prev = parent->last;
-	}
-	parent->last = c;
-}
-
 /* Pending text becomes a text node (or joins the last one). */
 static bool
 flush_text(struct hf *h)
 {
-	xmlNodePtr t;
-
 	if (h->tlen == 0)
 		return true;
-	if (h->node == NULL)
+	if (h->node == NULL ||
+	    !htmltree_text(h->t, h->node, (const char *)h->tb, h->tlen))
 		return hf_no(__LINE__);
-	t = h->node->last;
-	if (t != NULL && t->type == XML_TEXT_NODE) {
-		xmlNodeAddContentLen(t, h->tb, (int)h->tlen);
-	} else {
-		if ((t = xmlNewDocTextLen(h->doc, h->tb, (int)h->tlen)) ==
-		    NULL)
-			return hf_no(__LINE__);
-		link_child(h->node, t);
-	}
 	h->tlen = 0;
 	return true;
 }
@@ -323,76 +303,40 @@ struct tag_info {
 	unsigned char		 kind;		/* name_kind() */
 	unsigned char		 prio;		/* end_priority() */
 	unsigned char		 len;		/* the name's */
-	uint32_t		 hash;		/* the name's */
+	uint32_t		 hash;		/* the name's htmltree_hash() */
 };
 
-/* FNV-1a, the hash of names here (tag_name() computes it as it reads). */
-static uint32_t
-name_hash(const char *name, size_t len)
-{
-	uint32_t hash = 2166136261u;
-	size_t i;
-
-	for (i = 0; i < len; i++)
-		hash = (hash ^ (unsigned char)name[i]) * 16777619u;
-	return hash;
-}
-
-/*
- * The dictionary's copy of a name (len bytes, hash its name_hash()).
- * A document uses few names, each many times; they are kept here, as
- * xmlDictLookup() hashes and compares at length.
- */
-static const xmlChar *
-dict_name(struct hf *h, const char *name, size_t len, uint32_t hash)
-{
-	const xmlChar **slot;
-
-	slot = &h->dnames[hash % HF_DNAMES];
-	if (*slot != NULL && strncmp((const char *)*slot, name, len) == 0 &&
-	    (*slot)[len] == '\0')
-		return *slot;
-	*slot = xmlDictLookup(h->doc->dict, (const xmlChar *)name, (int)len);
-	return *slot;
-}
-
 /* An element node under the current one (or the document). */
-static xmlNodePtr
+static struct htmlnode *
 add_element(struct hf *h, const char *name, const struct tag_info *ti)
 {
-	const char *local;
-	const xmlChar *dn;
+	const char *local, *dn;
 	size_t len = ti->len;
 	uint32_t hash = ti->hash;
-	xmlNodePtr e;
+	struct htmlnode *e, *parent, *first = h->t->doc.children;
 
 	/* SAX2 names the node by the part after a prefix. */
 	if ((local = memchr(name, ':', len)) != NULL) {
 		local++;
 		len -= (size_t)(local - name);
-		hash = name_hash(local, len);
+		hash = htmltree_hash(local, len);
 	} else
 		local = name;
-	if (h->doc->dict != NULL) {
-		/* As xmlNewDocNode(), without its hashing every time. */
-		if ((dn = dict_name(h, local, len, hash)) == NULL ||
-		    (e = xmlNewDocNodeEatName(h->doc, NULL, (xmlChar *)dn,
-		    NULL)) == NULL)
-			return NULL;
-	} else if ((e = xmlNewDocNode(h->doc, NULL, (const xmlChar *)local,
-	    NULL)) == NULL)
+	if ((dn = htmltree_name(h->t, local, len, hash)) == NULL)
 		return NULL;
 	/*
 	 * At the top level SAX2 puts a second root inside the first
 	 * child of the document when that is an element.
 	 */
 	if (h->node != NULL)
-		link_child(h->node, e);
-	else if (h->doc->children != NULL &&
-	    h->doc->children->type == XML_ELEMENT_NODE)
-		link_child(h->doc->children, e);
+		parent = h->node;
+	else if (first != NULL && first->type == HTML_NODE_ELEMENT)
+		parent = first;
 	else
-		link_child((xmlNodePtr)h->doc, e);
+		parent = &h->t->doc;
+	if ((e = htmltree_add(h->t, parent, HTML_NODE_ELEMENT)) == NULL)
+		return NULL;
+	e->name = dn;
 	h->root = true;
 	return e;
 }
@@ -479,7 +423,7 @@ tag_info(const char *name)
 {
 	size_t n = strlen(name);
 
-	return tag_info_hashed(name, n, name_hash(name, n));
+	return tag_info_hashed(name, n, htmltree_hash(name, n));
 }
 
 /* htmlnamePush() notes <head> and <body>, even closed at once. */
@@ -494,7 +438,7 @@ note(struct hf *h, unsigned kind)
 
 static bool
 push(struct hf *h, const char *name, const struct tag_info *ti,
-    xmlNodePtr e)
+    struct htmlnode *e)
 {
 	unsigned kind = ti->kind;
 
@@ -531,7 +475,7 @@ static bool
 implied(struct hf *h, const char *name)
 {
 	struct tag_info ti = tag_info(name);
-	xmlNodePtr e;
+	struct htmlnode *e;
 
 	if ((e = add_element(h, name, &ti)) == NULL)
 		return hf_no(__LINE__);
@@ -642,13 +586,13 @@ static const unsigned char name_lc[256] = {
 
 /*
  * A tag or attribute name at p, lower-cased into name (its length in
- * *len, its name_hash() in *hash): letters, digits and "-_.:" after a
+ * *len, its htmltree_hash() in *hash): letters, digits and "-_.:" after a
  * letter.
  */
 static bool
 tag_name(struct hf *h, char *name, size_t *len, uint32_t *hash)
 {
-	uint32_t hv = 2166136261u;		/* name_hash(), as it goes */
+	uint32_t hv = 2166136261u;		/* htmltree_hash(), as it goes */
 	size_t n = 0;
 	unsigned char c;
 
@@ -780,53 +724,25 @@ att_value(struct hf *h, unsigned char q, const unsigned char **v,
 }
 
 /*
- * An attribute as xmlSAX2AttributeInternal() adds it: the name without
- * a value, then the value as one text child, then its ID noted when
- * xmlIsID() would say it is one (in HTML, "id", and "name" of <a>).
- * xmlNewProp() builds the same, but measures the value a byte at a
- * time and asks xmlIsID() through string compares.  The name is nlen
- * bytes, hash its name_hash(); v is len bytes.
+ * An attribute as xmlSAX2AttributeInternal() adds it, the first of a
+ * name only: the parser drops a repeated one.  The name is nlen bytes,
+ * hash its htmltree_hash(); v is len bytes, NULL for no value.
  */
 static bool
-add_attr(struct hf *h, xmlNodePtr e, const char *name, size_t nlen,
+add_attr(struct hf *h, struct htmlnode *e, const char *name, size_t nlen,
     uint32_t hash, const unsigned char *v, size_t len)
 {
-	xmlDictPtr dict = h->doc->dict;
-	xmlChar *nm;
-	xmlAttrPtr a;
-	xmlNodePtr t;
+	const struct htmlattr *a;
+	const char *nm;
 
-	/*
-	 * The parser drops a repeated attribute.  Names from the
-	 * dictionary are the same pointer when they are the same name.
-	 */
-	if (dict != NULL) {
-		if ((nm = (xmlChar *)dict_name(h, name, nlen, hash)) == NULL)
-			return hf_no(__LINE__);
-		for (a = e->properties; a != NULL; a = a->next)
-			if (a->name == nm)
-				return true;
-	} else {
-		for (a = e->properties; a != NULL; a = a->next)
-			if (strcmp((const char *)a->name, name) == 0)
-				return true;
-		if ((nm = xmlStrndup((const xmlChar *)name, (int)nlen)) ==
-		    NULL)
-			return hf_no(__LINE__);
-	}
-	/* It frees nm itself when it fails. */
-	if ((a = xmlNewNsPropEatName(e, NULL, nm, NULL)) == NULL)
+	/* Interned names are the same pointer when the same name. */
+	if ((nm = htmltree_name(h->t, name, nlen, hash)) == NULL)
 		return hf_no(__LINE__);
-	if (v == NULL)
-		return true;
-	if ((t = xmlNewDocTextLen(h->doc, v, (int)len)) == NULL)
+	for (a = e->attrs; a != NULL; a = a->next)
+		if (a->name == nm)
+			return true;
+	if (htmltree_attr(h->t, e, nm, (const char *)v, len) == NULL)
 		return hf_no(__LINE__);
-	t->parent = (xmlNodePtr)a;
-	a->children = a->last = t;
-	if ((nlen == 2 && memcmp(name, "id", 2) == 0) ||
-	    (nlen == 4 && memcmp(name, "name", 4) == 0 &&
-	    strcmp((const char *)e->name, "a") == 0))
-		(void)xmlAddID(NULL, h->doc, t->content, a);
 	return true;
 }
 
@@ -862,7 +778,7 @@ start_tag(struct hf *h)
 {
 	char name[HF_NAME], att[HF_NAME];
 	struct tag_info ti;
-	xmlNodePtr e = NULL;
+	struct htmlnode *e = NULL;
 	const char *v;
 	unsigned char q;
 	const unsigned char *uv;
@@ -1006,7 +922,6 @@ static bool
 comment(struct hf *h)
 {
 	const unsigned char *s = h->p + 4, *e;
-	xmlNodePtr c;
 
 	/*
 	 * It ends at the first "-->" (even "<!---->" is whole); a "--!>"
@@ -1024,17 +939,9 @@ comment(struct hf *h)
 	}
 	if (!flush_text(h))
 		return hf_no(__LINE__);
-	h->tlen = 0;
-	if (!tb_add(h, s, (size_t)(e - s)) ||
-	    !tb_add(h, (const unsigned char *)"", 1))
+	if (htmltree_leaf(h->t, h->node != NULL ? h->node : &h->t->doc,
+	    HTML_NODE_COMMENT, (const char *)s, (size_t)(e - s)) == NULL)
 		return hf_no(__LINE__);
-	h->tlen = 0;
-	if ((c = xmlNewDocComment(h->doc, h->tb)) == NULL)
-		return hf_no(__LINE__);
-	if (h->node != NULL)
-		xmlAddChild(h->node, c);
-	else
-		xmlAddChild((xmlNodePtr)h->doc, c);
 	h->p = e + 3;
 	return true;
 }
@@ -1046,7 +953,6 @@ raw_text(struct hf *h)
 	const char *name = h->names[h->n - 1];
 	size_t nl = strlen(name);
 	const unsigned char *s = h->p, *e, *c0;
-	xmlNodePtr c;
 
 	/*
 	 * "</" right away is parsed as an end tag, not content; a tag right
@@ -1070,13 +976,9 @@ raw_text(struct hf *h)
 		return hf_no(__LINE__);
 	if (e == s)
 		return true;
-	h->tlen = 0;
-	if (!tb_add(h, s, (size_t)(e - s)))
+	if (htmltree_leaf(h->t, h->node, HTML_NODE_CDATA, (const char *)s,
+	    (size_t)(e - s)) == NULL)
 		return hf_no(__LINE__);
-	if ((c = xmlNewCDataBlock(h->doc, h->tb, (int)h->tlen)) == NULL)
-		return hf_no(__LINE__);
-	h->tlen = 0;
-	xmlAddChild(h->node, c);
 	h->p = e;
 	return true;
 }
@@ -1089,7 +991,7 @@ static bool
 paragraph(struct hf *h)
 {
 	struct tag_info ti = tag_info("p");
-	xmlNodePtr e;
+	struct htmlnode *e;
 
 	if (before_tag(h, "p", &ti) != 0 ||
 	    (e = add_element(h, "p", &ti)) == NULL)
@@ -1156,14 +1058,13 @@ doctype(struct hf *h)
 {
 	const unsigned char *n, *ne, *id = NULL, *ide = NULL, *u = NULL;
 	const unsigned char *ue = NULL;
-	char nb[HF_NAME], ib[256], ub[512];
 
 	h->p += 9;
 	skip_blanks(h);
 	for (n = h->p; h->p < h->end && is_alpha(*h->p); h->p++)
 		;
 	ne = h->p;
-	if (ne == n || (size_t)(ne - n) >= sizeof(nb) || h->p >= h->end ||
+	if (ne == n || ne - n >= HF_NAME || h->p >= h->end ||
 	    (!is_blank(*h->p) && *h->p != '>'))
 		return hf_no(__LINE__);
 	skip_blanks(h);
@@ -1177,7 +1078,7 @@ doctype(struct hf *h)
 			if (!is_alpha(*h->p) && !is_digit(*h->p) &&
 			    strchr(" -/.:", *h->p) == NULL)
 				return hf_no(__LINE__);
-		if (h->p >= h->end || h->p - id >= (ptrdiff_t)sizeof(ib))
+		if (h->p >= h->end || h->p - id >= HF_PUBLIC)
 			return hf_no(__LINE__);
 		ide = h->p++;
 		skip_blanks(h);
@@ -1186,8 +1087,7 @@ doctype(struct hf *h)
 				if (!is_alpha(*h->p) && !is_digit(*h->p) &&
 				    strchr("-/.:_~", *h->p) == NULL)
 					return hf_no(__LINE__);
-			if (h->p >= h->end ||
-			    h->p - u >= (ptrdiff_t)sizeof(ub))
+			if (h->p >= h->end || h->p - u >= HF_SYSTEM)
 				return hf_no(__LINE__);
 			ue = h->p++;
 			skip_blanks(h);
@@ -1196,19 +1096,9 @@ doctype(struct hf *h)
 	if (h->p >= h->end || *h->p != '>')
 		return hf_no(__LINE__);
 	h->p++;
-	memcpy(nb, n, (size_t)(ne - n));
-	nb[ne - n] = '\0';
-	if (id != NULL) {
-		memcpy(ib, id, (size_t)(ide - id));
-		ib[ide - id] = '\0';
-	}
-	if (u != NULL) {
-		memcpy(ub, u, (size_t)(ue - u));
-		ub[ue - u] = '\0';
-	}
-	if (xmlCreateIntSubset(h->doc, (const xmlChar *)nb,
-	    id ? (const xmlChar *)ib : NULL,
-	    u ? (const xmlChar *)ub : NULL) == NULL)
+	if (!htmltree_doctype(h->t, (const char *)n, (size_t)(ne - n),
+	    (const char *)id, id != NULL ? (size_t)(ide - id) : 0,
+	    (const char *)u, u != NULL ? (size_t)(ue - u) : 0))
 		return hf_no(__LINE__);
 	h->doctype = true;
 	return true;
@@ -1289,141 +1179,34 @@ run(struct hf *h)
 	}
 	if (!flush_text(h))
 		return hf_no(__LINE__);
-	if (!h->doctype && xmlCreateIntSubset(h->doc, (const xmlChar *)"html",
-	    (const xmlChar *)"-//W3C//DTD HTML 4.0 Transitional//EN",
-	    (const xmlChar *)"http://www.w3.org/TR/REC-html40/loose.dtd") ==
-	    NULL)
+	/* What htmlNewDocNoDtD() leaves the parser to add at the end. */
+	if (!h->doctype && !htmltree_doctype(h->t, "html", 4, DT_PUBLIC,
+	    sizeof(DT_PUBLIC) - 1, DT_SYSTEM, sizeof(DT_SYSTEM) - 1))
 		return hf_no(__LINE__);
 	return true;
 }
 
-htmlDocPtr
-htmlfast_parse(const char *s, size_t len, xmlDictPtr dict)
+struct htmltree *
+htmlfast_parse(struct arena *a, const char *s, size_t len)
 {
 	struct hf *h;
-	htmlDocPtr doc;
+	struct htmltree *t;
 
 	htmlfast_declined_at = 0;
 	if (len == 0 || len > INT32_MAX ||
 	    !input_ok((const unsigned char *)s, len))
 		return NULL;
-	if ((h = xmlMalloc(sizeof(*h))) == NULL)
+	if ((h = malloc(sizeof(*h))) == NULL)
 		return NULL;
 	memset(h, 0, offsetof(struct hf, kinds));
 	h->p = (const unsigned char *)s;
 	h->end = h->p + len;
-	if ((h->doc = htmlNewDocNoDtD(NULL, NULL)) == NULL) {
-		xmlFree(h);
-		return NULL;
-	}
-	if (dict != NULL) {
-		h->doc->dict = dict;
-		xmlDictReference(dict);
-	}
-	doc = h->doc;
-	if (!run(h)) {
+	if ((t = h->t = htmltree_new(a)) != NULL && !run(h)) {
 		htmlfast_declined_pos =
 		    (size_t)(h->p - (const unsigned char *)s);
-		xmlFreeDoc(doc);
-		doc = NULL;
+		t = NULL;
 	}
-	xmlFree(h->tb);
-	xmlFree(h);
-	return doc;
-}
-
-static bool
-same_str(const xmlChar *a, const xmlChar *b)
-{
-	if (a == NULL || b == NULL)
-		return a == b;
-	return strcmp((const char *)a, (const char *)b) == 0;
-}
-
-static bool
-same_ns(const xmlNs *a, const xmlNs *b)
-{
-	if (a == NULL || b == NULL)
-		return a == b;
-	return same_str(a->href, b->href) && same_str(a->prefix, b->prefix);
-}
-
-static bool	same_list(const xmlNode *, const xmlNode *, int);
-static bool	linked(const xmlNode *);
-
-static bool
-same_node(const xmlNode *a, const xmlNode *b, int depth)
-{
-	const xmlAttr *x, *y;
-	const xmlDtd *da, *db;
-
-	if (depth > 1000 || a->type != b->type || !same_str(a->name, b->name))
-		return false;
-	switch (a->type) {
-	case XML_DTD_NODE:
-		da = (const xmlDtd *)a;
-		db = (const xmlDtd *)b;
-		return same_str(da->ExternalID, db->ExternalID) &&
-		    same_str(da->SystemID, db->SystemID);
-	case XML_ELEMENT_NODE:
-		if (!same_ns(a->ns, b->ns) || !same_ns(a->nsDef, b->nsDef))
-			return false;
-		for (x = a->properties, y = b->properties;
-		    x != NULL && y != NULL; x = x->next, y = y->next)
-			if (x->type != y->type || x->atype != y->atype ||
-			    !same_str(x->name, y->name) ||
-			    !same_ns(x->ns, y->ns) ||
-			    !linked((const xmlNode *)x) ||
-			    !linked((const xmlNode *)y) ||
-			    !same_list(x->children, y->children, depth + 1))
-				return false;
-		if (x != NULL || y != NULL)
-			return false;
-		return linked(a) && linked(b) &&
-		    same_list(a->children, b->children, depth + 1);
-	case XML_TEXT_NODE:
-	case XML_CDATA_SECTION_NODE:
-	case XML_COMMENT_NODE:
-		return same_str(a->content, b->content) &&
-		    a->children == NULL && b->children == NULL;
-	default:
-		return linked(a) && linked(b) &&
-		    same_list(a->children, b->children, depth + 1);
-	}
-}
-
-/*
- * The children of n point back at it and at each other both ways, and
- * n->last is the last of them: what the walk in html.c and
- * xmlFreeDoc() rely on, not seen by comparing names and contents.
- */
-static bool
-linked(const xmlNode *n)
-{
-	const xmlNode *c, *prev = NULL;
-
-	for (c = n->children; c != NULL; prev = c, c = c->next)
-		if (c->parent != n || c->prev != prev || c->doc != n->doc)
-			return false;
-	return n->last == prev;
-}
-
-static bool
-same_list(const xmlNode *a, const xmlNode *b, int depth)
-{
-	for (; a != NULL && b != NULL; a = a->next, b = b->next)
-		if (!same_node(a, b, depth))
-			return false;
-	return a == NULL && b == NULL;
-}
-
-bool
-htmlfast_same(const struct _xmlDoc *a, const struct _xmlDoc *b)
-{
-	if (a == NULL || b == NULL)
-		return a == b;
-	return a->type == b->type &&
-	    (a->intSubset == NULL) == (b->intSubset == NULL) &&
-	    linked((const xmlNode *)a) && linked((const xmlNode *)b) &&
-	    same_list(a->children, b->children, 0);
+	free(h->tb);
+	free(h);
+	return t;
 }

@@ -69,19 +69,16 @@ int	 html_text_urls(struct mime_ctx *, const char *text, size_t len,
 extern void (*html_input_hook)(const char *utf8, size_t len);
 
 /*
- * htmlfast.c: the tree htmlCtxtReadMemory() would build from simple
- * HTML, or NULL when the input is not simple enough; names go to dict
- * when not NULL.
+ * htmlfast.c: in the arena, the tree (htmltree.h) htmlCtxtReadMemory()
+ * would build from simple HTML, or NULL when the input is not simple
+ * enough (what it built so far stays in the arena).
  */
-struct _xmlDoc;
-struct _xmlDict;
-struct _xmlDoc	*htmlfast_parse(const char *utf8, size_t len,
-		    struct _xmlDict *dict);
+struct htmltree;
+struct htmltree	*htmlfast_parse(struct arena *, const char *utf8,
+		    size_t len);
 /* For tests: the source line and input offset of the last refusal. */
 extern _Thread_local int htmlfast_declined_at;
 extern _Thread_local size_t htmlfast_declined_pos;
-/* For tests: whether two trees have the same nodes, names and text. */
-bool		 htmlfast_same(const struct _xmlDoc *, const struct _xmlDoc *);
 
 /* attach.c: libmagic sniffing and zip central directories. */
 char	*attach_sniff(struct arena *, const unsigned char *, size_t);
