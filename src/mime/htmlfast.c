@@ -732,16 +732,16 @@ static bool
 add_attr(struct hf *h, struct htmlnode *e, const char *name, size_t nlen,
     uint32_t hash, const unsigned char *v, size_t len)
 {
-	const struct htmlattr *a;
+	struct htmlattr *a, *last = NULL;
 	const char *nm;
 
 	/* Interned names are the same pointer when the same name. */
 	if ((nm = htmltree_name(h->t, name, nlen, hash)) == NULL)
 		return hf_no(__LINE__);
-	for (a = e->attrs; a != NULL; a = a->next)
+	for (a = e->attrs; a != NULL; last = a, a = a->next)
 		if (a->name == nm)
 			return true;
-	if (htmltree_attr(h->t, e, nm, (const char *)v, len) == NULL)
+	if (htmltree_attr(h->t, e, last, nm, (const char *)v, len) == NULL)
 		return hf_no(__LINE__);
 	return true;
 }

@@ -3,9 +3,11 @@
  *
  * Building one from libxml2's took a malloc() per node, name, attribute
  * and text, and as many free() calls in xmlFreeDoc(); here each is a
- * bump of the arena, and the whole tree goes with it.  Names are
- * interned in a table per tree, open addressing on FNV-1a, which grows
- * at half full so a flood of made-up names stays linear.
+ * bump of a block the tree takes from the arena (zeroed there, so nodes
+ * start empty and copied strings end in a NUL), and the whole tree goes
+ * with the arena.  Names are interned in a table per tree, open
+ * addressing on FNV-1a, which grows at half full so a flood of made-up
+ * names stays linear.
  */
 #include <stdbool.h>
 #include <stddef.h>
@@ -18,6 +20,7 @@
 #include "util/arena.h"
 
 #define HT_NAMES_MIN	64		/* first size of the name table */
+#define HT_BLOCK	8192		/* bytes the tree takes at a time */
 #define HT_SAME_DEPTH	1000		/* htmltree_same() gives up deeper */
 
 struct htmlname {
@@ -35,6 +38,38 @@ htmltree_hash(const char *name, size_t len)
 	for (i = 0; i < len; i++)
 		hash = (hash ^ (unsigned char)name[i]) * 16777619u;
 	return hash;
+}
+
+/* Past the end of the block: a new one, or for a big n its own. */
+static void *
+tree_refill(struct htmltree *t, size_t n)
+{
+	char *b;
+
+	if (n > HT_BLOCK / 4)
+		return arena_alloc(t->arena, n);
+	if ((b = arena_alloc(t->arena, HT_BLOCK)) == NULL)
+		return NULL;
+	t->free = b + n;
+	t->left = HT_BLOCK - n;
+	return b;
+}
+
+/* n zeroed bytes, aligned for pointers. */
+static inline void *
+tree_alloc(struct htmltree *t, size_t n)
+{
+	void *p;
+
+	if (n > SIZE_MAX - 8)
+		return NULL;
+	n = (n + 7) & ~(size_t)7;
+	if (n > t->left)
+		return tree_refill(t, n);
+	p = t->free;
+	t->free += n;
+	t->left -= n;
+	return p;
 }
 
 struct htmltree *
@@ -88,7 +123,7 @@ htmltree_name(struct htmltree *t, const char *name, size_t len,
 		if (e->hash == hash && e->len == len &&
 		    memcmp(e->s, name, len) == 0)
 			return e->s;
-	if ((e = arena_alloc(t->arena, sizeof(*e) + len + 1)) == NULL)
+	if ((e = tree_alloc(t, sizeof(*e) + len + 1)) == NULL)
 		return NULL;
 	e->hash = hash;
 	e->len = (uint32_t)len;
@@ -121,7 +156,7 @@ htmltree_add(struct htmltree *t, struct htmlnode *parent,
 {
 	struct htmlnode *n;
 
-	if ((n = arena_alloc(t->arena, sizeof(*n))) == NULL)
+	if ((n = tree_alloc(t, sizeof(*n))) == NULL)
 		return NULL;
 	n->type = (unsigned char)type;
 	n->parent = parent;
@@ -140,7 +175,7 @@ htmltree_leaf(struct htmltree *t, struct htmlnode *parent,
 	struct htmlnode *n;
 
 	if (len > UINT32_MAX || (n = htmltree_add(t, parent, type)) == NULL ||
-	    (n->text = arena_alloc(t->arena, len + 1)) == NULL)
+	    (n->text = tree_alloc(t, len + 1)) == NULL)
 		return NULL;
 	memcpy(n->text, s, len);
 	n->len = (uint32_t)len;
@@ -158,7 +193,7 @@ htmltree_text(struct htmltree *t, struct htmlnode *parent, const char *s,
 		return htmltree_leaf(t, parent, HTML_NODE_TEXT, s, len) != NULL;
 	/* xmlNodeAddContentLen(): rare, so a fresh copy of both. */
 	if (len > UINT32_MAX - l->len ||
-	    (nt = arena_alloc(t->arena, (size_t)l->len + len + 1)) == NULL)
+	    (nt = tree_alloc(t, (size_t)l->len + len + 1)) == NULL)
 		return false;
 	memcpy(nt, l->text, l->len);
 	memcpy(nt + l->len, s, len);
@@ -168,28 +203,29 @@ htmltree_text(struct htmltree *t, struct htmlnode *parent, const char *s,
 }
 
 struct htmlattr *
-htmltree_attr(struct htmltree *t, struct htmlnode *e, const char *name,
-    const char *value, size_t len)
+htmltree_attr(struct htmltree *t, struct htmlnode *e, struct htmlattr *prev,
+    const char *name, const char *value, size_t len)
 {
-	struct htmlattr *a, **tail;
+	struct htmlattr *a;
 	char *v;
 
-	if (len > UINT32_MAX || (a = arena_alloc(t->arena, sizeof(*a))) == NULL)
+	if (len > UINT32_MAX || (a = tree_alloc(t, sizeof(*a))) == NULL)
 		return NULL;
 	a->name = name;
 	if (value == NULL) {
 		a->value = "";
 		a->bare = true;
 	} else {
-		if ((v = arena_alloc(t->arena, len + 1)) == NULL)
+		if ((v = tree_alloc(t, len + 1)) == NULL)
 			return NULL;
 		memcpy(v, value, len);
 		a->value = v;
 		a->len = (uint32_t)len;
 	}
-	for (tail = &e->attrs; *tail != NULL; tail = &(*tail)->next)
-		;
-	*tail = a;
+	if (prev != NULL)
+		prev->next = a;
+	else
+		e->attrs = a;
 	return a;
 }
 
@@ -208,10 +244,10 @@ htmltree_doctype(struct htmltree *t, const char *name, size_t nlen,
 	if ((t->dt_name = arena_strndup(t->arena, name, nlen)) == NULL ||
 	    (t->dt_public = copy_or_null(t, pub, plen)) == NULL ||
 	    (t->dt_system = copy_or_null(t, sys, slen)) == NULL ||
-	    (n = arena_alloc(t->arena, sizeof(*n))) == NULL ||
+	    (n = tree_alloc(t, sizeof(*n))) == NULL ||
 	    (n->name = htmltree_name(t, name, nlen,
 	    htmltree_hash(name, nlen))) == NULL ||
-	    (n->text = arena_alloc(t->arena, 1)) == NULL)
+	    (n->text = tree_alloc(t, 1)) == NULL)
 		return false;
 	if (pub == NULL)
 		t->dt_public = NULL;
@@ -261,36 +297,37 @@ xml_name(struct htmltree *t, const xmlChar *s)
  * is joined by libxml2 ("" when that fails).  NULL only for a text
  * child without content, which html.c took for no value.
  */
-static bool
-xml_attr(struct htmltree *t, struct htmlnode *e, const xmlAttr *x)
+static struct htmlattr *
+xml_attr(struct htmltree *t, struct htmlnode *e, struct htmlattr *prev,
+    const xmlAttr *x)
 {
 	const xmlNode *c = x->children;
 	const char *name;
 	struct htmlattr *a;
 	xmlChar *s;
-	bool ok;
 
 	if ((name = xml_name(t, x->name)) == NULL)
-		return false;
+		return NULL;
 	if (c == NULL)
-		return htmltree_attr(t, e, name, NULL, 0) != NULL;
+		return htmltree_attr(t, e, prev, name, NULL, 0);
 	if (c->next == NULL && (c->type == XML_TEXT_NODE ||
 	    c->type == XML_CDATA_SECTION_NODE)) {
 		if (c->content == NULL) {
-			if ((a = htmltree_attr(t, e, name, "", 0)) == NULL)
-				return false;
-			a->value = NULL;
-			return true;
+			if ((a = htmltree_attr(t, e, prev, name, "", 0)) !=
+			    NULL)
+				a->value = NULL;
+			return a;
 		}
-		return htmltree_attr(t, e, name, (const char *)c->content,
-		    strlen((const char *)c->content)) != NULL;
+		return htmltree_attr(t, e, prev, name,
+		    (const char *)c->content,
+		    strlen((const char *)c->content));
 	}
 	if ((s = xmlNodeListGetString(x->doc, c, 1)) == NULL)
-		return htmltree_attr(t, e, name, "", 0) != NULL;
-	ok = htmltree_attr(t, e, name, (const char *)s,
-	    strlen((const char *)s)) != NULL;
+		return htmltree_attr(t, e, prev, name, "", 0);
+	a = htmltree_attr(t, e, prev, name, (const char *)s,
+	    strlen((const char *)s));
 	xmlFree(s);
-	return ok;
+	return a;
 }
 
 /* One libxml2 node, without its children, as the last child of p. */
@@ -298,6 +335,7 @@ static struct htmlnode *
 xml_node(struct htmltree *t, struct htmlnode *p, const xmlNode *x)
 {
 	const xmlAttr *a;
+	struct htmlattr *prev = NULL;
 	struct htmlnode *n;
 	enum htmlnode_type type;
 
@@ -328,7 +366,7 @@ xml_node(struct htmltree *t, struct htmlnode *p, const xmlNode *x)
 		if ((n->name = xml_name(t, x->name)) == NULL)
 			return NULL;
 		for (a = x->properties; a != NULL; a = a->next)
-			if (!xml_attr(t, n, a))
+			if ((prev = xml_attr(t, n, prev, a)) == NULL)
 				return NULL;
 		break;
 	case HTML_NODE_TEXT:

@@ -61,6 +61,8 @@ struct htmltree {
 	const char	*dt_public, *dt_system;
 	struct htmlname	**names;	/* open addressing, power of 2 */
 	size_t		 n_names, cap_names;
+	char		*free;		/* the rest of the block in use */
+	size_t		 left;
 	bool		 truncated;	/* the arena ran out while copying */
 };
 
@@ -83,9 +85,13 @@ struct htmlnode	*htmltree_leaf(struct htmltree *, struct htmlnode *parent,
 /* Text as xmlAddChild() adds it: joined to a text node last in parent. */
 bool		 htmltree_text(struct htmltree *, struct htmlnode *parent,
 		    const char *s, size_t len);
-/* An attribute after e's others; value NULL: bare (value ""). */
+/*
+ * An attribute of e after prev, its last (NULL: e has none yet), value
+ * len bytes; value NULL: written bare (value "").
+ */
 struct htmlattr	*htmltree_attr(struct htmltree *, struct htmlnode *e,
-		    const char *name, const char *value, size_t len);
+		    struct htmlattr *prev, const char *name,
+		    const char *value, size_t len);
 
 /*
  * The doctype, its node first in the document as libxml2 puts it; pub

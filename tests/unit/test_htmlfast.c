@@ -18,6 +18,7 @@
 #include <string.h>
 
 #include <libxml/HTMLparser.h>
+#include <libxml/HTMLtree.h>
 
 #include "mime/htmltree.h"
 #include "mime/mimeint.h"
@@ -253,6 +254,192 @@ static const char *const compared[] = {
 	"<script><p>x</script><style><!-- a --></style>",
 };
 
+/* Interned names: one pointer per name, kept across the table's growth. */
+static void
+tree_names(void)
+{
+	struct arena *ar;
+	struct htmltree *t;
+	const char *first[3000];
+	char nm[32];
+	size_t i, n, same = 0, found = 0, distinct = 0;
+
+	if ((ar = arena_new(0)) == NULL || (t = htmltree_new(ar)) == NULL)
+		abort();
+	for (i = 0; i < 3000; i++) {
+		n = (size_t)snprintf(nm, sizeof(nm), "n%zu", i * 7919);
+		first[i] = htmltree_name(t, nm, n, htmltree_hash(nm, n));
+	}
+	for (i = 0; i < 3000; i++) {
+		n = (size_t)snprintf(nm, sizeof(nm), "n%zu", i * 7919);
+		same += htmltree_name(t, nm, n, htmltree_hash(nm, n)) ==
+		    first[i] && strcmp(first[i], nm) == 0;
+		found += htmltree_find(t, nm) == first[i];
+		distinct += i == 0 || first[i] != first[i - 1];
+	}
+	ok(same == 3000 && found == 3000 && distinct == 3000,
+	    "names: the same pointer again after growth (%zu %zu %zu)",
+	    same, found, distinct);
+	ok(htmltree_find(t, "n1") == NULL, "names: no copy of an unseen one");
+	/* A name is its bytes, not a C string: "ab" of "abc". */
+	ok(strcmp(htmltree_name(t, "abc", 2, htmltree_hash("abc", 2)),
+	    "ab") == 0 && htmltree_find(t, "ab") != htmltree_find(t, "abc"),
+	    "names: len bytes of a longer string");
+	arena_free(ar);
+}
+
+/* Text joined as xmlAddChild() joins it; attributes in order. */
+static void
+tree_build(void)
+{
+	struct arena *ar;
+	struct htmltree *t;
+	struct htmlnode *e, *c;
+	struct htmlattr *a;
+	const char *nm;
+
+	if ((ar = arena_new(0)) == NULL || (t = htmltree_new(ar)) == NULL)
+		abort();
+	nm = htmltree_name(t, "p", 1, htmltree_hash("p", 1));
+	if ((e = htmltree_add(t, &t->doc, HTML_NODE_ELEMENT)) == NULL)
+		abort();
+	e->name = nm;
+	ok(htmltree_text(t, e, "ab", 2) && htmltree_text(t, e, "cde", 3) &&
+	    e->children == e->last && e->children->len == 5 &&
+	    strcmp(e->children->text, "abcde") == 0,
+	    "text: joined to the text before it");
+	ok(htmltree_leaf(t, e, HTML_NODE_COMMENT, "c", 1) != NULL &&
+	    htmltree_text(t, e, "fg", 2) && e->last->type == HTML_NODE_TEXT &&
+	    e->last != e->children && strcmp(e->last->text, "fg") == 0 &&
+	    e->last->parent == e, "text: new after a comment");
+	c = htmltree_leaf(t, e, HTML_NODE_CDATA, "x", 1);
+	ok(c != NULL && htmltree_text(t, e, "y", 1) && e->last != c,
+	    "text: new after CDATA");
+	a = htmltree_attr(t, e, NULL, nm, "v", 1);
+	a = htmltree_attr(t, e, a, nm, NULL, 0);
+	ok(a != NULL && e->attrs != NULL && strcmp(e->attrs->value, "v") == 0 &&
+	    !e->attrs->bare && e->attrs->next == a && a->bare &&
+	    strcmp(a->value, "") == 0 && a->next == NULL,
+	    "attributes: in order, bare as \"\"");
+	ok(htmltree_doctype(t, "html", 4, NULL, 0, "s", 1) &&
+	    t->doc.children->type == HTML_NODE_DTD &&
+	    t->doc.children->next == e && t->dt_public == NULL &&
+	    strcmp(t->dt_system, "s") == 0, "doctype: first, its ids kept");
+	arena_free(ar);
+}
+
+/*
+ * Shapes libxml2's HTML parser does not build but its tree allows,
+ * copied as html.c read them: a value of two nodes joined, a value
+ * node without content, an attribute without children, a PI.
+ */
+static void
+tree_from_xml(void)
+{
+	struct arena *ar;
+	struct htmltree *t;
+	struct htmlnode *e;
+	struct htmlattr *a;
+	htmlDocPtr doc;
+	xmlNodePtr root, x;
+	xmlAttrPtr p;
+
+	if ((ar = arena_new(0)) == NULL ||
+	    (doc = htmlNewDocNoDtD(NULL, NULL)) == NULL ||
+	    (root = xmlNewDocNode(doc, NULL, BAD_CAST "div", NULL)) == NULL)
+		abort();
+	xmlDocSetRootElement(doc, root);
+	p = xmlNewProp(root, BAD_CAST "a", BAD_CAST "x");
+	xmlAddChild((xmlNodePtr)p, xmlNewDocText(doc, BAD_CAST "y"));
+	(void)xmlNewProp(root, BAD_CAST "b", NULL);
+	p = xmlNewProp(root, BAD_CAST "c", BAD_CAST "z");
+	xmlFree(p->children->content);
+	p->children->content = NULL;
+	(void)xmlNewProp(root, BAD_CAST "a", BAD_CAST "w");
+	xmlAddChild(root, xmlNewDocText(doc, BAD_CAST "t1"));
+	xmlAddChild(root, xmlNewDocPI(doc, BAD_CAST "pi", BAD_CAST "c"));
+	x = xmlNewDocText(doc, BAD_CAST "t2");
+	xmlAddChild(root, x);
+	xmlAddChild(root, xmlNewDocText(doc, BAD_CAST "t3"));
+	if ((t = htmltree_from_xml(ar, doc)) == NULL)
+		abort();
+	e = t->doc.children;
+	ok(e != NULL && e->type == HTML_NODE_ELEMENT &&
+	    strcmp(e->name, "div") == 0 && e->next == NULL,
+	    "from_xml: the root");
+	a = e != NULL ? e->attrs : NULL;
+	ok(a != NULL && strcmp(a->value, "xy") == 0 && a->len == 2 &&
+	    (a = a->next) != NULL && a->bare && strcmp(a->value, "") == 0 &&
+	    (a = a->next) != NULL && a->value == NULL &&
+	    (a = a->next) != NULL && strcmp(a->value, "w") == 0 &&
+	    a->name == e->attrs->name && a->next == NULL,
+	    "from_xml: values as xmlGetProp() gave them, names interned");
+	ok(e != NULL && e->children != NULL &&
+	    strcmp(e->children->text, "t1") == 0 &&
+	    e->children->next != NULL &&
+	    e->children->next->type == HTML_NODE_OTHER &&
+	    strcmp(e->children->next->name, "pi") == 0 &&
+	    strcmp(e->children->next->text, "c") == 0 &&
+	    e->last->type == HTML_NODE_TEXT &&
+	    strcmp(e->last->text, "t2t3") == 0 && e->last->len == 4,
+	    "from_xml: text and a PI as they stand");
+	xmlFreeDoc(doc);
+	arena_free(ar);
+}
+
+/* htmltree_same() sees each kind of difference, and linkage. */
+static void
+tree_same(void)
+{
+	static const char in[] = "<!DOCTYPE html><html><body><p a=1 b>x"
+	    "<!--c--><i>y</i></p><script>s</script></body></html>";
+	struct arena *ar;
+	struct htmltree *t, *u;
+	struct htmlnode *body, *p;
+	const char *saved;
+	int n = 0;
+
+	if ((ar = arena_new(0)) == NULL ||
+	    (t = htmlfast_parse(ar, in, sizeof(in) - 1)) == NULL ||
+	    (u = htmlfast_parse(ar, in, sizeof(in) - 1)) == NULL)
+		abort();
+	ok(htmltree_same(t, u), "same: two parses");
+	body = u->doc.last->last;
+	p = body->children;
+	p->children->text[0] = 'z';
+	n += htmltree_same(t, u);
+	p->children->text[0] = 'x';
+	p->attrs->value = "2";
+	n += htmltree_same(t, u);
+	p->attrs->value = "1";
+	p->attrs->next->bare = false;
+	n += htmltree_same(t, u);
+	p->attrs->next->bare = true;
+	saved = p->name;
+	p->name = "p";			/* the same name, not interned */
+	n += htmltree_same(t, u);
+	p->name = saved;
+	p->last->parent = body;
+	n += htmltree_same(t, u);
+	p->last->parent = p;
+	p->last = p->children;
+	n += htmltree_same(t, u);
+	p->last = p->children->next->next;
+	p->children->next->type = HTML_NODE_TEXT;
+	n += htmltree_same(t, u);
+	p->children->next->type = HTML_NODE_COMMENT;
+	body->last->type = HTML_NODE_TEXT;
+	n += htmltree_same(t, u);
+	body->last->type = HTML_NODE_CDATA;
+	u->dt_name = "HTML";
+	n += htmltree_same(t, u);
+	u->dt_name = t->dt_name;
+	p->children->next->next = NULL;
+	n += htmltree_same(t, u);
+	ok(n == 0, "same: each change seen (%d not)", n);
+	arena_free(ar);
+}
+
 int
 main(void)
 {
@@ -268,6 +455,10 @@ main(void)
 	verbose = getenv("MT_HTMLFAST_VERBOSE") != NULL;
 	if (getenv("MT_HTMLFAST_SHOW") != NULL)
 		show = atoi(getenv("MT_HTMLFAST_SHOW"));
+	tree_names();
+	tree_build();
+	tree_from_xml();
+	tree_same();
 	for (i = 0; i < sizeof(taken) / sizeof(taken[0]); i++) {
 		ok(compare(taken[i], strlen(taken[i]), &fast),
 		    "same tree: case %zu", i);
