@@ -28,8 +28,8 @@
  * context (a pthread key, as attach.c keeps libmagic) instead of building
  * one and its dictionary per part; the tree is bump-allocated, not a
  * malloc() per node, and its names interned; the walk reads attribute
- * values in place; text is copied and
- * scanned for URLs a word (8 bytes) at a time where the compiler allows;
+ * values in place; text is copied and scanned for URLs a word (8 bytes)
+ * at a time where the compiler allows;
  * styles are matched in place, only where a property can start; element
  * kinds are remembered by name pointer for the document's life;
  * simple HTML skips the parser for htmlfast.c, which builds its tree.
@@ -96,8 +96,9 @@ struct walk {
 	/*
 	 * Element kinds and attribute ids by name pointer: a tree's names
 	 * are interned, do not move or change while it lives, and most are
-	 * the same few.  Direct-mapped; an empty slot (NULL) answers EK_OTHER, and
-	 * attribute id -1 (stored plus one), as for a node without a name.
+	 * the same few.  Direct-mapped; an empty slot (NULL) answers
+	 * EK_OTHER, and attribute id -1 (stored plus one), as for a node
+	 * without a name.
 	 */
 	const char	*kc_name[HTML_KIND_CACHE];
 	unsigned char	 kc_kind[HTML_KIND_CACHE];
