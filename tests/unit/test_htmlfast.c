@@ -387,6 +387,56 @@ tree_from_xml(void)
 	arena_free(ar);
 }
 
+/*
+ * A copy cut short where its arena runs out is still a tree: every
+ * node linked to its parent, the last one where it should be.
+ */
+static void
+tree_truncated(void)
+{
+	struct arena *ar;
+	struct htmltree *t;
+	struct htmlnode *n;
+	htmlDocPtr doc;
+	char *in;
+	size_t i, len = 0, nodes = 0, bad = 0;
+
+	if ((in = malloc(20000 * 12)) == NULL)
+		abort();
+	for (i = 0; i < 20000; i++)
+		len += (size_t)sprintf(in + len, "<p a=%zu>x", i % 97);
+	if ((doc = htmlReadMemory(in, (int)len, NULL, "UTF-8", OPTIONS)) ==
+	    NULL || (ar = arena_new(100 * 1024)) == NULL)
+		abort();
+	t = htmltree_from_xml(ar, doc);
+	ok(t != NULL && t->truncated, "truncated: noted");
+	/* Pre-order over what there is. */
+	for (n = t != NULL ? &t->doc : NULL; n != NULL; ) {
+		nodes++;
+		if ((n->children == NULL) != (n->last == NULL) ||
+		    (n->last != NULL && n->last->next != NULL))
+			bad++;
+		if (n->children != NULL) {
+			if (n->children->parent != n)
+				bad++;
+			n = n->children;
+			continue;
+		}
+		while (n != NULL && n->next == NULL)
+			n = n->parent;
+		if (n != NULL) {
+			if (n->next->parent != n->parent)
+				bad++;
+			n = n->next;
+		}
+	}
+	ok(nodes > 100 && nodes < 40000 && bad == 0,
+	    "truncated: %zu nodes, %zu badly linked", nodes, bad);
+	arena_free(ar);
+	xmlFreeDoc(doc);
+	free(in);
+}
+
 /* htmltree_same() sees each kind of difference, and linkage. */
 static void
 tree_same(void)
@@ -458,6 +508,7 @@ main(void)
 	tree_names();
 	tree_build();
 	tree_from_xml();
+	tree_truncated();
 	tree_same();
 	for (i = 0; i < sizeof(taken) / sizeof(taken[0]); i++) {
 		ok(compare(taken[i], strlen(taken[i]), &fast),
