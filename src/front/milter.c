@@ -522,6 +522,7 @@ struct milter_conn {
 	bool	 leadspc;	/* values keep their leading blanks */
 	bool	 quiet_hdr;	/* the MTA expects no reply per header */
 	bool	 quiet_env;	/* ... nor to CONNECT, HELO and MAIL */
+	bool	 quiet_body;	/* ... nor per body chunk */
 	bool	 failed_conn;	/* HELO could not be kept: tempfail */
 	bool	 failed_msg;	/* MAIL could not be kept: tempfail */
 	char	*data;
@@ -607,8 +608,11 @@ tempfail_reply(SMFICTX *ctx, const char *text)
  * benchmark the kernel's share of the milter's CPU, mostly those round
  * trips, was three fifths.  Nothing is lost: those steps only collect,
  * and a failure among them (memory) is answered at the end of the
- * message, with a tempfail.  RCPT TO keeps its reply, so too many
- * recipients are refused one by one (RFC 5321 4.5.3.1.10).
+ * message, with a tempfail.  The same for each body chunk
+ * (SMFIP_NR_BODY): a message over the size limit, or one we had no
+ * memory for, is refused at its end instead of at the chunk that
+ * crossed the line.  RCPT TO keeps its reply, so too many recipients
+ * are refused one by one (RFC 5321 4.5.3.1.10).
  */
 static sfsistat
 mt_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1,
@@ -627,9 +631,10 @@ mt_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1,
 	*pf0 = f0 & (SMFIF_ADDHDRS | SMFIF_CHGHDRS | SMFIF_QUARANTINE);
 	c->quiet_env = (f1 & (SMFIP_NR_CONN | SMFIP_NR_HELO | SMFIP_NR_MAIL)) ==
 	    (SMFIP_NR_CONN | SMFIP_NR_HELO | SMFIP_NR_MAIL);
+	c->quiet_body = (f1 & SMFIP_NR_BODY) != 0;
 	*pf1 = f1 & (SMFIP_HDR_LEADSPC | (c->quiet_hdr ? SMFIP_NR_HDR |
 	    SMFIP_NR_EOH : 0) | (c->quiet_env ? SMFIP_NR_CONN |
-	    SMFIP_NR_HELO | SMFIP_NR_MAIL : 0));
+	    SMFIP_NR_HELO | SMFIP_NR_MAIL : 0) | SMFIP_NR_BODY);
 	*pf2 = 0;
 	*pf3 = 0;
 	if (smfi_setpriv(ctx, c) != MI_SUCCESS) {
@@ -755,6 +760,17 @@ mt_eoh(SMFICTX *ctx)
 }
 
 static sfsistat
+oversize_tempfail(SMFICTX *ctx)
+{
+	log_warn("%s: message over %zu bytes: tempfail",
+	    smfi_getsymval(ctx, "i") ? smfi_getsymval(ctx, "i") : "-",
+	    milter_cfg->milter_max_message);
+	smfi_setreply(ctx, "452", "4.3.4", "message too large for "
+	    "the content scanner");
+	return SMFIS_TEMPFAIL;
+}
+
+static sfsistat
 mt_body(SMFICTX *ctx, unsigned char *chunk, size_t len)
 {
 	struct milter_conn *c = smfi_getpriv(ctx);
@@ -762,15 +778,13 @@ mt_body(SMFICTX *ctx, unsigned char *chunk, size_t len)
 	if (c == NULL)
 		return SMFIS_TEMPFAIL;
 	conn_append(c, (const char *)chunk, len);
-	if (c->truncated && (c->cap == (size_t)-1 ||
-	    milter_cfg->milter_oversize_tempfail)) {
-		log_warn("%s: message over %zu bytes: tempfail",
-		    smfi_getsymval(ctx, "i") ? smfi_getsymval(ctx, "i") : "-",
-		    milter_cfg->milter_max_message);
-		smfi_setreply(ctx, "452", "4.3.4", "message too large for "
-		    "the content scanner");
-		return SMFIS_TEMPFAIL;
-	}
+	/* Without a reply, mt_eom refuses what is refused here. */
+	if (c->quiet_body)
+		return SMFIS_NOREPLY;
+	if (c->cap == (size_t)-1)
+		return tempfail_reply(ctx, "mailtrust: out of memory");
+	if (c->truncated && milter_cfg->milter_oversize_tempfail)
+		return oversize_tempfail(ctx);
 	return SMFIS_CONTINUE;
 }
 
@@ -996,12 +1010,8 @@ mt_eom(SMFICTX *ctx)
 	if (c == NULL || c->cap == (size_t)-1 || c->failed_conn ||
 	    c->failed_msg)
 		return tempfail_reply(ctx, "mailtrust: out of memory");
-	if (c->truncated && milter_cfg->milter_oversize_tempfail) {
-		/* Over the limit in the header alone (mt_body catches the rest). */
-		smfi_setreply(ctx, "452", "4.3.4", "message too large for "
-		    "the content scanner");
-		return SMFIS_TEMPFAIL;
-	}
+	if (c->truncated && milter_cfg->milter_oversize_tempfail)
+		return oversize_tempfail(ctx);
 	if (c->authenticated)
 		return eom_outbound(ctx, c);
 	if ((s = scan_new(milter_cfg, milter_resolver)) == NULL)
