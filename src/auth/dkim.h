@@ -211,7 +211,8 @@ void	dkim_key_clear(struct dkim_key *);
  * keyed by the record's owner name ("s._domainkey.d") and exact text:
  * the same record seen again gives a key sharing the cached EVP_PKEY
  * without parsing.  The result needs dkim_key_clear() as usual.
- * dkim_key_cache_flush() empties it (tests, shutdown).
+ * dkim_key_cache_flush() empties it, and drops the RSA verify contexts
+ * the calling thread keeps (dkim_key_verify) (tests, shutdown).
  */
 int	dkim_key_cached(const char *name, const char *txt, size_t len,
 	    struct dkim_key *, const char **why);
@@ -225,6 +226,8 @@ char	*dkim_b64_encode(struct arena *, const unsigned char *, size_t);
 /*
  * Checks sig over the SHA-256 digest of the header data: RSASSA-PKCS1-v1_5
  * (RFC 6376 3.3.1) or Ed25519 over the digest (RFC 8463 3).  1 = good.
+ * Each thread keeps ready RSA contexts for its last few keys, found by
+ * the EVP_PKEY's address (they hold a reference, so it stays that key).
  */
 int	dkim_key_verify(const struct dkim_key *, const unsigned char *digest,
 	    size_t dlen, const unsigned char *sig, size_t slen);

@@ -12,13 +12,18 @@
  * Parsed records are kept in a small process-wide cache (dkim_key_cached),
  * because a busy server sees the same few selectors all day and turning
  * p= into an OpenSSL key costs as much as a good part of the RSA verify.
+ * For the same reason each thread keeps its RSA verify contexts for the
+ * last few keys it used.
  *
  * Memory: a struct dkim_key owns its EVP_PKEY until dkim_key_clear();
  * decoded bytes live in the caller's arena; the cache holds its own
- * reference to each key and its own heap copies of the name and text.
+ * reference to each key and its own heap copies of the name and text;
+ * a thread's kept verify contexts hold references to their keys until
+ * they are replaced, flushed or the thread ends.
  * Limits: keys above DKIM_RSA_MAX_BITS are refused (verification cost),
  * key files above KEYFILE_MAX bytes are not read, the cache keeps at most
- * KEYCACHE_SLOTS records of at most KEYCACHE_TEXT_MAX bytes.
+ * KEYCACHE_SLOTS records of at most KEYCACHE_TEXT_MAX bytes, a thread
+ * VCTX_SLOTS verify contexts.
  */
 #include <pthread.h>
 #include <stdlib.h>
@@ -326,6 +331,133 @@ dkim_key_clear(struct dkim_key *k)
 
 /* ------------------------------------------------------------------ */
 /*
+ * RSA verify contexts, kept per thread.  Making one (EVP_PKEY_CTX_new,
+ * verify_init, padding, digest) costs OpenSSL 3 about a fifth of the
+ * RSA-2048 verify itself, mostly in its provider name lookups, and the
+ * same few keys verify all day.  EVP_PKEY_verify() may run any number of
+ * times on one initialised context, but a context must not be used by
+ * two threads, so each thread keeps its own few.  A context is found by
+ * its key's address: it holds a reference to that key, so the address
+ * cannot be freed and reused by another key while the context is kept.
+ */
+#define VCTX_SLOTS	8
+
+struct vctx_cache {
+	EVP_PKEY	*pkey[VCTX_SLOTS];	/* NULL = free slot */
+	EVP_PKEY_CTX	*ctx[VCTX_SLOTS];
+	unsigned	 next;			/* slot to reuse when full */
+};
+
+static pthread_key_t vctx_key;
+static pthread_once_t vctx_once = PTHREAD_ONCE_INIT;
+static bool vctx_ready;
+
+static void
+vctx_cache_free(void *arg)
+{
+	struct vctx_cache *c = arg;
+	size_t i;
+
+	if (c == NULL)
+		return;
+	for (i = 0; i < VCTX_SLOTS; i++)
+		EVP_PKEY_CTX_free(c->ctx[i]);
+	free(c);
+}
+
+static void
+vctx_init(void)
+{
+	vctx_ready = pthread_key_create(&vctx_key, vctx_cache_free) == 0;
+}
+
+/* The calling thread's cache, made on first use; NULL if that fails. */
+static struct vctx_cache *
+vctx_cache_get(bool make)
+{
+	struct vctx_cache *c;
+
+	if (pthread_once(&vctx_once, vctx_init) != 0 || !vctx_ready)
+		return NULL;
+	if ((c = pthread_getspecific(vctx_key)) != NULL || !make)
+		return c;
+	if ((c = calloc(1, sizeof(*c))) == NULL)
+		return NULL;
+	if (pthread_setspecific(vctx_key, c) != 0) {
+		free(c);
+		return NULL;
+	}
+	return c;
+}
+
+/* Drops the calling thread's contexts (and so their key references). */
+static void
+vctx_cache_flush(void)
+{
+	struct vctx_cache *c;
+	size_t i;
+
+	if ((c = vctx_cache_get(false)) == NULL)
+		return;
+	for (i = 0; i < VCTX_SLOTS; i++) {
+		EVP_PKEY_CTX_free(c->ctx[i]);
+		c->ctx[i] = NULL;
+		c->pkey[i] = NULL;
+	}
+	c->next = 0;
+}
+
+/* RSASSA-PKCS1-v1_5 with SHA-256 (RFC 6376 3.3.1), ready to verify. */
+static EVP_PKEY_CTX *
+rsa_vctx_new(EVP_PKEY *pkey)
+{
+	EVP_PKEY_CTX *pc;
+
+	if ((pc = EVP_PKEY_CTX_new(pkey, NULL)) == NULL ||
+	    EVP_PKEY_verify_init(pc) != 1 ||
+	    EVP_PKEY_CTX_set_rsa_padding(pc, RSA_PKCS1_PADDING) != 1 ||
+	    EVP_PKEY_CTX_set_signature_md(pc, EVP_sha256()) != 1) {
+		EVP_PKEY_CTX_free(pc);
+		return NULL;
+	}
+	return pc;
+}
+
+/*
+ * A context for pkey from the thread's cache, made and kept on a miss.
+ * *owned says the caller must free it (no cache to keep it in).
+ */
+static EVP_PKEY_CTX *
+rsa_vctx(EVP_PKEY *pkey, bool *owned)
+{
+	struct vctx_cache *c;
+	EVP_PKEY_CTX *pc;
+	size_t i;
+
+	*owned = false;
+	if ((c = vctx_cache_get(true)) == NULL) {
+		*owned = true;
+		return rsa_vctx_new(pkey);
+	}
+	for (i = 0; i < VCTX_SLOTS; i++)
+		if (c->pkey[i] == pkey)
+			return c->ctx[i];
+	if ((pc = rsa_vctx_new(pkey)) == NULL)
+		return NULL;
+	for (i = 0; i < VCTX_SLOTS && c->pkey[i] != NULL; i++)
+		;
+	if (i == VCTX_SLOTS) {
+		i = c->next;
+		c->next = (c->next + 1) % VCTX_SLOTS;
+		EVP_PKEY_CTX_free(c->ctx[i]);
+	}
+	c->pkey[i] = pkey;
+	c->ctx[i] = pc;
+	return pc;
+}
+
+/* ------------------------------------------------------------------ */
+/*
  * The key cache.  Entries are keyed by the record's owner name and its
  * exact text, so a rotated or revoked key (new text) is never answered
  * from an old entry and no expiry is needed; the least recently used
@@ -455,35 +587,34 @@ dkim_key_cache_flush(void)
 		if (keycache[i].name != NULL)
 			keycache_drop(&keycache[i]);
 	(void)pthread_mutex_unlock(&keycache_mu);
+	vctx_cache_flush();
 }
 
 int
 dkim_key_verify(const struct dkim_key *k, const unsigned char *digest,
     size_t dlen, const unsigned char *sig, size_t slen)
 {
-	EVP_PKEY_CTX *pc = NULL;
-	EVP_MD_CTX *mc = NULL;
+	EVP_PKEY_CTX *pc;
+	EVP_MD_CTX *mc;
+	bool owned;
 	int rc = 0;
 
 	if (k->pkey == NULL)
 		return 0;
 	if (k->type == DKIM_KEY_ED25519) {
 		if ((mc = EVP_MD_CTX_new()) == NULL)
-			goto out;
-		if (EVP_DigestVerifyInit(mc, NULL, NULL, NULL, k->pkey) != 1)
-			goto out;
-		rc = EVP_DigestVerify(mc, sig, slen, digest, dlen) == 1;
-		goto out;
+			return 0;
+		if (EVP_DigestVerifyInit(mc, NULL, NULL, NULL, k->pkey) == 1)
+			rc = EVP_DigestVerify(mc, sig, slen, digest,
+			    dlen) == 1;
+		EVP_MD_CTX_free(mc);
+		return rc;
 	}
-	if ((pc = EVP_PKEY_CTX_new(k->pkey, NULL)) == NULL ||
-	    EVP_PKEY_verify_init(pc) != 1 ||
-	    EVP_PKEY_CTX_set_rsa_padding(pc, RSA_PKCS1_PADDING) != 1 ||
-	    EVP_PKEY_CTX_set_signature_md(pc, EVP_sha256()) != 1)
-		goto out;
+	if ((pc = rsa_vctx(k->pkey, &owned)) == NULL)
+		return 0;
 	rc = EVP_PKEY_verify(pc, sig, slen, digest, dlen) == 1;
-out:
-	EVP_PKEY_CTX_free(pc);
-	EVP_MD_CTX_free(mc);
+	if (owned)
+		EVP_PKEY_CTX_free(pc);
 	return rc;
 }
 

@@ -777,6 +777,100 @@ test_key_cache(EVP_PKEY *rsa, EVP_PKEY *ed)
 	dkim_key_cache_flush();
 }
 
+/*
+ * RSA verify contexts are kept per thread and found by key: a context
+ * of the wrong key would pass a signature of that key, so every round
+ * checks a key against its own signature and against another's, over
+ * more keys than a thread keeps, from several threads.
+ */
+#define VKEYS	11
+
+struct vctx_set {
+	EVP_PKEY	*key[VKEYS];
+	unsigned char	*sig[VKEYS];
+	size_t		 slen[VKEYS];
+	unsigned char	 md[32];
+};
+
+struct vctx_worker {
+	const struct vctx_set *set;
+	int		 seed, good, rounds;
+};
+
+/* One round: key a with its signature and with b's; 1 when both right. */
+static int
+vctx_round(const struct vctx_set *v, int a, int b)
+{
+	struct dkim_key k;
+
+	memset(&k, 0, sizeof(k));
+	k.type = DKIM_KEY_RSA;
+	k.pkey = v->key[a];
+	return dkim_key_verify(&k, v->md, sizeof(v->md), v->sig[a],
+	    v->slen[a]) == 1 && (a == b || dkim_key_verify(&k, v->md,
+	    sizeof(v->md), v->sig[b], v->slen[b]) == 0);
+}
+
+static void *
+vctx_worker_run(void *arg)
+{
+	struct vctx_worker *w = arg;
+	int i;
+
+	for (i = 0; i < w->rounds; i++)
+		w->good += vctx_round(w->set, (i * 5 + w->seed) % VKEYS,
+		    (i * 3 + w->seed + 1) % VKEYS);
+	return NULL;
+}
+
+static void
+test_verify_ctx(void)
+{
+	struct vctx_worker w[4];
+	struct vctx_set v;
+	struct dkim_key k;
+	pthread_t t[4];
+	int i, good = 0;
+
+	memset(v.md, 0x5a, sizeof(v.md));
+	for (i = 0; i < VKEYS; i++) {
+		v.key[i] = EVP_PKEY_Q_keygen(NULL, NULL, "RSA", (size_t)1024);
+		dkim_privkey_sign(v.key[i], A, v.md, sizeof(v.md), &v.sig[i],
+		    &v.slen[i]);
+	}
+	dkim_key_cache_flush();
+	for (i = 0; i < 3 * VKEYS; i++)
+		good += vctx_round(&v, i % VKEYS, (i * 7 + 3) % VKEYS);
+	is_int(good, 3 * VKEYS, "verify contexts: each key checks with its "
+	    "own, more keys than a thread keeps");
+	memset(&k, 0, sizeof(k));
+	k.type = DKIM_KEY_RSA;
+	k.pkey = v.key[0];
+	ok(dkim_key_verify(&k, v.md, sizeof(v.md), v.sig[1], v.slen[1]) == 0 &&
+	    dkim_key_verify(&k, v.md, sizeof(v.md), v.sig[0], v.slen[0]) == 1 &&
+	    dkim_key_verify(&k, v.md, 31, v.sig[0], v.slen[0]) == 0 &&
+	    dkim_key_verify(&k, v.md, sizeof(v.md), v.sig[0], v.slen[0]) == 1,
+	    "verify contexts: a kept context still checks after a failure");
+	dkim_key_cache_flush();
+	ok(vctx_round(&v, 2, 3) && vctx_round(&v, 3, 2),
+	    "verify contexts: flushed, verification still right");
+	for (i = 0; i < 4; i++) {
+		w[i].set = &v;
+		w[i].seed = i * 3;
+		w[i].good = 0;
+		w[i].rounds = 60;
+		pthread_create(&t[i], NULL, vctx_worker_run, &w[i]);
+	}
+	for (good = 0, i = 0; i < 4; i++) {
+		pthread_join(t[i], NULL);
+		good += w[i].good;
+	}
+	is_int(good, 240, "verify contexts: four threads, every check right");
+	dkim_key_cache_flush();
+	for (i = 0; i < VKEYS; i++)
+		EVP_PKEY_free(v.key[i]);
+}
+
 static double
 bench_now(void)
 {
@@ -939,6 +1033,7 @@ main(int argc, char **argv)
 	test_privkey_file(rsa);
 	test_key_cache(rsa, ed);
 	test_key_cache_threads(rsa);
+	test_verify_ctx();
 	EVP_PKEY_free(rsa);
 	EVP_PKEY_free(ed);
 	arena_free(A);
