@@ -496,7 +496,7 @@ dkim_header_hash(const struct message *m, const struct dkim_sigfield *sf,
 
 	if ((md = EVP_MD_CTX_new()) == NULL)
 		return -1;
-	if (EVP_DigestInit_ex(md, EVP_sha256(), NULL) != 1 ||
+	if (EVP_DigestInit_ex(md, dkim_sha256(), NULL) != 1 ||
 	    (used = arena_alloc(a, m->n_headers + 1)) == NULL)
 		goto out;
 	/* The field being verified was not there when it was signed. */
@@ -553,7 +553,7 @@ dkim_body_hash(struct dkim_bodycache *c, const struct message *m,
 	memset(&sink, 0, sizeof(sink));
 	sink.md = md;
 	sink.limit = l;
-	if (EVP_DigestInit_ex(md, EVP_sha256(), NULL) == 1) {
+	if (EVP_DigestInit_ex(md, dkim_sha256(), NULL) == 1) {
 		dkim_canon_body(canon, m->body != NULL ? m->body : "",
 		    m->body != NULL ? m->body_len : 0, &sink);
 		bh->ok = !sink.failed &&

@@ -218,6 +218,9 @@ int	dkim_key_cached(const char *name, const char *txt, size_t len,
 	    struct dkim_key *, const char **why);
 void	dkim_key_cache_flush(void);
 
+/* SHA-256 for EVP_DigestInit_ex(), fetched once (cheaper per use). */
+const EVP_MD	*dkim_sha256(void);
+
 /* Base64 (RFC 2045 6.8 alphabet), FWS ignored; -1 on bad input. */
 int	dkim_b64_decode(struct arena *, const char *s, size_t len,
 	    unsigned char **out, size_t *outlen);

@@ -329,6 +329,29 @@ dkim_key_clear(struct dkim_key *k)
 	k->pkey = NULL;
 }
 
+/*
+ * SHA-256 fetched from the provider once.  EVP_sha256() is a legacy
+ * handle that EVP_DigestInit_ex() resolves again on every call, which
+ * costs about as much as hashing a kilobyte; a fetched EVP_MD is a
+ * read-only object every thread may use.  It lives until exit.
+ */
+static const EVP_MD *sha256_md;
+static pthread_once_t sha256_once = PTHREAD_ONCE_INIT;
+
+static void
+sha256_fetch(void)
+{
+	sha256_md = EVP_MD_fetch(NULL, "SHA256", NULL);
+}
+
+const EVP_MD *
+dkim_sha256(void)
+{
+	if (pthread_once(&sha256_once, sha256_fetch) != 0 || sha256_md == NULL)
+		return EVP_sha256();
+	return sha256_md;
+}
+
 /* ------------------------------------------------------------------ */
 /*
  * RSA verify contexts, kept per thread.  Making one (EVP_PKEY_CTX_new,
@@ -416,7 +439,7 @@ rsa_vctx_new(EVP_PKEY *pkey)
 	if ((pc = EVP_PKEY_CTX_new(pkey, NULL)) == NULL ||
 	    EVP_PKEY_verify_init(pc) != 1 ||
 	    EVP_PKEY_CTX_set_rsa_padding(pc, RSA_PKCS1_PADDING) != 1 ||
-	    EVP_PKEY_CTX_set_signature_md(pc, EVP_sha256()) != 1) {
+	    EVP_PKEY_CTX_set_signature_md(pc, dkim_sha256()) != 1) {
 		EVP_PKEY_CTX_free(pc);
 		return NULL;
 	}

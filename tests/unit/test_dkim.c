@@ -289,6 +289,28 @@ test_b64(void)
 	    "aGVsbG8=", "base64 encode");
 }
 
+/* The fetched SHA-256 is SHA-256 (FIPS 180-4's "abc" example). */
+static void
+test_sha256(void)
+{
+	static const unsigned char want[32] = {
+		0xba, 0x78, 0x16, 0xbf, 0x8f, 0x01, 0xcf, 0xea,
+		0x41, 0x41, 0x40, 0xde, 0x5d, 0xae, 0x22, 0x23,
+		0xb0, 0x03, 0x61, 0xa3, 0x96, 0x17, 0x7a, 0x9c,
+		0xb4, 0x10, 0xff, 0x61, 0xf2, 0x00, 0x15, 0xad,
+	};
+	unsigned char got[32];
+	unsigned int n = 0;
+	EVP_MD_CTX *md = EVP_MD_CTX_new();
+
+	ok(md != NULL && dkim_sha256() == dkim_sha256() &&
+	    EVP_DigestInit_ex(md, dkim_sha256(), NULL) == 1 &&
+	    EVP_DigestUpdate(md, "abc", 3) == 1 &&
+	    EVP_DigestFinal_ex(md, got, &n) == 1 && n == 32 &&
+	    memcmp(got, want, 32) == 0, "dkim_sha256 is SHA-256, fetched once");
+	EVP_MD_CTX_free(md);
+}
+
 static char *
 pubkey_b64(EVP_PKEY *k)
 {
@@ -1026,6 +1048,7 @@ main(int argc, char **argv)
 	test_canon();
 	test_canon_random();
 	test_b64();
+	test_sha256();
 	test_keys(rsa, ed);
 	test_roundtrip(rsa, ed);
 	test_body_cache();
