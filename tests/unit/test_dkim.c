@@ -289,6 +289,80 @@ test_b64(void)
 	    "aGVsbG8=", "base64 encode");
 }
 
+/*
+ * The plain base64 reading, a character at a time, to check the table
+ * decoder against: FWS skipped, '=' only at the end, at most two of
+ * them, a lone last character refused, unfinished bits dropped.
+ */
+static int
+ref_b64(const char *s, size_t len, unsigned char *out, size_t *outlen)
+{
+	static const char digits[] =
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+	unsigned acc = 0;
+	size_t i, n = 0, bits = 0, pad = 0, chars = 0;
+	const char *d;
+
+	for (i = 0; i < len; i++) {
+		if (strchr(" \t\r\n", s[i]) != NULL && s[i] != '\0')
+			continue;
+		if (s[i] == '=') {
+			pad++;
+			continue;
+		}
+		if (pad > 0 || s[i] == '\0' ||
+		    (d = strchr(digits, s[i])) == NULL)
+			return -1;
+		chars++;
+		acc = acc << 6 | (unsigned)(d - digits);
+		bits += 6;
+		if (bits >= 8) {
+			bits -= 8;
+			out[n++] = (unsigned char)(acc >> bits);
+			acc &= (1u << bits) - 1;
+		}
+	}
+	if (pad > 2 || chars % 4 == 1 || (pad > 0 && (chars + pad) % 4 != 0))
+		return -1;
+	*outlen = n;
+	return 0;
+}
+
+static void
+test_b64_random(void)
+{
+	static const char alphabet[] = "QUJDZGVmZ2hp+/09azAZ"
+	    "QUJDZGVmZ2hp+/09azAZ \t\r\n=*-\001\200";
+	unsigned char want[64], *got;
+	char s[80];
+	unsigned seed = 777;
+	size_t wn, gn, len, i;
+	int n, bad = 0, rw, rg, decoded = 0;
+
+	for (n = 0; n < 100000; n++) {
+		seed = seed * 1103515245u + 12345u;
+		len = (seed >> 16) % 60;
+		for (i = 0; i < len; i++) {
+			seed = seed * 1103515245u + 12345u;
+			/* Mostly digits, so that long valid runs happen. */
+			s[i] = alphabet[(seed >> 16) % ((seed >> 8) % 4 == 0 ?
+			    sizeof(alphabet) - 1 : 20)];
+		}
+		rw = ref_b64(s, len, want, &wn);
+		rg = dkim_b64_decode(A, s, len, &got, &gn);
+		if (rw == 0)
+			decoded++;
+		if (rw != rg || (rw == 0 && (wn != gn ||
+		    memcmp(want, got, wn) != 0))) {
+			if (bad++ == 0)
+				printf("# base64 mismatch on \"%.*s\"\n",
+				    (int)len, s);
+		}
+	}
+	is_int(bad, 0, "base64 decoder = plain reading, 100000 random inputs");
+	ok(decoded > 10000, "base64 random inputs: many of them valid");
+}
+
 /* The fetched SHA-256 is SHA-256 (FIPS 180-4's "abc" example). */
 static void
 test_sha256(void)
@@ -381,6 +455,18 @@ test_keys(EVP_PKEY *rsa, EVP_PKEY *ed)
 	r = dkim_key_parse(rec, strlen(rec), &k, &why);
 	ok(r == -1,
 	    "k=ed25519 with an RSA SPKI refused");
+	/* p= decodes into 4096 bytes at most: one group more is too long. */
+	rec = arena_alloc(A, 5600);
+	memcpy(rec, "p=", 2);
+	memset(rec + 2, 'A', 5464);
+	rec[5466] = '\0';
+	r = dkim_key_parse(rec, strlen(rec), &k, &why);
+	ok(r == -1 && strstr(why, "too long") != NULL,
+	    "p= of 4098 bytes refused as too long");
+	memcpy(rec + 2 + 5460, "AA==", 4);
+	r = dkim_key_parse(rec, strlen(rec), &k, &why);
+	ok(r == -1 && strstr(why, "not an RSA") != NULL,
+	    "p= of 4096 bytes decoded (and then refused as no key)");
 }
 
 static const char msg_text[] =
@@ -1048,6 +1134,7 @@ main(int argc, char **argv)
 	test_canon();
 	test_canon_random();
 	test_b64();
+	test_b64_random();
 	test_sha256();
 	test_keys(rsa, ed);
 	test_roundtrip(rsa, ed);
