@@ -11,56 +11,92 @@
  *
  * Limits: DKIM_TAGS_MAX tags per list.
  */
+#include <pthread.h>
+#include <stdint.h>
 #include <string.h>
 
 #include "auth/dkim.h"
 #include "util/arena.h"
 
-static bool
-is_fws(char c)
-{
-	return c == ' ' || c == '\t' || c == '\r' || c == '\n';
-}
+/* Byte classes of the tag-list grammar, RFC 6376 3.2. */
+#define C_FWS	0x01	/* SP, HTAB, CR, LF */
+#define C_ALPHA	0x02
+#define C_NAME	0x04	/* ALNUMPUNC, and '-' (below) */
+#define C_VAL	0x08	/* VALCHAR, and octets above 0x7e (below) */
 
-static bool
-is_alpha(char c)
-{
-	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
-}
+static unsigned char tag_class[256];
+static pthread_once_t tag_class_once = PTHREAD_ONCE_INIT;
 
 /*
  * ALNUMPUNC is ALPHA / DIGIT / "_".  '-' is accepted too: key records in
  * the wild carry tags such as "x-extra=", which 3.6.1 says to ignore, and
  * refusing the whole key for an unknown tag's spelling would be harsher
  * than the RFC's intent.  A name must still start with a letter.
- */
-static bool
-is_alnumpunc(char c)
-{
-	return is_alpha(c) || (c >= '0' && c <= '9') || c == '_' || c == '-';
-}
-
-/*
+ *
  * VALCHAR is %x21-3A / %x3C-7E.  Octets above 0x7e are let through: z=
  * copies of internationalised fields carry them, and refusing the
  * signature for a diagnostic tag would help nobody.
  */
-static bool
-is_valchar(unsigned char c)
+static void
+tag_class_init(void)
 {
-	return c >= 0x21 && c != ';' && c != 0x7f;
+	unsigned c;
+
+	for (c = 0; c < 256; c++) {
+		if (c == ' ' || c == '\t' || c == '\r' || c == '\n')
+			tag_class[c] |= C_FWS;
+		if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'))
+			tag_class[c] |= C_ALPHA | C_NAME;
+		if ((c >= '0' && c <= '9') || c == '_' || c == '-')
+			tag_class[c] |= C_NAME;
+		if (c >= 0x21 && c != ';' && c != 0x7f)
+			tag_class[c] |= C_VAL;
+	}
+}
+
+static bool
+is_fws(char c)
+{
+	return (tag_class[(unsigned char)c] & C_FWS) != 0;
+}
+
+/* Whether the list already has this name; one-letter names by bit. */
+static bool
+seen_before(const struct dkim_tags *t, const struct dkim_tag *tag,
+    uint64_t *letters)
+{
+	size_t j;
+	unsigned c, bit;
+
+	if (tag->name_len == 1) {
+		c = (unsigned char)tag->name[0];
+		bit = c >= 'a' ? c - 'a' : c - 'A' + 26;
+		if (*letters & (1ULL << bit))
+			return true;
+		*letters |= 1ULL << bit;
+		return false;
+	}
+	for (j = 0; j < t->n; j++)
+		if (t->v[j].name_len == tag->name_len &&
+		    memcmp(t->v[j].name, tag->name, tag->name_len) == 0)
+			return true;
+	return false;
 }
 
 int
 dkim_tags_parse(const char *s, size_t len, struct dkim_tags *t,
     const char **why)
 {
+	const unsigned char *u = (const unsigned char *)s;
 	size_t i = 0, j, vend;
 	struct dkim_tag *tag;
+	uint64_t letters = 0;
+	bool cr;
 
+	(void)pthread_once(&tag_class_once, tag_class_init);
 	t->n = 0;
 	for (;;) {
-		while (i < len && is_fws(s[i]))
+		while (i < len && (tag_class[u[i]] & C_FWS))
 			i++;
 		/* "[;] [FWS]" may end the list; so may nothing at all. */
 		if (i == len)
@@ -69,7 +105,7 @@ dkim_tags_parse(const char *s, size_t len, struct dkim_tags *t,
 			*why = "empty tag (\";;\") in tag list";
 			return -1;
 		}
-		if (!is_alpha(s[i])) {
+		if (!(tag_class[u[i]] & C_ALPHA)) {
 			*why = "tag name does not start with a letter";
 			return -1;
 		}
@@ -79,10 +115,10 @@ dkim_tags_parse(const char *s, size_t len, struct dkim_tags *t,
 		}
 		tag = &t->v[t->n];
 		tag->name = s + i;
-		while (i < len && is_alnumpunc(s[i]))
+		while (i < len && (tag_class[u[i]] & C_NAME))
 			i++;
 		tag->name_len = (size_t)(s + i - tag->name);
-		while (i < len && is_fws(s[i]))
+		while (i < len && (tag_class[u[i]] & C_FWS))
 			i++;
 		if (i == len || s[i] != '=') {
 			*why = "tag without '='";
@@ -90,37 +126,39 @@ dkim_tags_parse(const char *s, size_t len, struct dkim_tags *t,
 		}
 		i++;
 		tag->raw_off = i;
-		while (i < len && is_fws(s[i]))
+		while (i < len && (tag_class[u[i]] & C_FWS))
 			i++;
 		tag->value = s + i;
 		vend = i;
-		while (i < len && s[i] != ';') {
-			if (is_fws(s[i])) {
-				i++;
-				continue;
-			}
-			if (!is_valchar((unsigned char)s[i])) {
+		cr = false;
+		/* Runs of VALCHAR, then one FWS octet, up to ';' or the end. */
+		for (;;) {
+			for (j = i; i < len && (tag_class[u[i]] & C_VAL); i++)
+				;
+			if (i != j)
+				vend = i;
+			if (i == len || s[i] == ';')
+				break;
+			if (!(tag_class[u[i]] & C_FWS)) {
 				*why = "control character in tag value";
 				return -1;
 			}
-			vend = ++i;
+			cr = cr || s[i] == '\r';
+			i++;
 		}
 		tag->value_len = vend - (size_t)(tag->value - s);
 		tag->raw_end = i;
 		/* FWS inside a value must be folding or WSP, not bare CR. */
-		for (j = (size_t)(tag->value - s); j < vend; j++)
+		for (j = (size_t)(tag->value - s); cr && j < vend; j++)
 			if (s[j] == '\r' &&
 			    (j + 1 >= vend || s[j + 1] != '\n')) {
 				*why = "bare CR in tag value";
 				return -1;
 			}
-		for (j = 0; j < t->n; j++)
-			if (t->v[j].name_len == tag->name_len &&
-			    memcmp(t->v[j].name, tag->name,
-			    tag->name_len) == 0) {
-				*why = "duplicate tag";
-				return -1;
-			}
+		if (seen_before(t, tag, &letters)) {
+			*why = "duplicate tag";
+			return -1;
+		}
 		t->n++;
 		if (i == len)
 			return 0;

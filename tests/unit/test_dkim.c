@@ -152,6 +152,162 @@ test_tags(void)
 	    "control character in a value refused");
 }
 
+/*
+ * The tag-list grammar read the plain way, a character at a time with
+ * one test per class, to check the table-driven parser against.
+ */
+static bool
+ref_fws(char c)
+{
+	return c == ' ' || c == '\t' || c == '\r' || c == '\n';
+}
+
+static bool
+ref_alpha(char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
+
+static int
+ref_tags(const char *s, size_t len, struct dkim_tags *t, const char **why)
+{
+	size_t i = 0, j, vend;
+	struct dkim_tag *tag;
+	unsigned char c;
+
+	t->n = 0;
+	for (;;) {
+		while (i < len && ref_fws(s[i]))
+			i++;
+		if (i == len)
+			return 0;
+		if (s[i] == ';')
+			return *why = "empty", -1;
+		if (!ref_alpha(s[i]))
+			return *why = "letter", -1;
+		if (t->n == DKIM_TAGS_MAX)
+			return *why = "many", -1;
+		tag = &t->v[t->n];
+		tag->name = s + i;
+		while (i < len && (ref_alpha(s[i]) || (s[i] >= '0' &&
+		    s[i] <= '9') || s[i] == '_' || s[i] == '-'))
+			i++;
+		tag->name_len = (size_t)(s + i - tag->name);
+		while (i < len && ref_fws(s[i]))
+			i++;
+		if (i == len || s[i] != '=')
+			return *why = "'='", -1;
+		tag->raw_off = ++i;
+		while (i < len && ref_fws(s[i]))
+			i++;
+		tag->value = s + i;
+		vend = i;
+		while (i < len && s[i] != ';') {
+			c = (unsigned char)s[i];
+			if (ref_fws(s[i]))
+				i++;
+			else if (c < 0x21 || c == 0x7f)
+				return *why = "control", -1;
+			else
+				vend = ++i;
+		}
+		tag->value_len = vend - (size_t)(tag->value - s);
+		tag->raw_end = i;
+		for (j = (size_t)(tag->value - s); j < vend; j++)
+			if (s[j] == '\r' && (j + 1 >= vend || s[j + 1] != '\n'))
+				return *why = "CR", -1;
+		for (j = 0; j < t->n; j++)
+			if (t->v[j].name_len == tag->name_len &&
+			    memcmp(t->v[j].name, tag->name, tag->name_len) == 0)
+				return *why = "duplicate", -1;
+		t->n++;
+		if (i == len)
+			return 0;
+		i++;
+	}
+}
+
+/* Random tag lists built from likely pieces, with noise now and then. */
+static size_t
+random_tags(char *s, size_t cap, unsigned *seed)
+{
+	static const char *const names[] = {
+		"a", "b", "A", "bh", "x-y", "v", "_z", "1a", "h", "bh", "a",
+	};
+	static const char *const fws[] = { "", "", " ", "\t", "\r\n ", "\r" };
+	static const char vals[] = "abcXYZ09+/=:.-  \t\r\n\r\n\001\177\200;";
+	size_t n = 0, k, m;
+	unsigned r;
+
+#define RND()	(*seed = *seed * 1103515245u + 12345u, *seed >> 16)
+#define PUT(str) do { const char *p_ = (str); while (*p_ && n < cap) \
+		s[n++] = *p_++; } while (0)
+	for (k = RND() % 7; k > 0; k--) {
+		PUT(fws[RND() % 6]);
+		PUT(names[RND() % 11]);
+		PUT(fws[RND() % 6]);
+		if (RND() % 16 != 0)
+			PUT("=");
+		PUT(fws[RND() % 6]);
+		for (m = RND() % 8; m > 0 && n < cap; m--) {
+			r = RND();
+			s[n++] = r % 4 == 0 ? vals[r / 4 % (sizeof(vals) - 1)] :
+			    "kq7/"[r / 4 % 4];
+		}
+		PUT(fws[RND() % 6]);
+		if (RND() % 8 != 0)
+			PUT(";");
+	}
+#undef RND
+#undef PUT
+	return n;
+}
+
+static void
+test_tags_random(void)
+{
+	static struct dkim_tags want, got;
+	const char *ww, *gw;
+	char s[256];
+	unsigned seed = 4242;
+	size_t len, k;
+	int n, bad = 0, rw, rg, parsed = 0;
+
+	for (n = 0; n < 100000; n++) {
+		len = random_tags(s, sizeof(s), &seed);
+		ww = gw = "";
+		rw = ref_tags(s, len, &want, &ww);
+		rg = dkim_tags_parse(s, len, &got, &gw);
+		parsed += rw == 0 && want.n > 1;
+		if (rw != rg || (rw == 0 && want.n != got.n) || (rw == -1 &&
+		    strstr(gw, ww) == NULL && !(strcmp(ww, "letter") == 0 &&
+		    strstr(gw, "start with") != NULL) && !(strcmp(ww,
+		    "control") == 0 && strstr(gw, "control") != NULL) &&
+		    !(strcmp(ww, "empty") == 0 && strstr(gw, ";;") != NULL))) {
+			if (bad++ == 0)
+				printf("# tags mismatch (%s / %s) on \"%.*s\"\n",
+				    ww, gw, (int)len, s);
+			continue;
+		}
+		for (k = 0; rw == 0 && k < want.n; k++)
+			if (want.v[k].name != got.v[k].name ||
+			    want.v[k].name_len != got.v[k].name_len ||
+			    want.v[k].value != got.v[k].value ||
+			    want.v[k].value_len != got.v[k].value_len ||
+			    want.v[k].raw_off != got.v[k].raw_off ||
+			    want.v[k].raw_end != got.v[k].raw_end) {
+				if (bad++ == 0)
+					printf("# tag %zu differs on \"%.*s\"\n",
+					    k, (int)len, s);
+				break;
+			}
+	}
+	is_int(bad, 0, "tag parser = plain reading, 100000 random lists");
+	ok(parsed > 5000, "random tag lists: many parse with several tags");
+	printf("# %d of 100000 random tag lists parsed with several tags\n",
+	    parsed);
+}
+
 static void
 test_canon(void)
 {
@@ -1131,6 +1287,7 @@ main(int argc, char **argv)
 	rsa = EVP_PKEY_Q_keygen(NULL, NULL, "RSA", (size_t)2048);
 	ed = EVP_PKEY_Q_keygen(NULL, NULL, "ED25519");
 	test_tags();
+	test_tags_random();
 	test_canon();
 	test_canon_random();
 	test_b64();
