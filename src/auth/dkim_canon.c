@@ -64,6 +64,11 @@ stage_put(struct stage *st, const char *p, size_t n)
 {
 	size_t k;
 
+	if (n <= STAGE_SIZE - st->n) {
+		memcpy(st->b + st->n, p, n);
+		st->n += n;
+		return;
+	}
 	while (n > 0) {
 		if (st->n == STAGE_SIZE)
 			stage_flush(st);
@@ -241,13 +246,26 @@ dkim_canon_body(enum dkim_canon c, const char *body, size_t len,
 	stage_flush(&sp.st);
 }
 
-/* RFC 6376 3.4.1 (simple) and 3.4.2 (relaxed). */
+/* SP, HTAB, CR or LF: what relaxed header canonicalisation rewrites. */
+static bool
+is_hspecial(char c)
+{
+	return (unsigned char)c <= ' ' &&
+	    (c == ' ' || c == '\t' || c == '\r' || c == '\n');
+}
+
+/*
+ * RFC 6376 3.4.1 (simple) and 3.4.2 (relaxed).  Both copy runs of bytes
+ * that stay as they are and only write what changes: a CR before a bare
+ * LF (simple); one SP for each stretch of WSP and line ends between
+ * words of the value, nothing for those at its ends (relaxed).
+ */
 void
 dkim_canon_header(enum dkim_canon c, const char *raw, size_t len,
     bool strip_eol, struct dkim_sink *sink)
 {
-	const char *end = raw + len, *colon, *p, *nend;
-	bool sp, started;
+	const char *end = raw + len, *colon, *p, *q, *nend;
+	bool wsp;
 	struct stage st;
 
 	st.sink = sink;
@@ -258,11 +276,14 @@ dkim_canon_header(enum dkim_canon c, const char *raw, size_t len,
 			end--;
 		if (end > raw && end[-1] == '\r')
 			end--;
-		for (p = raw; p < end; p++) {
-			if (*p == '\n' && (p == raw || p[-1] != '\r'))
+		for (p = raw; (q = memchr(p, '\n', (size_t)(end - p))) != NULL;
+		    p = q + 1) {
+			stage_put(&st, p, (size_t)(q - p));
+			if (q == raw || q[-1] != '\r')
 				stage_putc(&st, '\r');
-			stage_putc(&st, *p);
+			stage_putc(&st, '\n');
 		}
+		stage_put(&st, p, (size_t)(end - p));
 		if (!strip_eol)
 			stage_put(&st, "\r\n", 2);
 		stage_flush(&st);
@@ -277,21 +298,19 @@ dkim_canon_header(enum dkim_canon c, const char *raw, size_t len,
 		stage_putc(&st, (char)str_lc((unsigned char)*p));
 	if (colon != NULL) {
 		stage_putc(&st, ':');
-		sp = false;
-		started = false;
-		for (p = colon + 1; p < end; p++) {
-			if (*p == '\r' || *p == '\n')
-				continue;	/* unfold */
-			if (is_wsp(*p)) {
-				sp = true;
-				continue;
-			}
-			/* WSP next to the colon goes; inner runs become SP. */
-			if (sp && started)
+		/* WSP next to the colon goes; unfolding drops CR and LF. */
+		for (p = colon + 1; p < end && is_hspecial(*p); p++)
+			;
+		while (p < end) {
+			for (q = p; q < end && !is_hspecial(*q); q++)
+				;
+			stage_put(&st, p, (size_t)(q - p));
+			for (wsp = false; q < end && is_hspecial(*q); q++)
+				wsp = wsp || is_wsp(*q);
+			/* Inner runs become one SP; trailing WSP goes. */
+			if (wsp && q < end)
 				stage_putc(&st, ' ');
-			sp = false;
-			started = true;
-			stage_putc(&st, *p);
+			p = q;
 		}
 	}
 	if (!strip_eol)
