@@ -7,6 +7,8 @@
  * digest updates.  Trailing empty lines are held back as a count and only
  * written when a non-empty line follows, so the end of the body needs no
  * look-ahead.  The body length limit l= (3.5) is applied by the sink.
+ * Relaxed bodies are read eight bytes at a time for the few places the
+ * canonical form differs (relaxed_next), not line by line.
  *
  * Line ends: messages reach us with CRLF or bare LF; both are lines, and
  * the canonical form always ends lines in CRLF (as the wire form does).
@@ -133,116 +135,199 @@ is_wsp(char c)
 #define ONES	0x0101010101010101ULL
 #define HIGHS	0x8080808080808080ULL
 
-/* Nonzero when some byte of x is zero (the exact "any", not which). */
+/*
+ * The high bit of each byte of x below n (n <= 0x80), and perhaps of
+ * bytes above one that is (a borrow), never below: the lowest flag is
+ * always a true one.
+ */
 static uint64_t
-has_zero(uint64_t x)
+has_less(uint64_t x, unsigned n)
 {
-	return (x - ONES) & ~x & HIGHS;
+	return (x - ONES * n) & ~x & HIGHS;
 }
 
 /*
- * Whether relaxed canonicalisation changes the inside of a line: a tab
- * or two spaces in a row.  Words of eight bytes, each compared with the
- * next byte's word to catch "  " at any offset.
+ * The next byte at or after p where relaxed body canonicalisation may
+ * have something to do: HTAB or LF (or a control byte below them), or
+ * SP followed by a byte no greater than SP (more WSP, or a line end).
+ * A CR needs nothing: the LF after it, or the WSP before it, is where
+ * the work is.  Eight bytes at a time; a flag may be false (a borrow,
+ * see has_less), so the caller looks at the byte and goes on when there
+ * is nothing to do, but no true one is ever passed over.
  */
-static bool
-needs_relaxing(const char *p, size_t n)
+static const char *
+relaxed_next(const char *p, const char *end)
 {
-	const uint64_t sp = ONES * ' ', tab = ONES * '\t';
-	uint64_t v, w;
-	size_t i = 0;
+	uint64_t v, w, m;
 
-	for (; i + 9 <= n; i += 8) {
-		memcpy(&v, p + i, 8);
-		memcpy(&w, p + i + 1, 8);
-		if (has_zero(v ^ tab) || has_zero((v ^ sp) | (w ^ sp)))
-			return true;
+	for (; end - p >= 9; p += 8) {
+		memcpy(&v, p, 8);
+		memcpy(&w, p + 1, 8);
+		m = has_less(v, '\n' + 1) |
+		    (has_less(v ^ (ONES * ' '), 1) & has_less(w, ' ' + 1));
+		if (m != 0) {
+#if defined(__GNUC__) && defined(__BYTE_ORDER__) && \
+    __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+			return p + __builtin_ctzll(m) / 8;
+#else
+			break;
+#endif
+		}
 	}
-	for (; i < n; i++)
-		if (p[i] == '\t' || (p[i] == ' ' && i + 1 < n &&
-		    p[i + 1] == ' '))
-			return true;
-	return false;
+	for (; p < end; p++)
+		if ((unsigned char)*p <= '\n' || (*p == ' ' &&
+		    (p + 1 == end || (unsigned char)p[1] <= ' ')))
+			return p;
+	return end;
 }
 
-/* RFC 6376 3.4.3 (simple) and 3.4.4 (relaxed). */
+/* Whether p (< end) starts a line end: LF, or CR LF. */
+static bool
+at_eol(const char *p, const char *end)
+{
+	return *p == '\n' || (*p == '\r' && end - p > 1 && p[1] == '\n');
+}
+
+/*
+ * One line of text (not blank) from line, RFC 6376 3.4.4: each WSP run
+ * becomes one SP, WSP at the end goes, a bare LF or a missing line end
+ * becomes CRLF.  Only the changes are written; the rest stays in the
+ * span.  Returns the start of the next line.
+ */
+static const char *
+relaxed_line(struct span *sp, const char *line, const char *end)
+{
+	const char *p = line, *r;
+
+	for (;;) {
+		if ((p = relaxed_next(p, end)) == end) {
+			span_cut(sp, end, end);
+			span_out(sp, "\r\n", 2);
+			return end;
+		}
+		if (*p == '\n') {
+			if (p == line || p[-1] != '\r') {
+				/* The LF starts the next span, after a CR. */
+				span_cut(sp, p, p);
+				span_out(sp, "\r", 1);
+			}
+			return p + 1;
+		}
+		if (!is_wsp(*p)) {
+			p++;		/* a control byte, or a false flag */
+			continue;
+		}
+		for (r = p + 1; r < end && is_wsp(*r); r++)
+			;
+		if (r == end || at_eol(r, end))
+			span_cut(sp, p, r);
+		else if (r - p > 1 || *p != ' ') {
+			span_cut(sp, p, r);
+			span_out(sp, " ", 1);
+		}
+		p = r;
+	}
+}
+
+/*
+ * RFC 6376 3.4.4.  Blank lines (only WSP) wait as a count and are
+ * written, as CRLF each, when text follows; those at the end are not.
+ */
+static void
+body_relaxed(const char *body, size_t len, struct span *sp)
+{
+	const char *p = body, *end = body + len, *line, *q, *held_at = NULL;
+	size_t held = 0;
+	bool held_plain = true;
+
+	while (p < end) {
+		line = p;
+		for (q = line; q < end && is_wsp(*q); q++)
+			;
+		if (q == end || at_eol(q, end)) {
+			if (held++ == 0) {
+				held_at = line;
+				held_plain = true;
+			}
+			/* Plain: already the CRLF it stands for. */
+			held_plain = held_plain && q == line && q < end &&
+			    *q == '\r';
+			p = q == end ? end : *q == '\n' ? q + 1 : q + 2;
+			continue;
+		}
+		if (held > 0 && !held_plain) {
+			span_cut(sp, held_at, line);
+			while (held-- > 0)
+				span_out(sp, "\r\n", 2);
+		}
+		held = 0;
+		p = relaxed_line(sp, line, end);
+	}
+	span_cut(sp, held > 0 ? held_at : end, end);
+}
+
+/* RFC 6376 3.4.3.  Empty lines are held back as in body_relaxed(). */
+static void
+body_simple(const char *body, size_t len, struct span *sp)
+{
+	const char *p = body, *end = body + len, *line, *nl, *held_at = NULL;
+	size_t held = 0;
+	bool any = false, held_plain = true, crlf;
+
+	while (p < end) {
+		line = p;
+		if ((nl = memchr(p, '\n', (size_t)(end - p))) == NULL) {
+			nl = p = end;
+			crlf = false;
+		} else {
+			crlf = nl > line && nl[-1] == '\r';
+			p = nl + 1;
+		}
+		if (nl == line || (crlf && nl - 1 == line)) {
+			if (held++ == 0) {
+				held_at = line;
+				held_plain = true;
+			}
+			held_plain = held_plain && crlf;
+			continue;
+		}
+		if (held > 0 && !held_plain) {
+			span_cut(sp, held_at, line);
+			while (held-- > 0)
+				span_out(sp, "\r\n", 2);
+		}
+		held = 0;
+		any = true;
+		if (nl == end) {
+			/* No line end at all: CRLF added. */
+			span_cut(sp, end, end);
+			span_out(sp, "\r\n", 2);
+		} else if (!crlf) {
+			/* A bare LF: a CR before it, the LF starts a span. */
+			span_cut(sp, nl, nl);
+			span_out(sp, "\r", 1);
+		}
+	}
+	span_cut(sp, held > 0 ? held_at : end, end);
+	/* An empty body is one CRLF in simple (3.4.3). */
+	if (!any)
+		span_out(sp, "\r\n", 2);
+}
+
 void
 dkim_canon_body(enum dkim_canon c, const char *body, size_t len,
     struct dkim_sink *sink)
 {
-	const char *p = body, *end = body + len, *line, *ce, *q, *r, *nl;
-	const char *held_at = NULL;
-	size_t held = 0;
-	bool any = false, held_plain = true, crlf;
 	struct span sp;
 
 	sp.sink = sink;
 	sp.from = body;
 	sp.st.sink = sink;
 	sp.st.n = 0;
-	while (p < end) {
-		line = p;
-		if ((nl = memchr(p, '\n', (size_t)(end - p))) == NULL) {
-			ce = p = end;
-			crlf = false;
-		} else {
-			crlf = nl > line && nl[-1] == '\r';
-			ce = crlf ? nl - 1 : nl;
-			p = nl + 1;
-		}
-		q = line;
-		if (c == DKIM_CANON_RELAXED)
-			while (q < ce && is_wsp(*q))
-				q++;
-		if (q == ce) {
-			/* Empty (relaxed: blank) lines wait for more text. */
-			if (held++ == 0) {
-				held_at = line;
-				held_plain = true;
-			}
-			held_plain = held_plain && ce == line && crlf;
-			continue;
-		}
-		if (held > 0 && !held_plain) {
-			span_cut(&sp, held_at, line);
-			while (held-- > 0)
-				span_out(&sp, "\r\n", 2);
-		}
-		held = 0;
-		any = true;
-		/*
-		 * Most lines of real text hold single spaces only and need no
-		 * change; needs_relaxing() tells so eight bytes at a time.
-		 */
-		if (c == DKIM_CANON_RELAXED && (is_wsp(ce[-1]) ||
-		    needs_relaxing(line, (size_t)(ce - line)))) {
-			/* Each WSP run becomes one SP; trailing WSP goes. */
-			for (q = line; q < ce; q = r) {
-				while (q < ce && !is_wsp(*q))
-					q++;
-				for (r = q; r < ce && is_wsp(*r); r++)
-					;
-				if (r == q)
-					break;
-				if (r == ce)
-					span_cut(&sp, q, ce);
-				else if (r - q > 1 || *q != ' ') {
-					span_cut(&sp, q, r);
-					span_out(&sp, " ", 1);
-				}
-			}
-		}
-		if (!crlf) {
-			/* A bare LF or no line end at all: CRLF instead. */
-			span_cut(&sp, ce, p);
-			span_out(&sp, "\r\n", 2);
-		}
-	}
-	/* Held empty lines at the end are dropped (3.4.3, 3.4.4). */
-	span_cut(&sp, held > 0 ? held_at : end, end);
-	/* 3.4.3: an empty body is one CRLF in simple, nothing in relaxed. */
-	if (!any && c == DKIM_CANON_SIMPLE)
-		span_out(&sp, "\r\n", 2);
+	if (c == DKIM_CANON_RELAXED)
+		body_relaxed(body, len, &sp);
+	else
+		body_simple(body, len, &sp);
 	stage_flush(&sp.st);
 }
 

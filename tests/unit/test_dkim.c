@@ -513,6 +513,79 @@ test_canon_random(void)
 	    "20000 random bodies");
 }
 
+/*
+ * The same check over bodies the short alphabet does not reach: bytes
+ * next to SP, HTAB, CR and LF in value ('!', 0x1f, 0x0b, 0x0c), high
+ * octets, lines longer than the staging buffer, no final line end, and
+ * l= limits cutting anywhere.
+ */
+static size_t
+random_body(char *b, size_t cap, unsigned *seed)
+{
+	static const char *const pieces[] = {
+		"word", "text", " ", " ", "  ", "\t", " \t ", "\r\n", "\r\n",
+		"\n", " \r\n", "\t\n", "\r", "!", " !", "\x1f", "\x0b",
+		"\x0c", "\x08", "\xc3\xa9", "\xff", "\r\n\r\n", " \r\n \r\n",
+		"\n\n", "x", "y z",
+	};
+	size_t n = 0, k, want, i;
+	unsigned r;
+
+	*seed = *seed * 1103515245u + 12345u;
+	want = (*seed >> 16) % 4 == 0 ? (*seed >> 4) % cap : (*seed >> 16) % 200;
+	while (n < want) {
+		*seed = *seed * 1103515245u + 12345u;
+		r = *seed >> 16;
+		if (r % 97 == 0) {
+			/* A long line: past SPAN_DIRECT and the stage. */
+			for (i = 0, k = 900 + r % 5000; i < k && n < cap; i++)
+				b[n++] = i % 7 == 6 ? ' ' : 'q';
+			continue;
+		}
+		k = r % (sizeof(pieces) / sizeof(pieces[0]));
+		for (i = 0; pieces[k][i] != '\0' && n < cap; i++)
+			b[n++] = pieces[k][i];
+	}
+	return n;
+}
+
+static void
+test_canon_random_long(void)
+{
+	static char body[24 * 1024 + 1];
+	unsigned long long total;
+	unsigned seed = 2024;
+	char *want, *got;
+	size_t len, wl;
+	long long l;
+	int n, c, bad = 0, badl = 0;
+
+	for (n = 0; n < 3000; n++) {
+		len = random_body(body, sizeof(body) - 1, &seed);
+		body[len] = '\0';
+		for (c = 0; c < 2; c++) {
+			want = naive_body((enum dkim_canon)c, body, len);
+			got = canon_body((enum dkim_canon)c, body, -1, NULL);
+			if (strcmp(want, got) != 0 && bad++ == 0)
+				printf("# mismatch c=%d body of %zu bytes\n", c,
+				    len);
+			wl = strlen(want);
+			seed = seed * 1103515245u + 12345u;
+			l = (long long)((seed >> 8) % (wl + 10));
+			got = canon_body((enum dkim_canon)c, body, l, &total);
+			if (strlen(got) != ((size_t)l < wl ? (size_t)l : wl) ||
+			    strncmp(want, got, (size_t)l) != 0 || total != wl) {
+				if (badl++ == 0)
+					printf("# l=%lld mismatch c=%d\n", l, c);
+			}
+		}
+	}
+	is_int(bad, 0, "streaming canonicalisation = plain reading, 3000 "
+	    "bodies with long lines and odd bytes");
+	is_int(badl, 0, "l= keeps the first l canonical bytes, counts them "
+	    "all, 6000 cases");
+}
+
 static void
 test_b64(void)
 {
@@ -646,6 +719,7 @@ pubkey_b64(EVP_PKEY *k)
 static void
 test_keys(EVP_PKEY *rsa, EVP_PKEY *ed)
 {
+	static char big[5600];
 	struct dkim_key k;
 	const char *why = NULL, *s;
 	char *rec;
@@ -696,7 +770,7 @@ test_keys(EVP_PKEY *rsa, EVP_PKEY *ed)
 	ok(r == -1,
 	    "k=ed25519 with an RSA SPKI refused");
 	/* p= decodes into 4096 bytes at most: one group more is too long. */
-	rec = arena_alloc(A, 5600);
+	rec = big;
 	memcpy(rec, "p=", 2);
 	memset(rec + 2, 'A', 5464);
 	rec[5466] = '\0';
@@ -1374,6 +1448,7 @@ main(int argc, char **argv)
 	test_tags_random();
 	test_canon();
 	test_canon_random();
+	test_canon_random_long();
 	test_canon_header_random();
 	test_b64();
 	test_b64_random();
