@@ -7,8 +7,8 @@
  * digest updates.  Trailing empty lines are held back as a count and only
  * written when a non-empty line follows, so the end of the body needs no
  * look-ahead.  The body length limit l= (3.5) is applied by the sink.
- * Relaxed bodies are read eight bytes at a time for the few places the
- * canonical form differs (relaxed_next), not line by line.
+ * Relaxed bodies are read sixteen or eight bytes at a time for the few
+ * places the canonical form differs (relaxed_next), not line by line.
  *
  * Line ends: messages reach us with CRLF or bare LF; both are lines, and
  * the canonical form always ends lines in CRLF (as the wire form does).
@@ -17,6 +17,10 @@
  */
 #include <stdint.h>
 #include <string.h>
+
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 #include <openssl/evp.h>
 
@@ -151,15 +155,33 @@ has_less(uint64_t x, unsigned n)
  * have something to do: HTAB or LF (or a control byte below them), or
  * SP followed by a byte no greater than SP (more WSP, or a line end).
  * A CR needs nothing: the LF after it, or the WSP before it, is where
- * the work is.  Eight bytes at a time; a flag may be false (a borrow,
- * see has_less), so the caller looks at the byte and goes on when there
- * is nothing to do, but no true one is ever passed over.
+ * the work is.  Sixteen bytes at a time with SSE2, exactly; then eight
+ * at a time in a word, where a flag may be false (a borrow, see
+ * has_less), so the caller looks at the byte and goes on when there is
+ * nothing to do, but no true one is ever passed over; the last few one
+ * by one.
  */
 static const char *
 relaxed_next(const char *p, const char *end)
 {
 	uint64_t v, w, m;
+#ifdef __SSE2__
+	const __m128i lows = _mm_set1_epi8('\n'), sps = _mm_set1_epi8(' ');
+	__m128i a, b;
+	unsigned mm;
 
+	/* Sixteen at a time where SSE2 is there (every x86-64); exact. */
+	for (; end - p >= 17; p += 16) {
+		a = _mm_loadu_si128((const __m128i *)(const void *)p);
+		b = _mm_loadu_si128((const __m128i *)(const void *)(p + 1));
+		mm = (unsigned)_mm_movemask_epi8(_mm_or_si128(
+		    _mm_cmpeq_epi8(_mm_min_epu8(a, lows), a),
+		    _mm_and_si128(_mm_cmpeq_epi8(a, sps),
+		    _mm_cmpeq_epi8(_mm_min_epu8(b, sps), b))));
+		if (mm != 0)
+			return p + __builtin_ctz(mm);
+	}
+#endif
 	for (; end - p >= 9; p += 8) {
 		memcpy(&v, p, 8);
 		memcpy(&w, p + 1, 8);
@@ -230,29 +252,50 @@ relaxed_line(struct span *sp, const char *line, const char *end)
 }
 
 /*
+ * The start of the next line when the line at line holds only WSP (a
+ * blank line to relaxed canonicalisation), else NULL.
+ */
+static const char *
+blank_line(const char *line, const char *end)
+{
+	const char *q = line;
+
+	if ((unsigned char)*line > ' ')
+		return NULL;		/* the usual case, at once */
+	while (q < end && is_wsp(*q))
+		q++;
+	if (q == end)
+		return end;
+	if (*q == '\n')
+		return q + 1;
+	if (*q == '\r' && end - q > 1 && q[1] == '\n')
+		return q + 2;
+	return NULL;
+}
+
+/*
  * RFC 6376 3.4.4.  Blank lines (only WSP) wait as a count and are
  * written, as CRLF each, when text follows; those at the end are not.
  */
 static void
 body_relaxed(const char *body, size_t len, struct span *sp)
 {
-	const char *p = body, *end = body + len, *line, *q, *held_at = NULL;
+	const char *p = body, *end = body + len, *line, *next;
+	const char *held_at = NULL;
 	size_t held = 0;
 	bool held_plain = true;
 
 	while (p < end) {
 		line = p;
-		for (q = line; q < end && is_wsp(*q); q++)
-			;
-		if (q == end || at_eol(q, end)) {
+		if ((next = blank_line(line, end)) != NULL) {
 			if (held++ == 0) {
 				held_at = line;
 				held_plain = true;
 			}
 			/* Plain: already the CRLF it stands for. */
-			held_plain = held_plain && q == line && q < end &&
-			    *q == '\r';
-			p = q == end ? end : *q == '\n' ? q + 1 : q + 2;
+			held_plain = held_plain && next - line == 2 &&
+			    *line == '\r';
+			p = next;
 			continue;
 		}
 		if (held > 0 && !held_plain) {
