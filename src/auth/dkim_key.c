@@ -84,23 +84,25 @@ b64_decode_into(const char *s, size_t len, unsigned char *out, size_t cap,
 	size_t i = 0, n = 0, bits = 0, pad = 0, chars = 0;
 
 	while (i < len) {
-		if (bits == 0 && pad == 0 && len - i >= 4 && cap - n >= 3) {
+		while (bits == 0 && pad == 0 && len - i >= 4 && cap - n >= 3) {
 			t0 = b64_table[u[i]];
 			t1 = b64_table[u[i + 1]];
 			t2 = b64_table[u[i + 2]];
 			t3 = b64_table[u[i + 3]];
-			if (B64_IS_DIGIT(t0) && B64_IS_DIGIT(t1) &&
-			    B64_IS_DIGIT(t2) && B64_IS_DIGIT(t3)) {
-				q = (t0 & 63) << 18 | (t1 & 63) << 12 |
-				    (t2 & 63) << 6 | (t3 & 63);
-				out[n++] = (unsigned char)(q >> 16);
-				out[n++] = (unsigned char)(q >> 8);
-				out[n++] = (unsigned char)q;
-				chars += 4;
-				i += 4;
-				continue;
-			}
+			/* Only digits have the B64_DIGIT bit. */
+			if ((t0 & t1 & t2 & t3 & B64_DIGIT) == 0)
+				break;
+			q = (t0 & 63) << 18 | (t1 & 63) << 12 |
+			    (t2 & 63) << 6 | (t3 & 63);
+			out[n] = (unsigned char)(q >> 16);
+			out[n + 1] = (unsigned char)(q >> 8);
+			out[n + 2] = (unsigned char)q;
+			n += 3;
+			chars += 4;
+			i += 4;
 		}
+		if (i == len)
+			break;
 		t0 = b64_table[u[i++]];
 		if (t0 == B64_FWS)
 			continue;

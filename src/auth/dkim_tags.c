@@ -57,7 +57,7 @@ tag_class_init(void)
 static bool
 is_fws(char c)
 {
-	return (tag_class[(unsigned char)c] & C_FWS) != 0;
+	return c == ' ' || c == '\t' || c == '\r' || c == '\n';
 }
 
 /* Whether the list already has this name; one-letter names by bit. */
@@ -186,8 +186,9 @@ dkim_tags_nows(struct arena *a, const char *v, size_t len, size_t *outlen)
 
 	if ((out = arena_alloc(a, len + 1)) == NULL)
 		return NULL;
+	/* Bytes above SP are never FWS: most of them, tested first. */
 	for (i = 0; i < len; i++)
-		if (!is_fws(v[i]))
+		if ((unsigned char)v[i] > ' ' || !is_fws(v[i]))
 			out[n++] = v[i];
 	out[n] = '\0';
 	if (outlen != NULL)
