@@ -186,9 +186,8 @@ dkim_tags_nows(struct arena *a, const char *v, size_t len, size_t *outlen)
 
 	if ((out = arena_alloc(a, len + 1)) == NULL)
 		return NULL;
-	/* Bytes above SP are never FWS: most of them, tested first. */
 	for (i = 0; i < len; i++)
-		if ((unsigned char)v[i] > ' ' || !is_fws(v[i]))
+		if (!is_fws(v[i]))
 			out[n++] = v[i];
 	out[n] = '\0';
 	if (outlen != NULL)
