@@ -136,7 +136,7 @@ charset_1252_to_utf8(struct arena *a, const char *s, size_t len,
 	size_t i = 0, j, o = 0;
 
 	if (len > (SIZE_MAX - 1) / 3 ||
-	    (out = arena_alloc(a, len * 3 + 1)) == NULL)
+	    (out = arena_alloc_raw(a, len * 3 + 1)) == NULL)
 		return NULL;
 	while (i < len) {
 		j = str_ascii_run(p, i, len);

@@ -6,7 +6,8 @@
  * waste the tail of a shared chunk.  All memory is zeroed because the
  * parsers build structures field by field and rely on absent = 0/NULL;
  * the copying helpers (strndup, grow, printf) skip zeroing what
- * they overwrite at once.
+ * they overwrite at once, and arena_alloc_raw() is for callers that do
+ * the same.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -63,9 +64,8 @@ align_up(size_t n)
 	return (n + ARENA_ALIGN - 1) & ~(size_t)(ARENA_ALIGN - 1);
 }
 
-/* n bytes, not zeroed. */
-static void *
-alloc_raw(struct arena *a, size_t n)
+void *
+arena_alloc_raw(struct arena *a, size_t n)
 {
 	struct chunk *c;
 	size_t want, csize;
@@ -114,7 +114,7 @@ arena_alloc(struct arena *a, size_t n)
 {
 	void *p;
 
-	if ((p = alloc_raw(a, n)) != NULL)
+	if ((p = arena_alloc_raw(a, n)) != NULL)
 		memset(p, 0, n);
 	return p;
 }
@@ -136,7 +136,7 @@ arena_grow(struct arena *a, void *old, size_t oldsize, size_t newsize)
 
 	if (newsize <= oldsize)
 		return old;
-	if ((p = alloc_raw(a, newsize)) == NULL)
+	if ((p = arena_alloc_raw(a, newsize)) == NULL)
 		return NULL;
 	if (old == NULL)
 		oldsize = 0;
@@ -163,7 +163,7 @@ arena_strndup(struct arena *a, const char *s, size_t n)
 
 	if (n == SIZE_MAX)
 		return NULL;
-	if ((p = alloc_raw(a, n + 1)) == NULL)
+	if ((p = arena_alloc_raw(a, n + 1)) == NULL)
 		return NULL;
 	if (n > 0)
 		memcpy(p, s, n);
@@ -187,7 +187,7 @@ arena_vprintf(struct arena *a, const char *fmt, va_list ap)
 	va_copy(ap2, ap);
 	n = vsnprintf(NULL, 0, fmt, ap2);
 	va_end(ap2);
-	if (n < 0 || (p = alloc_raw(a, (size_t)n + 1)) == NULL)
+	if (n < 0 || (p = arena_alloc_raw(a, (size_t)n + 1)) == NULL)
 		return NULL;
 	vsnprintf(p, (size_t)n + 1, fmt, ap);
 	return p;

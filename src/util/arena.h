@@ -26,6 +26,8 @@ struct arena	*arena_new(size_t limit);
 void		 arena_free(struct arena *);
 
 void		*arena_alloc(struct arena *, size_t);		/* zeroed */
+/* Not zeroed: for a buffer the caller writes before anything reads it. */
+void		*arena_alloc_raw(struct arena *, size_t);
 void		*arena_calloc(struct arena *, size_t n, size_t size);
 void		*arena_grow(struct arena *, void *old, size_t oldsize,
 		    size_t newsize);
