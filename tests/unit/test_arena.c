@@ -44,6 +44,10 @@ test_dirty_chunks(void)
 	ok(z != NULL && all_zero(z, 4000), "alloc zeroes reused memory");
 	z = arena_calloc(d, 100, 40);
 	ok(z != NULL && all_zero(z, 4000), "so does calloc");
+	z = arena_alloc_raw(d, 3);
+	ok(z != NULL && ((uintptr_t)z % 16) == 0, "raw memory is aligned");
+	ok(arena_alloc_raw(d, ARENA_DEFAULT_LIMIT) == NULL &&
+	    arena_exhausted(d), "and kept under the ceiling");
 	arena_free(d);
 }
 
