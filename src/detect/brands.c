@@ -95,6 +95,20 @@ struct name_key {
 #define FOLD_BLANK	0x80
 #define FOLD_HIGH	0x81
 
+/*
+ * A family glob ("sparkasse-*.de") with its literal ends: the bytes
+ * before its first special character, which a registrable domain
+ * matching it starts with, and those after its last '*' or '?' (none
+ * when it has a class or an escape), which it ends with.
+ */
+struct brand_glob {
+	const char	*glob;
+	int		 brand;
+	size_t		 pre_len;
+	const char	*suf;
+	size_t		 suf_len;
+};
+
 /* Name indices are filed as uint16_t. */
 _Static_assert(BRANDS_MAX * BRANDS_MAX_NAMES <= UINT16_MAX,
     "too many brand names for uint16_t");
@@ -105,6 +119,8 @@ struct brands {
 	struct brand_name	*names;
 	size_t			 n_names;
 	struct detect_list	 owner;		/* domain -> brand index */
+	struct brand_glob	*globs;		/* every brand's, in order */
+	size_t			 n_globs;
 	/* Per first byte, the anchored alternation of names starting there. */
 	struct firstbyte_table	 plain;
 	struct firstbyte_table	 claim;
@@ -584,6 +600,37 @@ voice_build(struct brands *bs)
 	return 0;
 }
 
+/* The globs of all brands, in the order brands_owner() tries them. */
+static int
+globs_build(struct brands *bs)
+{
+	struct brand_glob *g;
+	const char *p;
+	size_t i, j, n = 0;
+
+	for (i = 0; i < bs->n; i++)
+		n += bs->v[i].n_globs;
+	if (n == 0)
+		return 0;
+	if ((bs->globs = calloc(n, sizeof(*bs->globs))) == NULL)
+		return -1;
+	for (i = 0; i < bs->n; i++)
+		for (j = 0; j < bs->v[i].n_globs; j++) {
+			g = &bs->globs[bs->n_globs++];
+			g->glob = bs->v[i].globs[j];
+			g->brand = (int)i;
+			g->pre_len = strcspn(g->glob, "*?[\\");
+			g->suf = g->glob + strlen(g->glob);
+			if (strpbrk(g->glob, "[\\") != NULL)
+				continue;
+			for (p = g->glob; *p != '\0'; p++)
+				if (*p == '*' || *p == '?')
+					g->suf = p + 1;
+			g->suf_len = strlen(g->suf);
+		}
+	return 0;
+}
+
 int
 brands_load(struct brands **out, const char *path, char *err, size_t errlen)
 {
@@ -600,6 +647,10 @@ brands_load(struct brands **out, const char *path, char *err, size_t errlen)
 		goto fail;
 	if (bs->n_names == 0) {
 		snprintf(err, errlen, "%s: no brand names", path);
+		goto fail;
+	}
+	if (globs_build(bs) == -1) {
+		snprintf(err, errlen, "out of memory");
 		goto fail;
 	}
 	qsort(bs->names, bs->n_names, sizeof(*bs->names), name_cmp);
@@ -670,6 +721,7 @@ brands_free(struct brands *bs)
 		free(bs->names[i].text);
 	free(bs->names);
 	free(bs->by_pair);
+	free(bs->globs);
 	free(bs->v);
 	detect_list_free(&bs->owner);
 	firstbyte_free(&bs->plain);
@@ -692,23 +744,51 @@ brands_get(const struct brands *bs, int i)
 	return (bs != NULL && i >= 0 && (size_t)i < bs->n) ? &bs->v[i] : NULL;
 }
 
+/*
+ * Whether glob g may match the registrable domain of host (n bytes):
+ * that domain is host or what follows one of its dots (libpsl points
+ * into its argument), so it ends where host ends and starts at a label.
+ */
+static bool
+glob_may_match(const struct brand_glob *g, const char *host, size_t n)
+{
+	const char *p;
+
+	if (n < g->suf_len ||
+	    memcmp(host + n - g->suf_len, g->suf, g->suf_len) != 0)
+		return false;
+	for (p = host; p != NULL; p = (p = strchr(p, '.')) ? p + 1 : NULL)
+		if (strncmp(p, g->glob, g->pre_len) == 0)
+			return true;
+	return false;
+}
+
 int
 brands_owner(const struct brands *bs, const char *host)
 {
-	const char *reg;
-	size_t i, j;
+	const char *reg = NULL;
+	size_t i, n;
 	int v;
 
 	if (bs == NULL || host == NULL)
 		return -1;
 	if (detect_list_find(&bs->owner, host, NULL, &v) != NULL)
 		return v;
-	/* Families such as the savings banks' sparkasse-REGION.de. */
-	reg = psl_registrable_domain(psl_builtin(), host);
-	for (i = 0; reg != NULL && i < bs->n; i++)
-		for (j = 0; j < bs->v[i].n_globs; j++)
-			if (fnmatch(bs->v[i].globs[j], reg, 0) == 0)
-				return (int)i;
+	/*
+	 * Families such as the savings banks' sparkasse-REGION.de.  The
+	 * public suffix list costs thousands of instructions, and most
+	 * hosts end or begin like no glob.
+	 */
+	n = strlen(host);
+	for (i = 0; i < bs->n_globs; i++) {
+		if (!glob_may_match(&bs->globs[i], host, n))
+			continue;
+		if (reg == NULL &&
+		    (reg = psl_registrable_domain(psl_builtin(), host)) == NULL)
+			return -1;
+		if (fnmatch(bs->globs[i].glob, reg, 0) == 0)
+			return bs->globs[i].brand;
+	}
 	return -1;
 }
 
