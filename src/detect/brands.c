@@ -30,6 +30,16 @@
  * position it wins, as it came first.  The matches are exactly those of
  * the single alternation.
  *
+ * Whether a name, or the voice, matches at a position does not depend
+ * on where the search began.  So one walk over the text asks at each
+ * position the voice first, then the names, and the first yes is the
+ * leftmost match (walk_match); reading each byte once through one table
+ * (struct brands' walk) costs half of a walk for the voice and another
+ * for the names.  Only an error (PCRE2's match limit) makes the
+ * answers differ: the step-wise search stopped as soon as the voice's
+ * search ahead failed, before the names in front of it, so then the
+ * text is searched again that way (find_stepwise).
+ *
  * Memory: heap, owned by struct brands, read-only after loading; a
  * search's match data and context live only for the call.
  * Limits: BRANDS_MAX brands, BRANDS_MAX_DOMAINS domains and
@@ -146,7 +156,24 @@ struct brands {
 	/* ASCII letters and digits; bytes as name_filter reads them. */
 	bool			 alnum[FIRSTBYTE_BYTES];
 	uint8_t			 fold[FIRSTBYTE_BYTES];
+	/*
+	 * walk_match()'s table, per mode (plain, claim): at index
+	 * WALK_AFTER_ALNUM (when the byte before is a letter or digit) |
+	 * byte, what to ask there (WALK_NAME, WALK_VOICE), and
+	 * WALK_AFTER_ALNUM when the byte is a letter or digit, ready to
+	 * index the next one.
+	 */
+	uint16_t		 walk[2][2 * FIRSTBYTE_BYTES];
+	/*
+	 * The byte pairs (a << 8 | b) at which name_filter() may say yes,
+	 * judged on a and b alone.
+	 */
+	uint8_t			 pair_ok[FIRSTBYTE_PAIRS / 8];
 };
+
+#define WALK_AFTER_ALNUM	FIRSTBYTE_BYTES
+#define WALK_NAME		0x01	/* a name may start here */
+#define WALK_VOICE		0x02	/* the voice may start here */
 
 static char *
 trim(char *s)
@@ -631,6 +658,44 @@ globs_build(struct brands *bs)
 	return 0;
 }
 
+/*
+ * walk_match()'s tables, read off the ones the step-wise walks use: a
+ * name may start where no ASCII letter or digit comes before and the
+ * matcher has a group for the byte, the voice on its first bytes.
+ */
+static void
+walk_build(struct brands *bs)
+{
+	const struct firstbyte_table *m;
+	unsigned int a, b, fa, fb, mode;
+	uint16_t v;
+
+	for (mode = 0; mode < 2; mode++) {
+		m = mode ? &bs->claim : &bs->plain;
+		for (a = 0; a < FIRSTBYTE_BYTES; a++) {
+			v = bs->alnum[a] ? WALK_AFTER_ALNUM : 0;
+			if (mode && bs->voice_first[a])
+				v |= WALK_VOICE;
+			bs->walk[mode][WALK_AFTER_ALNUM | a] = v;
+			if (firstbyte_group(m, (unsigned char)a) != NULL)
+				v |= WALK_NAME;
+			bs->walk[mode][a] = v;
+		}
+	}
+	/* name_filter()'s first steps, where the second byte is no blank. */
+	for (a = 0; a < FIRSTBYTE_BYTES; a++)
+		for (b = 0; b < FIRSTBYTE_BYTES; b++) {
+			fa = bs->fold[a];
+			fb = bs->fold[b];
+			if (a < 0x80 && !bs->any_second[a] &&
+			    (fa >= FOLD_BLANK || (fb < FOLD_BLANK &&
+			    bs->pair_start[PAIR(fa, fb)] ==
+			    bs->pair_start[PAIR(fa, fb) + 1])))
+				continue;
+			BIT_SET(bs->pair_ok, a << 8 | b);
+		}
+}
+
 int
 brands_load(struct brands **out, const char *path, char *err, size_t errlen)
 {
@@ -685,6 +750,7 @@ brands_load(struct brands **out, const char *path, char *err, size_t errlen)
 	    errlen) == -1 || matcher_build(bs, &bs->claim, NB_BEFORE,
 	    CLAIM_AFTER, err, errlen) == -1)
 		goto fail;
+	walk_build(bs);
 	if ((bs->mctx = pcre2_match_context_create(NULL)) == NULL) {
 		snprintf(err, errlen, "out of memory");
 		goto fail;
@@ -904,6 +970,33 @@ name_filter(const struct brands *bs, const unsigned char *t, size_t len,
 }
 
 /*
+ * Whether a name of matcher m matches at t[p], where no letter or digit
+ * comes before it; into md, PCRE2's result code in *rc.
+ */
+static inline bool
+name_at(const struct brands *bs, const struct firstbyte_table *m,
+    const unsigned char *t, size_t len, size_t p, pcre2_match_data *md,
+    int *rc)
+{
+	const pcre2_code *re;
+
+	if (firstbyte_group(m, t[p]) == NULL)
+		return false;
+	/*
+	 * Most word starts part from every name at their first two bytes:
+	 * the table says so without a call.
+	 */
+	if (p + 1 < len && !BIT(bs->pair_ok, (unsigned int)t[p] << 8 |
+	    t[p + 1]))
+		return false;
+	if (!name_filter(bs, t, len, p) ||
+	    (re = firstbyte_group_at(m, t, len, p)) == NULL)
+		return false;
+	*rc = pcre2_match(re, t, len, p, PCRE2_NO_UTF_CHECK, md, bs->mctx);
+	return *rc != PCRE2_ERROR_NOMATCH;
+}
+
+/*
  * The leftmost name in [from, last) (and before len) of matcher m, into
  * md; PCRE2's result code.  A name needs no letter or digit before it,
  * so positions after an ASCII one are passed over.
@@ -914,7 +1007,6 @@ names_match(const struct brands *bs, const struct firstbyte_table *m,
     pcre2_match_data *md)
 {
 	const bool *alnum = bs->alnum;
-	const pcre2_code *re;
 	size_t p;
 	int rc;
 
@@ -927,54 +1019,111 @@ names_match(const struct brands *bs, const struct firstbyte_table *m,
 				p++;
 			continue;
 		}
-		if (firstbyte_group(m, t[p]) == NULL ||
-		    !name_filter(bs, t, len, p) ||
-		    (re = firstbyte_group_at(m, t, len, p)) == NULL)
-			continue;
-		rc = pcre2_match(re, t, len, p, PCRE2_NO_UTF_CHECK, md,
-		    bs->mctx);
-		if (rc != PCRE2_ERROR_NOMATCH)
+		if (name_at(bs, m, t, len, p, md, &rc))
 			return rc;
 	}
 	return PCRE2_ERROR_NOMATCH;
 }
 
 /*
+ * Whether the voice matches at t[p], limited to start just there; into
+ * md, PCRE2's result code in *rc.  Searching the text with the voice
+ * itself tries it on every 'c', 'd' and 'i'; it is tried only where one
+ * of its literal beginnings fits.  Most of those letters are followed
+ * by one no beginning goes on with ("ch", "di"): the pair alone says so.
+ */
+static inline bool
+voice_at(const struct brands *bs, pcre2_match_context *mctx,
+    const unsigned char *t, size_t len, size_t p, pcre2_match_data *md,
+    int *rc)
+{
+	const unsigned char *s = t + p;
+
+	if (!bs->voice_first[s[0]])
+		return false;
+	if (!bs->voice_begin.always[s[0]] && ((p + 1 < len &&
+	    !BIT(bs->voice_pairs, (unsigned int)s[0] << 8 | s[1])) ||
+	    !firstbyte_prefix_at(&bs->voice_begin, t, len, p)))
+		return false;
+	pcre2_set_offset_limit(mctx, p);
+	*rc = pcre2_match(bs->voice, t, len, p, PCRE2_NO_UTF_CHECK, md, mctx);
+	return *rc != PCRE2_ERROR_NOMATCH;
+}
+
+/*
  * The leftmost match of the voice in [from, len), into md, its start
- * in *at (len when none); PCRE2's result code.  Searching the text
- * with the voice itself tries it on every 'c', 'd' and 'i'; it is
- * tried only where one of its literal beginnings fits, limited to start
- * just there.  Most of those letters are followed by one no beginning
- * goes on with ("ch", "di"): the pair alone says so.
+ * in *at (len when none); PCRE2's result code.
  */
 static int
 voice_match(const struct brands *bs, pcre2_match_context *mctx,
     const unsigned char *t, size_t len, size_t from, pcre2_match_data *md,
     size_t *at)
 {
-	const bool *first = bs->voice_first;
-	const unsigned char *s, *end = t + len;
 	size_t p;
 	int rc;
 
-	for (s = t + from; s < end; s++) {
-		if (!first[s[0]])
-			continue;
-		p = (size_t)(s - t);
-		if (!bs->voice_begin.always[s[0]] && ((s + 1 < end &&
-		    !BIT(bs->voice_pairs, (unsigned int)s[0] << 8 | s[1])) ||
-		    !firstbyte_prefix_at(&bs->voice_begin, t, len, p)))
-			continue;
-		pcre2_set_offset_limit(mctx, p);
-		rc = pcre2_match(bs->voice, t, len, p, PCRE2_NO_UTF_CHECK, md,
-		    mctx);
-		if (rc != PCRE2_ERROR_NOMATCH) {
+	for (p = from; p < len; p++)
+		if (voice_at(bs, mctx, t, len, p, md, &rc)) {
 			*at = rc >= 0 ? pcre2_get_ovector_pointer(md)[0] : p;
 			return rc;
 		}
-	}
 	*at = len;
 	return PCRE2_ERROR_NOMATCH;
+}
+
+/*
+ * The leftmost match at or after off: of the voice (claim only), which
+ * wins at a position, else of a name of m; *use is vmd or md, which
+ * holds it.  1 when found, 0 when none, -1 on an error.
+ */
+static int
+walk_match(const struct brands *bs, const struct firstbyte_table *m,
+    pcre2_match_context *vctx, const unsigned char *t, size_t len,
+    size_t off, bool claim, pcre2_match_data *md, pcre2_match_data *vmd,
+    pcre2_match_data **use)
+{
+	const uint16_t *walk = bs->walk[claim];
+	unsigned int v = 0;
+	size_t p;
+	int rc;
+
+	if (off > 0 && bs->alnum[t[off - 1]])
+		v = WALK_AFTER_ALNUM;
+	for (p = off; p < len; p++) {
+		v = walk[(v & WALK_AFTER_ALNUM) | t[p]];
+		if ((v & (WALK_NAME | WALK_VOICE)) == 0)
+			continue;
+		if ((v & WALK_VOICE) &&
+		    voice_at(bs, vctx, t, len, p, vmd, &rc)) {
+			*use = vmd;
+			return rc >= 0 ? 1 : -1;
+		}
+		if ((v & WALK_NAME) && name_at(bs, m, t, len, p, md, &rc)) {
+			*use = md;
+			return rc >= 0 ? 1 : -1;
+		}
+	}
+	return 0;
+}
+
+/*
+ * Whether the voice fails (PCRE2's error) at its first position in
+ * [from, to) where it does not simply miss.  The step-wise search had
+ * looked at the voice ahead of a name it then took, up to the voice's
+ * first match: inside the name's span too, which the walk passes over.
+ */
+static bool
+voice_fails(const struct brands *bs, pcre2_match_context *vctx,
+    const unsigned char *t, size_t to, size_t len, size_t from,
+    pcre2_match_data *vmd)
+{
+	size_t p;
+	int rc;
+
+	for (p = from; p < to && p < len; p++)
+		if (voice_at(bs, vctx, t, len, p, vmd, &rc))
+			return rc < 0;
+	return false;
 }
 
 static void
@@ -1008,28 +1157,23 @@ hit_add(const struct brands *bs, pcre2_match_data *md,
 	}
 }
 
-size_t
-brands_find(const struct brands *bs, struct arena *a, const char *text,
-    size_t len, bool claim, struct brand_hit *hits, size_t max)
+/*
+ * The search step by step: the voice's next match searched ahead, the
+ * names only before it.  What brands_find() answered before it walked
+ * the text once; it still does this where PCRE2 fails.
+ */
+static size_t
+find_stepwise(const struct brands *bs, const struct firstbyte_table *m,
+    pcre2_match_context *vctx, const unsigned char *t, size_t len,
+    bool claim, pcre2_match_data *md, pcre2_match_data *vmd,
+    struct brand_hit *hits, size_t max)
 {
-	const struct firstbyte_table *m;
-	pcre2_match_context *vctx = NULL;
-	pcre2_match_data *md = NULL, *vmd = NULL, *use;
-	const unsigned char *t;
+	pcre2_match_data *use;
 	PCRE2_SIZE *ov, off = 0;
 	size_t n = 0, loops, voice_at = 0;
 	bool voice_known = false;
 	int rc;
 
-	if (bs == NULL || text == NULL || len == 0 || max == 0 ||
-	    (text = detect_utf8(a, text, len)) == NULL)
-		return 0;
-	m = claim ? &bs->claim : &bs->plain;
-	if ((md = pcre2_match_data_create(2, NULL)) == NULL ||
-	    (vmd = pcre2_match_data_create(2, NULL)) == NULL ||
-	    (claim && (vctx = pcre2_match_context_copy(bs->mctx)) == NULL))
-		goto out;
-	t = (const unsigned char *)text;
 	for (loops = 0; off < len && loops < BRANDS_SCAN_MAX; loops++) {
 		/*
 		 * A match of the voice branch does not depend on where the
@@ -1055,6 +1199,48 @@ brands_find(const struct brands *bs, struct arena *a, const char *text,
 		}
 		hit_add(bs, use, hits, &n, max);
 		ov = pcre2_get_ovector_pointer(use);
+		off = ov[1] > ov[0] ? ov[1] : ov[0] + 1;
+		/* Never restart inside a UTF-8 sequence. */
+		while (off < len && (t[off] & 0xc0) == 0x80)
+			off++;
+	}
+	return n;
+}
+
+size_t
+brands_find(const struct brands *bs, struct arena *a, const char *text,
+    size_t len, bool claim, struct brand_hit *hits, size_t max)
+{
+	const struct firstbyte_table *m;
+	pcre2_match_context *vctx = NULL;
+	pcre2_match_data *md = NULL, *vmd = NULL, *use;
+	const unsigned char *t;
+	PCRE2_SIZE *ov, off = 0;
+	size_t n = 0, loops;
+	int rc;
+
+	if (bs == NULL || text == NULL || len == 0 || max == 0 ||
+	    (text = detect_utf8(a, text, len)) == NULL)
+		return 0;
+	m = claim ? &bs->claim : &bs->plain;
+	if ((md = pcre2_match_data_create(2, NULL)) == NULL ||
+	    (vmd = pcre2_match_data_create(2, NULL)) == NULL ||
+	    (claim && (vctx = pcre2_match_context_copy(bs->mctx)) == NULL))
+		goto out;
+	t = (const unsigned char *)text;
+	for (loops = 0; off < len && loops < BRANDS_SCAN_MAX; loops++) {
+		if ((rc = walk_match(bs, m, vctx, t, len, off, claim, md, vmd,
+		    &use)) == 0)
+			break;
+		ov = pcre2_get_ovector_pointer(use);
+		if (rc < 0 || (claim && use == md &&
+		    voice_fails(bs, vctx, t, ov[1], len, ov[0] + 1, vmd))) {
+			/* Where PCRE2 fails, step by step as before. */
+			n = find_stepwise(bs, m, vctx, t, len, claim, md, vmd,
+			    hits, max);
+			goto out;
+		}
+		hit_add(bs, use, hits, &n, max);
 		off = ov[1] > ov[0] ? ov[1] : ov[0] + 1;
 		/* Never restart inside a UTF-8 sequence. */
 		while (off < len && (t[off] & 0xc0) == 0x80)
