@@ -973,27 +973,44 @@ name_filter(const struct brands *bs, const unsigned char *t, size_t len,
  * Whether a name of matcher m matches at t[p], where no letter or digit
  * comes before it; into md, PCRE2's result code in *rc.
  */
-static inline bool
+static bool
 name_at(const struct brands *bs, const struct firstbyte_table *m,
     const unsigned char *t, size_t len, size_t p, pcre2_match_data *md,
     int *rc)
 {
 	const pcre2_code *re;
 
-	if (firstbyte_group(m, t[p]) == NULL)
-		return false;
-	/*
-	 * Most word starts part from every name at their first two bytes:
-	 * the table says so without a call.
-	 */
-	if (p + 1 < len && !BIT(bs->pair_ok, (unsigned int)t[p] << 8 |
-	    t[p + 1]))
-		return false;
-	if (!name_filter(bs, t, len, p) ||
+	if (firstbyte_group(m, t[p]) == NULL ||
+	    !name_filter(bs, t, len, p) ||
 	    (re = firstbyte_group_at(m, t, len, p)) == NULL)
 		return false;
 	*rc = pcre2_match(re, t, len, p, PCRE2_NO_UTF_CHECK, md, bs->mctx);
 	return *rc != PCRE2_ERROR_NOMATCH;
+}
+
+/*
+ * Whether name_filter() may say yes at t[p], judged on tables without
+ * a call: most word starts part from every name at their first two
+ * bytes, and where three ASCII letters stand, at the third.
+ */
+static inline bool
+name_may(const struct brands *bs, const unsigned char *t, size_t len,
+    size_t p)
+{
+	unsigned int a = t[p], fb, fc, k;
+
+	if (p + 1 >= len)
+		return true;
+	if (!BIT(bs->pair_ok, a << 8 | t[p + 1]))
+		return false;
+	if (p + 2 < len && a < 0x80 && !bs->any_second[a] &&
+	    (fb = bs->fold[t[p + 1]]) < FOLD_BLANK &&
+	    (fc = bs->fold[t[p + 2]]) < FOLD_BLANK) {
+		k = PAIR(bs->fold[a], fb);
+		return BIT(bs->short_pairs, k) ||
+		    BIT(bs->triples, TRIPLE(k, fc));
+	}
+	return true;
 }
 
 /*
@@ -1084,26 +1101,30 @@ walk_match(const struct brands *bs, const struct firstbyte_table *m,
 {
 	const uint16_t *walk = bs->walk[claim];
 	unsigned int v = 0;
-	size_t p;
+	size_t p = off, q;
 	int rc;
 
 	if (off > 0 && bs->alnum[t[off - 1]])
 		v = WALK_AFTER_ALNUM;
-	for (p = off; p < len; p++) {
-		v = walk[(v & WALK_AFTER_ALNUM) | t[p]];
-		if ((v & (WALK_NAME | WALK_VOICE)) == 0)
-			continue;
+	for (;;) {
+		/* Most bytes ask nothing: a loop of their own. */
+		do {
+			if (p >= len)
+				return 0;
+			v = walk[(v & WALK_AFTER_ALNUM) | t[p++]];
+		} while ((v & (WALK_NAME | WALK_VOICE)) == 0);
+		q = p - 1;
 		if ((v & WALK_VOICE) &&
-		    voice_at(bs, vctx, t, len, p, vmd, &rc)) {
+		    voice_at(bs, vctx, t, len, q, vmd, &rc)) {
 			*use = vmd;
 			return rc >= 0 ? 1 : -1;
 		}
-		if ((v & WALK_NAME) && name_at(bs, m, t, len, p, md, &rc)) {
+		if ((v & WALK_NAME) && name_may(bs, t, len, q) &&
+		    name_at(bs, m, t, len, q, md, &rc)) {
 			*use = md;
 			return rc >= 0 ? 1 : -1;
 		}
 	}
-	return 0;
 }
 
 /*
