@@ -26,12 +26,19 @@
  * explanation can name the country and network (LINK_TARGET_LOCATION,
  * LINK_RISKY_COUNTRY for the countries listed in data/geo-risk).
  *
+ * A link whose href an earlier one had is not parsed again, and one
+ * that repeats an earlier link's href, text and flags (a newsletter's
+ * logo, headline and "read more" all lead to one place) is not judged
+ * again: every symbol is said once and a host located once, so judging
+ * it would change nothing.
+ *
  * Memory: parsed URLs and evidence live in the scan's arena; the one
  * CURLU handle is freed before returning.
  * Limits: LINKS_MAX_CHECKED links per message, LINKS_MAX_LOCATE hosts
  * resolved and located, LINKS_MAX_QUOTE bytes of quoted link text.
  */
 #include <arpa/inet.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
@@ -373,6 +380,61 @@ locate(struct links_ctx *c)
 	}
 }
 
+/*
+ * What each checked link's href came to, kept so that a later link with
+ * the same href takes it over: its hash, and its URL when it was judged.
+ */
+struct seen_hrefs {
+	uint32_t	*hash;
+	struct url	*url;
+	bool		*judged;
+};
+
+static uint32_t
+href_hash(const char *href)
+{
+	uint32_t h = 2166136261u;
+
+	for (; *href != '\0'; href++)
+		h = (h ^ (unsigned char)*href) * 16777619u;	/* FNV-1a */
+	return h;
+}
+
+static bool
+same_text(const char *a, const char *b)
+{
+	return a == b || (a != NULL && b != NULL && strcmp(a, b) == 0);
+}
+
+/*
+ * The first earlier link (before i) with link i's href, or -1; *again
+ * when one also has its text and flags, so that judging i changes
+ * nothing.
+ */
+static long
+seen_before(const struct seen_hrefs *sh, const struct message *m, size_t i,
+    bool *again)
+{
+	const struct link *l = &m->links[i], *e;
+	long found = -1;
+	size_t j;
+
+	*again = false;
+	for (j = 0; j < i; j++) {
+		e = &m->links[j];
+		if (e->href == NULL || sh->hash[j] != sh->hash[i] ||
+		    strcmp(e->href, l->href) != 0)
+			continue;
+		if (found < 0)
+			found = (long)j;	/* the first: parsed, not taken over */
+		if (e->flags == l->flags && same_text(e->text, l->text)) {
+			*again = true;
+			break;
+		}
+	}
+	return found;
+}
+
 /* The domain in List-Id's "<name.domain>" (RFC 2919 2). */
 static void
 list_domain(struct links_ctx *c, const struct message *m)
@@ -395,10 +457,13 @@ check_links(const struct message *m, struct scan *s)
 	const struct detect_data *d = s->cfg ? s->cfg->detect : NULL;
 	const struct address *from = detect_from(m);
 	struct brand_hit hits[LINKS_MAX_CLAIMS];
+	struct seen_hrefs sh;
 	struct links_ctx c;
 	const struct link *l;
 	struct url u;
-	size_t i, n;
+	size_t i, n, nl;
+	bool again;
+	long j;
 	void *h;
 
 	if (d == NULL || (m->n_links == 0 && m->n_forms == 0))
@@ -426,10 +491,26 @@ check_links(const struct message *m, struct scan *s)
 	list_domain(&c, m);
 	if ((h = urls_handle()) == NULL)
 		return;
-	for (i = 0; i < m->n_links && i < LINKS_MAX_CHECKED; i++) {
+	nl = m->n_links < LINKS_MAX_CHECKED ? m->n_links : LINKS_MAX_CHECKED;
+	sh.hash = arena_calloc(s->arena, nl + 1, sizeof(*sh.hash));
+	sh.url = arena_calloc(s->arena, nl + 1, sizeof(*sh.url));
+	sh.judged = arena_calloc(s->arena, nl + 1, sizeof(*sh.judged));
+	for (i = 0; i < nl; i++) {
 		l = &m->links[i];
 		if (l->href == NULL)
 			continue;
+		if (sh.hash != NULL && sh.url != NULL && sh.judged != NULL) {
+			sh.hash[i] = href_hash(l->href);
+			if ((j = seen_before(&sh, m, i, &again)) >= 0) {
+				/* The same href came to nothing before. */
+				if (again || !sh.judged[j])
+					continue;
+				sh.url[i] = sh.url[j];
+				sh.judged[i] = true;
+				judge_link(&c, l, &sh.url[i]);
+				continue;
+			}
+		}
 		if (strncasecmp(l->href, "data:", 5) == 0) {
 			once(s, "LINK_DATA_URI", quote(s->arena, l->href),
 			    NULL, NULL);
@@ -441,6 +522,10 @@ check_links(const struct message *m, struct scan *s)
 		    strcmp(u.scheme, "https") != 0 &&
 		    strcmp(u.scheme, "ftp") != 0)
 			continue;
+		if (sh.url != NULL && sh.judged != NULL) {
+			sh.url[i] = u;
+			sh.judged[i] = true;
+		}
 		judge_link(&c, l, &u);
 	}
 	judge_forms(&c, m, h);

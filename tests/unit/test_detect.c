@@ -168,6 +168,30 @@ static const struct dcase cases[] = {
 	    { "LINK_USERINFO", "LINK_IP_LITERAL", "FORM_PASSWORD", NONE },
 	    { "FORM_IN_MAIL", NONE }, -1, -1 },
 
+	/*
+	 * links.c judges a link again only where it differs from an earlier
+	 * one with its href: in its words (after a repeat of the first) or
+	 * in being a button.
+	 */
+	{ "a link repeated with new words is judged again", "",
+	    "198.51.100.9", "info@shop.example", "kunde@praxis.example",
+	    HTML_HDR("Shop <info@shop.example>", "kunde@praxis.example",
+	    "Neuigkeiten")
+	    "<p><a href=\"https://track.example/c/1\">hier</a></p>"
+	    "<p><a href=\"https://track.example/c/1\">hier</a></p>"
+	    "<p><a href=\"https://track.example/c/1\">https://www.paypal.com/"
+	    "</a></p>",
+	    { "LINK_TEXT_MISMATCH", NONE }, { NONE }, -1, -1 },
+
+	{ "a link repeated as a button is judged again", "",
+	    "198.51.100.9", "info@shop.example", "kunde@praxis.example",
+	    HTML_HDR("Shop <info@shop.example>", "kunde@praxis.example",
+	    "Neuigkeiten")
+	    "<p><a href=\"https://other.example/x\">Jetzt anmelden</a></p>"
+	    "<table><tr><td bgcolor=\"#003d8f\"><a href=\"https://other."
+	    "example/x\">Jetzt anmelden</a></td></tr></table>",
+	    { "LINK_BUTTON_UNRELATED", NONE }, { NONE }, -1, -1 },
+
 	{ "reply-to a free mailbox and an address in the name", "",
 	    "198.51.100.9", "chef@firma.example", "buchhaltung@firma.example",
 	    "From: \"service@paypal.com\" <chef@firma.example>\r\n"
