@@ -1099,21 +1099,23 @@ walk_match(const struct brands *bs, const struct firstbyte_table *m,
     size_t off, bool claim, pcre2_match_data *md, pcre2_match_data *vmd,
     pcre2_match_data **use)
 {
-	const uint16_t *walk = bs->walk[claim];
-	unsigned int v = 0;
-	size_t p = off, q;
+	const uint16_t *walk = bs->walk[claim], *row = walk;
+	const unsigned char *s = t + off, *end = t + len;
+	unsigned int v;
+	size_t q;
 	int rc;
 
 	if (off > 0 && bs->alnum[t[off - 1]])
-		v = WALK_AFTER_ALNUM;
+		row = walk + WALK_AFTER_ALNUM;
 	for (;;) {
 		/* Most bytes ask nothing: a loop of their own. */
 		do {
-			if (p >= len)
+			if (s == end)
 				return 0;
-			v = walk[(v & WALK_AFTER_ALNUM) | t[p++]];
+			v = row[*s++];
+			row = walk + (v & WALK_AFTER_ALNUM);
 		} while ((v & (WALK_NAME | WALK_VOICE)) == 0);
-		q = p - 1;
+		q = (size_t)(s - t) - 1;
 		if ((v & WALK_VOICE) &&
 		    voice_at(bs, vctx, t, len, q, vmd, &rc)) {
 			*use = vmd;
