@@ -991,26 +991,29 @@ name_at(const struct brands *bs, const struct firstbyte_table *m,
 /*
  * Whether name_filter() may say yes at t[p], judged on tables without
  * a call: most word starts part from every name at their first two
- * bytes, and where three ASCII letters stand, at the third.
+ * bytes, and where those are ASCII letters, at the third (blanks
+ * passed over, as name_filter() reads it).
  */
 static inline bool
 name_may(const struct brands *bs, const unsigned char *t, size_t len,
     size_t p)
 {
-	unsigned int a = t[p], fb, fc, k;
+	unsigned int a = t[p], fb, fc = FOLD_HIGH, k;
+	size_t q;
 
 	if (p + 1 >= len)
 		return true;
 	if (!BIT(bs->pair_ok, a << 8 | t[p + 1]))
 		return false;
-	if (p + 2 < len && a < 0x80 && !bs->any_second[a] &&
-	    (fb = bs->fold[t[p + 1]]) < FOLD_BLANK &&
-	    (fc = bs->fold[t[p + 2]]) < FOLD_BLANK) {
-		k = PAIR(bs->fold[a], fb);
-		return BIT(bs->short_pairs, k) ||
-		    BIT(bs->triples, TRIPLE(k, fc));
-	}
-	return true;
+	if (a >= 0x80 || bs->any_second[a] ||
+	    (fb = bs->fold[t[p + 1]]) >= FOLD_BLANK)
+		return true;
+	for (q = p + 2; q < len && (fc = bs->fold[t[q]]) == FOLD_BLANK; q++)
+		;
+	if (q == len || fc == FOLD_HIGH)
+		return true;
+	k = PAIR(bs->fold[a], fb);
+	return BIT(bs->short_pairs, k) || BIT(bs->triples, TRIPLE(k, fc));
 }
 
 /*

@@ -366,7 +366,10 @@ random_text(const struct brands *bs, char *out, size_t size)
 		}
 		snprintf(word, sizeof(word), "%s", s);
 		w = strlen(word);
-		/* Cases changed, a letter dropped or doubled, cut short. */
+		/*
+		 * Cases changed, a letter dropped or doubled, cut short, or
+		 * one spelt by a caseless partner.
+		 */
 		switch (xorshift64(&rnd) % 8) {
 		case 0:
 			for (j = 0; j < w; j++)
@@ -394,6 +397,20 @@ random_text(const struct brands *bs, char *out, size_t size)
 		case 4:
 			w = xorshift64(&rnd) % (w + 1);
 			word[w] = '\0';
+			break;
+		case 5:
+			/* An 's' or 'k' for its caseless partner U+017F, U+212A. */
+			for (j = xorshift64(&rnd) % (w + 1); j < w; j++)
+				if (str_lc((unsigned char)word[j]) == 's' ||
+				    str_lc((unsigned char)word[j]) == 'k')
+					break;
+			if (j < w && w + 3 < sizeof(word)) {
+				s = str_lc((unsigned char)word[j]) == 's' ?
+				    "\xc5\xbf" : "\xe2\x84\xaa";
+				memmove(word + j + strlen(s), word + j + 1, w - j);
+				memcpy(word + j, s, strlen(s));
+				w += strlen(s) - 1;
+			}
 			break;
 		}
 		memcpy(out + n, word, w);
