@@ -37,8 +37,9 @@
  * (struct brands' walk) costs half of a walk for the voice and another
  * for the names.  Only an error (PCRE2's match limit) makes the
  * answers differ: the step-wise search stopped as soon as the voice's
- * search ahead failed, before the names in front of it, so then the
- * text is searched again that way (find_stepwise).
+ * search ahead failed, before the names in front of it, even where the
+ * failure lay inside a name the walk then steps over (voice_fails); so
+ * on an error the text is searched again that way (find_stepwise).
  *
  * Memory: heap, owned by struct brands, read-only after loading; a
  * search's match data and context live only for the call.

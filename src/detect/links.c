@@ -425,8 +425,9 @@ seen_before(const struct seen_hrefs *sh, const struct message *m, size_t i,
 		if (e->href == NULL || sh->hash[j] != sh->hash[i] ||
 		    strcmp(e->href, l->href) != 0)
 			continue;
+		/* The first was parsed itself, not taken over. */
 		if (found < 0)
-			found = (long)j;	/* the first: parsed, not taken over */
+			found = (long)j;
 		if (e->flags == l->flags && same_text(e->text, l->text)) {
 			*again = true;
 			break;

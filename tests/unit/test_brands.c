@@ -85,8 +85,9 @@ random_host(const struct brands *bs, char *h, size_t size)
 			for (s = g->glob; *s != '\0' && n + 8 < size; s++)
 				if (*s == '*')
 					n += (size_t)snprintf(h + n, size - n,
-					    "%s", xorshift64(&rnd) % 3 ? "koeln" :
-					    xorshift64(&rnd) % 2 ? "a.b" : "");
+					    "%s", xorshift64(&rnd) % 3 ?
+					    "koeln" : xorshift64(&rnd) % 2 ?
+					    "a.b" : "");
 				else if (*s == '?')
 					h[n++] = 'q';
 				else
@@ -330,7 +331,8 @@ find_compare(const struct brands *bs, struct arena *a, const char *text,
 static const char *const words[] = {
 	"Ihr", "Ihre", "ihrem", "IHRES", "dein", "Deine", "Ihrer", "(c)",
 	"(C)", "\xc2\xa9", "Copyright", "COPYRIGHT", "xcopyright", "by",
-	"2024", "2019 - 2024", "2019\xe2\x80\x93" "2024", "Team", "Kundenservice",
+	"2024", "2019 - 2024", "2019\xe2\x80\x93" "2024", "Team",
+	"Kundenservice",
 	"Service-Team", "Security Center", "GmbH", "AG", "SE", "Online-Banking",
 	"Sehr", "geehrte", "die", "der", "Post", "Postfiliale", "Apple",
 	"ING", "Meeting", "BOOKING", "pushTAN", "S-pushTAN", "s-pushTAN",
@@ -399,7 +401,7 @@ random_text(const struct brands *bs, char *out, size_t size)
 			word[w] = '\0';
 			break;
 		case 5:
-			/* An 's' or 'k' for its caseless partner U+017F, U+212A. */
+			/* 's' or 'k' as its caseless partner U+017F, U+212A. */
 			for (j = xorshift64(&rnd) % (w + 1); j < w; j++)
 				if (str_lc((unsigned char)word[j]) == 's' ||
 				    str_lc((unsigned char)word[j]) == 'k')
@@ -407,7 +409,8 @@ random_text(const struct brands *bs, char *out, size_t size)
 			if (j < w && w + 3 < sizeof(word)) {
 				s = str_lc((unsigned char)word[j]) == 's' ?
 				    "\xc5\xbf" : "\xe2\x84\xaa";
-				memmove(word + j + strlen(s), word + j + 1, w - j);
+				memmove(word + j + strlen(s), word + j + 1,
+				    w - j);
 				memcpy(word + j, s, strlen(s));
 				w += strlen(s) - 1;
 			}
