@@ -413,11 +413,12 @@ class SpamAssassin(Server):
                                      start_new_session=True)
         return wait_port(self.port, 120)
 
-    def check(self, body):
-        """The spamc protocol (SPAMC/1.5), as spamc speaks it."""
+    def _spamc(self, command, body):
+        """One request of the spamc protocol (SPAMC/1.5), as spamc
+        speaks it; the whole reply."""
         s = socket.create_connection(('127.0.0.1', self.port), 120)
-        s.sendall(b'CHECK SPAMC/1.5\r\nContent-length: %d\r\n'
-                  b'User: nobody\r\n\r\n' % len(body) + body)
+        s.sendall(b'%s SPAMC/1.5\r\nContent-length: %d\r\n'
+                  b'User: nobody\r\n\r\n' % (command, len(body)) + body)
         s.shutdown(socket.SHUT_WR)
         data = b''
         while True:
@@ -426,23 +427,17 @@ class SpamAssassin(Server):
                 break
             data += chunk
         s.close()
+        return data
+
+    def check(self, body):
+        data = self._spamc(b'CHECK', body)
         m = re.search(rb'Spam: (\w+) ; ([-\d.]+)', data)
         if not m:
             raise RuntimeError('spamd: ' + data[:200].decode('latin-1'))
         return 'spam' if m.group(1) == b'True' else 'ham'
 
     def auth_seen(self, body):
-        s = socket.create_connection(('127.0.0.1', self.port), 120)
-        s.sendall(b'SYMBOLS SPAMC/1.5\r\nContent-length: %d\r\n'
-                  b'User: nobody\r\n\r\n' % len(body) + body)
-        s.shutdown(socket.SHUT_WR)
-        data = b''
-        while True:
-            chunk = s.recv(65536)
-            if not chunk:
-                break
-            data += chunk
-        s.close()
+        data = self._spamc(b'SYMBOLS', body)
         rules = data.partition(b'\r\n\r\n')[2].decode('latin-1')
         return sorted(r.strip() for r in rules.split(',')
                       if r.strip().startswith(('SPF', 'DKIM', 'DMARC')))

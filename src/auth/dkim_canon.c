@@ -274,48 +274,64 @@ blank_line(const char *line, const char *end)
 }
 
 /*
- * RFC 6376 3.4.4.  Blank lines (only WSP) wait as a count and are
- * written, as CRLF each, when text follows; those at the end are not.
+ * Empty lines (blank ones to relaxed) held back: both forms write them,
+ * as CRLF each, only when text follows, and drop those at the end.
  */
+struct held {
+	const char	*at;		/* the first one */
+	size_t		 n;
+	bool		 plain;		/* each already the CRLF it stands for */
+};
+
+static void
+held_add(struct held *h, const char *line, bool plain)
+{
+	if (h->n++ == 0) {
+		h->at = line;
+		h->plain = true;
+	}
+	h->plain = h->plain && plain;
+}
+
+/* Text follows at line: the held lines are written. */
+static void
+held_write(struct held *h, struct span *sp, const char *line)
+{
+	if (h->n > 0 && !h->plain) {
+		span_cut(sp, h->at, line);
+		for (; h->n > 0; h->n--)
+			span_out(sp, "\r\n", 2);
+	}
+	h->n = 0;
+}
+
+/* RFC 6376 3.4.4: blank lines (only WSP) are held back. */
 static void
 body_relaxed(const char *body, size_t len, struct span *sp)
 {
 	const char *p = body, *end = body + len, *line, *next;
-	const char *held_at = NULL;
-	size_t held = 0;
-	bool held_plain = true;
+	struct held h = { NULL, 0, true };
 
 	while (p < end) {
 		line = p;
 		if ((next = blank_line(line, end)) != NULL) {
-			if (held++ == 0) {
-				held_at = line;
-				held_plain = true;
-			}
-			/* Plain: already the CRLF it stands for. */
-			held_plain = held_plain && next - line == 2 &&
-			    *line == '\r';
+			held_add(&h, line, next - line == 2 && *line == '\r');
 			p = next;
 			continue;
 		}
-		if (held > 0 && !held_plain) {
-			span_cut(sp, held_at, line);
-			while (held-- > 0)
-				span_out(sp, "\r\n", 2);
-		}
-		held = 0;
+		held_write(&h, sp, line);
 		p = relaxed_line(sp, line, end);
 	}
-	span_cut(sp, held > 0 ? held_at : end, end);
+	span_cut(sp, h.n > 0 ? h.at : end, end);
 }
 
-/* RFC 6376 3.4.3.  Empty lines are held back as in body_relaxed(). */
+/* RFC 6376 3.4.3: empty lines are held back. */
 static void
 body_simple(const char *body, size_t len, struct span *sp)
 {
-	const char *p = body, *end = body + len, *line, *nl, *held_at = NULL;
-	size_t held = 0;
-	bool any = false, held_plain = true, crlf;
+	const char *p = body, *end = body + len, *line, *nl;
+	struct held h = { NULL, 0, true };
+	bool any = false, crlf;
 
 	while (p < end) {
 		line = p;
@@ -327,19 +343,10 @@ body_simple(const char *body, size_t len, struct span *sp)
 			p = nl + 1;
 		}
 		if (nl == line || (crlf && nl - 1 == line)) {
-			if (held++ == 0) {
-				held_at = line;
-				held_plain = true;
-			}
-			held_plain = held_plain && crlf;
+			held_add(&h, line, crlf);
 			continue;
 		}
-		if (held > 0 && !held_plain) {
-			span_cut(sp, held_at, line);
-			while (held-- > 0)
-				span_out(sp, "\r\n", 2);
-		}
-		held = 0;
+		held_write(&h, sp, line);
 		any = true;
 		if (nl == end) {
 			/* No line end at all: CRLF added. */
@@ -351,7 +358,7 @@ body_simple(const char *body, size_t len, struct span *sp)
 			span_out(sp, "\r", 1);
 		}
 	}
-	span_cut(sp, held > 0 ? held_at : end, end);
+	span_cut(sp, h.n > 0 ? h.at : end, end);
 	/* An empty body is one CRLF in simple (3.4.3). */
 	if (!any)
 		span_out(sp, "\r\n", 2);
