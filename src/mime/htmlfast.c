@@ -19,11 +19,11 @@
  * void elements (htmlTagLookup()); attributes, bare, quoted or not,
  * repeated, boolean, or bogus (skipped); entities and character
  * references, known or not, in text and in attribute values; comments;
- * script and style as CDATA; a stray '<' as text; <!DOCTYPE name> with
- * an optional PUBLIC identifier; content after </html>.  It declines on
+ * script and style as CDATA; a stray '<' as text; doctypes, first or
+ * misplaced; a byte order mark; content after </html>.  It declines on
  * bytes that are not well-formed UTF-8 XML characters, processing
- * instructions, CDATA sections, other doctypes, frames, names the
- * parser would truncate or read differently, nesting deeper than
+ * instructions, CDATA sections, doctypes without a name, frames, names
+ * the parser would truncate or read differently, nesting deeper than
  * HF_DEPTH, and the rarer corners noted where they are refused.
  * The caller then parses as before; tests/unit/test_htmlfast.c and
  * fuzz/fuzz_html.c compare the two trees wherever this one accepts.
@@ -48,8 +48,6 @@
 #define HF_NAME		64	/* libxml2 truncates names at 100 */
 #define HF_CHUNK	990	/* libxml2 hands text over 1000 at a time */
 #define HF_CACHE	256	/* autoclose answers a thread keeps */
-#define HF_PUBLIC	256	/* bytes of a doctype's public id, and NUL */
-#define HF_SYSTEM	512	/* and of its system id */
 #define DT_PUBLIC	"-//W3C//DTD HTML 4.0 Transitional//EN"
 #define DT_SYSTEM	"http://www.w3.org/TR/REC-html40/loose.dtd"
 
@@ -1052,56 +1050,130 @@ text(struct hf *h)
 	return tb_add(h, out, (size_t)n);
 }
 
-/* <!DOCTYPE name>, or with PUBLIC "id" and optionally "uri". */
+/* IS_PUBIDCHAR_CH(): the characters a public identifier may hold. */
+static bool
+pubid_char(unsigned char c)
+{
+	return is_alpha(c) || is_digit(c) ||
+	    (c != '\0' && strchr("\n\r -'()+,./:=?;!*#@$_%", c) != NULL);
+}
+
+/*
+ * A quoted literal at p, as htmlParseSystemLiteral() (pub false) and
+ * htmlParsePubidLiteral() (pub true) read it: *v and *ve bound its
+ * value, NULL when there is none: no quote (nothing read), no closing
+ * one (the rest of the input read), a character a public identifier
+ * may not have.  False where the parser would cut the value short
+ * (it counts characters, then copies as many bytes).
+ */
+static bool
+literal(struct hf *h, bool pub, const unsigned char **v,
+    const unsigned char **ve)
+{
+	const unsigned char *s;
+	unsigned char q;
+	bool bad = false;
+
+	*v = *ve = NULL;
+	if (h->p >= h->end || (*h->p != '"' && *h->p != '\''))
+		return true;
+	q = *h->p++;
+	for (s = h->p; h->p < h->end && *h->p != q; h->p++) {
+		if (pub ? !pubid_char(*h->p) : *h->p >= 0x80)
+			bad = true;
+	}
+	if (h->p >= h->end)
+		return true;
+	h->p++;
+	if (bad && !pub)
+		return hf_no(__LINE__);
+	if (!bad) {
+		*v = s;
+		*ve = h->p - 1;
+	}
+	return true;
+}
+
+/*
+ * "<!DOCTYPE" as htmlParseDocTypeDecl() reads it, at the start or
+ * misplaced in content: a name, an optional SYSTEM or PUBLIC
+ * identifier, anything else up to '>' ignored.  The first becomes the
+ * document's DTD, the others are dropped (xmlSAX2InternalSubset() in
+ * HTML).
+ */
 static bool
 doctype(struct hf *h)
 {
-	const unsigned char *n, *ne, *id = NULL, *ide = NULL, *u = NULL;
-	const unsigned char *ue = NULL;
+	const unsigned char *n = NULL, *ne = NULL, *id = NULL, *ide = NULL;
+	const unsigned char *u = NULL, *ue = NULL;
 
 	h->p += 9;
 	skip_blanks(h);
-	for (n = h->p; h->p < h->end && is_alpha(*h->p); h->p++)
-		;
-	ne = h->p;
-	if (ne == n || ne - n >= HF_NAME || h->p >= h->end ||
-	    (!is_blank(*h->p) && *h->p != '>'))
+	/* htmlParseName(): ASCII only here; none where none starts. */
+	if (h->p < h->end && *h->p >= 0x80)
 		return hf_no(__LINE__);
+	if (h->p < h->end && (is_alpha(*h->p) || *h->p == '_' ||
+	    *h->p == ':')) {
+		for (n = h->p++; h->p < h->end && *h->p < 0x80 &&
+		    name_char(*h->p); h->p++)
+			;
+		/* At the end of the input it reads no name. */
+		if (h->p >= h->end || *h->p >= 0x80)
+			return hf_no(__LINE__);
+		ne = h->p;
+	}
 	skip_blanks(h);
-	if (h->end - h->p > 6 && memcmp(h->p, "PUBLIC", 6) == 0 &&
-	    is_blank(h->p[6])) {
+	if (h->end - h->p >= 6 && xmlStrncasecmp(h->p,
+	    (const xmlChar *)"SYSTEM", 6) == 0) {
 		h->p += 6;
 		skip_blanks(h);
-		if (h->p >= h->end || *h->p != '"')
+		if (!literal(h, false, &u, &ue))
 			return hf_no(__LINE__);
-		for (id = ++h->p; h->p < h->end && *h->p != '"'; h->p++)
-			if (!is_alpha(*h->p) && !is_digit(*h->p) &&
-			    strchr(" -/.:", *h->p) == NULL)
-				return hf_no(__LINE__);
-		if (h->p >= h->end || h->p - id >= HF_PUBLIC)
-			return hf_no(__LINE__);
-		ide = h->p++;
+	} else if (h->end - h->p >= 6 && xmlStrncasecmp(h->p,
+	    (const xmlChar *)"PUBLIC", 6) == 0) {
+		h->p += 6;
 		skip_blanks(h);
-		if (h->p < h->end && *h->p == '"') {
-			for (u = ++h->p; h->p < h->end && *h->p != '"'; h->p++)
-				if (!is_alpha(*h->p) && !is_digit(*h->p) &&
-				    strchr("-/.:_~", *h->p) == NULL)
-					return hf_no(__LINE__);
-			if (h->p >= h->end || h->p - u >= HF_SYSTEM)
-				return hf_no(__LINE__);
-			ue = h->p++;
-			skip_blanks(h);
-		}
+		if (!literal(h, true, &id, &ide))
+			return hf_no(__LINE__);
+		skip_blanks(h);
+		if (h->p < h->end && (*h->p == '"' || *h->p == '\'') &&
+		    !literal(h, false, &u, &ue))
+			return hf_no(__LINE__);
 	}
-	if (h->p >= h->end || *h->p != '>')
+	while (h->p < h->end && *h->p != '>')
+		h->p++;
+	if (h->p < h->end)
+		h->p++;
+	if (h->doctype)
+		return true;
+	/* A DTD without a name is not reproduced. */
+	if (n == NULL)
 		return hf_no(__LINE__);
-	h->p++;
 	if (!htmltree_doctype(h->t, (const char *)n, (size_t)(ne - n),
 	    (const char *)id, id != NULL ? (size_t)(ide - id) : 0,
 	    (const char *)u, u != NULL ? (size_t)(ue - u) : 0))
 		return hf_no(__LINE__);
 	h->doctype = true;
 	return true;
+}
+
+/*
+ * What follows a misplaced doctype is read in the same turn of
+ * htmlParseContentInternal()'s loop, past its checks for end tags and
+ * names: a '<' that starts no comment, PI or tag is text, even "</".
+ */
+static bool
+after_doctype(struct hf *h)
+{
+	if (h->end - h->p < 2 || h->p[0] != '<' || is_alpha(h->p[1]) ||
+	    (h->end - h->p >= 4 && memcmp(h->p, "<!--", 4) == 0))
+		return true;
+	if (h->p[1] == '?')
+		return hf_no(__LINE__);
+	h->p++;
+	if (h->node == NULL)
+		return true;
+	return tb_add(h, (const unsigned char *)"<", 1);
 }
 
 /*
@@ -1115,15 +1187,20 @@ lt(struct hf *h)
 
 	if (h->p + 1 < h->end) {
 		c = h->p[1];
-		if (c == '?' || c == '_' || c == ':' || c == '/' ||
-		    (c == '!' && h->end - h->p >= 9 && xmlStrncasecmp(h->p + 2,
-		    (const xmlChar *)"DOCTYPE", 7) == 0))
+		if (c == '?' || c == '_' || c == ':' || c == '/')
 			return hf_no(__LINE__);
 	}
 	h->p++;
 	if (h->node == NULL)
 		return true;
 	return tb_add(h, (const unsigned char *)"<", 1);
+}
+
+static bool
+is_doctype(const struct hf *h)
+{
+	return h->end - h->p >= 9 && h->p[0] == '<' && h->p[1] == '!' &&
+	    xmlStrncasecmp(h->p + 2, (const xmlChar *)"DOCTYPE", 7) == 0;
 }
 
 static bool
@@ -1140,11 +1217,21 @@ prolog_comments(struct hf *h)
 static bool
 run(struct hf *h)
 {
+	static const unsigned char bom[3] = { 0xef, 0xbb, 0xbf };
+
+	/*
+	 * Switching to UTF-8 drops a byte order mark; a second one goes
+	 * too, by a path not followed here.
+	 */
+	if (h->end - h->p >= 3 && memcmp(h->p, bom, 3) == 0) {
+		h->p += 3;
+		if (h->end - h->p >= 3 && memcmp(h->p, bom, 3) == 0)
+			return hf_no(__LINE__);
+	}
 	skip_blanks(h);
 	if (h->p >= h->end || !prolog_comments(h))
 		return hf_no(__LINE__);
-	if (h->end - h->p >= 9 && h->p[0] == '<' && h->p[1] == '!' &&
-	    xmlStrncasecmp(h->p + 2, (const xmlChar *)"DOCTYPE", 7) == 0) {
+	if (is_doctype(h)) {
 		if (!doctype(h))
 			return hf_no(__LINE__);
 		skip_blanks(h);
@@ -1169,6 +1256,9 @@ run(struct hf *h)
 			} else if (h->end - h->p >= 4 &&
 			    memcmp(h->p, "<!--", 4) == 0) {
 				if (!comment(h))
+					return hf_no(__LINE__);
+			} else if (is_doctype(h)) {
+				if (!doctype(h) || !after_doctype(h))
 					return hf_no(__LINE__);
 			} else if (!lt(h))
 				return false;

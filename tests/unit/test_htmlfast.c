@@ -168,6 +168,23 @@ static const char *const taken[] = {
 	/* Values with and without references, IDs among them. */
 	"<a id=\"a&amp;b\" name='c&lt;'>x</a><a id=a&amp;b name=>y</a>"
 	    "<p id=\"\" title=t>z</p><img alt=&#65; src=s>",
+	/* Doctypes: misplaced, odd, after a byte order mark. */
+	"<p>x<!DOCTYPE foo PUBLIC \"a\" \"b\">y</p>",
+	"<!DOCTYPE html><p>x<!doctype other SYSTEM 'u'>y</p>",
+	"\xef\xbb\xbf<!DOCTYPE html><p>x",
+	"\xef\xbb\xbfx<b>y</b>",
+	"<!DOCTYPE html PUBLIC \"-//W3C//DTD XHTML 1.0 Transitional//EN\" "
+	    "http://www.w3.org/TR/xhtml1/DTD/xhtml1-transitional.dtd\">"
+	    "<html><body>x</body></html>",
+	"<!DOCTYPE html SYSTEM \"about:legacy-compat\"><p>x</p>",
+	"<p>a<!DOCTYPE html></p>b",
+	"<!DOCTYPE html><div><!DOCTYPE x><!DOCTYPE y>z</div>",
+	"<p>x<!DOCTYPE html PUBLIC 'a\"b' 'c>'>y",
+	"<p>x<!DOCTYPE a:b.c-d_1 public \"x\" >y<!DOCTYPE z>",
+	"<p>x<!DOCTYPE html PUBLIC \"a&b\" \"c\">y",
+	"<!DOCTYPE html>x<!DOCTYPE><_a>y",
+	"<!-- c --><!DOCTYPE html> <!-- d --> <!DOCTYPE x><p>y",
+	"<html><body>x</body></html><!DOCTYPE html>y",
 };
 
 /* Only compared. */
@@ -252,6 +269,19 @@ static const char *const compared[] = {
 	"<p>a <!x> b <![if !mso]>c<![endif]></p><p>a < b <</p>",
 	"<html>< x<head>< y</head></html>",
 	"<script><p>x</script><style><!-- a --></style>",
+	"<!DOCTYPE>",
+	"<!DOCTYPE><p>x",
+	"<!DOCTYPE html",
+	"<p><!DOCTYPE",
+	"<p><!DOCTYPE \xc3\xa9>x",
+	"<p><!DOCTYPE a\xc3\xa9>x",
+	"<p>x<!DOCTYPE html PUBLIC \"a\xc3\xa9\" \"b\xc3\xa9\">",
+	"<p>x<!DOCTYPE html PUBLIC \"unterminated",
+	"<p>x<!DOCTYPE html><?pi?>y",
+	"\xef\xbb\xbf\xef\xbb\xbfx",
+	"\xef\xbb\xbf",
+	"\xef\xbb\xbf\xef\xbb\xbf\xef\xbb\xbfx",
+	"<script><!DOCTYPE html></script>",
 };
 
 /* Interned names: one pointer per name, kept across the table's growth. */
@@ -608,6 +638,53 @@ main(void)
 		(void)compare(doc, dn, &fast);
 	}
 	ok(n_diff == before, "generated pieces: no differences");
+
+	/*
+	 * Doctypes made of pieces: where they stand, their names,
+	 * identifiers and literals (quoted either way, unterminated,
+	 * with characters a public identifier may not have), what comes
+	 * after.  Most must be taken.
+	 */
+	before = n_diff;
+	{
+		static const char *const where[] = { "", "<p>x", "<!--c-->",
+		    "<!DOCTYPE html>", "\xef\xbb\xbf", " ", "<div>a</div>",
+		    "<html><head>", "<b>x" };
+		static const char *const open[] = { "<!DOCTYPE", "<!doctype",
+		    "<!DocType" };
+		static const char *const name[] = { "", " html", " HTML",
+		    "\thtml", " a:b.c-d_1", " _x", " 1x", " \xc3\xa9",
+		    " html\xc3\xa9", "html", " x=y" };
+		static const char *const id[] = { "", " PUBLIC", " public ",
+		    " SYSTEM", " system\n", " PUBLICX", " SYSTEMATIC",
+		    " PUBLIC\t" };
+		static const char *const lit[] = { "", " \"-//W3C//DTD x//EN\"",
+		    "'a b'", "\"a&b\"", " \"http://x/y.dtd\"", "'it\"s'",
+		    "\"\xc3\xa9\"", "\"c>\"", " \"un", "'a\tb'", "\"a~b\"" };
+		static const char *const tail[] = { ">", " >", "\n>", " junk>",
+		    "", "<p>", " x'y>" };
+		static const char *const after[] = { "", "</p>y", "<b>z</b>",
+		    "&amp;", "<!--c-->", "<?x?>", "<_a>", "text", "<!DOCTYPE x>",
+		    " <p>q", "</html>", "< x", "<:b>" };
+		size_t taken_here = 0, k;
+
+		for (i = 0; i < 20000; i++) {
+			char doc[512];
+			int dn;
+
+			k = rnd();
+			dn = snprintf(doc, sizeof(doc), "%s%s%s%s%s%s%s%s",
+			    where[k % 9], open[(k / 9) % 3],
+			    name[(k / 27) % 11], id[(k / 297) % 8],
+			    lit[(k / 2376) % 11], lit[(k / 26136) % 11],
+			    tail[(k / 287496) % 7], after[(k / 2012472) % 13]);
+			(void)compare(doc, (size_t)dn, &fast);
+			taken_here += fast;
+		}
+		ok(n_diff == before, "generated doctypes: no differences");
+		ok(taken_here > 12000, "generated doctypes: %zu taken",
+		    taken_here);
+	}
 
 	before = n_diff;
 	snprintf(path, sizeof(path), "%s/../../fuzz/corpus/html", MT_TESTDIR);
