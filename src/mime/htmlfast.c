@@ -583,9 +583,9 @@ static const unsigned char name_lc[256] = {
 };
 
 /*
- * A tag or attribute name at p, lower-cased into name (its length in
- * *len, its htmltree_hash() in *hash): letters, digits and "-_.:" after a
- * letter.
+ * A tag or attribute name at p as htmlParseHTMLName() reads it,
+ * lower-cased into name (its length in *len, its htmltree_hash() in
+ * *hash): letters, digits and "-_.:" after a letter or one of "_.:".
  */
 static bool
 tag_name(struct hf *h, char *name, size_t *len, uint32_t *hash)
@@ -594,7 +594,8 @@ tag_name(struct hf *h, char *name, size_t *len, uint32_t *hash)
 	size_t n = 0;
 	unsigned char c;
 
-	if (h->p >= h->end || !is_alpha(*h->p))
+	if (h->p >= h->end || (!is_alpha(*h->p) && *h->p != '_' &&
+	    *h->p != ':' && *h->p != '.'))
 		return hf_no(__LINE__);
 	while (h->p < h->end && (c = name_lc[*h->p]) != 0) {
 		if (n + 1 >= HF_NAME)
@@ -819,9 +820,8 @@ start_tag(struct hf *h)
 			self = true;
 			break;
 		}
-		if (*h->p == '_' || *h->p == ':' || *h->p == '.')
-			return hf_no(__LINE__);
-		if (!is_alpha(*h->p)) {
+		if (!is_alpha(*h->p) && *h->p != '_' && *h->p != ':' &&
+		    *h->p != '.') {
 			/* No name: skipped to a blank or the tag's end. */
 			while (h->p < h->end && !is_blank(*h->p) &&
 			    *h->p != '>' && (*h->p != '/' ||
@@ -881,12 +881,17 @@ end_tag(struct hf *h)
 	int i;
 
 	h->p += 2;
+	/* No name: "</" is dropped, what follows read as text. */
+	if (h->p >= h->end || (!is_alpha(*h->p) && *h->p != '_' &&
+	    *h->p != ':' && *h->p != '.'))
+		return true;
 	if (!tag_name(h, name, &len, &hash))
 		return hf_no(__LINE__);
-	skip_blanks(h);
-	if (h->p >= h->end || *h->p != '>')
-		return hf_no(__LINE__);
-	h->p++;
+	/* Anything between the name and '>' is skipped. */
+	while (h->p < h->end && *h->p != '>')
+		h->p++;
+	if (h->p < h->end)
+		h->p++;
 	/* The end of a discarded html, head or body tag is ignored. */
 	ti = tag_info_hashed(name, len, hash);
 	if (h->discarded > 0 && (ti.kind & (K_HTML | K_BODY | K_HEAD))) {

@@ -185,6 +185,11 @@ static const char *const taken[] = {
 	"<!DOCTYPE html>x<!DOCTYPE><_a>y",
 	"<!-- c --><!DOCTYPE html> <!-- d --> <!DOCTYPE x><p>y",
 	"<html><body>x</body></html><!DOCTYPE html>y",
+	/* Names starting with '_', ':' or '.', as attributes and end tags. */
+	"<p _a=1 :b=2 .c=3 _=4 :=5 .=6 __X:Y.z=7 _A=8 _a=9 _checked .id=x>"
+	    "x</p><div :b>y</div><a _ >z</a><b _-1=1 -x=2>v</b>",
+	"<p>x</_p>y</.p ><b>z</:b>w</b>",
+	"<p>a</1>b</ p>c</>d</p x=\"y\">e</b\"q\">f</\xc3\xa9g",
 };
 
 /* Only compared. */
@@ -282,6 +287,8 @@ static const char *const compared[] = {
 	"\xef\xbb\xbf",
 	"\xef\xbb\xbf\xef\xbb\xbf\xef\xbb\xbfx",
 	"<script><!DOCTYPE html></script>",
+	"<i _\xc3\xa9=1 b=2>w</i><i :\xc3\xa9 c>v</i>",
+	"<_a>q</_a><:b>r</:b>",
 };
 
 /* Interned names: one pointer per name, kept across the table's growth. */
@@ -683,6 +690,49 @@ main(void)
 		}
 		ok(n_diff == before, "generated doctypes: no differences");
 		ok(taken_here > 12000, "generated doctypes: %zu taken",
+		    taken_here);
+	}
+
+	/*
+	 * Attributes whose names start with any character, among others:
+	 * each must be read as a name, or skipped as bogus, as the parser
+	 * does; end tags of such names are ignored.
+	 */
+	before = n_diff;
+	{
+		static const char *const an[] = { "_", ":", ".", "a", "-",
+		    "1", "_x", ":y", ".z", "xml:lang", "_Checked", "__",
+		    ".-1", "!", "_\xc3\xa9", "=", "/", "'", "id", "NAME" };
+		static const char *const av[] = { "", "=1", "='a b'",
+		    "=\"&amp;\"", " = x", "=", "/" };
+		static const char *const en[] = { "</_x>", "</:p>", "</.b>",
+		    "</p>", "</b>", "", "</_>", "</1x>", "</p x>", "</b\"y>\">",
+		    "</", "</\xc3\xa9>", "</ b>", "</p\xc3\xa9>" };
+		size_t taken_here = 0, k, j;
+
+		for (i = 0; i < 20000; i++) {
+			char doc[512];
+			size_t dn = 0;
+
+			k = rnd();
+			dn += (size_t)snprintf(doc, sizeof(doc), "<%s",
+			    k % 2 ? "p" : "b");
+			for (j = 0; j < 1 + k % 4; j++) {
+				unsigned r = rnd();
+
+				dn += (size_t)snprintf(doc + dn,
+				    sizeof(doc) - dn, " %s%s", an[r % 20],
+				    av[(r / 20) % 7]);
+			}
+			dn += (size_t)snprintf(doc + dn, sizeof(doc) - dn,
+			    ">x%sy<i %s=1>z</i>", en[(k / 4) % 14],
+			    an[(k / 56) % 20]);
+			(void)compare(doc, dn, &fast);
+			taken_here += fast;
+		}
+		ok(n_diff == before,
+		    "generated attribute names: no differences");
+		ok(taken_here > 15000, "generated attribute names: %zu taken",
 		    taken_here);
 	}
 
