@@ -607,7 +607,8 @@ tag_name(struct hf *h, char *name, size_t *len, uint32_t *hash)
 	name[n] = '\0';
 	*len = n;
 	*hash = hv;
-	return h->p < h->end && (h->p[0] <= 0x7f);
+	/* A byte past ASCII ends it too: the callers skip what follows. */
+	return h->p < h->end;
 }
 
 static void
@@ -1192,7 +1193,11 @@ lt(struct hf *h)
 
 	if (h->p + 1 < h->end) {
 		c = h->p[1];
-		if (c == '?' || c == '_' || c == ':' || c == '/')
+		/*
+		 * "<_" and "<:" are first read as a name, to close what it
+		 * closes: nothing, as no tag's name starts so.
+		 */
+		if (c == '?' || c == '/')
 			return hf_no(__LINE__);
 	}
 	h->p++;

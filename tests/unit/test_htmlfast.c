@@ -190,6 +190,10 @@ static const char *const taken[] = {
 	    "x</p><div :b>y</div><a _ >z</a><b _-1=1 -x=2>v</b>",
 	"<p>x</_p>y</.p ><b>z</:b>w</b>",
 	"<p>a</1>b</ p>c</>d</p x=\"y\">e</b\"q\">f</\xc3\xa9g",
+	/* A name ends at a byte past ASCII; "<_" and "<:" are text. */
+	"<_a>q</_a><p>x<:b>r</:b>",
+	"<p\xc3\xa9>x</p><div\xc3\xa9 a=1>y</div><b>x</b\xc3\xa9>y"
+	    "<i a\xc3\xa9=1 b>z",
 };
 
 /* Only compared. */
@@ -702,7 +706,9 @@ main(void)
 	{
 		static const char *const an[] = { "_", ":", ".", "a", "-",
 		    "1", "_x", ":y", ".z", "xml:lang", "_Checked", "__",
-		    ".-1", "!", "_\xc3\xa9", "=", "/", "'", "id", "NAME" };
+		    ".-1", "!", "_\xc3\xa9", "=", "/", "'", "id", "a\xc3\xa9" "b" };
+		static const char *const tg[] = { "i", "i\xc3\xa9", "_i", ":i",
+		    "td", "p", "p\xc3\xa9 a=1", "b:c" };
 		static const char *const av[] = { "", "=1", "='a b'",
 		    "=\"&amp;\"", " = x", "=", "/" };
 		static const char *const en[] = { "</_x>", "</:p>", "</.b>",
@@ -725,8 +731,8 @@ main(void)
 				    av[(r / 20) % 7]);
 			}
 			dn += (size_t)snprintf(doc + dn, sizeof(doc) - dn,
-			    ">x%sy<i %s=1>z</i>", en[(k / 4) % 14],
-			    an[(k / 56) % 20]);
+			    ">x%sy<%s %s=1>z</i>", en[(k / 4) % 14],
+			    tg[(k / 56) % 8], an[(k / 448) % 20]);
 			(void)compare(doc, dn, &fast);
 			taken_here += fast;
 		}
