@@ -20,11 +20,11 @@
  * repeated, boolean, or bogus (skipped); entities and character
  * references, known or not, in text and in attribute values; comments;
  * script and style as CDATA; a stray '<' as text; doctypes, first or
- * misplaced; a byte order mark; content after </html>.  It declines on
- * bytes that are not well-formed UTF-8 XML characters, processing
- * instructions, CDATA sections, doctypes without a name, frames, names
- * the parser would truncate or read differently, nesting deeper than
- * HF_DEPTH, and the rarer corners noted where they are refused.
+ * misplaced; a byte order mark; frames; content after </html>.  It
+ * declines on bytes that are not well-formed UTF-8 XML characters,
+ * processing instructions, CDATA sections, doctypes without a name,
+ * names the parser would truncate or read differently, nesting deeper
+ * than HF_DEPTH, and the rarer corners noted where they are refused.
  * The caller then parses as before; tests/unit/test_htmlfast.c and
  * fuzz/fuzz_html.c compare the two trees wherever this one accepts.
  */
@@ -555,8 +555,9 @@ check_implied(struct hf *h, unsigned kind)
 		return true;
 	if (h->n <= 1 && (kind & K_HEADISH))
 		return h->head_seen ? true : implied(h, "head");
+	/* Frames imply no <body>. */
 	if (kind & K_FRAME)
-		return hf_no(__LINE__);
+		return true;
 	if (h->body_seen || h->open_body > 0 || h->open_head > 0)
 		return true;
 	return implied(h, "body");

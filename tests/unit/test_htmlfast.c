@@ -194,6 +194,13 @@ static const char *const taken[] = {
 	"<_a>q</_a><p>x<:b>r</:b>",
 	"<p\xc3\xa9>x</p><div\xc3\xa9 a=1>y</div><b>x</b\xc3\xa9>y"
 	    "<i a\xc3\xa9=1 b>z",
+	/* Frames imply no body. */
+	"<html><head><title>t</title></head><frameset cols=\"50%,*\">"
+	    "<frame src=a><frame src=b><noframes><body>x</body></noframes>"
+	    "</frameset></html>",
+	"<frameset><frame></frameset>",
+	"<noframes>x</noframes><p>y",
+	"<frame src=a>text<frameset>z",
 };
 
 /* Only compared. */
@@ -694,6 +701,35 @@ main(void)
 		}
 		ok(n_diff == before, "generated doctypes: no differences");
 		ok(taken_here > 12000, "generated doctypes: %zu taken",
+		    taken_here);
+	}
+
+	/*
+	 * Frames among the elements that imply or close others, wherever
+	 * they stand.
+	 */
+	before = n_diff;
+	{
+		static const char *const fp[] = { "<frameset>", "<frame>",
+		    "<noframes>", "</frameset>", "</noframes>", "<body>",
+		    "<head>", "<html>", "</body>", "<title>t</title>", "x",
+		    " ", "<p>", "<frame/>", "<frameset rows=1>", "</html>",
+		    "<meta a=b>", "<div>", "<!--c-->", "<iframe src=x>" };
+		size_t taken_here = 0, k, np;
+
+		for (i = 0; i < 20000; i++) {
+			char doc[512];
+			size_t dn = 0;
+
+			np = 1 + rnd() % 8;
+			for (k = 0; k < np; k++)
+				dn += (size_t)snprintf(doc + dn,
+				    sizeof(doc) - dn, "%s", fp[rnd() % 20]);
+			(void)compare(doc, dn, &fast);
+			taken_here += fast;
+		}
+		ok(n_diff == before, "generated frames: no differences");
+		ok(taken_here > 15000, "generated frames: %zu taken",
 		    taken_here);
 	}
 
