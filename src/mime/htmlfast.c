@@ -951,39 +951,70 @@ comment(struct hf *h)
 	return true;
 }
 
-/* Content of script or style, up to its end tag. */
+/*
+ * Content of script or style as htmlParseScript() gives it: up to "</"
+ * and the element's name, or to the end of the input.  An end tag whose
+ * name only starts so ("</scriptx>") is read, closes nothing and is
+ * dropped; the raw text goes on after it, joined to the CDATA before.
+ */
 static bool
 raw_text(struct hf *h)
 {
 	const char *name = h->names[h->n - 1];
-	size_t nl = strlen(name);
-	const unsigned char *s = h->p, *e, *c0;
+	size_t nl = h->lens[h->n - 1], k;
+	const unsigned char *s0 = h->p, *s = h->p, *e, *c;
+	char other[HF_NAME];
+	int i;
 
-	/*
-	 * "</" right away is parsed as an end tag, not content; a tag right
-	 * away is first checked for closing the script or style.
-	 */
-	if (h->end - s >= 2 && s[0] == '<' && (is_alpha(s[1]) ||
-	    s[1] == '_' || s[1] == ':'))
-		return hf_no(__LINE__);
-	for (e = s; ; e++) {
-		if ((e = memchr(e, '<', (size_t)(h->end - e))) == NULL ||
-		    h->end - e < 2 + (ptrdiff_t)nl)
+	h->tlen = 0;
+	for (;;) {
+		/*
+		 * "</" here is parsed as an end tag, not content; a tag is
+		 * first checked for closing the script or style.
+		 */
+		if (h->end - s >= 2 && s[0] == '<' && (is_alpha(s[1]) ||
+		    s[1] == '_' || s[1] == ':' || s[1] == '/'))
 			return hf_no(__LINE__);
-		if (e[1] == '/' &&
-		    xmlStrncasecmp(e + 2, (const xmlChar *)name, (int)nl) == 0)
+		for (e = s; ; e++) {
+			if ((e = memchr(e, '<', (size_t)(h->end - e))) == NULL ||
+			    h->end - e < 2 + (ptrdiff_t)nl) {
+				e = h->end;
+				break;
+			}
+			if (e[1] == '/' && xmlStrncasecmp(e + 2,
+			    (const xmlChar *)name, (int)nl) == 0)
+				break;
+		}
+		if (s != s0 && !tb_add(h, s, (size_t)(e - s)))
+			return hf_no(__LINE__);
+		if (e == h->end)
 			break;
+		/* The end tag's name, as end_tag() will read it. */
+		for (c = e + 2, k = 0; c < h->end && name_lc[*c] != 0; c++) {
+			if (k + 1 >= HF_NAME)
+				return hf_no(__LINE__);
+			other[k++] = (char)name_lc[*c];
+		}
+		if (k == nl)
+			break;
+		other[k] = '\0';
+		for (i = 0; i < h->n; i++)
+			if (strcmp(h->names[i], other) == 0)
+				return hf_no(__LINE__);
+		/* Not the first piece: into the buffer with the rest. */
+		if (s == s0 && !tb_add(h, s, (size_t)(e - s)))
+			return hf_no(__LINE__);
+		while (c < h->end && *c != '>')
+			c++;
+		s = c < h->end ? c + 1 : c;
 	}
-	/* Its end tag must follow, or the parser goes on in raw text. */
-	for (c0 = e + 2 + nl; c0 < h->end && is_blank(*c0); c0++)
-		;
-	if (c0 >= h->end || *c0 != '>')
+	if (s == s0 && e > s0 && htmltree_leaf(h->t, h->node,
+	    HTML_NODE_CDATA, (const char *)s0, (size_t)(e - s0)) == NULL)
 		return hf_no(__LINE__);
-	if (e == s)
-		return true;
-	if (htmltree_leaf(h->t, h->node, HTML_NODE_CDATA, (const char *)s,
-	    (size_t)(e - s)) == NULL)
+	if (s != s0 && h->tlen > 0 && htmltree_leaf(h->t, h->node,
+	    HTML_NODE_CDATA, (const char *)h->tb, h->tlen) == NULL)
 		return hf_no(__LINE__);
+	h->tlen = 0;
 	h->p = e;
 	return true;
 }

@@ -201,6 +201,14 @@ static const char *const taken[] = {
 	"<frameset><frame></frameset>",
 	"<noframes>x</noframes><p>y",
 	"<frame src=a>text<frameset>z",
+	/* Raw text to the end, or past end tags that only start so. */
+	"<script>a</scriptx>b</script>c",
+	"<p><script>a</script x>b",
+	"<style>a",
+	"<script>a</scriptx",
+	"<script>a</SCRIPT-x y>b</Script>c<style>d</style.e>f",
+	"<script>",
+	"<p>x<script>if (a</b) c = '</scri';",
 };
 
 /* Only compared. */
@@ -300,6 +308,10 @@ static const char *const compared[] = {
 	"<script><!DOCTYPE html></script>",
 	"<i _\xc3\xa9=1 b=2>w</i><i :\xc3\xa9 c>v</i>",
 	"<_a>q</_a><:b>r</:b>",
+	"<script>a</scriptx><b>x</script>c",
+	"<stylex><style>a</stylex>b</style>",
+	"<script>a</scriptx></script>",
+	"<script>a</scriptx></b>c</script>",
 };
 
 /* Interned names: one pointer per name, kept across the table's growth. */
@@ -642,12 +654,13 @@ main(void)
 		    "<i d=", "x&amp;y", "&", "&#65;", "&lt", "\"", "'", ">",
 		    " ", "\t", "\n", "<", "</", "/>", "<script>", "</script>",
 		    "</SCRIPT >", "<style>", "</style", "a<b", "text ",
-		    "&nbsp;", "<br>", "</p>", "=", "e=f", "<!--c-->", "</b>" };
+		    "&nbsp;", "<br>", "</p>", "=", "e=f", "<!--c-->", "</b>",
+		    "</scriptx>", "</style-a b>", "</SCRIPT", "<p>" };
 		char doc[512];
 		size_t dn = 0, k, np = 1 + rnd() % 12;
 
 		for (k = 0; k < np; k++) {
-			const char *pc = piece[rnd() % 30];
+			const char *pc = piece[rnd() % 34];
 			size_t pl = strlen(pc);
 
 			memcpy(doc + dn, pc, pl);
