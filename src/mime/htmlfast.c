@@ -22,9 +22,9 @@
  * script and style as CDATA; a stray '<' as text; doctypes, first or
  * misplaced; a byte order mark; frames; content after </html>.  It
  * declines on bytes that are not well-formed UTF-8 XML characters,
- * processing instructions, CDATA sections, doctypes without a name,
- * names the parser would truncate or read differently, nesting deeper
- * than HF_DEPTH, and the rarer corners noted where they are refused.
+ * processing instructions, CDATA sections, names the parser would
+ * truncate or read differently, nesting deeper than HF_DEPTH, and the
+ * rarer corners noted where they are refused.
  * The caller then parses as before; tests/unit/test_htmlfast.c and
  * fuzz/fuzz_html.c compare the two trees wherever this one accepts.
  */
@@ -1184,10 +1184,8 @@ doctype(struct hf *h)
 		h->p++;
 	if (h->doctype)
 		return true;
-	/* A DTD without a name is not reproduced. */
-	if (n == NULL)
-		return hf_no(__LINE__);
-	if (!htmltree_doctype(h->t, (const char *)n, (size_t)(ne - n),
+	if (!htmltree_doctype(h->t, (const char *)n,
+	    n != NULL ? (size_t)(ne - n) : 0,
 	    (const char *)id, id != NULL ? (size_t)(ide - id) : 0,
 	    (const char *)u, u != NULL ? (size_t)(ue - u) : 0))
 		return hf_no(__LINE__);

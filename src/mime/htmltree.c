@@ -241,12 +241,14 @@ htmltree_doctype(struct htmltree *t, const char *name, size_t nlen,
 {
 	struct htmlnode *n;
 
-	if ((t->dt_name = arena_strndup(t->arena, name, nlen)) == NULL ||
+	/* Nameless, as htmltree_from_xml() copies one: "", no node name. */
+	if ((t->dt_name = arena_strndup(t->arena, name != NULL ? name : "",
+	    name != NULL ? nlen : 0)) == NULL ||
 	    (t->dt_public = copy_or_null(t, pub, plen)) == NULL ||
 	    (t->dt_system = copy_or_null(t, sys, slen)) == NULL ||
 	    (n = tree_alloc(t, sizeof(*n))) == NULL ||
-	    (n->name = htmltree_name(t, name, nlen,
-	    htmltree_hash(name, nlen))) == NULL ||
+	    (name != NULL && (n->name = htmltree_name(t, name, nlen,
+	    htmltree_hash(name, nlen))) == NULL) ||
 	    (n->text = tree_alloc(t, 1)) == NULL)
 		return false;
 	if (pub == NULL)

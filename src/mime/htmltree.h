@@ -94,8 +94,8 @@ struct htmlattr	*htmltree_attr(struct htmltree *, struct htmlnode *e,
 		    const char *value, size_t len);
 
 /*
- * The doctype, its node first in the document as libxml2 puts it; pub
- * and sys NULL when absent.
+ * The doctype, its node first in the document as libxml2 puts it; name,
+ * pub and sys NULL when absent.
  */
 bool		 htmltree_doctype(struct htmltree *, const char *name,
 		    size_t nlen, const char *pub, size_t plen,
