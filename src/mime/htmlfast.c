@@ -23,8 +23,8 @@
  * misplaced; a byte order mark; frames; content after </html>.  It
  * declines on bytes that are not well-formed UTF-8 XML characters,
  * processing instructions, CDATA sections, names the parser would
- * truncate or read differently, nesting deeper than HF_DEPTH, and the
- * rarer corners noted where they are refused.
+ * truncate or read differently, and the rarer corners noted where they
+ * are refused.
  * The caller then parses as before; tests/unit/test_htmlfast.c and
  * fuzz/fuzz_html.c compare the two trees wherever this one accepts.
  */
@@ -44,7 +44,7 @@
 #include "mime/mimeint.h"
 #include "util/str.h"
 
-#define HF_DEPTH	200	/* libxml2 stops at 256 nodes deep */
+#define HF_DEPTH	257	/* xmlParserMaxDepth + 1: nodePush() halts */
 #define HF_NAME		64	/* libxml2 truncates names at 100 */
 #define HF_CHUNK	990	/* libxml2 hands text over 1000 at a time */
 #define HF_CACHE	256	/* autoclose answers a thread keeps */
@@ -71,6 +71,7 @@ struct hf {
 	bool			 head_seen;	/* ctxt->html >= 3 */
 	bool			 body_seen;	/* ctxt->html >= 10 */
 	bool			 doctype;
+	bool			 halted;	/* xmlHaltParser() */
 	int			 discarded;	/* ctxt->depth */
 	unsigned char		*tb;		/* text not yet in the tree */
 	size_t			 tlen, tcap;
@@ -806,6 +807,14 @@ start_tag(struct hf *h)
 	kind = ti.kind;
 	if ((r = before_tag(h, name, &ti)) == -1)
 		return false;
+	/*
+	 * SAX2 cannot push one more node: the parser halts, the tag and
+	 * all after it dropped, the tree kept as it stands.
+	 */
+	if (r == 0 && h->n >= HF_DEPTH) {
+		h->halted = true;
+		return false;
+	}
 	if (r == 0 && (e = add_element(h, name, &ti)) == NULL)
 		return hf_no(__LINE__);
 	for (;;) {
@@ -1291,8 +1300,10 @@ run(struct hf *h)
 		}
 		if (h->p[0] == '<') {
 			if (h->p + 1 < h->end && is_alpha(h->p[1])) {
-				if (!start_tag(h))
+				if (!start_tag(h) && !h->halted)
 					return hf_no(__LINE__);
+				if (h->halted)
+					break;
 			} else if (h->end - h->p >= 4 &&
 			    memcmp(h->p, "<!--", 4) == 0) {
 				if (!comment(h))

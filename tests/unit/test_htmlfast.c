@@ -719,6 +719,47 @@ main(void)
 	}
 
 	/*
+	 * Nesting about as deep as SAX2 lets the parser go (it halts at
+	 * the 258th open node and keeps the tree as it stands), reached
+	 * different ways and ended by text, void and other elements, end
+	 * tags, tags that close others first.
+	 */
+	before = n_diff;
+	{
+		static const char *const pre[] = { "", "<html><body>",
+		    "<table><tr><td>", "<!DOCTYPE html>x" };
+		static const char *const rep[] = { "<div>", "<span a=1>",
+		    "<b><i>", "<div>\n" };
+		static const char *const post[] = { "x<b>y</b>z", "x<br>y",
+		    "</div>x<p>y", "<p>a<p>b", "<li>x<li>y", "<img/>z",
+		    "<!--c-->w", "<script>q</script>r", "<td>x", "</b>x<b>y",
+		    "<body>x<html>y" };
+		size_t taken_here = 0, k, depth;
+		char *doc;
+
+		if ((doc = malloc(8192)) == NULL)
+			abort();
+		for (i = 0; i < 400; i++) {
+			size_t dn;
+
+			k = rnd();
+			depth = 248 + k % 14;
+			dn = (size_t)sprintf(doc, "%s", pre[(k / 14) % 4]);
+			while (depth-- > 0)
+				dn += (size_t)sprintf(doc + dn, "%s",
+				    rep[(k / 56) % 4]);
+			dn += (size_t)sprintf(doc + dn, "%s",
+			    post[(k / 224) % 11]);
+			(void)compare(doc, dn, &fast);
+			taken_here += fast;
+		}
+		free(doc);
+		ok(n_diff == before, "generated depths: no differences");
+		ok(taken_here > 380, "generated depths: %zu taken",
+		    taken_here);
+	}
+
+	/*
 	 * Frames among the elements that imply or close others, wherever
 	 * they stand.
 	 */
