@@ -45,7 +45,8 @@
 #include "util/str.h"
 
 #define HF_DEPTH	257	/* xmlParserMaxDepth + 1: nodePush() halts */
-#define HF_NAME		64	/* libxml2 truncates names at 100 */
+#define HF_NAME		64	/* tag names and NUL; longer declined */
+#define HF_CUT		100	/* htmlParseHTMLName() reads no more */
 #define HF_CHUNK	990	/* libxml2 hands text over 1000 at a time */
 #define HF_CACHE	256	/* autoclose answers a thread keeps */
 #define DT_PUBLIC	"-//W3C//DTD HTML 4.0 Transitional//EN"
@@ -586,11 +587,14 @@ static const unsigned char name_lc[256] = {
 
 /*
  * A tag or attribute name at p as htmlParseHTMLName() reads it,
- * lower-cased into name (its length in *len, its htmltree_hash() in
- * *hash): letters, digits and "-_.:" after a letter or one of "_.:".
+ * lower-cased into name, of size bytes (its length in *len, its
+ * htmltree_hash() in *hash): letters, digits and "-_.:" after a letter
+ * or one of "_.:", HF_CUT of them at most, the rest left to be read as
+ * what follows.
  */
 static bool
-tag_name(struct hf *h, char *name, size_t *len, uint32_t *hash)
+tag_name(struct hf *h, char *name, size_t size, size_t *len,
+    uint32_t *hash)
 {
 	uint32_t hv = 2166136261u;		/* htmltree_hash(), as it goes */
 	size_t n = 0;
@@ -600,7 +604,9 @@ tag_name(struct hf *h, char *name, size_t *len, uint32_t *hash)
 	    *h->p != ':' && *h->p != '.'))
 		return hf_no(__LINE__);
 	while (h->p < h->end && (c = name_lc[*h->p]) != 0) {
-		if (n + 1 >= HF_NAME)
+		if (n == HF_CUT)
+			break;
+		if (n + 1 >= size)
 			return hf_no(__LINE__);
 		name[n++] = (char)c;
 		hv = (hv ^ c) * 16777619u;
@@ -778,7 +784,7 @@ before_tag(struct hf *h, const char *name, const struct tag_info *ti)
 static bool
 start_tag(struct hf *h)
 {
-	char name[HF_NAME], att[HF_NAME];
+	char name[HF_NAME], att[HF_CUT + 1];
 	struct tag_info ti;
 	struct htmlnode *e = NULL;
 	const char *v;
@@ -791,7 +797,7 @@ start_tag(struct hf *h)
 	int r;
 
 	h->p++;
-	if (!tag_name(h, name, &alen, &hash))
+	if (!tag_name(h, name, sizeof(name), &alen, &hash))
 		return hf_no(__LINE__);
 	/*
 	 * htmlParseContentInternal() looks for tags to close by the name
@@ -840,7 +846,7 @@ start_tag(struct hf *h)
 				h->p++;
 			continue;
 		}
-		if (!tag_name(h, att, &alen, &hash))
+		if (!tag_name(h, att, sizeof(att), &alen, &hash))
 			return hf_no(__LINE__);
 		skip_blanks(h);
 		v = NULL;
@@ -896,7 +902,7 @@ end_tag(struct hf *h)
 	if (h->p >= h->end || (!is_alpha(*h->p) && *h->p != '_' &&
 	    *h->p != ':' && *h->p != '.'))
 		return true;
-	if (!tag_name(h, name, &len, &hash))
+	if (!tag_name(h, name, sizeof(name), &len, &hash))
 		return hf_no(__LINE__);
 	/* Anything between the name and '>' is skipped. */
 	while (h->p < h->end && *h->p != '>')

@@ -760,6 +760,37 @@ main(void)
 	}
 
 	/*
+	 * Attribute names around the hundred characters the parser reads
+	 * of one, the rest read as another name or skipped as bogus.
+	 */
+	before = n_diff;
+	{
+		static const char nc[] = "abcXYZ019-_.:";
+		static const char *const val[] = { "", "=v", "='a b'", " = x",
+		    "=&amp;" };
+		size_t taken_here = 0, k, j, an;
+		char doc[1024];
+
+		for (i = 0; i < 3000; i++) {
+			size_t dn;
+
+			k = rnd();
+			an = 90 + k % 130;
+			dn = (size_t)sprintf(doc, "<p id=1 ");
+			doc[dn++] = "aB_:."[(k / 130) % 5];
+			for (j = 1; j < an; j++)
+				doc[dn++] = nc[rnd() % 13];
+			dn += (size_t)sprintf(doc + dn, "%s b>x</p>",
+			    val[(k / 650) % 5]);
+			(void)compare(doc, dn, &fast);
+			taken_here += fast;
+		}
+		ok(n_diff == before, "generated long names: no differences");
+		ok(taken_here == 3000, "generated long names: %zu taken",
+		    taken_here);
+	}
+
+	/*
 	 * Frames among the elements that imply or close others, wherever
 	 * they stand.
 	 */
