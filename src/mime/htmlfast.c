@@ -615,8 +615,11 @@ tag_name(struct hf *h, char *name, size_t size, size_t *len,
 	name[n] = '\0';
 	*len = n;
 	*hash = hv;
-	/* A byte past ASCII ends it too: the callers skip what follows. */
-	return h->p < h->end;
+	/*
+	 * A byte past ASCII ends it too, as does the end of the input:
+	 * the callers skip what follows, or end there.
+	 */
+	return true;
 }
 
 static void
@@ -701,19 +704,18 @@ att_value(struct hf *h, unsigned char q, const unsigned char **v,
 		} else
 			while (h->p < h->end && !bare_stop[*h->p])
 				h->p++;
-		if (h->p >= h->end)
-			return hf_no(__LINE__);
-		if (*h->p != '&' && h->tlen == 0) {
+		/* The end of the input ends it too, its quote missing. */
+		if ((h->p >= h->end || *h->p != '&') && h->tlen == 0) {
 			/* No reference: the value as it stands. */
 			*v = s;
 			*len = (size_t)(h->p - s);
-			if (q)
+			if (q && h->p < h->end)
 				h->p++;
 			return true;
 		}
 		if (!tb_add(h, s, (size_t)(h->p - s)))
 			return hf_no(__LINE__);
-		if (*h->p != '&')
+		if (h->p >= h->end || *h->p != '&')
 			break;
 		if (h->p + 1 < h->end && h->p[1] == '#') {
 			if ((c = char_ref(h)) == 0 || !tb_add_char(h, c))
@@ -724,7 +726,7 @@ att_value(struct hf *h, unsigned char q, const unsigned char **v,
 		    !tb_add(h, out, (size_t)n))
 			return hf_no(__LINE__);
 	}
-	if (q)
+	if (q && h->p < h->end)
 		h->p++;
 	*v = h->tb;
 	*len = h->tlen;
@@ -825,8 +827,14 @@ start_tag(struct hf *h)
 		return hf_no(__LINE__);
 	for (;;) {
 		skip_blanks(h);
-		if (h->p >= h->end)
-			return hf_no(__LINE__);
+		/*
+		 * The end of the input ends the tag: the element stays as
+		 * read, and is closed.
+		 */
+		if (h->p >= h->end) {
+			self = false;
+			break;
+		}
 		if (*h->p == '>') {
 			h->p++;
 			self = false;
@@ -854,9 +862,7 @@ start_tag(struct hf *h)
 		if (h->p < h->end && *h->p == '=') {
 			h->p++;
 			skip_blanks(h);
-			if (h->p >= h->end)
-				return hf_no(__LINE__);
-			q = *h->p;
+			q = h->p < h->end ? *h->p : 0;
 			if (q == '"' || q == '\'')
 				h->p++;
 			else

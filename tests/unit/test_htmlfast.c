@@ -202,6 +202,12 @@ static const char *const taken[] = {
 	"<frameset><frame></frameset>",
 	"<noframes>x</noframes><p>y",
 	"<frame src=a>text<frameset>z",
+	/* Tags cut short by the end of the input. */
+	"<p a=\"x&amp;y", "<p a=", "<p a", "<p a=b", "<p a ", "<p a=1 b",
+	"<div>t<p a=\"x</p>", "<p>x<br a=\"", "<body a=\"b",
+	"<html><body>x<body a=\"c", "<div>x<p", "<p>x</p", "<b>x</b  ",
+	"<b>x<br", "<table><td", "<p>a<body", "<html", "<p:x",
+	"<p a='&lt;&foo", "<p a=&amp;b&c",
 	/* Raw text to the end, or past end tags that only start so. */
 	"<script>a</scriptx>b</script>c",
 	"<p><script>a</script x>b",
