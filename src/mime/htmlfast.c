@@ -289,6 +289,18 @@ ent_name(const struct hf *h, char *name, size_t size)
 	return n;
 }
 
+/* Whether any of the n bytes at s is past ASCII. */
+static bool
+has_high(const unsigned char *s, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (s[i] >= 0x80)
+			return true;
+	return false;
+}
+
 /* A character of a name after its first, in htmlParseName()'s sense. */
 static bool
 name_char(unsigned char c)
@@ -645,18 +657,23 @@ amp(struct hf *h, unsigned char *out, size_t size)
 	uint32_t c;
 
 	s = h->p + 1;
-	if (s >= h->end || (!is_alpha(*s) && *s != '_' && *s != ':')) {
-		/* No name: a bare '&', unless one could start here. */
-		if (s < h->end && *s >= 0x80)
+	/*
+	 * The name as htmlParseName() reads it.  Past ASCII it goes by
+	 * XML's letter classes, but no name with such a byte is an entity,
+	 * nor is a long one: the parser writes '&' and the name back as
+	 * they were, whatever it took in, and so does a bare '&'; the rest
+	 * is read again here as what follows.  Only a name its dictionary
+	 * would refuse (XML_MAX_DICTIONARY_LIMIT) is lost, not reproduced.
+	 */
+	for (n = 0; s + n < h->end && name_char(s[n]); n++)
+		if (n > 100000)
 			return (hf_no(__LINE__), -1);
+	if (s >= h->end || (!is_alpha(*s) && *s != '_' && *s != ':' &&
+	    *s < 0x80) || n + 2 > size || has_high(s, n)) {
 		out[0] = '&';
 		h->p++;
 		return 1;
 	}
-	/* The name as htmlParseName() reads it; only an ASCII one here. */
-	for (n = 0; s + n < h->end && name_char(s[n]); n++)
-		if (s[n] >= 0x80 || n + 2 > size)
-			return (hf_no(__LINE__), -1);
 	if (ent_name(h, name, sizeof(name)) != n)
 		name[0] = '\0';
 	s += n;
