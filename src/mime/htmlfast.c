@@ -236,38 +236,37 @@ flush_text(struct hf *h)
 }
 
 /*
- * "&#...;" at p: the character, or 0 where the parser would do
- * anything but decode it (no semicolon, not a character).
+ * "&#" at p, read as htmlParseCharRef() reads it: decimal digits, or
+ * hex ones after 'x' or 'X', as many as there are (the value stops
+ * growing past 0x10FFFF), then a ';' if one follows.  The character, or
+ * 0 where there is none (no digits, not an XML character), which the
+ * parser drops.
  */
 static uint32_t
 char_ref(struct hf *h)
 {
 	const unsigned char *p = h->p + 2;
-	uint32_t v = 0;
-	int n = 0;
+	uint32_t v = 0, d;
+	bool hex;
 
-	if (p < h->end && (*p == 'x' || *p == 'X')) {
-		for (p++; p < h->end && n < 7; p++, n++) {
-			if (is_digit(*p))
-				v = v * 16 + (uint32_t)(*p - '0');
-			else if (*p >= 'a' && *p <= 'f')
-				v = v * 16 + (uint32_t)(*p - 'a' + 10);
-			else if (*p >= 'A' && *p <= 'F')
-				v = v * 16 + (uint32_t)(*p - 'A' + 10);
-			else
-				break;
-		}
-	} else {
-		for (; p < h->end && n < 8; p++, n++) {
-			if (!is_digit(*p))
-				break;
-			v = v * 10 + (uint32_t)(*p - '0');
-		}
+	if ((hex = p < h->end && (*p == 'x' || *p == 'X')))
+		p++;
+	for (; p < h->end; p++) {
+		if (is_digit(*p))
+			d = (uint32_t)(*p - '0');
+		else if (hex && *p >= 'a' && *p <= 'f')
+			d = (uint32_t)(*p - 'a' + 10);
+		else if (hex && *p >= 'A' && *p <= 'F')
+			d = (uint32_t)(*p - 'A' + 10);
+		else
+			break;
+		if (v < 0x110000)
+			v = v * (hex ? 16 : 10) + d;
 	}
-	if (n == 0 || p >= h->end || *p != ';' || v == 0 || !is_xml_char(v))
-		return 0;
-	h->p = p + 1;
-	return v;
+	if (p < h->end && *p == ';')
+		p++;
+	h->p = p;
+	return is_xml_char(v) ? v : 0;
 }
 
 /* "&name" at p: the name's length (letters and digits), or 0. */
@@ -707,6 +706,7 @@ att_value(struct hf *h, unsigned char q, const unsigned char **v,
 	unsigned char out[40];
 	uint32_t c;
 	int n;
+	bool refs = false, cut = false;
 
 	h->tlen = 0;
 	for (;;) {
@@ -722,7 +722,7 @@ att_value(struct hf *h, unsigned char q, const unsigned char **v,
 			while (h->p < h->end && !bare_stop[*h->p])
 				h->p++;
 		/* The end of the input ends it too, its quote missing. */
-		if ((h->p >= h->end || *h->p != '&') && h->tlen == 0) {
+		if ((h->p >= h->end || *h->p != '&') && !refs) {
 			/* No reference: the value as it stands. */
 			*v = s;
 			*len = (size_t)(h->p - s);
@@ -730,17 +730,24 @@ att_value(struct hf *h, unsigned char q, const unsigned char **v,
 				h->p++;
 			return true;
 		}
-		if (!tb_add(h, s, (size_t)(h->p - s)))
+		if (!cut && !tb_add(h, s, (size_t)(h->p - s)))
 			return hf_no(__LINE__);
 		if (h->p >= h->end || *h->p != '&')
 			break;
+		refs = true;
 		if (h->p + 1 < h->end && h->p[1] == '#') {
-			if ((c = char_ref(h)) == 0 || !tb_add_char(h, c))
+			/*
+			 * No character: the parser writes a NUL, and the
+			 * value, a C string, ends there.
+			 */
+			if ((c = char_ref(h)) == 0)
+				cut = true;
+			else if (!cut && !tb_add_char(h, c))
 				return hf_no(__LINE__);
 			continue;
 		}
 		if ((n = amp(h, out, sizeof(out))) < 0 ||
-		    !tb_add(h, out, (size_t)n))
+		    (!cut && !tb_add(h, out, (size_t)n)))
 			return hf_no(__LINE__);
 	}
 	if (q && h->p < h->end)
@@ -1091,8 +1098,9 @@ text(struct hf *h)
 		blank = false;
 		num = s + 1 < h->end && s[1] == '#';
 		if (num) {
+			/* No character: dropped, no paragraph asked for. */
 			if ((c = char_ref(h)) == 0)
-				return hf_no(__LINE__);
+				return true;
 		} else if ((n = amp(h, out, sizeof(out))) < 0)
 			return false;
 	} else {

@@ -208,6 +208,13 @@ static const char *const taken[] = {
 	"<html><body>x<body a=\"c", "<div>x<p", "<p>x</p", "<b>x</b  ",
 	"<b>x<br", "<table><td", "<p>a<body", "<html", "<p:x",
 	"<p a='&lt;&foo", "<p a=&amp;b&c",
+	/* Character references dropped in text, cutting values short. */
+	"<a href=\"x&#;y&amp;z\" b=1>t</a>", "<a href=x&#0;y>t</a>",
+	"<a href=\"&#xD800;q\">t</a>", "&#8217s x",
+	"<p>a&#;b&#x;c&#xZ;d&#12a;e&#1114112;f&#x110000000041;g&#65&#x42h",
+	"<html>&#0;<head>x", "&#;", "<p>&#x",
+	"<a href=\"&#65\">x</a><a href=\"&#x\">y</a>",
+	"<p>&#99999999999999999999999;x",
 	/* Raw text to the end, or past end tags that only start so. */
 	"<script>a</scriptx>b</script>c",
 	"<p><script>a</script x>b",
@@ -829,6 +836,41 @@ main(void)
 		ok(n_diff == before, "generated references: no differences");
 		ok(taken_here > 19000, "generated references: %zu taken",
 		    taken_here);
+	}
+
+	/*
+	 * Character references of every shape: digits or none, hex or
+	 * not, with or without ';', values that are no XML character or
+	 * too large, in text (dropped there) and in values (cut there).
+	 */
+	before = n_diff;
+	{
+		static const char *const bit[] = { "0", "1", "9", "65", "a",
+		    "F", "x", "X", ";", "#", "&", "D800", "110000", "000000041",
+		    "ffff", "g", " ", "&#", "<" };
+		static const char *const ctx[] = { "%s", "<p>%sz</p>",
+		    "<html>%s<b>", "<a href=\"%sz\">x</a>", "<a href=%s>x</a>",
+		    "<a title='x%s' b=c>y</a>", "<head>%s", "x%s" };
+		size_t taken_here = 0, k, j;
+		char ref[256], doc[512];
+
+		for (i = 0; i < 20000; i++) {
+			size_t rn = 2;
+
+			k = rnd();
+			memcpy(ref, "&#", 2);
+			for (j = 0; j < k % 5; j++)
+				rn += (size_t)snprintf(ref + rn,
+				    sizeof(ref) - rn, "%s", bit[rnd() % 19]);
+			ref[rn] = '\0';
+			snprintf(doc, sizeof(doc), ctx[(k / 5) % 8], ref);
+			(void)compare(doc, strlen(doc), &fast);
+			taken_here += fast;
+		}
+		ok(n_diff == before,
+		    "generated character references: no differences");
+		ok(taken_here > 19000,
+		    "generated character references: %zu taken", taken_here);
 	}
 
 	/*
