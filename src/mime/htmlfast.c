@@ -19,12 +19,13 @@
  * void elements (htmlTagLookup()); attributes, bare, quoted or not,
  * repeated, boolean, or bogus (skipped); entities and character
  * references, known or not, in text and in attribute values; comments;
- * script and style as CDATA; a stray '<' as text; doctypes, first or
- * misplaced; a byte order mark; frames; content after </html>.  It
- * declines on bytes that are not well-formed UTF-8 XML characters,
- * processing instructions, CDATA sections, names the parser would
- * truncate or read differently, and the rarer corners noted where they
- * are refused.
+ * processing instructions; script and style as CDATA; a stray '<' as
+ * text; doctypes, first or misplaced; a byte order mark; frames; tags
+ * the input ends in; content after </html>; nesting as deep as SAX2
+ * goes.  It declines on bytes that are not well-formed UTF-8 XML
+ * characters, tag names it would read differently (longer than
+ * HF_NAME, with a '.', odd prefixes), and the rarer corners noted
+ * where they are refused.
  * The caller then parses as before; tests/unit/test_htmlfast.c and
  * fuzz/fuzz_html.c compare the two trees wherever this one accepts.
  */
@@ -1240,6 +1241,49 @@ doctype(struct hf *h)
 }
 
 /*
+ * "<?": a processing instruction as htmlParsePI() reads it, in HTML up
+ * to '>': a name, blanks, what is left its content.  Without a name only
+ * "<?" goes; one the input ends in goes whole.
+ */
+static bool
+pi(struct hf *h)
+{
+	const unsigned char *n, *ne, *c, *e;
+	struct htmlnode *x;
+
+	n = h->p += 2;
+	if (n >= h->end || (!is_alpha(*n) && *n != '_' && *n != ':')) {
+		/* htmlParseNameComplex() might read a name past ASCII. */
+		if (n < h->end && *n >= 0x80)
+			return hf_no(__LINE__);
+		return true;
+	}
+	for (ne = n + 1; ne < h->end && *ne < 0x80 && name_char(*ne); ne++)
+		;
+	/* At the end of the input htmlParseName() reads no name. */
+	if (ne >= h->end)
+		return true;
+	if (*ne >= 0x80)
+		return hf_no(__LINE__);
+	for (c = ne; c < h->end && is_blank(*c); c++)
+		;
+	if (*ne == '>')
+		c = ne;
+	if ((e = memchr(c, '>', (size_t)(h->end - c))) == NULL) {
+		h->p = h->end;
+		return true;
+	}
+	h->p = e + 1;
+	if (!flush_text(h) ||
+	    (x = htmltree_leaf(h->t, h->node != NULL ? h->node : &h->t->doc,
+	    HTML_NODE_OTHER, (const char *)c, (size_t)(e - c))) == NULL ||
+	    (x->name = htmltree_name(h->t, (const char *)n, (size_t)(ne - n),
+	    htmltree_hash((const char *)n, (size_t)(ne - n)))) == NULL)
+		return hf_no(__LINE__);
+	return true;
+}
+
+/*
  * What follows a misplaced doctype is read in the same turn of
  * htmlParseContentInternal()'s loop, past its checks for end tags and
  * names: a '<' that starts no comment, PI or tag is text, even "</".
@@ -1251,7 +1295,7 @@ after_doctype(struct hf *h)
 	    (h->end - h->p >= 4 && memcmp(h->p, "<!--", 4) == 0))
 		return true;
 	if (h->p[1] == '?')
-		return hf_no(__LINE__);
+		return pi(h);
 	h->p++;
 	if (h->node == NULL)
 		return true;
@@ -1273,7 +1317,7 @@ lt(struct hf *h)
 		 * "<_" and "<:" are first read as a name, to close what it
 		 * closes: nothing, as no tag's name starts so.
 		 */
-		if (c == '?' || c == '/')
+		if (c == '/')
 			return hf_no(__LINE__);
 	}
 	h->p++;
@@ -1289,15 +1333,22 @@ is_doctype(const struct hf *h)
 	    xmlStrncasecmp(h->p + 2, (const xmlChar *)"DOCTYPE", 7) == 0;
 }
 
+/* Comments and processing instructions, before and after a doctype. */
 static bool
 prolog_comments(struct hf *h)
 {
-	while (h->end - h->p >= 4 && memcmp(h->p, "<!--", 4) == 0) {
-		if (!comment(h))
-			return hf_no(__LINE__);
+	for (;;) {
+		if (h->end - h->p >= 4 && memcmp(h->p, "<!--", 4) == 0) {
+			if (!comment(h))
+				return hf_no(__LINE__);
+		} else if (h->end - h->p >= 2 && h->p[0] == '<' &&
+		    h->p[1] == '?') {
+			if (!pi(h))
+				return hf_no(__LINE__);
+		} else
+			return true;
 		skip_blanks(h);
 	}
-	return true;
 }
 
 static bool
@@ -1347,6 +1398,9 @@ run(struct hf *h)
 					return hf_no(__LINE__);
 			} else if (is_doctype(h)) {
 				if (!doctype(h) || !after_doctype(h))
+					return hf_no(__LINE__);
+			} else if (h->p + 1 < h->end && h->p[1] == '?') {
+				if (!pi(h))
 					return hf_no(__LINE__);
 			} else if (!lt(h))
 				return false;

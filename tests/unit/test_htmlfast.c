@@ -215,6 +215,13 @@ static const char *const taken[] = {
 	"<html>&#0;<head>x", "&#;", "<p>&#x",
 	"<a href=\"&#65\">x</a><a href=\"&#x\">y</a>",
 	"<p>&#99999999999999999999999;x",
+	/* Processing instructions, before any tag and among them. */
+	"<?xml version=\"1.0\"?><p>x</p>",
+	"<p>a<?xml:namespace prefix = o ns = \"urn:x\" />b<o:p>c</o:p>",
+	"<!--a--><?x?> <?y z><!DOCTYPE html><?q\n r ?><p>x",
+	"<? e ?> <?9 x> <?> <?_a> <?:b c>x<?",
+	"<p>x<?php echo 1; ?>y<?pi", "<?xml", "<p>x<?a", "<b>x</b><?a",
+	"<html><body>x</body></html><?end?>", "<p><!DOCTYPE html><?x y>z",
 	/* Raw text to the end, or past end tags that only start so. */
 	"<script>a</scriptx>b</script>c",
 	"<p><script>a</script x>b",
@@ -871,6 +878,40 @@ main(void)
 		    "generated character references: no differences");
 		ok(taken_here > 19000,
 		    "generated character references: %zu taken", taken_here);
+	}
+
+	/*
+	 * Processing instructions of every shape, where they may stand.
+	 */
+	before = n_diff;
+	{
+		static const char *const bit[] = { "x", "Xml", "_", ":", "9",
+		    " ", "\n", "?", ">", "a=b", "\xc3\xa9", "-", "<", "&amp;",
+		    "\"q>\"", "" };
+		static const char *const ctx[] = { "%s", "<p>a%sz</p>",
+		    "<!--c-->%s<!--d--> %s<p>", "<!DOCTYPE html>%s<html>",
+		    "<html>%s<head>", "x%s", "<p><!DOCTYPE x>%s" };
+		size_t taken_here = 0, k, j;
+		char pi[256], doc[600];
+
+		for (i = 0; i < 20000; i++) {
+			size_t pn = 2;
+
+			k = rnd();
+			memcpy(pi, "<?", 2);
+			for (j = 0; j < k % 5; j++)
+				pn += (size_t)snprintf(pi + pn,
+				    sizeof(pi) - pn, "%s", bit[rnd() % 16]);
+			pi[pn] = '\0';
+			snprintf(doc, sizeof(doc), ctx[(k / 5) % 7], pi, pi);
+			(void)compare(doc, strlen(doc), &fast);
+			taken_here += fast;
+		}
+		ok(n_diff == before,
+		    "generated processing instructions: no differences");
+		ok(taken_here > 17000,
+		    "generated processing instructions: %zu taken",
+		    taken_here);
 	}
 
 	/*
