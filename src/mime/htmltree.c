@@ -3,9 +3,10 @@
  *
  * Building one from libxml2's took a malloc() per node, name, attribute
  * and text, and as many free() calls in xmlFreeDoc(); here each is a
- * bump of a block the tree takes from the arena (zeroed there, so nodes
- * start empty and copied strings end in a NUL), and the whole tree goes
- * with the arena.  Names are interned in a table per tree, open
+ * bump of a block the tree takes from the arena, and the whole tree goes
+ * with the arena.  The blocks are not zeroed, most of them being text
+ * copied in at once: nodes and attributes are zeroed one by one, strings
+ * get their NUL where they end.  Names are interned in a table per tree, open
  * addressing on FNV-1a, which grows at half full so a flood of made-up
  * names stays linear.
  */
@@ -47,15 +48,15 @@ tree_refill(struct htmltree *t, size_t n)
 	char *b;
 
 	if (n > HT_BLOCK / 4)
-		return arena_alloc(t->arena, n);
-	if ((b = arena_alloc(t->arena, HT_BLOCK)) == NULL)
+		return arena_alloc_raw(t->arena, n);
+	if ((b = arena_alloc_raw(t->arena, HT_BLOCK)) == NULL)
 		return NULL;
 	t->free = b + n;
 	t->left = HT_BLOCK - n;
 	return b;
 }
 
-/* n zeroed bytes, aligned for pointers. */
+/* n bytes, not zeroed, aligned for pointers. */
 static inline void *
 tree_alloc(struct htmltree *t, size_t n)
 {
@@ -69,6 +70,30 @@ tree_alloc(struct htmltree *t, size_t n)
 	p = t->free;
 	t->free += n;
 	t->left -= n;
+	return p;
+}
+
+/* n zeroed bytes: a node or an attribute. */
+static void *
+tree_zalloc(struct htmltree *t, size_t n)
+{
+	void *p;
+
+	if ((p = tree_alloc(t, n)) != NULL)
+		memset(p, 0, n);
+	return p;
+}
+
+/* A copy of len bytes of s and a NUL. */
+static char *
+tree_str(struct htmltree *t, const char *s, size_t len)
+{
+	char *p;
+
+	if (len == SIZE_MAX || (p = tree_alloc(t, len + 1)) == NULL)
+		return NULL;
+	memcpy(p, s, len);
+	p[len] = '\0';
 	return p;
 }
 
@@ -107,6 +132,22 @@ names_grow(struct htmltree *t)
 	return true;
 }
 
+/* The slot of a name in the table: its entry's, or the empty one. */
+static size_t
+name_slot(const struct htmltree *t, const char *name, size_t len,
+    uint32_t hash)
+{
+	struct htmlname *e;
+	size_t i;
+
+	for (i = hash & (t->cap_names - 1); (e = t->names[i]) != NULL;
+	    i = (i + 1) & (t->cap_names - 1))
+		if (e->hash == hash && e->len == len &&
+		    memcmp(e->s, name, len) == 0)
+			break;
+	return i;
+}
+
 const char *
 htmltree_name(struct htmltree *t, const char *name, size_t len,
     uint32_t hash)
@@ -118,16 +159,15 @@ htmltree_name(struct htmltree *t, const char *name, size_t len,
 		return NULL;
 	if (t->n_names * 2 >= t->cap_names && !names_grow(t))
 		return NULL;
-	for (i = hash & (t->cap_names - 1); (e = t->names[i]) != NULL;
-	    i = (i + 1) & (t->cap_names - 1))
-		if (e->hash == hash && e->len == len &&
-		    memcmp(e->s, name, len) == 0)
-			return e->s;
+	i = name_slot(t, name, len, hash);
+	if (t->names[i] != NULL)
+		return t->names[i]->s;
 	if ((e = tree_alloc(t, sizeof(*e) + len + 1)) == NULL)
 		return NULL;
 	e->hash = hash;
 	e->len = (uint32_t)len;
 	memcpy(e->s, name, len);
+	e->s[len] = '\0';
 	t->names[i] = e;
 	t->n_names++;
 	return e->s;
@@ -136,18 +176,12 @@ htmltree_name(struct htmltree *t, const char *name, size_t len,
 const char *
 htmltree_find(const struct htmltree *t, const char *name)
 {
-	struct htmlname *e;
 	size_t len = strlen(name), i;
-	uint32_t hash = htmltree_hash(name, len);
 
 	if (t->cap_names == 0)
 		return NULL;
-	for (i = hash & (t->cap_names - 1); (e = t->names[i]) != NULL;
-	    i = (i + 1) & (t->cap_names - 1))
-		if (e->hash == hash && e->len == len &&
-		    memcmp(e->s, name, len) == 0)
-			return e->s;
-	return NULL;
+	i = name_slot(t, name, len, htmltree_hash(name, len));
+	return t->names[i] != NULL ? t->names[i]->s : NULL;
 }
 
 struct htmlnode *
@@ -156,7 +190,7 @@ htmltree_add(struct htmltree *t, struct htmlnode *parent,
 {
 	struct htmlnode *n;
 
-	if ((n = tree_alloc(t, sizeof(*n))) == NULL)
+	if ((n = tree_zalloc(t, sizeof(*n))) == NULL)
 		return NULL;
 	n->type = (unsigned char)type;
 	n->parent = parent;
@@ -175,9 +209,8 @@ htmltree_leaf(struct htmltree *t, struct htmlnode *parent,
 	struct htmlnode *n;
 
 	if (len > UINT32_MAX || (n = htmltree_add(t, parent, type)) == NULL ||
-	    (n->text = tree_alloc(t, len + 1)) == NULL)
+	    (n->text = tree_str(t, s, len)) == NULL)
 		return NULL;
-	memcpy(n->text, s, len);
 	n->len = (uint32_t)len;
 	return n;
 }
@@ -197,6 +230,7 @@ htmltree_text(struct htmltree *t, struct htmlnode *parent, const char *s,
 		return false;
 	memcpy(nt, l->text, l->len);
 	memcpy(nt + l->len, s, len);
+	nt[l->len + len] = '\0';
 	l->text = nt;
 	l->len += (uint32_t)len;
 	return true;
@@ -209,16 +243,15 @@ htmltree_attr(struct htmltree *t, struct htmlnode *e, struct htmlattr *prev,
 	struct htmlattr *a;
 	char *v;
 
-	if (len > UINT32_MAX || (a = tree_alloc(t, sizeof(*a))) == NULL)
+	if (len > UINT32_MAX || (a = tree_zalloc(t, sizeof(*a))) == NULL)
 		return NULL;
 	a->name = name;
 	if (value == NULL) {
 		a->value = "";
 		a->bare = true;
 	} else {
-		if ((v = tree_alloc(t, len + 1)) == NULL)
+		if ((v = tree_str(t, value, len)) == NULL)
 			return NULL;
-		memcpy(v, value, len);
 		a->value = v;
 		a->len = (uint32_t)len;
 	}
@@ -246,10 +279,10 @@ htmltree_doctype(struct htmltree *t, const char *name, size_t nlen,
 	    name != NULL ? nlen : 0)) == NULL ||
 	    (t->dt_public = copy_or_null(t, pub, plen)) == NULL ||
 	    (t->dt_system = copy_or_null(t, sys, slen)) == NULL ||
-	    (n = tree_alloc(t, sizeof(*n))) == NULL ||
+	    (n = tree_zalloc(t, sizeof(*n))) == NULL ||
 	    (name != NULL && (n->name = htmltree_name(t, name, nlen,
 	    htmltree_hash(name, nlen))) == NULL) ||
-	    (n->text = tree_alloc(t, 1)) == NULL)
+	    (n->text = tree_str(t, "", 0)) == NULL)
 		return false;
 	if (pub == NULL)
 		t->dt_public = NULL;
