@@ -37,7 +37,11 @@
  *    is one that needs literal strings the text lacks: "800" or "888"
  *    for a toll-free number, a '!' for shouting.  (A pattern matches
  *    at a position with its first branch that does, so taking
- *    branches in order at one position changes nothing.)
+ *    branches in order at one position changes nothing.)  A branch
+ *    whose matches take one character and then a needed one,
+ *    "\p{L}[\x{200B}-\x{200D}...]+\p{L}", is only searched from just
+ *    before each such character of the text, with an offset limit:
+ *    PCRE2 has no start bytes for \p{L} and tried it at every letter.
  * The leftmost match is then the earliest of these; at one position
  * the word patterns win, then the others in file order, as in the
  * single alternation "\b(?:WORD...)|OTHER..." this replaces.  Each
@@ -102,6 +106,8 @@ struct lexicon {
 	struct firstbyte_table	 words;
 	pcre2_code		**others;	/* non-word patterns, branches */
 	struct needbytes	*other_needs;	/* what each cannot do without */
+	/* Its second characters, when that is all a match can start on. */
+	struct needbytes	**other_second;
 	bool			*other_tail;	/* matches only in the tail */
 	size_t			 n_others;
 	bool			 ascii_space[128];	/* what \s takes */
@@ -300,18 +306,21 @@ note_captures(struct lexicon *lx, const pcre2_code *re)
 		lx->ovector_pairs = caps + 1;
 }
 
-/* Compiles and JITs one pattern searched on its own. */
+/*
+ * Compiles and JITs one pattern searched on its own; with an offset
+ * limit when its searches are to start only at some places.
+ */
 static pcre2_code *
-other_compile(struct lexicon *lx, const struct buf *src, const char *path,
-    char *err, size_t errlen)
+other_compile(struct lexicon *lx, const struct buf *src, bool limit,
+    const char *path, char *err, size_t errlen)
 {
 	PCRE2_UCHAR msg[256];
 	PCRE2_SIZE eoff;
 	pcre2_code *re;
 	int ec;
 
-	re = rxspace_compile(src->data, src->len, LEXICON_OPTIONS, &ec,
-	    &eoff);
+	re = rxspace_compile(src->data, src->len, LEXICON_OPTIONS |
+	    (limit ? PCRE2_USE_OFFSET_LIMIT : 0), &ec, &eoff);
 	if (re == NULL) {
 		pcre2_get_error_message(ec, msg, sizeof(msg));
 		snprintf(err, errlen, "%s: joined patterns: %s", path, msg);
@@ -327,7 +336,7 @@ static int
 other_add(struct lexicon *lx, const struct buf *src, const char *br,
     size_t brlen, const char *path, char *err, size_t errlen)
 {
-	struct needbytes *nb;
+	struct needbytes *nb, **sec, *second;
 	pcre2_code **o;
 	bool *tail;
 
@@ -340,13 +349,24 @@ other_add(struct lexicon *lx, const struct buf *src, const char *br,
 	tail = realloc(lx->other_tail, (lx->n_others + 1) * sizeof(*tail));
 	if (tail != NULL)
 		lx->other_tail = tail;
-	if (o == NULL || nb == NULL || tail == NULL) {
+	sec = realloc(lx->other_second, (lx->n_others + 1) * sizeof(*sec));
+	if (sec != NULL)
+		lx->other_second = sec;
+	if (o == NULL || nb == NULL || tail == NULL || sec == NULL ||
+	    (second = malloc(sizeof(*second))) == NULL) {
 		snprintf(err, errlen, "out of memory");
 		return -1;
 	}
-	if ((o[lx->n_others] = other_compile(lx, src, path, err,
-	    errlen)) == NULL)
+	if (!needbytes_second(br, brlen, LEXICON_OPTIONS, second)) {
+		free(second);
+		second = NULL;
+	}
+	sec[lx->n_others] = second;
+	if ((o[lx->n_others] = other_compile(lx, src, second != NULL, path,
+	    err, errlen)) == NULL) {
+		free(second);
 		return -1;
+	}
 	needbytes_of(br, brlen, LEXICON_OPTIONS, &nb[lx->n_others]);
 	tail[lx->n_others] = rxspace_tail_form(br, brlen, LEXICON_OPTIONS);
 	lx->n_others++;
@@ -495,9 +515,12 @@ lexicon_free(struct lexicon *lx)
 		free(lx->pats[i].alts);
 	}
 	firstbyte_free(&lx->words);
-	for (i = 0; i < lx->n_others; i++)
+	for (i = 0; i < lx->n_others; i++) {
 		pcre2_code_free(lx->others[i]);
+		free(lx->other_second[i]);
+	}
 	free(lx->others);
+	free(lx->other_second);
 	free(lx->other_needs);
 	free(lx->other_tail);
 	free(lx->pats);
@@ -574,6 +597,67 @@ struct lexicon_ahead {
 	bool			 known;
 };
 
+/* Where the character after the one at p starts; where the one before. */
+static size_t
+char_after(const unsigned char *t, size_t len, size_t p)
+{
+	if (p < len)
+		p++;
+	while (p < len && (t[p] & 0xc0) == 0x80)
+		p++;
+	return p;
+}
+
+static size_t
+char_before(const unsigned char *t, size_t p)
+{
+	while (p > 0 && (t[--p] & 0xc0) == 0x80)
+		;
+	return p;
+}
+
+/*
+ * Candidates for a second character this close together are searched
+ * for in one call: between them PCRE2 tries every position, which
+ * costs less than a call per candidate.
+ */
+#define SECOND_GAP	64
+
+/*
+ * The search for other pattern i, whose matches take one character and
+ * then one of the set sec, from from on: a match can only start just
+ * before such a character, so PCRE2 is asked only there, its start
+ * bounded by an offset limit (mctx, made at the first such search).
+ * A cluster of candidates close together is one search.  PCRE2's
+ * result code; the match in md.
+ */
+static int
+second_search(const struct lexicon *lx, size_t i, const unsigned char *t,
+    size_t len, size_t from, pcre2_match_data *md,
+    pcre2_match_context **mctx)
+{
+	const struct needbytes *sec = lx->other_second[i];
+	size_t q, start, limit;
+	int rc;
+
+	if (*mctx == NULL && (*mctx = pcre2_match_context_copy(lx->mctx)) ==
+	    NULL)
+		return PCRE2_ERROR_NOMEMORY;
+	q = needbytes_next(sec, t, len, char_after(t, len, from));
+	while (q < len) {
+		start = limit = char_before(t, q);
+		while ((q = needbytes_next(sec, t, len, char_after(t, len,
+		    q))) < len && char_before(t, q) - limit <= SECOND_GAP)
+			limit = char_before(t, q);
+		pcre2_set_offset_limit(*mctx, limit);
+		rc = pcre2_match(lx->others[i], t, len, start,
+		    PCRE2_NO_UTF_CHECK, md, *mctx);
+		if (rc != PCRE2_ERROR_NOMATCH)
+			return rc;
+	}
+	return PCRE2_ERROR_NOMATCH;
+}
+
 /*
  * The earliest match of the other patterns at or after off (the first
  * in file order at one position); n_others when none, SIZE_MAX on a
@@ -581,9 +665,9 @@ struct lexicon_ahead {
  */
 static size_t
 others_next(const struct lexicon *lx, const unsigned char *t, size_t len,
-    size_t off, struct lexicon_ahead *ah)
+    size_t off, struct lexicon_ahead *ah, pcre2_match_context **mctx)
 {
-	size_t i, best = lx->n_others, best_at = len;
+	size_t i, best = lx->n_others, best_at = len, from;
 	int rc;
 
 	for (i = 0; i < lx->n_others; i++) {
@@ -593,9 +677,13 @@ others_next(const struct lexicon *lx, const unsigned char *t, size_t len,
 			    pcre2_match_data_create(lx->ovector_pairs,
 			    NULL)) == NULL)
 				return SIZE_MAX;
-			rc = pcre2_match(lx->others[i], t, len,
-			    off > ah[i].from ? off : ah[i].from,
-			    PCRE2_NO_UTF_CHECK, ah[i].md, lx->mctx);
+			from = off > ah[i].from ? off : ah[i].from;
+			if (lx->other_second[i] != NULL)
+				rc = second_search(lx, i, t, len, from,
+				    ah[i].md, mctx);
+			else
+				rc = pcre2_match(lx->others[i], t, len, from,
+				    PCRE2_NO_UTF_CHECK, ah[i].md, lx->mctx);
 			if (rc == PCRE2_ERROR_NOMATCH)
 				ah[i].at = len;
 			else if (rc < 0)
@@ -661,6 +749,7 @@ lexicon_scan(const struct lexicon *lx, struct arena *a, const char *text,
 {
 	bool seen[LEXICON_MAX_SYMBOLS] = { false };
 	struct lexicon_ahead *ah = NULL;
+	pcre2_match_context *mctx = NULL;
 	pcre2_match_data *word = NULL, *md;
 	const unsigned char *t;
 	PCRE2_SIZE *ov, off = 0;
@@ -676,7 +765,8 @@ lexicon_scan(const struct lexicon *lx, struct arena *a, const char *text,
 		goto out;
 	for (loops = 0; off < len && n < max && loops < LEXICON_MAX_MATCHES;
 	    loops++) {
-		if ((other = others_next(lx, t, len, off, ah)) == SIZE_MAX)
+		if ((other = others_next(lx, t, len, off, ah, &mctx)) ==
+		    SIZE_MAX)
 			break;
 		other_at = other < lx->n_others ? ah[other].at : len;
 		rc = word_match(lx, t, len, off, other_at, word);
@@ -703,6 +793,7 @@ lexicon_scan(const struct lexicon *lx, struct arena *a, const char *text,
 	}
 out:
 	pcre2_match_data_free(word);
+	pcre2_match_context_free(mctx);
 	ahead_free(lx, ah);
 	return n;
 }

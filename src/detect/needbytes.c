@@ -671,28 +671,98 @@ strs_found(const struct needbytes_strs *set, const unsigned char *t,
 	return false;
 }
 
+size_t
+needbytes_next(const struct needbytes *n, const unsigned char *t, size_t len,
+    size_t from)
+{
+	size_t i;
+	unsigned c;
+
+	if (n->any)
+		return from < len ? from : len;
+	for (i = from; (i = str_ascii_run(t, i, len)) < len; i++) {
+		c = t[i];
+		if (c < 0xc0 || !has_bit(n->lead, c))
+			continue;
+		if (!n->exact || c >= 0xf0)
+			return i;
+		/* A cut-off character at the end cannot be matched either. */
+		if (i + (c < 0xe0 ? 2 : 3) <= len && has_bit(n->chars,
+		    decode(t + i)))
+			return i;
+	}
+	return len;
+}
+
 bool
 needbytes_found(const struct needbytes *n, const unsigned char *t,
     size_t len)
 {
 	size_t i;
-	unsigned c;
 
 	for (i = 0; i < n->n_sets; i++)
 		if (!strs_found(&n->sets[i], t, len))
 			return false;
-	if (n->any)
-		return true;
-	for (i = 0; (i = str_ascii_run(t, i, len)) < len; i++) {
-		c = t[i];
-		if (c < 0xc0 || !has_bit(n->lead, c))
-			continue;
-		if (!n->exact || c >= 0xf0)
-			return true;
-		/* A cut-off character at the end cannot be matched either. */
-		if (i + (c < 0xe0 ? 2 : 3) <= len && has_bit(n->chars,
-		    decode(t + i)))
-			return true;
+	return n->any || needbytes_next(n, t, len, 0) < len;
+}
+
+/*
+ * The end of the item at p when it takes exactly one character: a
+ * class, '.', a literal, or an escape such as \p{L} or \w (not \X or
+ * \R, which may take more, nor \C, a byte); else NULL.
+ */
+static const char *
+one_char(const char *p, const char *end)
+{
+	const char *next;
+	bool atom;
+
+	if (p >= end)
+		return NULL;
+	if (*p == '[')
+		return rxspace_class_end(p, end);
+	if (*p == '\\') {
+		if (p + 1 < end && strchr("XRC", p[1]) != NULL)
+			return NULL;
+		next = escape_end(p, end, &atom);
+		return atom ? next : NULL;
 	}
-	return false;
+	if (strchr("()|^$?*+{", *p) != NULL)
+		return NULL;
+	for (next = p + 1; next < end && (*next & 0xc0) == 0x80; next++)
+		;
+	return next;
+}
+
+bool
+needbytes_second(const char *re, size_t len, uint32_t options,
+    struct needbytes *out)
+{
+	const char *p = re, *end = re + len, *item, *next;
+	bool atom, bad = false;
+
+	out->any = true;
+	out->n_sets = 0;
+	/* \b and \B take no character. */
+	while (end - p >= 2 && p[0] == '\\' && (p[1] == 'b' || p[1] == 'B'))
+		p += 2;
+	/* The second item right after it: a quantifier refuses. */
+	if ((item = one_char(p, end)) == NULL)
+		return false;
+	if (item < end && *item == '[') {
+		next = rxspace_class_end(item, end);
+		atom = true;
+	} else if (item < end && *item == '\\' && item + 1 < end &&
+	    strchr("XRC", item[1]) == NULL)
+		next = escape_end(item, end, &atom);
+	else
+		return false;
+	if (next == NULL || !atom || next - item > NEED_ITEM_MAX)
+		return false;
+	len = (size_t)(next - item);
+	if (quantifier(&next, end, &bad) < 1 || bad ||
+	    !item_chars(item, len, options, out))
+		return false;
+	out->any = false;
+	return true;
 }

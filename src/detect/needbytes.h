@@ -75,4 +75,22 @@ bool	needbytes_met(const struct needbytes *, const uint8_t
 bool	needbytes_found(const struct needbytes *, const unsigned char *t,
 	    size_t len);
 
+/*
+ * The first character of t at or after from (a character's start) that
+ * n needs, read as needbytes_found() reads them (n's strings aside);
+ * len when there is none, from when n needs no character.
+ */
+size_t	needbytes_next(const struct needbytes *, const unsigned char *t,
+	    size_t len, size_t from);
+
+/*
+ * Whether every match of the branch re starts with exactly one
+ * character and then one of a set of non-ASCII characters, such as
+ * "\p{L}[\x{200B}-\x{200D}]+\p{L}"; the set into out (as
+ * needbytes_of() gives it).  A search for re need then only start just
+ * before each such character of a text (needbytes_next()).
+ */
+bool	needbytes_second(const char *re, size_t len, uint32_t options,
+	    struct needbytes *out);
+
 #endif

@@ -623,6 +623,42 @@ static const char *const literal_texts[] = {
 	"xQ12", "XQ12", "24-6", "13-5", "=?UTF-8?", "5 =?utf8?", NULL
 };
 
+/*
+ * Patterns searched alone whose matches take one character and then
+ * one of a set (needbytes_second()): searched only just before such
+ * characters, those close together in one search.  The texts put them
+ * near each other and far apart (more than the 64 bytes of one
+ * search), with the match before, inside or after the others.
+ */
+static const char seconds[] =
+    "SEC_A\t\\p{Latin}[\\x{0400}-\\x{04FF}\\x{0370}-\\x{03FF}]+"
+    "\\p{Latin}\n"
+    "SEC_B\t\\p{L}[\\x{200B}-\\x{200D}\\x{FEFF}]+\\p{L}\n"
+    "SEC_C\t\\b\\w[\\x{0400}-\\x{04FF}]{2}\\b\n"
+    "SEC_D\tq\\x{0430}|.\\x{0431}z\n"
+    "SEC_E\t\\bfoo\\s+bar\n";
+
+#define PAD70	" and so on and so on and so on and so on and so on and so on" \
+	" and so on"
+#define CYR	"\xd0\xb0"	/* U+0430 */
+#define ZW	"\xe2\x80\x8b"	/* U+200B */
+
+static const char *const second_texts[] = {
+	"x" CYR "y", "a" ZW "b", "x" CYR CYR, "q" CYR, "!" "\xd0\xb1" "z",
+	/* A candidate that fails, far from the one that matches. */
+	" " CYR " " PAD70 " x" CYR "y",
+	" " CYR " " PAD70 PAD70 "zz a" ZW ZW "b",
+	/* Several failing candidates close together, then the match. */
+	" " CYR " " CYR "  " CYR ". " CYR "x" CYR "y",
+	" " ZW " " ZW " " ZW PAD70 "c" ZW "d " PAD70 " " ZW,
+	/* The match at the end of a cluster, and the text's end. */
+	PAD70 " " CYR " " CYR " " CYR "x" CYR "y",
+	PAD70 "q" CYR,
+	/* A word pattern's match that covers a candidate. */
+	"foo bar" ZW "x " PAD70 "a" ZW "b",
+	"b" CYR CYR " ab " CYR CYR, NULL
+};
+
 /* Writes a pattern file to a temporary path; compares; removes it. */
 static void
 compare_file(const char *patterns, const char *what,
@@ -815,6 +851,7 @@ main(void)
 	compare_file(beginnings, "literal beginnings", NULL);
 	compare_file(deep, "deep beginnings", deep_texts);
 	compare_file(literals, "needed literals", literal_texts);
+	compare_file(seconds, "second characters", second_texts);
 	walk_check(path);
 	return tap_done();
 }

@@ -16,6 +16,11 @@
  * pattern must need, and against PCRE2 on generated texts: a text the
  * pattern matches must pass needbytes_found().  Texts are made of the
  * pieces the patterns are built of, and caseless partners of letters.
+ *
+ * needbytes_second() is checked against a table of branches it must
+ * and must not take, and, for those it takes, against PCRE2 on
+ * generated texts: wherever a match starts, the character after its
+ * first is one needbytes_next() finds.
  */
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include <pcre2.h>
@@ -503,6 +508,126 @@ test_strs_found(void)
 	}
 }
 
+struct second_case {
+	const char	*re;
+	bool		 taken;
+};
+
+static const struct second_case second_cases[] = {
+	{ "\\p{Latin}[\\x{0400}-\\x{04FF}\\x{0370}-\\x{03FF}]+\\p{Latin}",
+	    true },
+	{ "\\p{L}[\\x{200B}-\\x{200D}\\x{FEFF}\\x{E0000}-\\x{E01EF}]+"
+	    "\\p{L}", true },
+	{ "\\b\\w[\\x{0400}-\\x{04FF}]", true },
+	{ ".\\p{Cyrillic}{2}", true },
+	{ "\303\274\\x{0430}", true },
+	{ "[ab][\\x{0400}-\\x{04FF}]{1,3}x", true },
+	/* The first item may take more or fewer than one character. */
+	{ "\\p{Latin}{2,}[\\x{0400}-\\x{04FF}]", false },
+	{ "a?[\\x{0400}-\\x{04FF}]", false },
+	{ "\\X[\\x{0400}-\\x{04FF}]", false },
+	{ "\\R[\\x{0400}-\\x{04FF}]", false },
+	{ "\\C[\\x{0400}-\\x{04FF}]", false },
+	{ "(a)[\\x{0400}-\\x{04FF}]", false },
+	{ "(?=a)\\w[\\x{0400}-\\x{04FF}]", false },
+	/* The second may be absent, or take ASCII. */
+	{ "a[\\x{0400}-\\x{04FF}]?", false },
+	{ "a[\\x{0400}-\\x{04FF}]*", false },
+	{ "a[\\x{0400}-\\x{04FF}]{0,2}", false },
+	{ "a[\\x{0400}-\\x{04FF}]{,2}", false },
+	{ "a\\p{L}", false },
+	{ "a[\\x{0400}-\\x{04FF}b]", false },
+	{ "ab", false },
+	{ "a", false },
+	{ "", false },
+	/* The Kelvin sign is a caseless partner of k: ASCII. */
+	{ "a\\x{212A}", false },
+};
+
+/* Pieces of the texts needbytes_second() is tried on. */
+static const char *const second_pieces[] = {
+	"a", "b", "x", "k", "s", " ", "\n", "!", "1", "\xc3\xbc", "\xd0\xb0",
+	"\xd0\x96", "\xce\xbf", "\xce\xa9", "\xe1\xb2\x80", "\xc2\xb5",
+	"\xe2\x84\xa6", "\xe2\x80\x8b", "\xe2\x80\x8c", "\xef\xbb\xbf",
+	"\xe2\x80\x99", "\xc2\xa0", "\xcd\x8f", "\xf3\xa0\x80\x81",
+	"\xf0\x9f\x98\x80", "\xe2\x84\xaa", "\xc5\xbf",
+};
+
+/*
+ * For each branch it takes: at every position where PCRE2 finds a
+ * match of the branch starting there, needbytes_next() from the next
+ * character finds that very character.
+ */
+static void
+test_second(void)
+{
+	struct needbytes n;
+	pcre2_match_data *md;
+	pcre2_code *re;
+	unsigned char text[512];
+	uint32_t seed = 99;
+	size_t i, k, len, p, q, np = sizeof(second_pieces) /
+	    sizeof(second_pieces[0]);
+	size_t starts = 0, wrong = 0;
+	PCRE2_SIZE eoff;
+	int ec;
+
+	for (i = 0; i < sizeof(second_cases) / sizeof(second_cases[0]); i++)
+		ok(needbytes_second(second_cases[i].re,
+		    strlen(second_cases[i].re), OPTS, &n) ==
+		    second_cases[i].taken, "second: %s %s", second_cases[i].re,
+		    second_cases[i].taken ? "taken" : "refused");
+	for (i = 0; i < sizeof(second_cases) / sizeof(second_cases[0]); i++) {
+		if (!second_cases[i].taken)
+			continue;
+		if (!needbytes_second(second_cases[i].re,
+		    strlen(second_cases[i].re), OPTS, &n) ||
+		    (re = pcre2_compile((PCRE2_SPTR)second_cases[i].re,
+		    PCRE2_ZERO_TERMINATED, OPTS | PCRE2_ANCHORED, &ec, &eoff,
+		    NULL)) == NULL)
+			abort();
+		md = pcre2_match_data_create_from_pattern(re, NULL);
+		for (k = 0; k < 3000; k++) {
+			for (len = 0; len + 8 < sizeof(text) &&
+			    next_rand(&seed) % 40 != 0; ) {
+				const char *pc = second_pieces[next_rand(&seed) %
+				    np];
+				memcpy(text + len, pc, strlen(pc));
+				len += strlen(pc);
+			}
+			for (p = 0; p < len; p++) {
+				if ((text[p] & 0xc0) == 0x80 ||
+				    pcre2_match(re, text, len, p, 0, md,
+				    NULL) < 0)
+					continue;
+				for (q = p + 1; q < len &&
+				    (text[q] & 0xc0) == 0x80; q++)
+					;
+				starts++;
+				if (needbytes_next(&n, text, len, q) != q &&
+				    wrong++ < 3)
+					printf("# %s: a match at %zu, not "
+					    "found at %zu\n",
+					    second_cases[i].re, p, q);
+			}
+		}
+		pcre2_match_data_free(md);
+		pcre2_code_free(re);
+	}
+	ok(wrong == 0 && starts > 1000, "second: %zu matches, each at a "
+	    "second character found", starts);
+	/* needbytes_next() itself: the first, from a place on, or none. */
+	needbytes_of("[\\x{0400}-\\x{04FF}]", 19, OPTS, &n);
+	ok(needbytes_next(&n, (const unsigned char *)"ab\xd0\xb0" "c\xd0\xb1",
+	    8, 0) == 2, "next: the first Cyrillic character");
+	ok(needbytes_next(&n, (const unsigned char *)"ab\xd0\xb0" "c\xd0\xb1",
+	    8, 4) == 5, "next: the one after a place");
+	ok(needbytes_next(&n, (const unsigned char *)"ab\xe2\x80\x99" "c", 6,
+	    0) == 6, "next: none, though E2 leads");
+	ok(needbytes_next(&n, (const unsigned char *)"ab\xd0", 3, 0) == 3,
+	    "next: not a character cut off at the end");
+}
+
 int
 main(void)
 {
@@ -512,5 +637,6 @@ main(void)
 	test_strs();
 	test_strs_generated();
 	test_strs_found();
+	test_second();
 	return tap_done();
 }
