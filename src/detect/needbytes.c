@@ -639,7 +639,8 @@ needbytes_met(const struct needbytes *n,
 
 	if (n->any)
 		return true;
-	for (i = 0; i < FIRSTBYTE_SET; i++)
+	/* Only lead bytes, 0xC0 and up, are ever in either set. */
+	for (i = 0xc0 / 8; i < FIRSTBYTE_SET; i++)
 		if (n->lead[i] & present[i])
 			return true;
 	return false;

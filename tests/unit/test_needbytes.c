@@ -274,6 +274,14 @@ test_present(void)
 	needbytes_of("\\p{L}", 5, OPTS, &n);
 	needbytes_present(t, 0, present);
 	ok(needbytes_met(&n, present), "nothing claimed: always searched");
+	/* Every lead byte counts, from C0 up (needbytes_met reads only those). */
+	needbytes_of("[\\x{00B5}\\x{0100}]", 18, OPTS, &n);
+	len = char_with_lead(0xc2, t);
+	needbytes_present(t, len, present);
+	ok(!n.any && needbytes_met(&n, present), "a text with C2 may match");
+	len = char_with_lead(0xc4, t);
+	needbytes_present(t, len, present);
+	ok(needbytes_met(&n, present), "a text with C4 may match");
 }
 
 struct found_case {
