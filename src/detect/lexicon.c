@@ -53,8 +53,10 @@
  * configuration, which is what scan_symbol() needs of a name.
  *
  * Memory: heap, owned by struct lexicon, read-only after loading; a
- * scan's match data lives only for the call, and an other pattern's is
- * made only when the pattern is searched.
+ * scan's two match data (word patterns, others) live only for the call
+ * and are made at its first search; the other patterns' look-aheads
+ * are on the stack (up to LEXICON_AHEAD_STACK of them) and keep only
+ * where each next match is and its pattern.
  * Limits: LEXICON_MAX_PATTERNS lines, LEXICON_MAX_SYMBOLS symbols,
  * LEXICON_MAX_ALTS phrases split out of one pattern,
  * LEXICON_MATCH_LIMIT backtracking steps per match attempt and
@@ -542,13 +544,25 @@ lexicon_free(struct lexicon *lx)
 static const bool ascii_word[256] = { W64(0), W64(64) };
 
 /*
+ * The match data a scan needs, made at its first search: most short
+ * texts (a subject, a display name) never reach PCRE2.
+ */
+static pcre2_match_data *
+scan_md(const struct lexicon *lx, pcre2_match_data **md)
+{
+	if (*md == NULL)
+		*md = pcre2_match_data_create(lx->ovector_pairs, NULL);
+	return *md;
+}
+
+/*
  * The leftmost match of a word pattern that starts in [from, last]
  * (and before len), into md; PCRE2's result code.  Only word starts
  * are tried: the rest of an ASCII word is stepped over at once.
  */
 static int
 word_match(const struct lexicon *lx, const unsigned char *t, size_t len,
-    size_t from, size_t last, pcre2_match_data *md)
+    size_t from, size_t last, pcre2_match_data **md)
 {
 	const pcre2_code *re;
 	size_t p = from, start, end = last < len ? last + 1 : len;
@@ -564,7 +578,9 @@ word_match(const struct lexicon *lx, const unsigned char *t, size_t len,
 				p++;
 		if (re == NULL)
 			continue;
-		rc = pcre2_match(re, t, len, start, PCRE2_NO_UTF_CHECK, md,
+		if (scan_md(lx, md) == NULL)
+			return PCRE2_ERROR_NOMEMORY;
+		rc = pcre2_match(re, t, len, start, PCRE2_NO_UTF_CHECK, *md,
 		    lx->mctx);
 		if (rc != PCRE2_ERROR_NOMATCH)
 			return rc;
@@ -591,11 +607,15 @@ match_pattern(pcre2_match_data *md)
  * reading passes it.
  */
 struct lexicon_ahead {
-	pcre2_match_data	*md;
 	size_t			 at;	/* len: no match ahead */
+	size_t			 end;	/* of that match */
+	size_t			 pattern;	/* its (*MARK:n) */
 	size_t			 from;	/* no match starts before */
 	bool			 known;
 };
+
+/* Look-aheads kept on the stack, for up to this many other patterns. */
+#define LEXICON_AHEAD_STACK	32
 
 /* Where the character after the one at p starts; where the one before. */
 static size_t
@@ -665,32 +685,35 @@ second_search(const struct lexicon *lx, size_t i, const unsigned char *t,
  */
 static size_t
 others_next(const struct lexicon *lx, const unsigned char *t, size_t len,
-    size_t off, struct lexicon_ahead *ah, pcre2_match_context **mctx)
+    size_t off, struct lexicon_ahead *ah, pcre2_match_context **mctx,
+    pcre2_match_data **md)
 {
 	size_t i, best = lx->n_others, best_at = len, from;
+	PCRE2_SIZE *ov;
 	int rc;
 
 	for (i = 0; i < lx->n_others; i++) {
 		if (!ah[i].known || ah[i].at < off) {
-			/* Created at the first search, most are never run. */
-			if (ah[i].md == NULL && (ah[i].md =
-			    pcre2_match_data_create(lx->ovector_pairs,
-			    NULL)) == NULL)
+			/* One match data for all: what is kept is copied. */
+			if (scan_md(lx, md) == NULL)
 				return SIZE_MAX;
 			from = off > ah[i].from ? off : ah[i].from;
 			if (lx->other_second[i] != NULL)
-				rc = second_search(lx, i, t, len, from,
-				    ah[i].md, mctx);
+				rc = second_search(lx, i, t, len, from, *md,
+				    mctx);
 			else
 				rc = pcre2_match(lx->others[i], t, len, from,
-				    PCRE2_NO_UTF_CHECK, ah[i].md, lx->mctx);
+				    PCRE2_NO_UTF_CHECK, *md, lx->mctx);
 			if (rc == PCRE2_ERROR_NOMATCH)
 				ah[i].at = len;
 			else if (rc < 0)
 				return SIZE_MAX;
-			else
-				ah[i].at = pcre2_get_ovector_pointer(
-				    ah[i].md)[0];
+			else {
+				ov = pcre2_get_ovector_pointer(*md);
+				ah[i].at = ov[0];
+				ah[i].end = ov[1];
+				ah[i].pattern = match_pattern(*md);
+			}
 			ah[i].known = true;
 		}
 		if (ah[i].at < best_at) {
@@ -705,15 +728,14 @@ others_next(const struct lexicon *lx, const unsigned char *t, size_t len,
  * The look-ahead of each other pattern; one whose needed bytes or
  * strings the text lacks is known at once to have no match.
  */
-static struct lexicon_ahead *
-ahead_new(const struct lexicon *lx, const unsigned char *t, size_t len)
+static void
+ahead_init(const struct lexicon *lx, const unsigned char *t, size_t len,
+    struct lexicon_ahead *ah)
 {
 	uint8_t present[FIRSTBYTE_SET];
-	struct lexicon_ahead *ah;
 	size_t i, tail = SIZE_MAX;
 
-	if ((ah = calloc(lx->n_others + 1, sizeof(*ah))) == NULL)
-		return NULL;
+	memset(ah, 0, lx->n_others * sizeof(*ah));
 	needbytes_present(t, len, present);
 	for (i = 0; i < lx->n_others; i++) {
 		if (!needbytes_met(&lx->other_needs[i], present) ||
@@ -727,20 +749,6 @@ ahead_new(const struct lexicon *lx, const unsigned char *t, size_t len)
 			ah[i].from = tail;
 		}
 	}
-	return ah;
-}
-
-static void
-ahead_free(const struct lexicon *lx, struct lexicon_ahead *ah)
-{
-	size_t i;
-
-	if (ah == NULL)
-		return;
-	for (i = 0; i < lx->n_others; i++)
-		if (ah[i].md != NULL)
-			pcre2_match_data_free(ah[i].md);
-	free(ah);
 }
 
 size_t
@@ -748,52 +756,57 @@ lexicon_scan(const struct lexicon *lx, struct arena *a, const char *text,
     size_t len, struct lexicon_hit *hits, size_t max)
 {
 	bool seen[LEXICON_MAX_SYMBOLS] = { false };
-	struct lexicon_ahead *ah = NULL;
+	struct lexicon_ahead stack[LEXICON_AHEAD_STACK], *ah = stack;
 	pcre2_match_context *mctx = NULL;
-	pcre2_match_data *word = NULL, *md;
+	pcre2_match_data *word = NULL, *omd = NULL;
 	const unsigned char *t;
 	PCRE2_SIZE *ov, off = 0;
-	size_t n = 0, loops, k, sym, other, other_at;
+	size_t n = 0, loops, k, sym, other, other_at, start, end;
 	int rc;
 
 	if (lx == NULL || text == NULL || len == 0 || max == 0 ||
 	    (text = detect_utf8(a, text, len)) == NULL)
 		return 0;
 	t = (const unsigned char *)text;
-	if ((word = pcre2_match_data_create(lx->ovector_pairs, NULL)) == NULL ||
-	    (ah = ahead_new(lx, t, len)) == NULL)
-		goto out;
+	if (lx->n_others > LEXICON_AHEAD_STACK &&
+	    (ah = malloc(lx->n_others * sizeof(*ah))) == NULL)
+		return 0;
+	ahead_init(lx, t, len, ah);
 	for (loops = 0; off < len && n < max && loops < LEXICON_MAX_MATCHES;
 	    loops++) {
-		if ((other = others_next(lx, t, len, off, ah, &mctx)) ==
+		if ((other = others_next(lx, t, len, off, ah, &mctx, &omd)) ==
 		    SIZE_MAX)
 			break;
 		other_at = other < lx->n_others ? ah[other].at : len;
-		rc = word_match(lx, t, len, off, other_at, word);
-		if (rc >= 0)
-			md = word;
-		else if (rc != PCRE2_ERROR_NOMATCH || other == lx->n_others)
+		rc = word_match(lx, t, len, off, other_at, &word);
+		if (rc >= 0) {
+			ov = pcre2_get_ovector_pointer(word);
+			start = ov[0];
+			end = ov[1];
+			k = match_pattern(word);
+		} else if (rc != PCRE2_ERROR_NOMATCH || other == lx->n_others)
 			break;
 		else {
-			md = ah[other].md;
+			start = ah[other].at;
+			end = ah[other].end;
+			k = ah[other].pattern;
 			ah[other].known = false;
 		}
-		ov = pcre2_get_ovector_pointer(md);
-		k = match_pattern(md);
 		if (k < lx->n_patterns && !seen[sym = lx->pat_symbol[k]]) {
 			seen[sym] = true;
 			hits[n].symbol = lx->symbols[sym];
-			hits[n].off = ov[0];
-			hits[n].len = ov[1] - ov[0];
+			hits[n].off = start;
+			hits[n].len = end - start;
 			n++;
 		}
-		off = ov[1] > ov[0] ? ov[1] : ov[0] + 1;
+		off = end > start ? end : start + 1;
 		while (off < len && (t[off] & 0xc0) == 0x80)
 			off++;
 	}
-out:
 	pcre2_match_data_free(word);
+	pcre2_match_data_free(omd);
 	pcre2_match_context_free(mctx);
-	ahead_free(lx, ah);
+	if (ah != stack)
+		free(ah);
 	return n;
 }

@@ -838,6 +838,27 @@ walk_check(const char *path)
 	ref_free(&r);
 }
 
+/*
+ * More patterns searched alone than the look-aheads kept on the stack
+ * (LEXICON_AHEAD_STACK, 32): forty branches, each one of them.
+ */
+static void
+many_others(void)
+{
+	static const char *const must[] = { "q0z", "a q39z b", "q17z!", NULL };
+	struct buf pat;
+	int i;
+
+	buf_init(&pat, 1u << 16);
+	buf_adds(&pat, "MANY_A\t");
+	for (i = 0; i < 40; i++)
+		buf_printf(&pat, "%sq%dz", i > 0 ? "|" : "", i);
+	/* And one that generated texts hit. */
+	buf_adds(&pat, "|e\\s\nMANY_B\t\\bq1\\d\n");
+	compare_file(pat.data, "many others", must);
+	buf_free(&pat);
+}
+
 int
 main(void)
 {
@@ -852,6 +873,7 @@ main(void)
 	compare_file(deep, "deep beginnings", deep_texts);
 	compare_file(literals, "needed literals", literal_texts);
 	compare_file(seconds, "second characters", second_texts);
+	many_others();
 	walk_check(path);
 	return tap_done();
 }
