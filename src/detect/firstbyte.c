@@ -860,6 +860,9 @@ prefix_insert(struct firstbyte_table *t, const struct seq *q)
 		else
 			k = i == 0 ? t->root[b] :
 			    node_child(t, &t->nodes[at], b);
+		/* Where a non-ASCII byte may go on (firstbyte_prefix_at). */
+		if (run || (i > 0 && b < 0x80 && t->partner[b]))
+			t->nodes[at].high = true;
 		if (k == 0) {
 			if ((k = node_new(t, b)) == 0)
 				return -1;
@@ -872,10 +875,15 @@ prefix_insert(struct firstbyte_table *t, const struct seq *q)
 			else if (node_link(t, at, k, b) == -1)
 				return -1;
 		}
+		/* Unicode white space or digits may go on with the run. */
+		if (run)
+			t->nodes[k].high = true;
 		at = k;
 	}
 	if (!q->wide)
 		t->nodes[at].end = true;
+	else
+		t->nodes[at].high = true;
 	return 0;
 }
 
@@ -1003,8 +1011,18 @@ int
 firstbyte_prefixes_add(struct firstbyte_table *t, const char *alt,
     size_t len, const uint8_t first[FIRSTBYTE_SET], uint32_t options)
 {
+	uint8_t set[FIRSTBYTE_SET];
+	char one[8];
+	unsigned int c, k;
 	int n;
 
+	/* PCRE2's first bytes of each ASCII character alone, caselessly. */
+	for (c = 0; !t->prefixes && c < 0x80; c++) {
+		snprintf(one, sizeof(one), "\\x{%x}", c);
+		firstbyte_of(one, strlen(one), options | PCRE2_CASELESS, set);
+		for (k = 0x80; k < FIRSTBYTE_BYTES && !t->partner[c]; k++)
+			t->partner[c] = bit_get(set, k);
+	}
 	t->prefixes = true;
 	if ((n = alt_prefixes(t, alt, alt + len, first, options)) == -1)
 		return -1;
@@ -1087,7 +1105,7 @@ prefix_walk(const struct firstbyte_table *t, uint32_t at,
 
 	for (; p < len; p++) {
 		if ((b = walk_byte[s[p]]) == WALK_HIGH)
-			return true;	/* a caseless partner, maybe */
+			return t->nodes[at].high;
 		n = &t->nodes[at];
 		if ((n->runs & walk_run[s[p]]) != 0 &&
 		    run_fits(t, n, s, len, p))
@@ -1128,7 +1146,7 @@ node_goes_on(const struct firstbyte_node *n, unsigned char c)
 {
 	unsigned char b = walk_byte[c];
 
-	return b == WALK_HIGH || (n->runs & walk_run[c]) != 0 ||
+	return (b == WALK_HIGH && n->high) || (n->runs & walk_run[c]) != 0 ||
 	    ((n->kids[b >> 6] >> (b & 63)) & 1u);
 }
 

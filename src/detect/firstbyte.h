@@ -15,8 +15,9 @@
  * of its alternatives ("konto", "kundenkonto", "in the next", "ionos")
  * in a trie: at a position where no beginning fits, nothing can match
  * and PCRE2 is not called.  An alternative without a literal beginning makes its first
- * bytes always tried, and so does any non-ASCII byte in the text, as
- * caseless matching lets 'k' match U+212A.
+ * bytes always tried, and so does a non-ASCII byte where a beginning
+ * may start or may go on with one, as caseless matching lets 'k'
+ * match U+212A and \s takes U+00A0.
  *
  * Memory: the table owns its compiled patterns (firstbyte_free).
  * Read-only after building, so threads share it.
@@ -45,6 +46,7 @@ struct firstbyte_node {
 	unsigned char	 byte;		/* lower-case ASCII */
 	bool		 end;		/* a literal beginning ends here */
 	uint8_t		 runs;		/* FIRSTBYTE_RUN_*: ws, digits set */
+	bool		 high;		/* a non-ASCII byte may go on here */
 };
 
 #define FIRSTBYTE_RUN_WS	0x01
@@ -59,6 +61,8 @@ struct firstbyte_table {
 	uint16_t	 group_of[FIRSTBYTE_BYTES];	/* or FIRSTBYTE_NONE */
 	/* The literal beginnings, when the user gave them all. */
 	bool		 prefixes;
+	/* ASCII characters that match a non-ASCII one caselessly ('k'). */
+	bool		 partner[0x80];
 	bool		 always[FIRSTBYTE_BYTES];	/* no beginning known */
 	struct firstbyte_node *nodes;
 	size_t		 n_nodes, cap_nodes;
@@ -111,7 +115,13 @@ size_t	firstbyte_branches(const char *re, size_t *suffix, size_t *off,
 int	firstbyte_prefixes_add(struct firstbyte_table *, const char *alt,
 	    size_t len, const uint8_t first[FIRSTBYTE_SET], uint32_t options);
 
-/* Whether the text s of len bytes may hold a match at p (see the top). */
+/*
+ * Whether the text s of len bytes may hold a match at p (see the top).
+ * A non-ASCII byte after the first goes on only from a node where a
+ * beginning goes on with white space or digits (Unicode has more of
+ * both), with a non-ASCII character, or with an ASCII one that has a
+ * non-ASCII caseless partner ('k' and U+212A).
+ */
 bool	firstbyte_prefix_at(const struct firstbyte_table *,
 	    const unsigned char *s, size_t len, size_t p);
 

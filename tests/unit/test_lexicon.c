@@ -679,7 +679,10 @@ compare_file(const char *patterns, const char *what,
 /*
  * The walk as it was first written: children found along the lists,
  * bytes lower-cased one by one, runs of white space and digits tried
- * wherever the node has them.  firstbyte_prefix_at() must say the same.
+ * wherever the node has them, a non-ASCII byte going on where the node
+ * says it may (whether it says so rightly, compare() checks against
+ * PCRE2, and high_check() against the trie's shape).
+ * firstbyte_prefix_at() must say the same.
  */
 static bool
 ref_walk(const struct firstbyte_table *t, uint32_t at,
@@ -693,7 +696,7 @@ ref_walk(const struct firstbyte_table *t, uint32_t at,
 	for (; p < len; p++) {
 		c = s[p];
 		if (c >= 0x80)
-			return true;
+			return t->nodes[at].high;
 		n = &t->nodes[at];
 		if (n->ws != 0 && (c == ' ' || (c >= '\t' && c <= '\r'))) {
 			for (q = p; q < len && (s[q] == ' ' ||
@@ -724,6 +727,35 @@ ref_walk(const struct firstbyte_table *t, uint32_t at,
 			return true;
 	}
 	return true;
+}
+
+/*
+ * The nodes where a non-ASCII byte may go on: every node with a run
+ * child, every run child (Unicode has more white space and digits),
+ * every node with a child 'k' or 's' (U+212A, U+017F).  Returns how
+ * many nodes lack the mark they need.
+ */
+static size_t
+high_check(const struct firstbyte_table *t)
+{
+	const struct firstbyte_node *n;
+	size_t i, bad = 0;
+	uint32_t k;
+	bool want;
+
+	for (i = 1; i < t->n_nodes; i++) {
+		n = &t->nodes[i];
+		want = n->ws != 0 || n->digits != 0;
+		for (k = n->child; k != 0; k = t->nodes[k].sibling)
+			if (t->nodes[k].byte == 'k' || t->nodes[k].byte == 's')
+				want = true;
+		if (want && !n->high)
+			bad++;
+		if ((n->ws != 0 && !t->nodes[n->ws].high) ||
+		    (n->digits != 0 && !t->nodes[n->digits].high))
+			bad++;
+	}
+	return bad;
 }
 
 /* Adds each pattern of a file's text (NAME TAB PATTERN lines). */
@@ -829,6 +861,9 @@ walk_check(const char *path)
 	ok(fits > (same + bad) / 20 && fits < (same + bad) / 2,
 	    "walk: both answers are given (%zu of %zu fit)", fits, same + bad);
 	ok(t.n_dense > 0, "walk: %zu nodes have dense tables", t.n_dense);
+	ok(high_check(&t) == 0 && t.partner['k'] && t.partner['s'] &&
+	    !t.partner['a'] && !t.partner['1'], "walk: non-ASCII bytes go "
+	    "on after runs and before 'k' and 's'");
 	ok(wp->wrong == 0 && wp->out > (same + bad) / 4,
 	    "walk: %zu positions' pairs left out, none fitting", wp->out);
 	free(wp);
