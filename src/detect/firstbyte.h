@@ -46,7 +46,7 @@ struct firstbyte_node {
 	unsigned char	 byte;		/* lower-case ASCII */
 	bool		 end;		/* a literal beginning ends here */
 	uint8_t		 runs;		/* FIRSTBYTE_RUN_*: ws, digits set */
-	bool		 high;		/* a non-ASCII byte may go on here */
+	bool		 high;		/* non-ASCII may go on */
 };
 
 #define FIRSTBYTE_RUN_WS	0x01

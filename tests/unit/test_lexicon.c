@@ -638,8 +638,8 @@ static const char seconds[] =
     "SEC_D\tq\\x{0430}|.\\x{0431}z\n"
     "SEC_E\t\\bfoo\\s+bar\n";
 
-#define PAD70	" and so on and so on and so on and so on and so on and so on" \
-	" and so on"
+#define PAD70	" and so on and so on and so on and so on and so on" \
+	" and so on and so on"
 #define CYR	"\xd0\xb0"	/* U+0430 */
 #define ZW	"\xe2\x80\x8b"	/* U+200B */
 

@@ -274,7 +274,7 @@ test_present(void)
 	needbytes_of("\\p{L}", 5, OPTS, &n);
 	needbytes_present(t, 0, present);
 	ok(needbytes_met(&n, present), "nothing claimed: always searched");
-	/* Every lead byte counts, from C0 up (needbytes_met reads only those). */
+	/* Every lead byte counts, from C0 up (all needbytes_met reads). */
 	needbytes_of("[\\x{00B5}\\x{0100}]", 18, OPTS, &n);
 	len = char_with_lead(0xc2, t);
 	needbytes_present(t, len, present);
@@ -598,8 +598,9 @@ test_second(void)
 		for (k = 0; k < 3000; k++) {
 			for (len = 0; len + 8 < sizeof(text) &&
 			    next_rand(&seed) % 40 != 0; ) {
-				const char *pc = second_pieces[next_rand(&seed) %
-				    np];
+				const char *pc;
+
+				pc = second_pieces[next_rand(&seed) % np];
 				memcpy(text + len, pc, strlen(pc));
 				len += strlen(pc);
 			}
