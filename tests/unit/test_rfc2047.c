@@ -232,6 +232,89 @@ test_long_words(void)
 	    "a character split between two Q words");
 }
 
+/*
+ * B text decoded the slow way, a digit at a time, as decode_b() did
+ * before it took whole groups: the bytes, or -1 when the word is bad
+ * (a non-digit, or anything but '=' after the first '=').
+ */
+static int
+b_ref(const char *s, size_t n, unsigned char *o, size_t *ol)
+{
+	static const char al[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+	    "abcdefghijklmnopqrstuvwxyz0123456789+/";
+	const char *d;
+	unsigned acc = 0, bits = 0;
+	size_t i;
+
+	*ol = 0;
+	for (i = 0; i < n && s[i] != '='; i++) {
+		if ((d = strchr(al, s[i])) == NULL)
+			return -1;
+		acc = acc << 6 | (unsigned)(d - al);
+		bits += 6;
+		if (bits >= 8) {
+			bits -= 8;
+			o[(*ol)++] = (unsigned char)(acc >> bits);
+		}
+	}
+	for (; i < n; i++)
+		if (s[i] != '=')
+			return -1;
+	return 0;
+}
+
+/*
+ * Random B texts, mostly digits with '=' and non-digits put anywhere:
+ * a good one decodes as the Q word spelling b_ref()'s bytes as "=XX"
+ * (decode_q() is the reference), a bad one stays as written.
+ */
+static void
+test_random_b(void)
+{
+	static const char al[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+	    "abcdefghijklmnopqrstuvwxyz0123456789+/";
+	char t[80], v[400], q[400];
+	unsigned char o[80];
+	const char *got, *want;
+	size_t i, k, n, ol, vl, ql, bad = 0, good = 0, broken = 0;
+	unsigned seed = 4242, r;
+
+	for (k = 0; k < 30000; k++) {
+		seed = seed * 1103515245 + 12345;
+		n = (seed >> 16) % 64;
+		for (i = 0; i < n; i++) {
+			seed = seed * 1103515245 + 12345;
+			r = (seed >> 16) % 400;
+			t[i] = r < 390 ? al[r % 64] : r < 396 ? '=' :
+			    ".-*!"[r % 4];
+		}
+		vl = (size_t)snprintf(v, sizeof(v), "=?iso-8859-1?b?%.*s?=",
+		    (int)n, t);
+		got = message_decode_header(a, v, vl);
+		if (b_ref(t, n, o, &ol) == 0) {
+			good++;
+			ql = (size_t)snprintf(q, sizeof(q), "=?iso-8859-1?q?");
+			for (i = 0; i < ol; i++)
+				ql += (size_t)snprintf(q + ql, sizeof(q) - ql,
+				    "=%02X", o[i]);
+			snprintf(q + ql, sizeof(q) - ql, "?=");
+			want = message_decode_header(a, q, strlen(q));
+		} else {
+			broken++;
+			want = v;
+		}
+		if (got == NULL || want == NULL || strcmp(got, want) != 0) {
+			if (bad++ == 0)
+				printf("# \"%s\": \"%s\" want \"%s\"\n", v,
+				    got ? got : "(null)",
+				    want ? want : "(null)");
+		}
+	}
+	is_int(bad, 0, "random B words decode as a digit at a time");
+	ok(good > 5000 && broken > 5000, "random B words: %zu good, %zu bad",
+	    good, broken);
+}
+
 /* Long values: the fast road's word-at-a-time scans past 8 bytes. */
 static void
 test_long_values(void)
@@ -350,6 +433,7 @@ main(void)
 	test_random_values();
 	test_long_values();
 	test_long_words();
+	test_random_b();
 
 	/* RFC 2231 continuations and charset'lang'value. */
 	m = parse("From: a@b.c\nContent-Type: multipart/mixed; boundary=X\n\n"
