@@ -129,5 +129,7 @@ void	 mimetree_global_init(void);	/* g_mime_init etc., once */
 int	 mimetree_build(struct mime_ctx *, const char *data, size_t len);
 void	 mimetree_fast_path(bool on);
 bool	 mimetree_used_fast_path(void);
+/* A text part's CRLF and lone CR to LF, in place; NUL at the new end. */
+size_t	 mime_to_lf(char *, size_t);
 
 #endif

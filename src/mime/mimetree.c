@@ -319,19 +319,32 @@ join_text(struct mime_ctx *ctx, const char *t, size_t n)
 	m->text[m->text_len] = '\0';
 }
 
-/* CRLF and lone CR become LF, in place; returns the new length. */
-static size_t
-to_lf(char *s, size_t n)
+/*
+ * CRLF and lone CR become LF, in place; returns the new length.  Text
+ * before the first CR stays where it is, and the rest moves a line at a
+ * time (memchr() to the next CR), not a byte at a time.
+ */
+size_t
+mime_to_lf(char *s, size_t n)
 {
-	size_t i, o = 0;
+	char *cr;
+	size_t i, j, o;
 
-	for (i = 0; i < n; i++) {
-		if (s[i] == '\r') {
-			s[o++] = '\n';
-			if (i + 1 < n && s[i + 1] == '\n')
-				i++;
-		} else
-			s[o++] = s[i];
+	if ((cr = memchr(s, '\r', n)) == NULL) {
+		s[n] = '\0';
+		return n;
+	}
+	o = i = (size_t)(cr - s);
+	while (i < n) {
+		/* s[i] is a CR: one LF for it and an LF right after. */
+		s[o++] = '\n';
+		if (++i < n && s[i] == '\n')
+			i++;
+		cr = memchr(s + i, '\r', n - i);
+		j = cr != NULL ? (size_t)(cr - s) : n;
+		memmove(s + o, s + i, j - i);
+		o += j - i;
+		i = j;
 	}
 	s[o] = '\0';
 	return o;
@@ -370,7 +383,7 @@ text_part(struct mime_ctx *ctx, size_t idx, bool join)
 		p->text_len = tl;
 	} else {
 		p->text = u;
-		p->text_len = to_lf(u, ul);
+		p->text_len = mime_to_lf(u, ul);
 		if (html_text_urls(ctx, p->text, p->text_len, idx) == -1) {
 			ctx->oom = true;
 			return;

@@ -294,9 +294,67 @@ test_env_corpus(void)
 	    100.0 * (double)(n_fast - f0) / (double)(n_total - t0) : 0.0);
 }
 
+/* CRLF and lone CR to LF a byte at a time, as mime_to_lf() once was. */
+static size_t
+to_lf_ref(char *s, size_t n)
+{
+	size_t i, o = 0;
+
+	for (i = 0; i < n; i++) {
+		if (s[i] == '\r') {
+			s[o++] = '\n';
+			if (i + 1 < n && s[i + 1] == '\n')
+				i++;
+		} else
+			s[o++] = s[i];
+	}
+	s[o] = '\0';
+	return o;
+}
+
+/*
+ * Random texts of CR, LF, CRLF, CRCR and letters: mime_to_lf() moves
+ * lines with memmove() and must give what to_lf_ref() gives, NUL too.
+ */
+static void
+test_to_lf(void)
+{
+	static const char *const piece[] = { "a", "bc", "\r", "\n", "\r\n",
+	    "\r\r", "\n\r", "line of text ", "\r\n\r\n" };
+	char s[600], r[600];
+	size_t i, k, n, np, gl, rl, bad = 0;
+	unsigned seed = 99;
+
+	for (i = 0; i < 20000; i++) {
+		seed = seed * 1103515245 + 12345;
+		np = (seed >> 16) % 40;
+		for (k = n = 0; k < np; k++) {
+			seed = seed * 1103515245 + 12345;
+			memcpy(s + n, piece[(seed >> 16) % 9],
+			    strlen(piece[(seed >> 16) % 9]));
+			n += strlen(piece[(seed >> 16) % 9]);
+		}
+		memcpy(r, s, n);
+		memset(s + n, 'X', sizeof(s) - n);
+		memset(r + n, 'X', sizeof(r) - n);
+		gl = mime_to_lf(s, n);
+		rl = to_lf_ref(r, n);
+		if (gl != rl || memcmp(s, r, sizeof(s)) != 0) {
+			if (bad++ == 0)
+				printf("# case %zu: length %zu want %zu\n", i,
+				    gl, rl);
+		}
+	}
+	is_int(bad, 0, "mime_to_lf: 20000 random texts as a byte at a time");
+	memcpy(s, "a\r\nb\rc\n\r", 9);
+	is_int(mime_to_lf(s, 8), 7, "mime_to_lf: length");
+	is_str(s, "a\nb\nc\n\n", "mime_to_lf: CRLF, CR, LF, LF CR");
+}
+
 int
 main(void)
 {
+	test_to_lf();
 	test_cases();
 	test_fuzz_corpus();
 	test_env_corpus();
