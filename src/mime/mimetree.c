@@ -120,7 +120,7 @@ decode_base64(struct arena *a, const char *s, size_t n, size_t *outlen,
 	size_t i, ol = 0;
 	int v;
 
-	if ((o = arena_alloc(a, n / 4 * 3 + 3)) == NULL)
+	if ((o = arena_alloc_raw(a, n / 4 * 3 + 3)) == NULL)
 		return NULL;
 	for (i = 0; i < n; i++) {
 		unsigned char c = (unsigned char)s[i];
@@ -163,6 +163,8 @@ decode_base64(struct arena *a, const char *s, size_t n, size_t *outlen,
 			o[ol++] = (unsigned char)(acc >> bits);
 		}
 	}
+	/* Zeroed past the bytes, as an arena_alloc() block would be. */
+	memset(o + ol, 0, n / 4 * 3 + 3 - ol);
 	*outlen = ol;
 	return o;
 }
@@ -190,7 +192,7 @@ decode_qp(struct arena *a, const char *s, size_t n, size_t *outlen,
 
 	const char *eq;
 
-	if ((o = arena_alloc(a, n + 1)) == NULL)
+	if ((o = arena_alloc_raw(a, n + 1)) == NULL)
 		return NULL;
 	for (i = 0; i < n; i++) {
 		if (s[i] != '=') {
@@ -222,6 +224,8 @@ decode_qp(struct arena *a, const char *s, size_t n, size_t *outlen,
 		*bad = true;
 		o[ol++] = '=';
 	}
+	/* Zeroed past the bytes, as an arena_alloc() block would be. */
+	memset(o + ol, 0, n + 1 - ol);
 	*outlen = ol;
 	return o;
 }
