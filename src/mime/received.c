@@ -41,30 +41,78 @@ struct rtok {
 static enum rkw
 keyword(const char *p, size_t len)
 {
-	static const struct {
-		const char	*name;
-		size_t		 len;
-		enum rkw	 kw;
-	} kws[] = {
-		{ "from", 4, KW_FROM }, { "by", 2, KW_BY },
-		{ "via", 3, KW_VIA }, { "with", 4, KW_WITH },
-		{ "id", 2, KW_ID }, { "for", 3, KW_FOR },
-	};
-	size_t k;
+	unsigned c0, c1, c2, c3;
 
 	if (len < 2 || len > 4)
 		return KW_NONE;
-	for (k = 0; k < sizeof(kws) / sizeof(kws[0]); k++)
-		if (len == kws[k].len && str_lc((unsigned char)p[0]) ==
-		    kws[k].name[0] && str_ieqn(p, len, kws[k].name, len))
-			return kws[k].kw;
-	return KW_NONE;
+	/*
+	 * c | 0x20 is a given lower-case letter only when c is that
+	 * letter in either case, as str_ieqn() would compare.
+	 */
+	c0 = (unsigned char)p[0] | 0x20;
+	c1 = (unsigned char)p[1] | 0x20;
+	switch (len) {
+	case 2:
+		if (c0 == 'b' && c1 == 'y')
+			return KW_BY;
+		if (c0 == 'i' && c1 == 'd')
+			return KW_ID;
+		return KW_NONE;
+	case 3:
+		c2 = (unsigned char)p[2] | 0x20;
+		if (c0 == 'v' && c1 == 'i' && c2 == 'a')
+			return KW_VIA;
+		if (c0 == 'f' && c1 == 'o' && c2 == 'r')
+			return KW_FOR;
+		return KW_NONE;
+	default:
+		c2 = (unsigned char)p[2] | 0x20;
+		c3 = (unsigned char)p[3] | 0x20;
+		if (c0 == 'f' && c1 == 'r' && c2 == 'o' && c3 == 'm')
+			return KW_FROM;
+		if (c0 == 'w' && c1 == 'i' && c2 == 't' && c3 == 'h')
+			return KW_WITH;
+		return KW_NONE;
+	}
 }
 
 static bool
 rspace(char c)
 {
 	return c == ' ' || c == '\t' || c == '\r' || c == '\n';
+}
+
+/* Bytes that end a word: white space and '(' (rstop[c] != 0). */
+static const unsigned char rstop[256] = {
+	[' '] = 1, ['\t'] = 1, ['\r'] = 1, ['\n'] = 1, ['('] = 1,
+};
+
+/*
+ * The end of the comment whose text starts at p (after its '('), with
+ * *depth left at 0 when its ')' was found.  Most comments nest nothing,
+ * so memchr() finds the ')' and checks that no '(' comes before it;
+ * else a byte at a time, counting depth.
+ */
+static const char *
+comment_end(const char *p, const char *end, int *depth)
+{
+	const char *close;
+
+	close = memchr(p, ')', (size_t)(end - p));
+	if (memchr(p, '(', (size_t)((close != NULL ? close : end) - p)) ==
+	    NULL) {
+		*depth = close != NULL ? 0 : 1;
+		return close != NULL ? close + 1 : end;
+	}
+	*depth = 1;
+	while (p < end && *depth > 0) {
+		if (*p == '(')
+			(*depth)++;
+		else if (*p == ')')
+			(*depth)--;
+		p++;
+	}
+	return p;
 }
 
 /* Next word, or the whole of the next comment when at '('. */
@@ -79,21 +127,14 @@ next_tok(const char **cur, const char *end, struct rtok *t)
 	if (p >= end)
 		return false;
 	if (*p == '(') {
-		depth = 1;
 		t->p = ++p;
-		while (p < end && depth > 0) {
-			if (*p == '(')
-				depth++;
-			else if (*p == ')')
-				depth--;
-			p++;
-		}
+		p = comment_end(p, end, &depth);
 		t->len = (size_t)(p - t->p) - (depth == 0 ? 1 : 0);
 		t->comment = true;
 		t->kw = KW_NONE;
 	} else {
 		t->p = p;
-		while (p < end && !rspace(*p) && *p != '(')
+		while (p < end && rstop[(unsigned char)*p] == 0)
 			p++;
 		t->len = (size_t)(p - t->p);
 		t->comment = false;
@@ -115,12 +156,22 @@ is_clause(const struct rtok *t)
 	return t->kw != KW_NONE;
 }
 
+/* Is c a hex digit?  (Decimal digits are among them.) */
+static bool
+is_hex(unsigned char c)
+{
+	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') ||
+	    (c >= 'A' && c <= 'F');
+}
+
 /* An IPv4 or IPv6 literal, with brackets and "IPv6:" removed. */
 static bool
 ip_literal(const char *p, size_t n, const char **ip, size_t *iplen)
 {
 	char tmp[INET6_ADDRSTRLEN + 8];
 	unsigned char bin[16];
+	size_t i;
+	bool colon;
 
 	while (n > 0 && (*p == '[' || rspace(*p))) {
 		p++;
@@ -135,9 +186,20 @@ ip_literal(const char *p, size_t n, const char **ip, size_t *iplen)
 	}
 	if (n == 0 || n >= sizeof(tmp))
 		return false;
+	/*
+	 * inet_pton() takes digits and '.' for AF_INET, and hex digits,
+	 * ':' and '.' for AF_INET6: a host name fails at its first other
+	 * letter without the two calls.
+	 */
+	for (i = 0, colon = false; i < n; i++) {
+		if (p[i] == ':')
+			colon = true;
+		else if (p[i] != '.' && !is_hex((unsigned char)p[i]))
+			return false;
+	}
 	memcpy(tmp, p, n);
 	tmp[n] = '\0';
-	if (inet_pton(AF_INET, tmp, bin) != 1 &&
+	if ((colon || inet_pton(AF_INET, tmp, bin) != 1) &&
 	    inet_pton(AF_INET6, tmp, bin) != 1)
 		return false;
 	*ip = p;
@@ -212,19 +274,14 @@ bool
 received_parse(struct arena *a, const char *v, size_t len,
     struct received *r)
 {
-	const char *cur, *end, *semi = NULL, *first = NULL;
+	const char *cur, *end, *semi, *first = NULL;
 	struct rtok t;
-	size_t i, firstlen = 0, iplen;
+	size_t firstlen = 0, iplen;
 	const char *ip;
 	bool oom = false, first_is_rdns = false, have;
 
 	memset(r, 0, sizeof(*r));
-	for (i = len; i > 0; i--)
-		if (v[i - 1] == ';') {
-			semi = v + i - 1;
-			break;
-		}
-	if (semi != NULL) {
+	if ((semi = memrchr(v, ';', len)) != NULL) {
 		time_t d;
 
 		if (rfcdate_parse(semi + 1, (size_t)(v + len - semi - 1), &d))

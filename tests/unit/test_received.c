@@ -1,12 +1,445 @@
 /*
  * test_received.c - Received fields of Postfix, Exim, Exchange, Gmail,
- * qmail and sendmail, through message_parse().
+ * qmail and sendmail, through message_parse().  Also received_parse()
+ * against the byte-at-a-time parser it was (ref_received_parse(),
+ * kept below), over generated values and, when MT_RECEIVED_CORPUS names
+ * a file with one path per line, every Received field of those files
+ * (e.g. MT_RECEIVED_CORPUS=/tmp/corpus-files-abs.txt).
  */
+#include <arpa/inet.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "mime/mimeint.h"
 #include "util/arena.h"
+#include "util/str.h"
+#include "slurp.h"
 #include "tap.h"
+#include "xorshift.h"
+
+/*
+ * The parser as it was before next_tok() and ip_literal() took
+ * shortcuts (memchr() for comments, a table for words, a letter check
+ * before inet_pton()), unchanged but for the ref_ names.
+ */
+#define ref_RECEIVED_TOKEN_MAX	255	/* longer words are not host names */
+
+/* The clause keywords of RFC 5321 4.4 that start a clause. */
+enum ref_rkw { REF_KW_NONE, REF_KW_FROM, REF_KW_BY, REF_KW_VIA, REF_KW_WITH, REF_KW_ID, REF_KW_FOR };
+
+struct ref_rtok {
+	const char	*p;
+	size_t		 len;
+	bool		 comment;	/* inside parentheses */
+	enum ref_rkw	 kw;		/* REF_KW_NONE for comments and others */
+};
+
+/*
+ * Which ref_keyword a word is, found once per word: the parser asks each
+ * word several times, and most words are host names, ids and dates.
+ */
+static enum ref_rkw
+ref_keyword(const char *p, size_t len)
+{
+	static const struct {
+		const char	*name;
+		size_t		 len;
+		enum ref_rkw	 kw;
+	} kws[] = {
+		{ "from", 4, REF_KW_FROM }, { "by", 2, REF_KW_BY },
+		{ "via", 3, REF_KW_VIA }, { "with", 4, REF_KW_WITH },
+		{ "id", 2, REF_KW_ID }, { "for", 3, REF_KW_FOR },
+	};
+	size_t k;
+
+	if (len < 2 || len > 4)
+		return REF_KW_NONE;
+	for (k = 0; k < sizeof(kws) / sizeof(kws[0]); k++)
+		if (len == kws[k].len && str_lc((unsigned char)p[0]) ==
+		    kws[k].name[0] && str_ieqn(p, len, kws[k].name, len))
+			return kws[k].kw;
+	return REF_KW_NONE;
+}
+
+static bool
+ref_rspace(char c)
+{
+	return c == ' ' || c == '\t' || c == '\r' || c == '\n';
+}
+
+/* Next word, or the whole of the next comment when at '('. */
+static bool
+ref_next_tok(const char **cur, const char *end, struct ref_rtok *t)
+{
+	const char *p = *cur;
+	int depth;
+
+	while (p < end && ref_rspace(*p))
+		p++;
+	if (p >= end)
+		return false;
+	if (*p == '(') {
+		depth = 1;
+		t->p = ++p;
+		while (p < end && depth > 0) {
+			if (*p == '(')
+				depth++;
+			else if (*p == ')')
+				depth--;
+			p++;
+		}
+		t->len = (size_t)(p - t->p) - (depth == 0 ? 1 : 0);
+		t->comment = true;
+		t->kw = REF_KW_NONE;
+	} else {
+		t->p = p;
+		while (p < end && !ref_rspace(*p) && *p != '(')
+			p++;
+		t->len = (size_t)(p - t->p);
+		t->comment = false;
+		t->kw = ref_keyword(t->p, t->len);
+	}
+	*cur = p;
+	return true;
+}
+
+static bool
+ref_is_kw(const struct ref_rtok *t, enum ref_rkw kw)
+{
+	return t->kw == kw;
+}
+
+static bool
+ref_is_clause(const struct ref_rtok *t)
+{
+	return t->kw != REF_KW_NONE;
+}
+
+/* An IPv4 or IPv6 literal, with brackets and "IPv6:" removed. */
+static bool
+ref_ip_literal(const char *p, size_t n, const char **ip, size_t *iplen)
+{
+	char tmp[INET6_ADDRSTRLEN + 8];
+	unsigned char bin[16];
+
+	while (n > 0 && (*p == '[' || ref_rspace(*p))) {
+		p++;
+		n--;
+	}
+	while (n > 0 && (p[n - 1] == ']' || p[n - 1] == ',' ||
+	    ref_rspace(p[n - 1])))
+		n--;
+	if (n > 5 && str_iprefix(p, n, "ipv6:")) {
+		p += 5;
+		n -= 5;
+	}
+	if (n == 0 || n >= sizeof(tmp))
+		return false;
+	memcpy(tmp, p, n);
+	tmp[n] = '\0';
+	if (inet_pton(AF_INET, tmp, bin) != 1 &&
+	    inet_pton(AF_INET6, tmp, bin) != 1)
+		return false;
+	*ip = p;
+	*iplen = n;
+	return true;
+}
+
+static char *
+ref_keep(struct arena *a, const char *p, size_t n, bool *oom)
+{
+	char *s;
+
+	while (n > 0 && (p[n - 1] == ';' || p[n - 1] == ','))
+		n--;
+	if (n > 1 && p[n - 1] == '.')		/* Gmail's "host.com." */
+		n--;
+	if (n == 0 || n > ref_RECEIVED_TOKEN_MAX)
+		return NULL;
+	if ((s = arena_strndup(a, p, n)) == NULL)
+		*oom = true;
+	return s;
+}
+
+/* Reads the comment after "from": rDNS, IP and sometimes the HELO. */
+static void
+ref_from_comment(struct arena *a, const char *p, size_t n, struct received *r,
+    bool *first_is_rdns, bool *oom)
+{
+	const char *w, *ip, *prev = NULL, *end = p + n;
+	size_t wl, iplen, prevlen = 0;
+
+	while (p < end) {
+		while (p < end && (ref_rspace(*p) || *p == '(' || *p == ')'))
+			p++;
+		w = p;
+		while (p < end && !ref_rspace(*p) && *p != '(' && *p != ')')
+			p++;
+		if ((wl = (size_t)(p - w)) == 0)
+			break;
+		if (r->ip == NULL && ref_ip_literal(w, wl, &ip, &iplen)) {
+			r->ip = ref_keep(a, ip, iplen, oom);
+			if (prev != NULL && r->from_rdns == NULL &&
+			    !str_ieq(prev, prevlen, "unknown") &&
+			    !str_iprefix(prev, prevlen, "helo="))
+				r->from_rdns = ref_keep(a, prev, prevlen, oom);
+		} else if (str_iprefix(w, wl, "helo=") && wl > 5) {
+			r->from_helo = ref_keep(a, w + 5, wl - 5, oom);
+			*first_is_rdns = true;
+		} else if (str_ieq(w, wl, "helo") && r->from_helo == NULL) {
+			/* qmail: "(HELO name)" */
+			const char *h = p;
+
+			while (h < end && ref_rspace(*h))
+				h++;
+			w = h;
+			while (h < end && !ref_rspace(*h) && *h != ')')
+				h++;
+			if (h > w) {
+				r->from_helo = ref_keep(a, w, (size_t)(h - w), oom);
+				*first_is_rdns = true;
+			}
+			p = h;
+			prev = NULL;
+			continue;
+		}
+		prev = w;
+		prevlen = wl;
+	}
+}
+
+static bool
+ref_received_parse(struct arena *a, const char *v, size_t len,
+    struct received *r)
+{
+	const char *cur, *end, *semi = NULL, *first = NULL;
+	struct ref_rtok t;
+	size_t i, firstlen = 0, iplen;
+	const char *ip;
+	bool oom = false, first_is_rdns = false, have;
+
+	memset(r, 0, sizeof(*r));
+	for (i = len; i > 0; i--)
+		if (v[i - 1] == ';') {
+			semi = v + i - 1;
+			break;
+		}
+	if (semi != NULL) {
+		time_t d;
+
+		if (rfcdate_parse(semi + 1, (size_t)(v + len - semi - 1), &d))
+			r->date = d;
+		end = semi;
+	} else
+		end = v + len;
+
+	cur = v;
+	have = ref_next_tok(&cur, end, &t);
+	while (have) {
+		if (ref_is_kw(&t, REF_KW_FROM)) {
+			if (!(have = ref_next_tok(&cur, end, &t)) || ref_is_clause(&t))
+				continue;
+			if (!t.comment) {
+				first = t.p;
+				firstlen = t.len;
+				have = ref_next_tok(&cur, end, &t);
+			}
+			while (have && t.comment) {
+				ref_from_comment(a, t.p, t.len, r, &first_is_rdns,
+				    &oom);
+				have = ref_next_tok(&cur, end, &t);
+			}
+			if (first != NULL) {
+				if (ref_ip_literal(first, firstlen, &ip, &iplen)) {
+					if (r->ip == NULL)
+						r->ip = ref_keep(a, ip, iplen,
+						    &oom);
+				} else if (first_is_rdns) {
+					if (!str_ieq(first, firstlen,
+					    "unknown"))
+						r->from_rdns = ref_keep(a, first,
+						    firstlen, &oom);
+				} else
+					r->from_helo = ref_keep(a, first, firstlen,
+					    &oom);
+			}
+			continue;
+		}
+		if (ref_is_kw(&t, REF_KW_BY) || ref_is_kw(&t, REF_KW_WITH) ||
+		    ref_is_kw(&t, REF_KW_ID) || ref_is_kw(&t, REF_KW_FOR)) {
+			char **slot = ref_is_kw(&t, REF_KW_BY) ? &r->by :
+			    ref_is_kw(&t, REF_KW_WITH) ? &r->with :
+			    ref_is_kw(&t, REF_KW_ID) ? &r->id : &r->for_addr;
+
+			if (!(have = ref_next_tok(&cur, end, &t)) || ref_is_clause(&t))
+				continue;
+			if (!t.comment && *slot == NULL) {
+				const char *p = t.p;
+				size_t n = t.len;
+
+				if (slot == &r->for_addr) {
+					if (n > 0 && *p == '<') {
+						p++;
+						n--;
+					}
+					while (n > 0 && (p[n - 1] == '>' ||
+					    p[n - 1] == ';'))
+						n--;
+				}
+				have = ref_next_tok(&cur, end, &t);
+				/* "with Microsoft SMTP Server" */
+				while (slot == &r->with && have && !t.comment &&
+				    !ref_is_clause(&t)) {
+					n = (size_t)(t.p + t.len - p);
+					have = ref_next_tok(&cur, end, &t);
+				}
+				*slot = ref_keep(a, p, n, &oom);
+				continue;
+			}
+			have = ref_next_tok(&cur, end, &t);
+			continue;
+		}
+		have = ref_next_tok(&cur, end, &t);
+	}
+	return !oom;
+}
+
+static bool
+same_str(const char *x, const char *y)
+{
+	if (x == NULL || y == NULL)
+		return x == y;
+	return strcmp(x, y) == 0;
+}
+
+/* Both parsers on one value; NULL when they agree, else a field name. */
+static const char *
+differ(struct arena *a, const char *v, size_t n)
+{
+	struct received r, w;
+	bool rok, wok;
+
+	rok = received_parse(a, v, n, &r);
+	wok = ref_received_parse(a, v, n, &w);
+	if (rok != wok)
+		return "result";
+	if (!same_str(r.from_helo, w.from_helo))
+		return "from_helo";
+	if (!same_str(r.from_rdns, w.from_rdns))
+		return "from_rdns";
+	if (!same_str(r.ip, w.ip))
+		return "ip";
+	if (!same_str(r.by, w.by))
+		return "by";
+	if (!same_str(r.with, w.with))
+		return "with";
+	if (!same_str(r.id, w.id))
+		return "id";
+	if (!same_str(r.for_addr, w.for_addr))
+		return "for";
+	if (r.date != w.date)
+		return "date";
+	return NULL;
+}
+
+/*
+ * Values built of pieces that steer the parser: keywords in any case
+ * and near misses, nested and unclosed comments, literals that are and
+ * are not addresses, helo= and HELO, line ends, ';' and dates.
+ */
+static void
+test_random_values(struct arena *a)
+{
+	static const char *const piece[] = { "from", "FROM", "By", "with",
+	    "WITH", "id", "iD", "for", "via", "VIA", "fro", "byy", "wit",
+	    "f\xd2r", "\xe2y", "bY\x80", " ", "  ", "\t", "\r\n\t", "\n ",
+	    "(", ")", "((", "))", "(a (b) c)", "(unknown [192.0.2.1])",
+	    "(host.example. [IPv6:2001:db8::1])", "([10.0.0.1] helo=h.example)",
+	    "(HELO box)", "helo=", "HELO", "unknown", "[192.0.2.300]",
+	    "[1.2.3.4]", "1.2.3.4,", "2001:db8::5", "::ffff:1.2.3.4",
+	    "cafe.be", "face:b00c", "dead:beef::", "1.2.3", "1.2.3.4.5",
+	    "[]", "[ipv6:::1]", "IPv6:", "mx.example.org", "<u@example.org>",
+	    "u@example.org>;", "host.com.", ";", ";;", "; Tue, 1 Oct 2024"
+	    " 10:00:00 +0200", "; 30 Sep 2024 11:00:00 -0000 (x)",
+	    "Mon, 30 Sep 2024 12:00:00 GMT", ",", ".", "Microsoft SMTP Server",
+	    "abcdefabcdef0123456789", "\xc3\xa9", "0x1.2", "1e5", "::",
+	    "fox", "foR", "bx", "ib", "vib", "fron", "witt", "wxth", "fr\xcfm",
+	    "from (", "from x (", "1.2.3.4", "[5.6.7.8", "fe80::1" };
+	char v[2048];
+	const char *why, *pc;
+	size_t i, k, n, np, bad = 0;
+	uint64_t x = 31337;
+
+	for (i = 0; i < 60000; i++) {
+		np = xorshift64(&x) % 24;
+		n = 0;
+		/* Half of them open with a "from" clause and its comment. */
+		if (i % 2 == 0) {
+			memcpy(v, "from h (", 8);
+			n = 8;
+		}
+		for (k = 0; k < np; k++) {
+			pc = piece[xorshift64(&x) % (sizeof(piece) /
+			    sizeof(piece[0]))];
+			memcpy(v + n, pc, strlen(pc));
+			n += strlen(pc);
+		}
+		if ((why = differ(a, v, n)) != NULL && bad++ == 0)
+			printf("# \"%.*s\": %s differs\n", (int)n, v, why);
+	}
+	is_int(bad, 0, "60000 generated values parse as the reference does");
+}
+
+static struct arena *corpus_arena;
+static size_t corpus_fields;
+
+/* Every Received field of one file through both parsers. */
+static bool
+corpus_file(const char *path)
+{
+	struct message *m;
+	const struct header *h;
+	const char *why;
+	size_t i, len;
+	char *b;
+	bool same = true;
+
+	if ((b = slurp(path, &len)) == NULL)
+		return false;
+	if ((m = message_parse(corpus_arena, b, len, NULL)) != NULL)
+		for (i = 0; i < m->n_headers; i++) {
+			h = &m->headers[i];
+			if (!str_ieq(h->name, h->name_len, "received"))
+				continue;
+			corpus_fields++;
+			if ((why = differ(corpus_arena, h->value,
+			    h->value_len)) != NULL) {
+				printf("# %s: field %zu: %s differs\n", path,
+				    i, why);
+				same = false;
+			}
+		}
+	arena_free(corpus_arena);
+	corpus_arena = arena_new(0);
+	free(b);
+	return same;
+}
+
+static void
+test_env_corpus(void)
+{
+	const char *list = getenv("MT_RECEIVED_CORPUS");
+	size_t bad = 0;
+	long files;
+
+	if (list == NULL || *list == '\0')
+		return;
+	corpus_arena = arena_new(0);
+	files = each_listed(list, corpus_file, &bad);
+	ok(files >= 0 && bad == 0 && corpus_fields > 0, "%s: %ld files, %zu "
+	    "differ (%zu Received fields)", list, files, bad, corpus_fields);
+	arena_free(corpus_arena);
+}
 
 static const char msg[] =
     "Received: from mail.sender.example (mail.sender.example [192.0.2.10])\n"
@@ -165,6 +598,8 @@ main(void)
 	    "garbage Received yields an empty record");
 
 	test_keywords(a);
+	test_random_values(a);
+	test_env_corpus();
 	arena_free(a);
 	return tap_done();
 }
