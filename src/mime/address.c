@@ -66,6 +66,13 @@ is_space(char c)
 	return c == ' ' || c == '\t' || c == '\r' || c == '\n';
 }
 
+/* Bytes that end an atom: the specials and white space (nonzero). */
+static const unsigned char atom_stop[256] = {
+	['<'] = 1, ['>'] = 1, ['@'] = 1, [','] = 1, [';'] = 1, [':'] = 1,
+	['"'] = 1, ['('] = 1, [')'] = 1, ['['] = 1, [']'] = 1, ['\\'] = 1,
+	[' '] = 1, ['\t'] = 1, ['\r'] = 1, ['\n'] = 1,
+};
+
 static bool
 tok_is(const struct tok *t, char c)
 {
@@ -127,8 +134,8 @@ tokenize(const char *s, size_t n, struct tok *t, int *status)
 			t[nt].len = 1;
 			i++;
 		} else {
-			for (j = i; j < n && !is_space(s[j]) &&
-			    !is_special(s[j]); j++)
+			for (j = i; j < n && atom_stop[(unsigned char)s[j]] ==
+			    0; j++)
 				;
 			t[nt].type = T_ATOM;
 			t[nt].p = s + i;
@@ -140,12 +147,21 @@ tokenize(const char *s, size_t n, struct tok *t, int *status)
 	return nt;
 }
 
-/* Appends a token's text, removing quoted-pair backslashes. */
+/*
+ * Appends a token's text, removing quoted-pair backslashes; a token
+ * with none to remove (atoms, and most others) is copied whole.
+ */
 static void
 put_tok(char *o, size_t *ol, const struct tok *t)
 {
 	size_t i;
 
+	if ((t->type != T_QSTR && t->type != T_COMMENT) ||
+	    memchr(t->p, '\\', t->len) == NULL) {
+		memcpy(o + *ol, t->p, t->len);
+		*ol += t->len;
+		return;
+	}
 	for (i = 0; i < t->len; i++) {
 		if ((t->type == T_QSTR || t->type == T_COMMENT) &&
 		    t->p[i] == '\\' && i + 1 < t->len)
@@ -355,10 +371,14 @@ message_parse_addresses(struct arena *a, const char *value, size_t len,
 	out->n = 0;
 	if (len == 0)
 		return 0;
-	/* At most one token per byte; tokenize() sets every field. */
+	/*
+	 * At most one token per byte; tokenize() sets every field of the
+	 * tokens it returns, so the heap array need not be zeroed.
+	 */
 	if (len <= ADDRESS_STACK_TOKENS)
 		ap.t = small;
-	else if ((ap.t = calloc(len, sizeof(*ap.t))) == NULL)
+	else if (len > SIZE_MAX / sizeof(*ap.t) ||
+	    (ap.t = malloc(len * sizeof(*ap.t))) == NULL)
 		return -1;
 	ap.a = a;
 	ap.max = max;

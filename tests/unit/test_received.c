@@ -25,7 +25,10 @@
 #define ref_RECEIVED_TOKEN_MAX	255	/* longer words are not host names */
 
 /* The clause keywords of RFC 5321 4.4 that start a clause. */
-enum ref_rkw { REF_KW_NONE, REF_KW_FROM, REF_KW_BY, REF_KW_VIA, REF_KW_WITH, REF_KW_ID, REF_KW_FOR };
+enum ref_rkw {
+	REF_KW_NONE, REF_KW_FROM, REF_KW_BY, REF_KW_VIA, REF_KW_WITH, REF_KW_ID,
+	REF_KW_FOR
+};
 
 struct ref_rtok {
 	const char	*p;
