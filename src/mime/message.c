@@ -155,13 +155,6 @@ message_add_form(struct mime_ctx *ctx, size_t part)
 	return f;
 }
 
-/* RFC 5322 2.2 ftext: printable US-ASCII except the colon. */
-static bool
-is_ftext(unsigned char c)
-{
-	return c >= 33 && c <= 126 && c != ':';
-}
-
 static struct header *
 add_header(struct mime_ctx *ctx, size_t *cap)
 {
@@ -242,8 +235,8 @@ split_headers(struct mime_ctx *ctx)
 			p = next;
 			continue;
 		}
-		for (c = p; c < p + linelen && is_ftext((unsigned char)*c); c++)
-			;
+		/* RFC 5322 2.2 ftext: printable US-ASCII except the colon. */
+		c = p + mime_ftext_run(p, linelen);
 		const char *name_end = c;
 		/* RFC 5322 4.5.2 (obs-optional): white space before ':'. */
 		while (c < p + linelen && (*c == ' ' || *c == '\t'))

@@ -14,9 +14,38 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 #include <time.h>
 
 #include "mime/message.h"
+
+/*
+ * The length of the run of RFC 5322 2.2 ftext (printable US-ASCII but
+ * ':', the bytes of a field name) at p, at most n.  Eight bytes at a
+ * time while none of them is below '!', above '~' or a ':' (the three
+ * tests are exact about whether the word holds such a byte, which is
+ * all that is asked of them); then a byte at a time.
+ */
+static inline size_t
+mime_ftext_run(const char *p, size_t n)
+{
+	const uint64_t ones = 0x0101010101010101ull;
+	const uint64_t high = 0x8080808080808080ull;
+	uint64_t w, c;
+	size_t i;
+
+	for (i = 0; i + 8 <= n; i += 8) {
+		memcpy(&w, p + i, 8);
+		c = w ^ ones * ':';
+		if ((((w - ones * '!') & ~w) | (w + ones) | w |
+		    ((c - ones) & ~c)) & high)
+			break;
+	}
+	while (i < n && (unsigned char)p[i] > ' ' &&
+	    (unsigned char)p[i] < 0x7f && p[i] != ':')
+		i++;
+	return i;
+}
 
 struct arena;
 

@@ -154,16 +154,6 @@ is_ttoken(unsigned char c)
 }
 
 /*
- * RFC 5322 2.2 field names; GMime takes more (8-bit bytes), but those
- * are not ordinary and declining them costs nothing.
- */
-static bool
-is_namechar(unsigned char c)
-{
-	return c > ' ' && c < 0x7f && c != ':';
-}
-
-/*
  * One header block (RFC 5322 2.2, RFC 2045 3) from pos up to and
  * including its empty line.  Folded lines are continuations (2.2.3).
  * The three MIME fields that shape the tree are kept raw.
@@ -195,8 +185,12 @@ mp_headers(const struct mp *p, size_t pos, struct mp_headers *h,
 			pos = eol + 1;
 			continue;
 		}
-		for (i = pos; i < eol && is_namechar((unsigned char)d[i]); i++)
-			;
+		/*
+		 * RFC 5322 2.2 field names; GMime takes more (8-bit
+		 * bytes), but those are not ordinary and declining them
+		 * costs nothing.
+		 */
+		i = pos + mime_ftext_run(d + pos, eol - pos);
 		ne = i;
 		while (i < eol && (d[i] == ' ' || d[i] == '\t'))
 			i++;

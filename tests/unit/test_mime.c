@@ -786,10 +786,55 @@ test_threads(void)
 	is_int(total, THREADS * ROUNDS, "parallel parses all correct");
 }
 
+/*
+ * mime_ftext_run() against a byte at a time: every byte value at every
+ * offset of runs up to 40 bytes long, and random mixes near the edges
+ * ('!', '~', ':', space, DEL, 0x80, 0xff).
+ */
+static void
+test_ftext_run(void)
+{
+	static const unsigned char edge[] = { ' ', '!', '"', '9', ':', ';',
+	    '}', '~', 0x7f, 0x80, 0xfe, 0xff, 0, '\t', 'a', 'Z' };
+	char v[48];
+	size_t at, len, i, k, want, bad = 0;
+	unsigned c, seed = 5;
+
+	for (len = 0; len <= 40; len++)
+		for (at = 0; at < len; at++)
+			for (c = 0; c < 256; c++) {
+				memset(v, 'x', sizeof(v));
+				v[at] = (char)c;
+				want = c > ' ' && c < 0x7f && c != ':' ? len :
+				    at;
+				if (mime_ftext_run(v, len) != want && bad++ == 0)
+					printf("# byte %#x at %zu of %zu\n",
+					    c, at, len);
+			}
+	for (k = 0; k < 200000; k++) {
+		seed = seed * 1103515245 + 12345;
+		len = (seed >> 16) % 41;
+		for (i = 0; i < len; i++) {
+			seed = seed * 1103515245 + 12345;
+			v[i] = (char)((seed >> 16) % 4 == 0 ?
+			    edge[(seed >> 20) % sizeof(edge)] : 'a' +
+			    (seed >> 20) % 26);
+		}
+		for (want = 0; want < len &&
+		    (unsigned char)v[want] > ' ' &&
+		    (unsigned char)v[want] < 0x7f && v[want] != ':'; want++)
+			;
+		if (mime_ftext_run(v, len) != want && bad++ == 0)
+			printf("# random case %zu\n", k);
+	}
+	is_int(bad, 0, "mime_ftext_run: as a byte at a time");
+}
+
 int
 main(void)
 {
 	a = arena_new(0);
+	test_ftext_run();
 	test_threads();
 	test_headers();
 	test_lookup();
