@@ -311,6 +311,19 @@ static const struct field_name {
 	[F_REFERENCES] = { "references", 10, true },
 };
 
+/*
+ * Can two names of len bytes be equal ignoring ASCII case, judging by
+ * their last bytes?  Bytes that str_lc() makes equal are equal with
+ * 0x20 set, so a false here is never wrong; most names of one length
+ * differ there ("X-...-Id", "X-...-Type"), and str_ieqn() is spared.
+ */
+static bool
+last_may_match(const char *a, const char *b, size_t len)
+{
+	return len == 0 || ((unsigned char)a[len - 1] | 0x20) ==
+	    ((unsigned char)b[len - 1] | 0x20);
+}
+
 static enum field
 field_of(const struct header *h)
 {
@@ -318,8 +331,9 @@ field_of(const struct header *h)
 
 	for (k = 1; k < F_COUNT; k++)
 		if (h->name_len == field_names[k].len &&
-		    str_ieqn(h->name, h->name_len, field_names[k].name,
-		    field_names[k].len))
+		    last_may_match(h->name, field_names[k].name,
+		    h->name_len) && str_ieqn(h->name, h->name_len,
+		    field_names[k].name, field_names[k].len))
 			return (enum field)k;
 	return F_OTHER;
 }
@@ -545,7 +559,8 @@ message_parse(struct arena *a, const char *data, size_t len,
 static bool
 name_is(const struct header *h, const char *name, size_t len)
 {
-	return h->name_len == len && str_ieqn(h->name, len, name, len);
+	return h->name_len == len && last_may_match(h->name, name, len) &&
+	    str_ieqn(h->name, len, name, len);
 }
 
 const struct header *

@@ -830,11 +830,39 @@ test_ftext_run(void)
 	is_int(bad, 0, "mime_ftext_run: as a byte at a time");
 }
 
+/*
+ * Names that differ only in the case of their last letter: the lookups
+ * skip str_ieqn() by that letter, with case folded.
+ */
+static void
+test_name_case(void)
+{
+	static const char msg[] = "SUBJECT: hi\r\nX-MaileR: A\r\n"
+	    "fROM: a@b.example\r\nmessage-iD: <i@d>\r\n\r\nbody\r\n";
+	struct message *m = parse(msg, sizeof(msg) - 1);
+	const struct header *h;
+
+	ok(m != NULL && m->subject != NULL && strcmp(m->subject, "hi") == 0,
+	    "SUBJECT is the Subject");
+	ok(m != NULL && m->from.n == 1, "fROM is the From");
+	ok(m != NULL && m->message_id != NULL &&
+	    strcmp(m->message_id, "i@d") == 0, "message-iD is the Message-ID");
+	h = m != NULL ? message_header(m, "x-mailer", 0) : NULL;
+	ok(h != NULL && h->value_len > 0, "x-mailer finds X-MaileR");
+	h = m != NULL ? message_header(m, "X-MAILER", 0) : NULL;
+	ok(h != NULL, "X-MAILER finds X-MaileR");
+	ok(m != NULL && message_header(m, "x-mailez", 0) == NULL,
+	    "x-mailez does not");
+	ok(m != NULL && message_header_count(m, "subjecT") == 1,
+	    "subjecT counted once");
+}
+
 int
 main(void)
 {
 	a = arena_new(0);
 	test_ftext_run();
+	test_name_case();
 	test_threads();
 	test_headers();
 	test_lookup();
