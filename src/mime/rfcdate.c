@@ -84,8 +84,13 @@ month_of(const char *w, size_t n)
 
 	if (n < 3)
 		return -1;
+	/*
+	 * The first letter before str_ieqn(): c | 0x20 is a given
+	 * lower-case letter only when c is that letter in either case.
+	 */
 	for (i = 0; i < 12; i++)
-		if (str_ieqn(w, 3, names[i], 3))
+		if (((unsigned char)w[0] | 0x20) == (unsigned char)names[i][0] &&
+		    str_ieqn(w, 3, names[i], 3))
 			return i + 1;
 	return -1;
 }

@@ -857,12 +857,56 @@ test_name_case(void)
 	    "subjecT counted once");
 }
 
+/*
+ * Every month name in three spellings of case, and words that share a
+ * month's first letter but are none: month_of() tests that letter
+ * before the rest.
+ */
+static void
+test_month_names(void)
+{
+	static const char *const mon[] = { "Jan", "Feb", "Mar", "Apr", "May",
+	    "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec" };
+	static const char *const not[] = { "Jax", "Fex", "Max", "Apx", "Mux",
+	    "Jux", "Aux", "Sex", "Ocx", "Nox", "Dex", "*an", "jn", "J\xe1n" };
+	/* Days from 1 January 2024 (a leap year) to the 1st of each. */
+	static const int day[] = { 0, 31, 60, 91, 121, 152, 182, 213, 244,
+	    274, 305, 335 };
+	char v[64], w[8];
+	size_t i, k, bad = 0;
+	time_t d;
+
+	for (i = 0; i < 12; i++)
+		for (k = 0; k < 3; k++) {
+			memcpy(w, mon[i], 4);
+			if (k == 1)
+				str_lower(w);
+			else if (k == 2) {
+				w[0] = (char)(w[0] | 0x20);
+				w[1] = (char)(w[1] & ~0x20);
+				w[2] = (char)(w[2] & ~0x20);
+			}
+			snprintf(v, sizeof(v), "1 %s 2024 00:00:00 +0000", w);
+			if ((!rfcdate_parse(v, strlen(v), &d) || d !=
+			    1704067200 + (time_t)day[i] * 86400) && bad++ == 0)
+				printf("# \"%s\"\n", v);
+		}
+	is_int(bad, 0, "all month names in three cases");
+	for (i = bad = 0; i < sizeof(not) / sizeof(not[0]); i++) {
+		snprintf(v, sizeof(v), "1 %s 2024 00:00:00 +0000", not[i]);
+		if (rfcdate_parse(v, strlen(v), &d) && bad++ == 0)
+			printf("# \"%s\" parsed\n", v);
+	}
+	is_int(bad, 0, "words that are not months");
+}
+
 int
 main(void)
 {
 	a = arena_new(0);
 	test_ftext_run();
 	test_name_case();
+	test_month_names();
 	test_threads();
 	test_headers();
 	test_lookup();
