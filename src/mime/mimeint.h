@@ -160,5 +160,8 @@ void	 mimetree_fast_path(bool on);
 bool	 mimetree_used_fast_path(void);
 /* A text part's CRLF and lone CR to LF, in place; NUL at the new end. */
 size_t	 mime_to_lf(char *, size_t);
+/* A base64 body decoded (RFC 2045 6.8); *bad when a byte was skipped. */
+unsigned char	*mime_decode_base64(struct arena *, const char *, size_t,
+		    size_t *outlen, bool *bad);
 
 #endif

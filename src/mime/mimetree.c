@@ -110,9 +110,32 @@ static const signed char b64_value[256] = {
 	B64V64(0), B64V64(64), B64V64(128), B64V64(192)
 };
 
+/*
+ * The same values placed for each digit of a quantum of four (shifted
+ * left 18, 12, 6 and 0 bits), B64_BAD outside the alphabet: ORing the
+ * four lookups gives the three bytes, or a word with B64_BAD set.
+ */
+#define B64_BAD		0x80000000u
+#define B64S(c, s)	(B64V(c) < 0 ? B64_BAD : (uint32_t)B64V(c) << (s))
+#define B64S18(c)	B64S(c, 18)
+#define B64S12(c)	B64S(c, 12)
+#define B64S6(c)	B64S(c, 6)
+#define B64S0(c)	B64S(c, 0)
+#define B64X4(f, c)	f(c), f((c) + 1), f((c) + 2), f((c) + 3)
+#define B64X16(f, c)	B64X4(f, c), B64X4(f, (c) + 4), B64X4(f, (c) + 8), \
+	B64X4(f, (c) + 12)
+#define B64X64(f, c)	B64X16(f, c), B64X16(f, (c) + 16),		\
+	B64X16(f, (c) + 32), B64X16(f, (c) + 48)
+#define B64X256(f)	B64X64(f, 0), B64X64(f, 64), B64X64(f, 128),	\
+	B64X64(f, 192)
+static const uint32_t b64_at[4][256] = {
+	{ B64X256(B64S18) }, { B64X256(B64S12) }, { B64X256(B64S6) },
+	{ B64X256(B64S0) },
+};
+
 /* RFC 2045 6.8; characters outside the alphabet are skipped, noted. */
-static unsigned char *
-decode_base64(struct arena *a, const char *s, size_t n, size_t *outlen,
+unsigned char *
+mime_decode_base64(struct arena *a, const char *s, size_t n, size_t *outlen,
     bool *bad)
 {
 	unsigned char *o;
@@ -131,16 +154,13 @@ decode_base64(struct arena *a, const char *s, size_t n, size_t *outlen,
 		 * one by one, as acc's older bits never reach them.
 		 */
 		while (bits == 0 && i + 4 <= n) {
-			int q0 = b64_value[(unsigned char)s[i]];
-			int q1 = b64_value[(unsigned char)s[i + 1]];
-			int q2 = b64_value[(unsigned char)s[i + 2]];
-			int q3 = b64_value[(unsigned char)s[i + 3]];
-			unsigned q;
+			uint32_t q = b64_at[0][(unsigned char)s[i]] |
+			    b64_at[1][(unsigned char)s[i + 1]] |
+			    b64_at[2][(unsigned char)s[i + 2]] |
+			    b64_at[3][(unsigned char)s[i + 3]];
 
-			if ((q0 | q1 | q2 | q3) < 0)
+			if (q & B64_BAD)
 				break;
-			q = (unsigned)q0 << 18 | (unsigned)q1 << 12 |
-			    (unsigned)q2 << 6 | (unsigned)q3;
 			o[ol] = (unsigned char)(q >> 16);
 			o[ol + 1] = (unsigned char)(q >> 8);
 			o[ol + 2] = (unsigned char)q;
@@ -441,7 +461,7 @@ content_from_slice(struct mime_ctx *ctx, size_t idx, const char *raw,
 		ctx->msg->parts[idx].size = rawlen;
 		return true;
 	case GMIME_CONTENT_ENCODING_BASE64:
-		o = decode_base64(ctx->arena, raw, rawlen, &ol, &bad);
+		o = mime_decode_base64(ctx->arena, raw, rawlen, &ol, &bad);
 		break;
 	case GMIME_CONTENT_ENCODING_QUOTEDPRINTABLE:
 		o = decode_qp(ctx->arena, raw, rawlen, &ol, &bad);
