@@ -99,6 +99,34 @@ static const unsigned char b64_plus1[256] = {
 };
 
 /*
+ * The same digit values placed for each digit of a group of four
+ * (shifted left 18, 12, 6 and 0 bits), B64_BAD for any other byte:
+ * ORing the four lookups gives the group's three bytes, or a word with
+ * B64_BAD set.  Written by the compiler from B64D().
+ */
+#define B64D(c)	((c) >= 'A' && (c) <= 'Z' ? (c) - 'A' :			\
+	(c) >= 'a' && (c) <= 'z' ? (c) - 'a' + 26 :				\
+	(c) >= '0' && (c) <= '9' ? (c) - '0' + 52 :				\
+	(c) == '+' ? 62 : (c) == '/' ? 63 : -1)
+#define B64_BAD		0x80000000u
+#define B64S(c, s)	(B64D(c) < 0 ? B64_BAD : (uint32_t)B64D(c) << (s))
+#define B64S18(c)	B64S(c, 18)
+#define B64S12(c)	B64S(c, 12)
+#define B64S6(c)	B64S(c, 6)
+#define B64S0(c)	B64S(c, 0)
+#define B64X4(f, c)	f(c), f((c) + 1), f((c) + 2), f((c) + 3)
+#define B64X16(f, c)	B64X4(f, c), B64X4(f, (c) + 4), B64X4(f, (c) + 8), \
+	B64X4(f, (c) + 12)
+#define B64X64(f, c)	B64X16(f, c), B64X16(f, (c) + 16),		\
+	B64X16(f, (c) + 32), B64X16(f, (c) + 48)
+#define B64X256(f)	B64X64(f, 0), B64X64(f, 64), B64X64(f, 128),	\
+	B64X64(f, 192)
+static const uint32_t b64_at[4][256] = {
+	{ B64X256(B64S18) }, { B64X256(B64S12) }, { B64X256(B64S6) },
+	{ B64X256(B64S0) },
+};
+
+/*
  * RFC 2047 4.1; padding may be missing, as it often is.  The output (at
  * most n bytes) is reserved once and written directly: Outlook's
  * X-Microsoft-Antispam-Message-Info alone is kilobytes of B words.  A
@@ -111,7 +139,7 @@ decode_b(struct sbuf *o, const char *s, size_t n)
 	bool room = n > 0 && sb_reserve(o, n), ok = true;
 	unsigned char *w = room ? (unsigned char *)o->p + o->len : NULL;
 	size_t i;
-	unsigned d0, d1, d2, d3, g;
+	uint32_t g;
 	int v;
 
 	/*
@@ -120,13 +148,12 @@ decode_b(struct sbuf *o, const char *s, size_t n)
 	 * and starts it with no bits pending, as it would be there.
 	 */
 	for (i = 0; i + 4 <= n; i += 4) {
-		d0 = b64_plus1[(unsigned char)s[i]];
-		d1 = b64_plus1[(unsigned char)s[i + 1]];
-		d2 = b64_plus1[(unsigned char)s[i + 2]];
-		d3 = b64_plus1[(unsigned char)s[i + 3]];
-		if (d0 == 0 || d1 == 0 || d2 == 0 || d3 == 0)
+		g = b64_at[0][(unsigned char)s[i]] |
+		    b64_at[1][(unsigned char)s[i + 1]] |
+		    b64_at[2][(unsigned char)s[i + 2]] |
+		    b64_at[3][(unsigned char)s[i + 3]];
+		if (g & B64_BAD)
 			break;
-		g = (d0 - 1) << 18 | (d1 - 1) << 12 | (d2 - 1) << 6 | (d3 - 1);
 		if (room) {
 			w[0] = (unsigned char)(g >> 16);
 			w[1] = (unsigned char)(g >> 8);
@@ -407,7 +434,11 @@ rfc2047_decode(struct arena *a, const char *v, size_t vlen,
 	d.a = a;
 	d.defects = defects;
 
-	/* Unfold: drop CR and LF; the white space that follows stays. */
+	/*
+	 * Unfold: drop CR and LF; the white space that follows stays.  The
+	 * scratch is sized once for the whole value, not doubled per line.
+	 */
+	sb_reserve(&un, vlen);
 	for (i = 0; i < vlen; i = j) {
 		j = i + eol_at(v + i, vlen - i);
 		if (!has8 && str_ascii_run((const unsigned char *)v, i, j) < j)
