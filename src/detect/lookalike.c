@@ -586,8 +586,28 @@ try_text(struct look_scan *sc, const char *s, size_t len, uint32_t h)
 {
 	int v;
 
+	/*
+	 * Nearly every substring hashes to an empty slot: that first probe
+	 * is made here, without the call text_find() costs.
+	 */
+	if (sc->lk->by_text[h & sc->lk->text_mask] == -1)
+		return;
 	if ((v = text_find(sc->lk, s, len, h)) != -1)
 		try_label(sc, (size_t)v);
+}
+
+/*
+ * Whether x has at most cap bits set: each step clears the lowest.
+ * (__builtin_popcountll() is a call into libgcc unless the build may
+ * use the CPU's own instruction, and this runs for every label of a
+ * near miss's lengths.)
+ */
+static bool
+bits_at_most(uint64_t x, int cap)
+{
+	for (; cap > 0 && x != 0; cap--)
+		x &= x - 1;
+	return x == 0;
 }
 
 /*
@@ -654,8 +674,8 @@ scan_labels(const struct lookalike *lk, const char *label, size_t n,
 			for (i = lk->len_at[len]; i < lk->len_at[len + 1] &&
 			    (size_t)lk->by_len[i] < sc.best; i++) {
 				l = &lk->label[lk->by_len[i]];
-				if (__builtin_popcountll(l->mask & ~m) <= cap &&
-				    __builtin_popcountll(m & ~l->mask) <= cap)
+				if (bits_at_most(l->mask & ~m, cap) &&
+				    bits_at_most(m & ~l->mask, cap))
 					try_label(&sc, (size_t)lk->by_len[i]);
 			}
 		}
