@@ -47,6 +47,21 @@ list_hash(const char *s)
 	return h;
 }
 
+/* list_hash(s), and in *dot the first '.' of s or NULL: one pass. */
+static uint32_t
+list_hash_dot(const char *s, const char **dot)
+{
+	uint32_t h = 2166136261u;
+
+	*dot = NULL;
+	for (; *s != '\0'; s++) {
+		if (*s == '.' && *dot == NULL)
+			*dot = s;
+		h = (h ^ (unsigned char)*s) * 16777619u;
+	}
+	return h;
+}
+
 static int
 list_grow(struct detect_list *l)
 {
@@ -143,13 +158,16 @@ const char *
 detect_list_find(const struct detect_list *l, const char *host,
     const char *path, int *val)
 {
-	const char *p;
+	const char *p, *dot;
 	size_t i, plen;
 
+	/* The first byte before a call: nearly every entry differs there. */
 	for (i = 0; path != NULL && i < l->n_path; i++) {
+		if (host[0] != l->path_host[i][0] ||
+		    strcmp(host, l->path_host[i]) != 0)
+			continue;
 		plen = strlen(l->path_prefix[i]);
-		if (strcmp(host, l->path_host[i]) == 0 &&
-		    strncmp(path, l->path_prefix[i], plen) == 0) {
+		if (strncmp(path, l->path_prefix[i], plen) == 0) {
 			if (val != NULL)
 				*val = 0;
 			return l->path_host[i];
@@ -159,15 +177,17 @@ detect_list_find(const struct detect_list *l, const char *host,
 		if (l->cap > 0) {
 			size_t j;
 
-			for (j = list_hash(p) & (l->cap - 1); l->key[j] != NULL;
-			    j = (j + 1) & (l->cap - 1))
-				if (strcmp(l->key[j], p) == 0) {
+			for (j = list_hash_dot(p, &dot) & (l->cap - 1);
+			    l->key[j] != NULL; j = (j + 1) & (l->cap - 1))
+				if (l->key[j][0] == p[0] &&
+				    strcmp(l->key[j], p) == 0) {
 					if (val != NULL)
 						*val = l->val[j];
 					return l->key[j];
 				}
-		}
-		if ((p = strchr(p, '.')) != NULL)
+		} else
+			dot = strchr(p, '.');
+		if ((p = dot) != NULL)
 			p++;
 	}
 	return NULL;

@@ -1377,6 +1377,88 @@ loaders(void)
 	unlink(path);
 }
 
+/*
+ * detect_list_find() against its definition: the first entry with a
+ * path whose host is the host and whose path starts the path, else the
+ * host or its nearest parent ("a.b.c", "b.c", "c") that is an entry.
+ * Names are drawn from few letters and many dots, so that suffixes,
+ * first bytes and hash slots collide often.
+ */
+static const char *
+ref_list_find(const struct detect_list *l, const char *host,
+    const char *path, int *val)
+{
+	const char *p;
+	size_t i;
+
+	for (i = 0; path != NULL && i < l->n_path; i++)
+		if (strcmp(host, l->path_host[i]) == 0 &&
+		    strncmp(path, l->path_prefix[i],
+		    strlen(l->path_prefix[i])) == 0) {
+			*val = 0;
+			return l->path_host[i];
+		}
+	for (p = host; p != NULL && *p != '\0';) {
+		if (detect_list_has(l, p, val))
+			return p;
+		if ((p = strchr(p, '.')) != NULL)
+			p++;
+	}
+	return NULL;
+}
+
+static void
+random_name(uint32_t *seed, char *out, size_t max)
+{
+	static const char abc[] = "ab.c.aBd";
+	size_t i, n = xorshift32(seed) % max;
+
+	for (i = 0; i < n; i++)
+		out[i] = abc[xorshift32(seed) % (sizeof(abc) - 1)];
+	out[n] = '\0';
+}
+
+static void
+list_find_differential(void)
+{
+	struct detect_list l;
+	char name[40], path[16];
+	const char *got, *want;
+	uint32_t seed = 20240607;
+	size_t i, wrong = 0, hits = 0;
+	int gv, wv;
+
+	memset(&l, 0, sizeof(l));
+	for (i = 0; i < 300; i++) {
+		random_name(&seed, name, 12);
+		if (name[0] == '\0')
+			continue;
+		if (i % 10 == 0)
+			strcat(name, i % 20 == 0 ? "/x" : "/");
+		(void)detect_list_add(&l, name, (int)i);
+	}
+	for (i = 0; i < 200000; i++) {
+		random_name(&seed, name, 20);
+		random_name(&seed, path, 4);
+		path[0] = '/';
+		gv = wv = -1;
+		got = detect_list_find(&l, name, i % 2 ? path : NULL, &gv);
+		want = ref_list_find(&l, name, i % 2 ? path : NULL, &wv);
+		if (want != NULL)
+			hits++;
+		if ((got == NULL) != (want == NULL) || (got != NULL &&
+		    (strcmp(got, want) != 0 || gv != wv))) {
+			if (wrong++ < 5)
+				printf("# %s %s: %s, not %s\n", name, i % 2 ? path :
+				    "-", got ? got : "NULL", want ? want :
+				    "NULL");
+		}
+	}
+	is_int((int)wrong, 0, "detect_list_find agrees with its definition "
+	    "(%zu of 200000 found)", hits);
+	detect_list_free(&l);
+}
+
 /* urls_regdom remembers answers per host; asked again, the same. */
 static void
 regdoms(void)
@@ -1608,6 +1690,7 @@ main(void)
 	bulk_html_differential(&cfg);
 	loaders();
 	regdoms();
+	list_find_differential();
 	config_free(&cfg);
 	return tap_done();
 }
