@@ -187,6 +187,9 @@ void		*urls_handle(void);
 void		 urls_handle_free(void *);
 int		 urls_parse(struct arena *, void *handle, const char *href,
 		    struct url *u);
+/* The same with libcurl reading every href, for tests of the above. */
+int		 urls_parse_curl(struct arena *, void *handle,
+		    const char *href, struct url *);
 /* Registrable domain (public suffix + 1) of a host, lower-case, arena. */
 char		*urls_regdom(struct arena *, const char *host);
 /*

@@ -5,7 +5,10 @@
  * leniency: it normalises numeric IPv4 forms such as "0x7f.1", which a
  * browser would also accept and a phisher uses to hide an address).
  * One CURLU handle is reused for all links of a message; what we keep
- * is copied into the message's arena.  The registrable domain ("public
+ * is copied into the message's arena.  The plain "http(s)://host/path"
+ * shape that most links have is read here without curl (fast_parse(),
+ * which hands anything curl would rewrite or judge to curl; the unit
+ * test compares the two over generated and corpus links).  The registrable domain ("public
  * suffix plus one label", the unit a person registers) comes from
  * libpsl's built-in list, read-only and shared.
  *
@@ -56,6 +59,8 @@ part(struct arena *a, CURLU *h, CURLUPart what)
 	return copy;
 }
 
+static bool	host_char(int);
+
 static bool
 is_ip(const char *host)
 {
@@ -74,27 +79,120 @@ is_ip(const char *host)
 	return inet_pton(AF_INET, host, buf) == 1;
 }
 
-int
-urls_parse(struct arena *a, void *handle, const char *href, struct url *u)
+/*
+ * The shape nearly every link has, read without libcurl: "http://" or
+ * "https://" (any case), a host of letters, digits, hyphens and dots,
+ * then the end or '/', '?' or '#'.  Everything that curl would rewrite
+ * or that needs its judgement goes to curl instead: a port or userinfo
+ * (a byte other than those after the host), a host that might be a
+ * numeric IPv4 form ("0x7f.1": its last label must start with a letter)
+ * or that has an empty label, a path with a dot segment ("/." anywhere:
+ * RFC 3986 5.2.4 removes them), an empty query, any byte outside
+ * 0x21..0x7e, and a backslash.  curl keeps the rest as written: the
+ * path up to '?' or '#' ("/" when empty), the query up to '#'.
+ * Returns 1 with u's host, scheme, path and query set, 0 when curl
+ * must read href, -1 when the arena is full.
+ */
+static int
+fast_parse(struct arena *a, const char *href, size_t n, struct url *u)
+{
+	const char *h, *end = href + n, *q, *path, *qs = NULL, *qe = NULL;
+	const char *pe = NULL, *label;
+	size_t sl, hl;
+
+	if (n > 7 && str_iprefix(href, n, "http://"))
+		sl = 4;
+	else if (n > 8 && str_iprefix(href, n, "https://"))
+		sl = 5;
+	else
+		return 0;
+	h = href + sl + 3;
+	for (q = h, label = h; q < end && host_char((unsigned char)*q); q++)
+		if (*q == '.') {
+			if (q == label)
+				return 0;	/* ".x" or "x..y" */
+			label = q + 1;
+		}
+	hl = (size_t)(q - h);
+	if (hl == 0 || (q < end && *q != '/' && *q != '?' && *q != '#'))
+		return 0;
+	/* The last label, before one closing dot. */
+	if (label == q && hl > 1) {
+		for (label = q - 1; label > h && label[-1] != '.'; label--)
+			;
+	}
+	if (!((*label >= 'a' && *label <= 'z') ||
+	    (*label >= 'A' && *label <= 'Z')))
+		return 0;
+	for (path = q; q < end; q++) {
+		if ((unsigned char)*q <= 0x20 || (unsigned char)*q >= 0x7f ||
+		    *q == '\\')
+			return 0;
+		if (pe == NULL && (*q == '?' || *q == '#')) {
+			pe = q;
+			if (*q == '?')
+				qs = q + 1;
+		} else if (qs != NULL && qe == NULL && *q == '#')
+			qe = q;
+	}
+	if (pe == NULL)
+		pe = end;
+	if (qs != NULL && qe == NULL)
+		qe = end;
+	if (qs != NULL && qe == qs)
+		return 0;
+	if (str_imem(path, (size_t)(pe - path), "/.", 2) != NULL)
+		return 0;
+	if ((u->scheme = arena_strndup(a, href, sl)) == NULL ||
+	    (u->host = arena_strndup(a, h, hl)) == NULL ||
+	    (u->path = pe > path ? arena_strndup(a, path,
+	    (size_t)(pe - path)) : arena_strdup(a, "/")) == NULL ||
+	    (qs != NULL && (u->query = arena_strndup(a, qs,
+	    (size_t)(qe - qs))) == NULL))
+		return -1;
+	return 1;
+}
+
+/*
+ * What urls_parse() keeps of a URL, read by curl (the handle emptied
+ * first: one that holds a URL resolves the next relative to it, as a
+ * redirect).  0, or -1 when curl refuses it or it has no host.
+ */
+static int
+curl_parse(struct arena *a, CURLU *handle, const char *href, struct url *u)
+{
+	char *user = NULL;
+
+	(void)curl_url_set(handle, CURLUPART_URL, NULL, 0);
+	if (curl_url_set(handle, CURLUPART_URL, href,
+	    CURLU_NON_SUPPORT_SCHEME | CURLU_GUESS_SCHEME |
+	    CURLU_ALLOW_SPACE) != CURLUE_OK)
+		return -1;
+	if ((u->host = part(a, handle, CURLUPART_HOST)) == NULL ||
+	    u->host[0] == '\0')
+		return -1;
+	u->scheme = part(a, handle, CURLUPART_SCHEME);
+	if (u->scheme == NULL)
+		u->scheme = "";
+	u->path = part(a, handle, CURLUPART_PATH);
+	u->query = part(a, handle, CURLUPART_QUERY);
+	if (curl_url_get(handle, CURLUPART_USER, &user, 0) == CURLUE_OK &&
+	    user != NULL && user[0] != '\0')
+		u->userinfo = true;
+	curl_free(user);
+	return 0;
+}
+
+/*
+ * Any href through curl, unless its scheme is not the web's.  0, or -1
+ * when it is no link with a host.
+ */
+static int
+slow_parse(struct arena *a, CURLU *handle, const char *href, struct url *u)
 {
 	const char *p;
-	char *cut = NULL, *ace;
-	CURLUcode rc;
-	size_t n;
+	char *cut;
 
-	memset(u, 0, sizeof(*u));
-	if (handle == NULL || href == NULL)
-		return -1;
-	while (*href == ' ' || *href == '\t' || *href == '\n' || *href == '\r')
-		href++;
-	if (*href == '\0' || *href == '#')
-		return -1;
-	n = strnlen(href, URLS_MAX_HREF + 1);
-	if (n > URLS_MAX_HREF) {
-		if ((cut = arena_strndup(a, href, URLS_MAX_HREF)) == NULL)
-			return -1;
-		href = cut;
-	}
 	/*
 	 * A scheme other than the web's (mailto:, tel:, cid:) has no host
 	 * worth judging; curl would guess "mailto" to be a host name.
@@ -116,32 +214,53 @@ urls_parse(struct arena *a, void *handle, const char *href, struct url *u)
 			return -1;
 		href = cut;
 	}
-	/*
-	 * A handle that holds a URL resolves the next one relative to it
-	 * (a redirect), so it is emptied first.
-	 */
-	(void)curl_url_set(handle, CURLUPART_URL, NULL, 0);
-	rc = curl_url_set(handle, CURLUPART_URL, href,
-	    CURLU_NON_SUPPORT_SCHEME | CURLU_GUESS_SCHEME | CURLU_ALLOW_SPACE);
-	if (rc != CURLUE_OK)
-		return -1;
-	if ((u->host = part(a, handle, CURLUPART_HOST)) == NULL ||
-	    u->host[0] == '\0')
-		return -1;
-	u->scheme = part(a, handle, CURLUPART_SCHEME);
-	if (u->scheme == NULL)
-		u->scheme = "";
-	str_lower(u->scheme);
-	u->path = part(a, handle, CURLUPART_PATH);
-	u->query = part(a, handle, CURLUPART_QUERY);
-	{
-		char *user = NULL;
+	return curl_parse(a, handle, href, u);
+}
 
-		if (curl_url_get(handle, CURLUPART_USER, &user, 0) ==
-		    CURLUE_OK && user != NULL && user[0] != '\0')
-			u->userinfo = true;
-		curl_free(user);
+static int	parse(struct arena *, void *, const char *, struct url *,
+		    bool);
+
+int
+urls_parse(struct arena *a, void *handle, const char *href, struct url *u)
+{
+	return parse(a, handle, href, u, true);
+}
+
+int
+urls_parse_curl(struct arena *a, void *handle, const char *href,
+    struct url *u)
+{
+	return parse(a, handle, href, u, false);
+}
+
+static int
+parse(struct arena *a, void *handle, const char *href, struct url *u,
+    bool fast)
+{
+	const char *p;
+	char *cut = NULL, *ace;
+	size_t n;
+	int r = 0;
+
+	memset(u, 0, sizeof(*u));
+	if (handle == NULL || href == NULL)
+		return -1;
+	while (*href == ' ' || *href == '\t' || *href == '\n' || *href == '\r')
+		href++;
+	if (*href == '\0' || *href == '#')
+		return -1;
+	n = strnlen(href, URLS_MAX_HREF + 1);
+	if (n > URLS_MAX_HREF) {
+		if ((cut = arena_strndup(a, href, URLS_MAX_HREF)) == NULL)
+			return -1;
+		href = cut;
+		n = URLS_MAX_HREF;
 	}
+	if (fast && (r = fast_parse(a, href, n, u)) == -1)
+		return -1;
+	if (r == 0 && slow_parse(a, handle, href, u) == -1)
+		return -1;
+	str_lower(u->scheme);
 	if (strlen(u->host) > URLS_MAX_HOST)
 		return -1;
 	str_lower(u->host);

@@ -1459,6 +1459,153 @@ list_find_differential(void)
 	detect_list_free(&l);
 }
 
+/*
+ * urls_parse() reads plain http(s) links itself and leaves the rest to
+ * libcurl: both must give the same answer.  Links are put together from
+ * pieces chosen to sit on the edges of the fast reader (schemes, user
+ * info, ports, numeric and IPv6 hosts, empty labels, dot segments,
+ * percent signs, backslashes, blanks, control and UTF-8 bytes, empty
+ * queries, fragments, over-long links); MT_URL_FILE names a file of
+ * further links, one per line (taken from a corpus), read the same way.
+ */
+static bool
+same_str(const char *x, const char *y)
+{
+	return (x == NULL && y == NULL) ||
+	    (x != NULL && y != NULL && strcmp(x, y) == 0);
+}
+
+/* Whether the two readers agree on href; *fast whether it parsed. */
+static bool
+url_agrees(struct arena *a, void *h, const char *href, bool *parsed)
+{
+	struct url x, y;
+	int rx, ry;
+
+	rx = urls_parse(a, h, href, &x);
+	ry = urls_parse_curl(a, h, href, &y);
+	*parsed = rx == 0;
+	if (rx != ry)
+		return false;
+	if (rx != 0)
+		return true;
+	return same_str(x.scheme, y.scheme) && same_str(x.host, y.host) &&
+	    same_str(x.path, y.path) && same_str(x.query, y.query) &&
+	    same_str(x.regdom, y.regdom) && x.ip == y.ip &&
+	    x.userinfo == y.userinfo && x.idn == y.idn;
+}
+
+static void
+url_piece(uint32_t *seed, char *out, size_t *n, size_t max,
+    const char *const *v, size_t nv)
+{
+	const char *p = v[xorshift32(seed) % nv];
+	size_t l = strlen(p);
+
+	if (*n + l < max) {
+		memcpy(out + *n, p, l);
+		*n += l;
+	}
+	out[*n] = '\0';
+}
+
+static void
+url_differential(void)
+{
+	static const char *const scheme[] = { "http://", "https://",
+	    "HTTP://", "hTtPs://", "http:/", "http:", "https:///", "ftp://",
+	    "", "//", "http:\\\\", "javascript:", "httpx://", " http://",
+	    "http://", "https://", "https://", "http://", "mailto:",
+	    "https:/\\", "http://user@", "https://user:pw@", "http://@" };
+	static const char *const label[] = { "www", "example", "a", "x-y",
+	    "-x", "x-", "0", "1", "127", "0x7f", "0X1F", "00", "08", "1e3",
+	    "xn--mnchen-3ya", "m\xc3\xbcnchen", "EXAMPLE", "co", "uk",
+	    "com", "de", "", "%41", "ex ample", "ex\tample", "b\x01",
+	    "paypal", "0xg", "9z", "z9", "_x" };
+	static const char *const after_host[] = { "", "", "/", "/", ".",
+	    ":80", ":", ":8080", ":0x50", "@evil.example", "?", "#", "/?",
+	    "\\", " ", "]", "[", "%", "\x7f" };
+	static const char *const path[] = { "/", "/a", "/a/b", "/./",
+	    "/../", "/.", "/..", "/.x", "/x.", "/%2e%2e/", "/%", "/%zz",
+	    "\\", " ", "\t", "\n", "?", "?", "?a=b", "?u=http://x.y/",
+	    "#", "#f", "#f?g", "@", ":", "//", "/\xc3\xa9", "=", "&", "'",
+	    "\"", "<", ">", "{", "|", "^", "`", ";", "/index.html", "?#",
+	    "~", "+", "!", "$", "*", "(" };
+	char url[URLS_MAX_HREF + 64], *line = NULL;
+	uint32_t seed = 77;
+	size_t i, k, n, len, wrong = 0, parsed = 0, total = 0, cap = 0;
+	ssize_t got;
+	const char *file;
+	struct arena *a = arena_new(0);
+	void *h = urls_handle();
+	bool p;
+	FILE *fp;
+
+	for (i = 0; i < 300000; i++) {
+		n = 0;
+		url[0] = '\0';
+		url_piece(&seed, url, &n, sizeof(url), scheme,
+		    sizeof(scheme) / sizeof(scheme[0]));
+		if (xorshift32(&seed) % 16 == 0)
+			url_piece(&seed, url, &n, sizeof(url),
+			    (const char *const []){ "[2001:db8::1]",
+			    "[::ffff:1.2.3.4]", "[fe80::1%25eth0]", "[x]",
+			    "1.2.3.4", "1.2.3", "4294967295", "1.2.3.4." },
+			    8);
+		else
+			for (k = xorshift32(&seed) % 5 + 1; k > 0; k--) {
+				url_piece(&seed, url, &n, sizeof(url), label,
+				    sizeof(label) / sizeof(label[0]));
+				if (k > 1)
+					url_piece(&seed, url, &n, sizeof(url),
+					    (const char *const []){ ".",
+					    ".", ".", "..", "" }, 5);
+			}
+		url_piece(&seed, url, &n, sizeof(url), after_host,
+		    sizeof(after_host) / sizeof(after_host[0]));
+		for (k = xorshift32(&seed) % 6; k > 0; k--)
+			url_piece(&seed, url, &n, sizeof(url), path,
+			    sizeof(path) / sizeof(path[0]));
+		/* Now and then past URLS_MAX_HREF, to be cut. */
+		if (xorshift32(&seed) % 64 == 0)
+			for (; n + 10 < sizeof(url); n++)
+				url[n] = "ab/.?#c=%"[xorshift32(&seed) % 9];
+		url[n] = '\0';
+		total++;
+		if (!url_agrees(a, h, url, &p) && wrong++ < 5)
+			printf("# differs: \"%s\"\n", url);
+		parsed += p;
+		if (i % 1000 == 999) {
+			arena_free(a);
+			a = arena_new(0);
+		}
+	}
+	if ((file = getenv("MT_URL_FILE")) != NULL &&
+	    (fp = fopen(file, "r")) != NULL) {
+		while ((got = getline(&line, &cap, fp)) > 0) {
+			len = (size_t)got;
+			while (len > 0 && (line[len - 1] == '\n' ||
+			    line[len - 1] == '\r'))
+				len--;
+			line[len] = '\0';
+			total++;
+			if (!url_agrees(a, h, line, &p) && wrong++ < 5)
+				printf("# differs: \"%s\"\n", line);
+			parsed += p;
+			if (total % 1000 == 0) {
+				arena_free(a);
+				a = arena_new(0);
+			}
+		}
+		free(line);
+		fclose(fp);
+	}
+	is_int((int)wrong, 0, "urls_parse agrees with libcurl alone over "
+	    "%zu links (%zu with a host)", total, parsed);
+	urls_handle_free(h);
+	arena_free(a);
+}
+
 /* urls_regdom remembers answers per host; asked again, the same. */
 static void
 regdoms(void)
@@ -1691,6 +1838,7 @@ main(void)
 	loaders();
 	regdoms();
 	list_find_differential();
+	url_differential();
 	config_free(&cfg);
 	return tap_done();
 }
