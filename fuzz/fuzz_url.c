@@ -1,7 +1,7 @@
 /*
  * fuzz_url.c - libFuzzer target: the link readers of src/detect/ on any
  * bytes: urls_parse (libcurl underneath, our scheme and host handling
- * around it), urls_host_in_text, urls_redirect_target, detect_utf8,
+ * around it; its own reader of plain links must agree with libcurl), urls_host_in_text, urls_redirect_target, detect_utf8,
  * lookalike_distance, and the brand and lexicon patterns (PCRE2 with
  * its match limit) from the shipped data/, loaded once.  The input as a
  * domain goes through lookalike_brand (the label index), and its ASCII
@@ -38,6 +38,29 @@ lookalike_fuzz(struct arena *a, const char *s)
 		abort();
 }
 
+static bool
+same_str(const char *x, const char *y)
+{
+	return (x == NULL && y == NULL) ||
+	    (x != NULL && y != NULL && strcmp(x, y) == 0);
+}
+
+/* urls_parse() reads plain links without curl: it must agree with it. */
+static void
+same_as_curl(struct arena *a, void *cu, const char *s)
+{
+	struct url x, y;
+	int rx, ry;
+
+	rx = urls_parse(a, cu, s, &x);
+	ry = urls_parse_curl(a, cu, s, &y);
+	if (rx != ry || (rx == 0 && (!same_str(x.scheme, y.scheme) ||
+	    !same_str(x.host, y.host) || !same_str(x.path, y.path) ||
+	    !same_str(x.query, y.query) || !same_str(x.regdom, y.regdom) ||
+	    x.ip != y.ip || x.userinfo != y.userinfo || x.idn != y.idn)))
+		abort();
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
 {
@@ -63,6 +86,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
 		if ((h = urls_redirect_target(a, &u)) != NULL)
 			sink += strlen(h);
 	}
+	same_as_curl(a, cu, s);
 	urls_handle_free(cu);
 	if ((h = urls_host_in_text(a, (const char *)data, len)) != NULL)
 		sink += strlen(h);
