@@ -144,6 +144,85 @@ find_ci(const char *hay, size_t len, const char *needle)
 	return NULL;
 }
 
+/*
+ * The header fields the checks read, each found once per message in a
+ * single pass over the header: message_header() walks every field for
+ * each name asked, and these are asked for some twenty times.  A name
+ * matches as in message_header(): same length, any case.
+ */
+enum bulk_field {
+	BF_X_MAILER, BF_USER_AGENT, BF_X_PRIORITY, BF_X_MSMAIL_PRIORITY,
+	BF_LIST_ID, BF_LIST_POST, BF_LIST_UNSUBSCRIBE, BF_MAILING_LIST,
+	BF_PRECEDENCE, BF_SUBJECT, BF_CC, BF_NEWSGROUPS, BF_MESSAGE_ID,
+	BF_DELIVERED_TO, BF_X_ORIGINAL_TO, BF_N
+};
+
+#define BF(s)	{ s, sizeof(s) - 1 }
+static const struct {
+	const char	*name;
+	size_t		 len;
+} bulk_field_name[BF_N] = {
+	BF("X-Mailer"), BF("User-Agent"), BF("X-Priority"),
+	BF("X-MSMail-Priority"), BF("List-Id"), BF("List-Post"),
+	BF("List-Unsubscribe"), BF("Mailing-List"), BF("Precedence"),
+	BF("Subject"), BF("Cc"), BF("Newsgroups"), BF("Message-ID"),
+	BF("Delivered-To"), BF("X-Original-To"),
+};
+#undef BF
+#define BF_MAX_NAME	17	/* "X-MSMail-Priority" */
+
+/* The first field of each name, or NULL. */
+struct bulk_fields {
+	const struct header	*first[BF_N];
+};
+
+static bool
+field_is(const struct header *h, enum bulk_field k)
+{
+	return h->name_len == bulk_field_name[k].len &&
+	    str_ieqn(h->name, h->name_len, bulk_field_name[k].name,
+	    bulk_field_name[k].len);
+}
+
+static void
+fields_read(const struct message *m, struct bulk_fields *f)
+{
+	uint32_t lens = 0;
+	size_t i;
+	int k;
+
+	_Static_assert(BF_MAX_NAME < 32, "a length is a bit of lens");
+	memset(f, 0, sizeof(*f));
+	for (k = 0; k < BF_N; k++)
+		lens |= 1u << bulk_field_name[k].len;
+	for (i = 0; i < m->n_headers; i++) {
+		const struct header *h = &m->headers[i];
+
+		/* Most fields' lengths are none of the names'. */
+		if (h->name_len > BF_MAX_NAME ||
+		    (lens & (1u << h->name_len)) == 0)
+			continue;
+		for (k = 0; k < BF_N; k++)
+			if (f->first[k] == NULL && field_is(h, k)) {
+				f->first[k] = h;
+				break;
+			}
+	}
+}
+
+/* The next field after h of h's name (from fields_read()), or NULL. */
+static const struct header *
+field_next(const struct message *m, const struct header *h,
+    enum bulk_field k)
+{
+	const struct header *end = m->headers + m->n_headers;
+
+	for (h++; h < end; h++)
+		if (field_is(h, k))
+			return h;
+	return NULL;
+}
+
 /* A body part that is text meant for reading, not an attachment. */
 static bool
 text_part(const struct part *p, const char *type)
@@ -396,28 +475,28 @@ check_form(const struct message *m, struct scan *s,
 
 /* The root part is text/html: no alternative, no container. */
 static void
-check_bare_html(const struct message *m, struct scan *s)
+check_bare_html(const struct message *m, struct scan *s,
+    const struct bulk_fields *f)
 {
 	const struct part *root = m->n_parts > 0 ? &m->parts[0] : NULL;
 
 	if (root == NULL || root->content_type == NULL ||
 	    strcmp(root->content_type, "text/html") != 0)
 		return;
-	if (message_header(m, "X-Mailer", 0) == NULL &&
-	    message_header(m, "User-Agent", 0) == NULL)
+	if (f->first[BF_X_MAILER] == NULL && f->first[BF_USER_AGENT] == NULL)
 		scan_symbol(s, "BULK_HTML_BARE");
 	if (root->charset == NULL)
 		scan_symbol(s, "BULK_HTML_NO_CHARSET");
 }
 
 static void
-check_priority(const struct message *m, struct scan *s)
+check_priority(const struct bulk_fields *f, struct scan *s)
 {
-	const struct header *h = message_header(m, "X-Priority", 0);
+	const struct header *h = f->first[BF_X_PRIORITY];
 	const char *v;
 
 	if (h == NULL)
-		h = message_header(m, "X-MSMail-Priority", 0);
+		h = f->first[BF_X_MSMAIL_PRIORITY];
 	if (h == NULL || (v = h->decoded) == NULL)
 		return;
 	v += strspn(v, " \t");
@@ -463,15 +542,15 @@ check_helo(const struct message *m, struct scan *s)
 }
 
 static void
-check_mailer(const struct message *m, struct scan *s,
+check_mailer(const struct bulk_fields *f, struct scan *s,
     const struct detect_data *d)
 {
-	static const char *const fields[] = { "X-Mailer", "User-Agent" };
+	static const enum bulk_field fields[] = { BF_X_MAILER, BF_USER_AGENT };
 	const struct header *h;
 	size_t i, k;
 
 	for (i = 0; i < sizeof(fields) / sizeof(fields[0]); i++) {
-		if ((h = message_header(m, fields[i], 0)) == NULL ||
+		if ((h = f->first[fields[i]]) == NULL ||
 		    h->decoded == NULL)
 			continue;
 		for (k = 0; k < d->n_mailers; k++)
@@ -503,16 +582,16 @@ word_byte(char c)
 
 /* The subject names a recipient's mailbox as a word of its own. */
 static const char *
-subject_local(const struct message *m, const struct scan *s)
+subject_local(const struct message *m, const struct scan *s,
+    const struct bulk_fields *f)
 {
 	const char *rcpt, *at, *hit, *subj = m->subject;
 	size_t i, n;
 
 	/* A list's address is its name, and lists tag subjects with it. */
 	if (subj == NULL || s->env.rcpt == NULL ||
-	    message_header(m, "List-Id", 0) != NULL ||
-	    message_header(m, "List-Post", 0) != NULL ||
-	    message_header(m, "Mailing-List", 0) != NULL)
+	    f->first[BF_LIST_ID] != NULL || f->first[BF_LIST_POST] != NULL ||
+	    f->first[BF_MAILING_LIST] != NULL)
 		return NULL;
 	for (i = 0; i < s->env.n_rcpt; i++) {
 		if ((rcpt = s->env.rcpt[i]) == NULL ||
@@ -850,7 +929,8 @@ tracking_line(struct arena *a, const char *text, size_t len)
 
 /* The charset of a text part, or of an encoded word in the subject. */
 static const char *
-foreign_charset(const struct message *m, const struct detect_data *d)
+foreign_charset(const struct message *m, const struct detect_data *d,
+    const struct bulk_fields *f)
 {
 	const struct header *h;
 	const char *p, *q;
@@ -861,7 +941,7 @@ foreign_charset(const struct message *m, const struct detect_data *d)
 		if (m->parts[i].charset != NULL &&
 		    detect_list_has(&d->charsets, m->parts[i].charset, NULL))
 			return m->parts[i].charset;
-	if ((h = message_header(m, "Subject", 0)) == NULL)
+	if ((h = f->first[BF_SUBJECT]) == NULL)
 		return NULL;
 	/* RFC 2047 2: "=?charset?encoding?text?=" */
 	for (p = h->value; (p = find_ci(p, h->value_len -
@@ -887,18 +967,18 @@ strcasestr_ascii(const char *hay, const char *needle)
 }
 
 static bool
-list_mail(const struct message *m)
+list_mail(const struct bulk_fields *f)
 {
-	static const char *const fields[] = { "List-Id", "List-Post",
-	    "List-Unsubscribe", "Mailing-List" };
+	static const enum bulk_field fields[] = { BF_LIST_ID, BF_LIST_POST,
+	    BF_LIST_UNSUBSCRIBE, BF_MAILING_LIST };
 	const struct header *h;
 	size_t i;
 
 	for (i = 0; i < sizeof(fields) / sizeof(fields[0]); i++)
-		if (message_header(m, fields[i], 0) != NULL)
+		if (f->first[fields[i]] != NULL)
 			return true;
 	/* RFC 3834 2 and long practice: lists mark themselves so. */
-	return (h = message_header(m, "Precedence", 0)) != NULL &&
+	return (h = f->first[BF_PRECEDENCE]) != NULL &&
 	    h->decoded != NULL && (strcasestr_ascii(h->decoded, "list") ||
 	    strcasestr_ascii(h->decoded, "bulk") ||
 	    strcasestr_ascii(h->decoded, "junk"));
@@ -937,10 +1017,11 @@ field_visible(const struct message *m, const char *value)
  * rename the mailbox on the way, and any name that is visible clears it.
  */
 static const char *
-hidden_rcpt(const struct message *m, const struct scan *s)
+hidden_rcpt(const struct message *m, const struct scan *s,
+    const struct bulk_fields *f)
 {
-	static const char *const fields[] = { "Delivered-To",
-	    "X-Original-To" };
+	static const enum bulk_field fields[] = { BF_DELIVERED_TO,
+	    BF_X_ORIGINAL_TO };
 	const struct header *h;
 	const char *first = NULL;
 	size_t i, k;
@@ -955,7 +1036,8 @@ hidden_rcpt(const struct message *m, const struct scan *s)
 				first = s->env.rcpt[i];
 		}
 	for (k = 0; k < sizeof(fields) / sizeof(fields[0]); k++)
-		for (i = 0; (h = message_header(m, fields[k], i)) != NULL; i++) {
+		for (h = f->first[fields[k]]; h != NULL;
+		    h = field_next(m, h, fields[k])) {
 			if (h->decoded == NULL || strchr(h->decoded, '@') == NULL)
 				continue;
 			if (field_visible(m, h->decoded))
@@ -964,20 +1046,21 @@ hidden_rcpt(const struct message *m, const struct scan *s)
 				first = h->decoded;
 		}
 	for (i = 0; i < m->n_received; i++) {
-		const char *f = m->received[i].for_addr;
+		const char *fa = m->received[i].for_addr;
 
-		if (f == NULL || strchr(f, '@') == NULL)
+		if (fa == NULL || strchr(fa, '@') == NULL)
 			continue;
-		if (field_visible(m, f))
+		if (field_visible(m, fa))
 			return NULL;
 		if (first == NULL)
-			first = f;
+			first = fa;
 	}
 	return first;
 }
 
 static void
-check_header(const struct message *m, struct scan *s)
+check_header(const struct message *m, struct scan *s,
+    const struct bulk_fields *f)
 {
 	const struct header *h;
 	const char *rcpt;
@@ -992,17 +1075,16 @@ check_header(const struct message *m, struct scan *s)
 	 * 4.4), and then a missing or empty To means hidden recipients.
 	 */
 	if (visible == 0 && m->n_received > 0 &&
-	    message_header(m, "Cc", 0) == NULL &&
-	    message_header(m, "Newsgroups", 0) == NULL)
+	    f->first[BF_CC] == NULL && f->first[BF_NEWSGROUPS] == NULL)
 		scan_symbol(s, "HDR_UNDISCLOSED");
 	visible += m->cc.n;
-	if (!list_mail(m) && (rcpt = hidden_rcpt(m, s)) != NULL)
+	if (!list_mail(f) && (rcpt = hidden_rcpt(m, s, f)) != NULL)
 		scan_symbol(s, "HDR_RCPT_HIDDEN", rcpt);
 	if (visible >= BULK_MANY_RCPT) {
 		snprintf(n, sizeof(n), "%zu", visible);
 		scan_symbol(s, "HDR_MANY_RCPT", n);
 	}
-	if (message_header(m, "Message-ID", 0) != NULL &&
+	if (f->first[BF_MESSAGE_ID] != NULL &&
 	    !msgid_ok(m->message_id))
 		scan_symbol(s, "HDR_MSGID_BAD", m->message_id ? m->message_id :
 		    "");
@@ -1016,11 +1098,11 @@ check_header(const struct message *m, struct scan *s)
 			scan_symbol(s, "HDR_DATE_SKEW", n);
 		}
 	}
-	if ((rcpt = subject_local(m, s)) != NULL)
+	if ((rcpt = subject_local(m, s, f)) != NULL)
 		scan_symbol(s, "HDR_SUBJECT_RCPT", rcpt);
 	if (subject_shouts(m->subject))
 		scan_symbol(s, "HDR_SUBJECT_CAPS", m->subject);
-	if ((h = message_header(m, "Subject", 0)) != NULL &&
+	if ((h = f->first[BF_SUBJECT]) != NULL &&
 	    (rcpt = subject_tag(s->arena, h->value, h->value_len)) != NULL)
 		scan_symbol(s, "HDR_SUBJECT_TAG", rcpt);
 	else if ((rcpt = subject_random(s->arena, m->subject)) != NULL)
@@ -1029,7 +1111,7 @@ check_header(const struct message *m, struct scan *s)
 		scan_symbol(s, "HDR_SUBJECT_UNDERSCORES", m->subject);
 	if ((rcpt = tracking_line(s->arena, m->text, m->text_len)) != NULL)
 		scan_symbol(s, "BULK_TRACKING_CODE", rcpt);
-	if ((h = message_header(m, "X-Mailer", 0)) != NULL &&
+	if ((h = f->first[BF_X_MAILER]) != NULL &&
 	    mailer_random(h->decoded))
 		scan_symbol(s, "HDR_MAILER_RANDOM", h->decoded);
 	if (h != NULL && outlook_forged(m, h->decoded))
@@ -1084,23 +1166,25 @@ check_bulk(const struct message *m, struct scan *s)
 {
 	const struct detect_data *d = s->cfg ? s->cfg->detect : NULL;
 	struct html_marks hm = { 0, 0, false };
+	struct bulk_fields f;
 	size_t i;
 
+	fields_read(m, &f);
 	for (i = 0; i < m->n_parts; i++)
 		if (text_part(&m->parts[i], "text/html"))
 			read_html(&m->parts[i], &hm);
 	check_form(m, s, &hm);
-	check_bare_html(m, s);
+	check_bare_html(m, s, &f);
 	check_layout(m, s, &hm);
-	check_header(m, s);
-	check_priority(m, s);
+	check_header(m, s, &f);
+	check_priority(&f, s);
 	check_helo(m, s);
 	if (d != NULL) {
-		const char *cs = foreign_charset(m, d);
+		const char *cs = foreign_charset(m, d, &f);
 
 		if (cs != NULL)
 			scan_symbol(s, "BULK_FOREIGN_CHARSET", cs);
-		check_mailer(m, s, d);
+		check_mailer(&f, s, d);
 		check_tld(m, s, d);
 	}
 }

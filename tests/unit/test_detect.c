@@ -379,6 +379,40 @@ static const struct dcase cases[] = {
 	    "Message-ID: <b8@firma.example>\r\n\r\nAt noon?\r\n",
 	    { NONE }, { "HDR_RCPT_HIDDEN", NONE }, -1, -1 },
 
+	{ "a later Delivered-To, in capitals, names the visible mailbox", "",
+	    "198.51.100.9", "anna@firma.example", "jm@localhost",
+	    TRACE
+	    "Delivered-To: other@elsewhere.example\r\n"
+	    "DELIVERED-TO: yyyy@localhost.firma.example\r\n"
+	    "From: Anna <anna@firma.example>\r\nTo: yyyy@firma.example\r\n"
+	    "Subject: Lunch\r\nDate: Tue, 6 Feb 2024 08:41:09 +0100\r\n"
+	    "Message-ID: <b8@firma.example>\r\n\r\nAt noon?\r\n",
+	    { NONE }, { "HDR_RCPT_HIDDEN", NONE }, -1, -1 },
+
+	{ "header names in small letters count; X-Mailers is no X-Mailer", "",
+	    "198.51.100.9", "news@lists.example", "kunde@praxis.example",
+	    TRACE
+	    "X-Mailers: Microsoft Outlook 16.0\r\n"
+	    "From: News <news@lists.example>\r\nTo: all@lists.example\r\n"
+	    "x-msmail-priority: High\r\n"
+	    "list-unsubscribe: <mailto:u@lists.example>\r\n"
+	    "Subject: Our news\r\nDate: Tue, 6 Feb 2024 08:41:09 +0100\r\n"
+	    "message-id: <n1@lists.example>\r\nMIME-Version: 1.0\r\n"
+	    "Content-Type: text/html; charset=us-ascii\r\n\r\n"
+	    "<p>Hello.</p>\r\n",
+	    { "BULK_HTML_BARE", "HDR_PRIORITY_HIGH", NONE },
+	    { "HDR_RCPT_HIDDEN", "BULK_HTML_NO_CHARSET", "HDR_MSGID_BAD",
+	    NONE }, -1, -1 },
+
+	{ "of two X-Priority fields the first counts", "",
+	    "198.51.100.9", "anna@firma.example", "team@firma.example",
+	    TRACE
+	    "From: Anna <anna@firma.example>\r\nTo: team@firma.example\r\n"
+	    "X-Priority: 3\r\nSubject: Lunch\r\nX-Priority: 1\r\n"
+	    "Date: Tue, 6 Feb 2024 08:41:09 +0100\r\n"
+	    "Message-ID: <b10@firma.example>\r\n\r\nAt noon?\r\n",
+	    { NONE }, { "HDR_PRIORITY_HIGH", NONE }, -1, -1 },
+
 	{ "list mail reaches its readers by blind copy", "",
 	    "198.51.100.9", "bob@uni.example", "kunde@praxis.example",
 	    TRACE
