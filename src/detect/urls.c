@@ -385,12 +385,32 @@ file_suffix(const char *tld)
 	return false;
 }
 
+/* Whether p[0..len) starts with lower-case s (n bytes), in any case. */
+static bool
+ci_prefix(const char *p, size_t len, const char *s, size_t n)
+{
+	size_t i;
+
+	if (len < n)
+		return false;
+	for (i = 0; i < n; i++)
+		if (str_lc((unsigned char)p[i]) != s[i])
+			return false;
+	return true;
+}
+
+/*
+ * The host is judged on the bytes where it stands and copied only when
+ * it passes; the scan of the whole text for blanks and '@', the longest
+ * step, comes last, as most texts fail earlier.  (Every test only says
+ * no, so their order does not change the answer.)
+ */
 char *
 urls_host_in_text(struct arena *a, const char *text, size_t len)
 {
-	const char *p = text, *h, *tld;
+	const char *p = text, *h, *end, *dot;
+	char tld[URLS_MAX_HOST + 1], *host;
 	size_t hl, i, tl;
-	char *host;
 
 	if (text == NULL)
 		return NULL;
@@ -405,33 +425,33 @@ urls_host_in_text(struct arena *a, const char *text, size_t len)
 		len--;
 	if (len == 0 || len > URLS_MAX_HREF)
 		return NULL;
-	for (i = 0; i < len; i++)
-		if (p[i] == ' ' || p[i] == '\t' || p[i] == '\n' || p[i] == '@')
-			return NULL;	/* words, or an address */
-	if (str_iprefix(p, len, "https://"))
+	end = p + len;
+	if (ci_prefix(p, len, "https://", 8))
 		h = p + 8;
-	else if (str_iprefix(p, len, "http://"))
+	else if (ci_prefix(p, len, "http://", 7))
 		h = p + 7;
 	else
 		h = p;
-	for (hl = 0; h + hl < p + len && host_char((unsigned char)h[hl]); hl++)
+	for (hl = 0; h + hl < end && host_char((unsigned char)h[hl]); hl++)
 		;
 	if (hl == 0 || hl > URLS_MAX_HOST ||
-	    (h + hl < p + len && h[hl] != '/' && h[hl] != ':' &&
+	    (h + hl < end && h[hl] != '/' && h[hl] != ':' &&
 	    h[hl] != '?' && h[hl] != '#'))
 		return NULL;
 	while (hl > 0 && h[hl - 1] == '.')
 		hl--;
-	if ((host = arena_strndup(a, h, hl)) == NULL)
-		return NULL;
-	str_lower(host);
-	if ((tld = strrchr(host, '.')) == NULL || tld == host)
-		return NULL;
-	tld++;
+	for (dot = h + hl; dot > h && dot[-1] != '.'; dot--)
+		;
+	if (dot <= h + 1)
+		return NULL;	/* no dot, or only one in front */
 	/* The last label must be a real suffix: "index.html" is a file. */
-	for (tl = 0; tld[tl] != '\0'; tl++)
-		if (!(tld[tl] >= 'a' && tld[tl] <= 'z'))
+	for (tl = 0; dot + tl < h + hl; tl++) {
+		if (!((dot[tl] >= 'a' && dot[tl] <= 'z') ||
+		    (dot[tl] >= 'A' && dot[tl] <= 'Z')))
 			return NULL;
+		tld[tl] = (char)str_lc((unsigned char)dot[tl]);
+	}
+	tld[tl] = '\0';
 	if (tl < 2 || !tld_is_suffix(tld, tl))
 		return NULL;
 	/*
@@ -439,8 +459,17 @@ urls_host_in_text(struct arena *a, const char *text, size_t len)
 	 * also a common file extension ("detector.sv", "setup.py") is
 	 * more likely a file than a site.
 	 */
-	if (h == p && !str_iprefix(host, hl, "www.") && file_suffix(tld))
+	if (h == p && !ci_prefix(h, hl, "www.", 4) && file_suffix(tld))
 		return NULL;
+	/* Words, or an address. */
+	if (memchr(p, ' ', len) != NULL || memchr(p, '@', len) != NULL ||
+	    memchr(p, '\t', len) != NULL || memchr(p, '\n', len) != NULL)
+		return NULL;
+	if ((host = arena_alloc(a, hl + 1)) == NULL)
+		return NULL;
+	for (i = 0; i < hl; i++)
+		host[i] = (char)str_lc((unsigned char)h[i]);
+	host[hl] = '\0';
 	return host;
 }
 

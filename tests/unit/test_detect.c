@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include <idn2.h>
+#include <libpsl.h>
 #include <unicode/uspoof.h>
 
 #include "tap.h"
@@ -25,6 +26,7 @@
 #include "scan/pipeline.h"
 #include "scan/scan.h"
 #include "util/arena.h"
+#include "util/str.h"
 #include "verdict/verdict.h"
 
 #define NONE	NULL
@@ -1640,6 +1642,168 @@ url_differential(void)
 	arena_free(a);
 }
 
+/*
+ * urls_host_in_text() as it was first written, step by step on a
+ * lower-cased copy: the reference for the one that judges the bytes in
+ * place.
+ */
+static char *
+ref_host_in_text(struct arena *a, const char *text, size_t len)
+{
+	static const char *const ext[] = {
+		"sv", "py", "sh", "pl", "md", "rs", "cc", "so", "ps", "ms",
+		"ml", "pm", "mk", "in", "am", "ac", "cs", "cpp", "txt", "zip",
+		"gz", "bz", "tk", "vc", "hs", "ai", "st", "vb",
+	};
+	const char *p = text, *h, *tld;
+	size_t hl, i, tl;
+	char *host;
+
+	str_trim(&p, &len);
+	while (len > 0 && (*p == '<' || *p == '(' || *p == '[' || *p == '"')) {
+		p++;
+		len--;
+	}
+	while (len > 0 && (p[len - 1] == '>' || p[len - 1] == ')' ||
+	    p[len - 1] == ']' || p[len - 1] == '"' || p[len - 1] == '.'))
+		len--;
+	if (len == 0 || len > URLS_MAX_HREF)
+		return NULL;
+	for (i = 0; i < len; i++)
+		if (p[i] == ' ' || p[i] == '\t' || p[i] == '\n' || p[i] == '@')
+			return NULL;
+	if (str_iprefix(p, len, "https://"))
+		h = p + 8;
+	else if (str_iprefix(p, len, "http://"))
+		h = p + 7;
+	else
+		h = p;
+	for (hl = 0; h + hl < p + len && ((h[hl] >= 'a' && h[hl] <= 'z') ||
+	    (h[hl] >= 'A' && h[hl] <= 'Z') || (h[hl] >= '0' && h[hl] <= '9') ||
+	    h[hl] == '-' || h[hl] == '.'); hl++)
+		;
+	if (hl == 0 || hl > 253 || (h + hl < p + len && h[hl] != '/' &&
+	    h[hl] != ':' && h[hl] != '?' && h[hl] != '#'))
+		return NULL;
+	while (hl > 0 && h[hl - 1] == '.')
+		hl--;
+	if ((host = arena_strndup(a, h, hl)) == NULL)
+		return NULL;
+	str_lower(host);
+	if ((tld = strrchr(host, '.')) == NULL || tld == host)
+		return NULL;
+	tld++;
+	for (tl = 0; tld[tl] != '\0'; tl++)
+		if (!(tld[tl] >= 'a' && tld[tl] <= 'z'))
+			return NULL;
+	if (tl < 2 || psl_is_public_suffix2(psl_builtin(), tld,
+	    PSL_TYPE_ANY | PSL_TYPE_NO_STAR_RULE) == 0)
+		return NULL;
+	if (h == p && !str_iprefix(host, hl, "www."))
+		for (i = 0; i < sizeof(ext) / sizeof(ext[0]); i++)
+			if (strcmp(tld, ext[i]) == 0)
+				return NULL;
+	return host;
+}
+
+static bool
+host_agrees(struct arena *a, const char *t, size_t n)
+{
+	const char *x = urls_host_in_text(a, t, n);
+	const char *y = ref_host_in_text(a, t, n);
+
+	return same_str(x, y);
+}
+
+static void
+host_in_text_differential(void)
+{
+	static const char *const deco[] = { "", "", "", " ", "\t", "<",
+	    "(", "[", "\"", "\r\n", "<[", "\"(" };
+	static const char *const scheme[] = { "", "", "http://", "https://",
+	    "HTTPS://", "Http://", "http:/", "ftp://", "https//", "www.",
+	    "WWW.", "mailto:" };
+	static const char *const label[] = { "paypal", "Example", "a", "x-y",
+	    "0", "123", "", "www", "ex ample", "b@c", "m\xc3\xbc", "_",
+	    "index", "setup", "detector" };
+	static const char *const tld[] = { "com", "de", "COM", "De", "py",
+	    "sv", "txt", "html", "invalidtld", "x", "co.uk", "c0m", "",
+	    "bank", "it", "cpp", "zip", "TK", "a-b", "xn--p1ai" };
+	static const char *const tail[] = { "", "", "/", "/a b", ":8080",
+	    "?q=1", "#f", ".", "..", "@x", " ", "\t", "\n", ">", ")", "]",
+	    "\"", ".)", "!", "/\x00x", "%", "\\" };
+	char t[600];
+	uint32_t seed = 4242;
+	size_t i, k, n, wrong = 0, hosts = 0, total = 0, cap = 0, len;
+	struct arena *a = arena_new(0);
+	char *line = NULL;
+	const char *file;
+	ssize_t got;
+	FILE *fp;
+
+	for (i = 0; i < 300000; i++) {
+		n = 0;
+		t[0] = '\0';
+		url_piece(&seed, t, &n, sizeof(t), deco, 12);
+		url_piece(&seed, t, &n, sizeof(t), scheme, 12);
+		for (k = xorshift32(&seed) % 4; k > 0; k--) {
+			url_piece(&seed, t, &n, sizeof(t), label, 15);
+			url_piece(&seed, t, &n, sizeof(t),
+			    (const char *const []){ ".", ".", "..", "" }, 4);
+		}
+		url_piece(&seed, t, &n, sizeof(t), tld, 20);
+		for (k = xorshift32(&seed) % 3; k > 0; k--)
+			url_piece(&seed, t, &n, sizeof(t), tail, 22);
+		url_piece(&seed, t, &n, sizeof(t), deco, 12);
+		/* Sometimes a NUL or the whole text not passed. */
+		len = xorshift32(&seed) % 8 == 0 && n > 0 ?
+		    xorshift32(&seed) % n : n;
+		total++;
+		if (!host_agrees(a, t, len) && wrong++ < 5)
+			printf("# host differs: \"%.*s\"\n", (int)len, t);
+		hosts += urls_host_in_text(a, t, len) != NULL;
+		if (i % 1000 == 999) {
+			arena_free(a);
+			a = arena_new(0);
+		}
+	}
+	/* Long texts around the ceiling. */
+	for (n = URLS_MAX_HREF - 3; n < URLS_MAX_HREF + 3; n++) {
+		char *big = arena_alloc(a, n + 1);
+
+		if (big == NULL)
+			break;
+		memset(big, 'a', n);
+		memcpy(big, "www.", 4);
+		memcpy(big + n - 4, ".com", 4);
+		total++;
+		if (!host_agrees(a, big, n) && wrong++ < 5)
+			printf("# host differs at length %zu\n", n);
+	}
+	if ((file = getenv("MT_URL_FILE")) != NULL &&
+	    (fp = fopen(file, "r")) != NULL) {
+		while ((got = getline(&line, &cap, fp)) > 0) {
+			len = (size_t)got;
+			while (len > 0 && line[len - 1] == '\n')
+				len--;
+			total++;
+			if (!host_agrees(a, line, len) && wrong++ < 5)
+				printf("# host differs: \"%.*s\"\n", (int)len,
+				    line);
+			hosts += urls_host_in_text(a, line, len) != NULL;
+			if (total % 1000 == 0) {
+				arena_free(a);
+				a = arena_new(0);
+			}
+		}
+		free(line);
+		fclose(fp);
+	}
+	is_int((int)wrong, 0, "urls_host_in_text agrees with the plain "
+	    "reading over %zu texts (%zu hosts)", total, hosts);
+	arena_free(a);
+}
+
 /* urls_regdom remembers answers per host; asked again, the same. */
 static void
 regdoms(void)
@@ -1873,6 +2037,7 @@ main(void)
 	regdoms();
 	list_find_differential();
 	url_differential();
+	host_in_text_differential();
 	config_free(&cfg);
 	return tap_done();
 }
