@@ -321,16 +321,23 @@ char *
 urls_regdom(struct arena *a, const char *host)
 {
 	struct psl_memo *m = NULL;
+	uint32_t h = 2166136261u;
 	const char *r;
+	size_t i, n;
 	char *lc;
-	size_t n;
 
-	if (host == NULL || (lc = arena_strdup(a, host)) == NULL)
+	if (host == NULL || (lc = arena_alloc_raw(a, (n = strlen(host)) +
+	    1)) == NULL)
 		return NULL;
-	str_lower(lc);
-	if ((n = strlen(lc)) > 0 && n <= PSL_MEMO_KEY) {
-		m = memo_slot(regdom_memo, 256, lc, n);
-		if (strcmp(m->key, lc) == 0)
+	/* The lower-case copy and its memo_slot() hash in one pass. */
+	for (i = 0; i < n; i++) {
+		lc[i] = (char)str_lc((unsigned char)host[i]);
+		h = (h ^ (unsigned char)lc[i]) * 16777619u;
+	}
+	lc[n] = '\0';
+	if (n > 0 && n <= PSL_MEMO_KEY) {
+		m = &regdom_memo[h % 256];
+		if (memcmp(m->key, lc, n + 1) == 0)
 			return m->val >= 0 ? lc + m->val : lc;
 	}
 	r = psl_registrable_domain(psl_builtin(), lc);
