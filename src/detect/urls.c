@@ -79,6 +79,20 @@ is_ip(const char *host)
 	return inet_pton(AF_INET, host, buf) == 1;
 }
 
+/* Whether p[0..len) starts with lower-case s (n bytes), in any case. */
+static bool
+ci_prefix(const char *p, size_t len, const char *s, size_t n)
+{
+	size_t i;
+
+	if (len < n)
+		return false;
+	for (i = 0; i < n; i++)
+		if (str_lc((unsigned char)p[i]) != s[i])
+			return false;
+	return true;
+}
+
 /*
  * The shape nearly every link has, read without libcurl: "http://" or
  * "https://" (any case), a host of letters, digits, hyphens and dots,
@@ -98,11 +112,12 @@ fast_parse(struct arena *a, const char *href, size_t n, struct url *u)
 {
 	const char *h, *end = href + n, *q, *path, *qs = NULL, *qe = NULL;
 	const char *pe = NULL, *label;
-	size_t sl, hl;
+	size_t sl, hl, i;
+	char *lc;
 
-	if (n > 7 && str_iprefix(href, n, "http://"))
+	if (n > 7 && ci_prefix(href, n, "http://", 7))
 		sl = 4;
-	else if (n > 8 && str_iprefix(href, n, "https://"))
+	else if (n > 8 && ci_prefix(href, n, "https://", 8))
 		sl = 5;
 	else
 		return 0;
@@ -134,6 +149,8 @@ fast_parse(struct arena *a, const char *href, size_t n, struct url *u)
 				qs = q + 1;
 		} else if (qs != NULL && qe == NULL && *q == '#')
 			qe = q;
+		else if (pe == NULL && *q == '.' && q[-1] == '/')
+			return 0;	/* a dot segment, maybe */
 	}
 	if (pe == NULL)
 		pe = end;
@@ -141,15 +158,16 @@ fast_parse(struct arena *a, const char *href, size_t n, struct url *u)
 		qe = end;
 	if (qs != NULL && qe == qs)
 		return 0;
-	if (str_imem(path, (size_t)(pe - path), "/.", 2) != NULL)
-		return 0;
-	if ((u->scheme = arena_strndup(a, href, sl)) == NULL ||
-	    (u->host = arena_strndup(a, h, hl)) == NULL ||
+	if ((u->scheme = arena_strdup(a, sl == 4 ? "http" : "https")) ==
+	    NULL || (u->host = lc = arena_alloc_raw(a, hl + 1)) == NULL ||
 	    (u->path = pe > path ? arena_strndup(a, path,
 	    (size_t)(pe - path)) : arena_strdup(a, "/")) == NULL ||
 	    (qs != NULL && (u->query = arena_strndup(a, qs,
 	    (size_t)(qe - qs))) == NULL))
 		return -1;
+	for (i = 0; i < hl; i++)
+		lc[i] = (char)str_lc((unsigned char)h[i]);
+	lc[hl] = '\0';
 	return 1;
 }
 
@@ -260,10 +278,13 @@ parse(struct arena *a, void *handle, const char *href, struct url *u,
 		return -1;
 	if (r == 0 && slow_parse(a, handle, href, u) == -1)
 		return -1;
-	str_lower(u->scheme);
 	if (strlen(u->host) > URLS_MAX_HOST)
 		return -1;
-	str_lower(u->host);
+	/* (fast_parse() wrote both in lower case.) */
+	if (r == 0) {
+		str_lower(u->scheme);
+		str_lower(u->host);
+	}
 	n = strlen(u->host);
 	if (n > 0 && u->host[n - 1] == '.')
 		u->host[n - 1] = '\0';
@@ -392,20 +413,6 @@ file_suffix(const char *tld)
 	return false;
 }
 
-/* Whether p[0..len) starts with lower-case s (n bytes), in any case. */
-static bool
-ci_prefix(const char *p, size_t len, const char *s, size_t n)
-{
-	size_t i;
-
-	if (len < n)
-		return false;
-	for (i = 0; i < n; i++)
-		if (str_lc((unsigned char)p[i]) != s[i])
-			return false;
-	return true;
-}
-
 /*
  * The host is judged on the bytes where it stands and copied only when
  * it passes; the scan of the whole text for blanks and '@', the longest
@@ -512,7 +519,7 @@ urls_redirect_target(struct arena *a, const struct url *u)
 			dec[n++] = *q;
 	}
 	dec[n] = '\0';
-	if ((s = str_imem(dec, n, "://", 3)) == NULL || s - dec < 4 ||
+	if ((s = memmem(dec, n, "://", 3)) == NULL || s - dec < 4 ||
 	    !(str_iprefix(s - 4, 4, "http") || (s - dec >= 5 &&
 	    str_iprefix(s - 5, 5, "https"))))
 		return NULL;

@@ -867,6 +867,13 @@ helpers(const struct config *cfg)
 	ok(urls_parse(a, h, "https://t.example/r?u=https%3A%2F%2Fevil.example"
 	    "%2Fx", &u) == 0 && (host = urls_redirect_target(a, &u)) != NULL &&
 	    strcmp(host, "evil.example") == 0, "redirect target in query");
+	ok(urls_parse(a, h, "https://t.example/r?a=b:/c&u=HTTPS://Evil."
+	    "Example/x", &u) == 0 && (host = urls_redirect_target(a, &u)) !=
+	    NULL && strcmp(host, "evil.example") == 0,
+	    "redirect target after a lone \":/\", in capitals");
+	ok(urls_parse(a, h, "https://t.example/r?u=http:/evil.example/x",
+	    &u) == 0 && urls_redirect_target(a, &u) == NULL,
+	    "no redirect target without \"://\"");
 
 	t = detect_utf8(a, "ok \xc3\xa4", 5);
 	ok(strcmp(t, "ok \xc3\xa4") == 0, "valid UTF-8 is kept");
