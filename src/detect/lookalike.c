@@ -229,9 +229,14 @@ index_labels(struct lookalike *lk, const struct brands *bs)
 
 	for (i = 0; i < brands_count(bs); i++)
 		total += brands_get(bs, (int)i)->n_labels;
-	if (total >= INT_MAX / 4)
+	if (total >= INT_MAX / 16)
 		return -1;
-	for (slots = 16; slots < 2 * total + 2; slots *= 2)
+	/*
+	 * Eight slots a label: scan_labels() looks up every substring of
+	 * a domain's label, nearly all of them in no brand, and the first
+	 * probe of those should find its slot empty.
+	 */
+	for (slots = 16; slots < 8 * total + 2; slots *= 2)
 		;
 	if ((lk->label = calloc(total + 1, sizeof(*lk->label))) == NULL ||
 	    (lk->by_text = malloc(slots * sizeof(int))) == NULL ||
@@ -597,7 +602,8 @@ try_text(struct look_scan *sc, const char *s, size_t len, uint32_t h)
 }
 
 /*
- * Whether x has at most cap bits set: each step clears the lowest.
+ * Whether x has at most cap bits set, cap 1 or 2 (LOOK_MAX_CAP): each
+ * step clears the lowest.
  * (__builtin_popcountll() is a call into libgcc unless the build may
  * use the CPU's own instruction, and this runs for every label of a
  * near miss's lengths.)
@@ -605,7 +611,9 @@ try_text(struct look_scan *sc, const char *s, size_t len, uint32_t h)
 static bool
 bits_at_most(uint64_t x, int cap)
 {
-	for (; cap > 0 && x != 0; cap--)
+	_Static_assert(LOOK_MAX_CAP == 2, "bits_at_most() clears two");
+	x &= x - 1;
+	if (cap > 1)
 		x &= x - 1;
 	return x == 0;
 }
