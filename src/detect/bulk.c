@@ -307,12 +307,13 @@ in_head_tag(const char *start, const char *end, const char *hit)
 {
 	static const char *const quiet[] = { "<style", "<head", "<meta",
 	    "<title", "<script", "<link" };
-	const char *lt = hit;
+	const char *lt, *gt;
 	size_t i;
 
-	while (lt > start && *lt != '<' && *lt != '>')
-		lt--;
-	if (*lt != '<')
+	/* The nearest '<' or '>' at or before hit, found by memrchr. */
+	lt = memrchr(start, '<', (size_t)(hit - start) + 1);
+	gt = memrchr(start, '>', (size_t)(hit - start) + 1);
+	if (lt == NULL || (gt != NULL && gt > lt))
 		return false;
 	for (i = 0; i < sizeof(quiet) / sizeof(quiet[0]); i++)
 		if (flat_prefix(lt, end, quiet[i]))
@@ -354,6 +355,24 @@ flat_next(const char *start, const char *end, const char *q, int dir)
 }
 
 /*
+ * The first (up to) BULK_WINDOW bytes after q, blanks passed, in lower
+ * case, into w; their number.  Where a style may start, its next bytes
+ * are compared with these before flat_match() reads the text again.
+ */
+#define BULK_WINDOW	8
+
+static size_t
+flat_window(const char *q, const char *end, char *w)
+{
+	size_t n = 0;
+
+	for (; q < end && n < BULK_WINDOW; q++)
+		if (!flat_blank(*q))
+			w[n++] = (char)str_lc((unsigned char)*q);
+	return n;
+}
+
+/*
  * Counts the <img> and <font> tags of an HTML part and looks for a
  * hiding style, unless one was found already.  HTML runs to hundreds
  * of kilobytes: rather than searching a blank-free copy once per style,
@@ -371,8 +390,8 @@ read_html(const struct part *p, struct html_marks *hm)
 	char anchors[N_HIDING + 2] = "<";
 	uint16_t after[257], before[257], any_after = 0, any_before = 0;
 	uint16_t bits;
-	size_t at[N_HIDING], i, k, n = 1;
-	char c;
+	size_t at[N_HIDING], rest[N_HIDING], i, k, n = 1, wl;
+	char c, win[BULK_WINDOW];
 
 	_Static_assert(N_HIDING <= 16, "a style is a bit of a uint16_t");
 	if (h == NULL || len == 0)
@@ -383,6 +402,10 @@ read_html(const struct part *p, struct html_marks *hm)
 		at[i] = strcspn(hiding[i], ":");
 		if (hiding[i][at[i]] == '\0')
 			at[i] = 0;
+		/* The bytes after the anchor, as far as the window holds. */
+		rest[i] = strlen(hiding[i]) - at[i] - 1;
+		if (rest[i] > BULK_WINDOW)
+			rest[i] = BULK_WINDOW;
 		if (strchr(anchors, hiding[i][at[i]]) == NULL)
 			anchors[n++] = hiding[i][at[i]];
 		if (hiding[i][at[i] + 1] != '\0')
@@ -419,8 +442,14 @@ read_html(const struct part *p, struct html_marks *hm)
 			if (bits == 0)
 				continue;
 			bits &= any_before | before[flat_next(h, end, q, -1)];
+			if (bits == 0)
+				continue;
+			wl = flat_window(q + 1, end, win);
 			for (; bits != 0 && !hm->hidden; bits &= bits - 1) {
 				i = (size_t)__builtin_ctz(bits);
+				if (wl < rest[i] || memcmp(win, hiding[i] + at[i] +
+				    1, rest[i]) != 0)
+					continue;
 				if (flat_match(h, end, q, hiding[i], at[i],
 				    &hit) && !in_head_tag(h, end, hit))
 					hm->hidden = true;
