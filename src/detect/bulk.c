@@ -179,7 +179,10 @@ struct bulk_fields {
 static bool
 field_is(const struct header *h, enum bulk_field k)
 {
+	/* The first letter before a call: most names of a length differ. */
 	return h->name_len == bulk_field_name[k].len &&
+	    str_lc((unsigned char)h->name[0]) ==
+	    str_lc((unsigned char)bulk_field_name[k].name[0]) &&
 	    str_ieqn(h->name, h->name_len, bulk_field_name[k].name,
 	    bulk_field_name[k].len);
 }
