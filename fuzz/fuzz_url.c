@@ -1,7 +1,8 @@
 /*
  * fuzz_url.c - libFuzzer target: the link readers of src/detect/ on any
  * bytes: urls_parse (libcurl underneath, our scheme and host handling
- * around it; its own reader of plain links must agree with libcurl), urls_host_in_text, urls_redirect_target, detect_utf8,
+ * around it; its own reader of plain links must agree with libcurl),
+ * urls_host_in_text, urls_redirect_target, detect_utf8,
  * lookalike_distance, and the brand and lexicon patterns (PCRE2 with
  * its match limit) from the shipped data/, loaded once.  The input as a
  * domain goes through lookalike_brand (the label index), and its ASCII

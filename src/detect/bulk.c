@@ -450,8 +450,8 @@ read_html(const struct part *p, struct html_marks *hm)
 			wl = flat_window(q + 1, end, win);
 			for (; bits != 0 && !hm->hidden; bits &= bits - 1) {
 				i = (size_t)__builtin_ctz(bits);
-				if (wl < rest[i] || memcmp(win, hiding[i] + at[i] +
-				    1, rest[i]) != 0)
+				if (wl < rest[i] || memcmp(win, hiding[i] +
+				    at[i] + 1, rest[i]) != 0)
 					continue;
 				if (flat_match(h, end, q, hiding[i], at[i],
 				    &hit) && !in_head_tag(h, end, hit))

@@ -8,9 +8,9 @@
  * is copied into the message's arena.  The plain "http(s)://host/path"
  * shape that most links have is read here without curl (fast_parse(),
  * which hands anything curl would rewrite or judge to curl; the unit
- * test compares the two over generated and corpus links).  The registrable domain ("public
- * suffix plus one label", the unit a person registers) comes from
- * libpsl's built-in list, read-only and shared.
+ * test compares the two over generated and corpus links).  The
+ * registrable domain ("public suffix plus one label", the unit a person
+ * registers) comes from libpsl's built-in list, read-only and shared.
  *
  * Also here: reading a link's visible text as a host name, and finding
  * a second URL carried in a query string (an open redirect hop).  Those

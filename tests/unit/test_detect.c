@@ -1492,9 +1492,9 @@ list_find_differential(void)
 		if ((got == NULL) != (want == NULL) || (got != NULL &&
 		    (strcmp(got, want) != 0 || gv != wv))) {
 			if (wrong++ < 5)
-				printf("# %s %s: %s, not %s\n", name, i % 2 ? path :
-				    "-", got ? got : "NULL", want ? want :
-				    "NULL");
+				printf("# %s %s: %s, not %s\n", name,
+				    i % 2 ? path : "-", got ? got : "NULL",
+				    want ? want : "NULL");
 		}
 	}
 	is_int((int)wrong, 0, "detect_list_find agrees with its definition "
