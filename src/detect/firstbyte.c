@@ -1146,7 +1146,10 @@ node_goes_on(const struct firstbyte_node *n, unsigned char c)
 {
 	unsigned char b = walk_byte[c];
 
-	return (b == WALK_HIGH && n->high) || (n->runs & walk_run[c]) != 0 ||
+	/* WALK_HIGH has no bit in kids[]: only the mark can go on. */
+	if (b == WALK_HIGH)
+		return n->high || (n->runs & walk_run[c]) != 0;
+	return (n->runs & walk_run[c]) != 0 ||
 	    ((n->kids[b >> 6] >> (b & 63)) & 1u);
 }
 
