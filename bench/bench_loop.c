@@ -160,6 +160,7 @@ main(int argc, char **argv)
 	char err[512];
 	int c, i, rc = 0;
 
+	arena_process_init();	/* as main() does */
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (c) {
 		case 'z':

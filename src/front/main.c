@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "util/arena.h"
 
 static const struct command {
 	const char	*name;
@@ -47,6 +48,7 @@ main(int argc, char **argv)
 {
 	size_t i;
 
+	arena_process_init();
 	if (argc < 2) {
 		usage(stderr);
 		return CLI_EXIT_USAGE;

@@ -9,6 +9,7 @@
  * they overwrite at once, and arena_alloc_raw() is for callers that do
  * the same.
  */
+#include <malloc.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -203,6 +204,28 @@ arena_printf(struct arena *a, const char *fmt, ...)
 	p = arena_vprintf(a, fmt, ap);
 	va_end(ap);
 	return p;
+}
+
+/*
+ * A message's arenas (and an HTML part's tree arena) are freed when it is
+ * done, a few hundred KB to many MB at once.  glibc gives freed memory at
+ * the top of the heap back to the kernel past 128 KB, and serves blocks
+ * over a threshold it adjusts with fresh mmap()s: either way the next
+ * message of that size faults every page in again, zeroed by the kernel
+ * (a 1 MB HTML message spent a quarter of its time so).  So freed memory
+ * up to ARENA_KEEP_FREED stays in the process for the next message, and
+ * only blocks over ARENA_MMAP_OVER are mapped on their own.  Peak memory
+ * is unchanged; the process just does not shrink below what its largest
+ * recent messages needed.
+ */
+#define ARENA_KEEP_FREED	(64 * 1024 * 1024)
+#define ARENA_MMAP_OVER		(32 * 1024 * 1024)
+
+void
+arena_process_init(void)
+{
+	(void)mallopt(M_TRIM_THRESHOLD, ARENA_KEEP_FREED);
+	(void)mallopt(M_MMAP_THRESHOLD, ARENA_MMAP_OVER);
 }
 
 size_t

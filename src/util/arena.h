@@ -38,6 +38,9 @@ char		*arena_printf(struct arena *, const char *, ...)
 		    __attribute__((format(printf, 2, 3)));
 char		*arena_vprintf(struct arena *, const char *, va_list);
 
+/* Once per process, before the first message: see arena.c. */
+void		 arena_process_init(void);
+
 size_t		 arena_used(const struct arena *);
 bool		 arena_exhausted(const struct arena *);
 
