@@ -164,4 +164,25 @@ size_t	 mime_to_lf(char *, size_t);
 unsigned char	*mime_decode_base64(struct arena *, const char *, size_t,
 		    size_t *outlen, bool *bad);
 
+/*
+ * A 256-entry table written out by the preprocessor from f, a macro of
+ * one byte value (the base64 digit tables of mimetree.c and rfc2047.c).
+ */
+#define MIME_X4(f, c)	f(c), f((c) + 1), f((c) + 2), f((c) + 3)
+#define MIME_X16(f, c)	MIME_X4(f, c), MIME_X4(f, (c) + 4),		\
+	MIME_X4(f, (c) + 8), MIME_X4(f, (c) + 12)
+#define MIME_X64(f, c)	MIME_X16(f, c), MIME_X16(f, (c) + 16),		\
+	MIME_X16(f, (c) + 32), MIME_X16(f, (c) + 48)
+#define MIME_X256(f)	MIME_X64(f, 0), MIME_X64(f, 64), MIME_X64(f, 128), \
+	MIME_X64(f, 192)
+
+/*
+ * A base64 digit's value v placed at its shift s in a quantum of four
+ * (18, 12, 6, 0), or MIME_B64_BAD for a byte outside the alphabet
+ * (v < 0): ORing a quantum's four gives its three bytes, or a word with
+ * MIME_B64_BAD set.
+ */
+#define MIME_B64_BAD	0x80000000u
+#define MIME_B64S(v, s)	((v) < 0 ? MIME_B64_BAD : (uint32_t)(v) << (s))
+
 #endif

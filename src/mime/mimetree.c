@@ -102,35 +102,16 @@ warn_cb(gint64 offset, GMimeParserWarning code, const gchar *item,
 	(c) == '+' || (c) == '-' ? 62 : (c) == '/' || (c) == '_' ? 63 : -1)
 /* The cast: clang checks the unchosen arms of ?: against the type too. */
 #define B64E(c)		((signed char)B64V(c))
-#define B64V4(c)	B64E(c), B64E((c) + 1), B64E((c) + 2), B64E((c) + 3)
-#define B64V16(c)	B64V4(c), B64V4((c) + 4), B64V4((c) + 8), B64V4((c) + 12)
-#define B64V64(c)	B64V16(c), B64V16((c) + 16), B64V16((c) + 32),	\
-	B64V16((c) + 48)
-static const signed char b64_value[256] = {
-	B64V64(0), B64V64(64), B64V64(128), B64V64(192)
-};
+static const signed char b64_value[256] = { MIME_X256(B64E) };
 
-/*
- * The same values placed for each digit of a quantum of four (shifted
- * left 18, 12, 6 and 0 bits), B64_BAD outside the alphabet: ORing the
- * four lookups gives the three bytes, or a word with B64_BAD set.
- */
-#define B64_BAD		0x80000000u
-#define B64S(c, s)	(B64V(c) < 0 ? B64_BAD : (uint32_t)B64V(c) << (s))
-#define B64S18(c)	B64S(c, 18)
-#define B64S12(c)	B64S(c, 12)
-#define B64S6(c)	B64S(c, 6)
-#define B64S0(c)	B64S(c, 0)
-#define B64X4(f, c)	f(c), f((c) + 1), f((c) + 2), f((c) + 3)
-#define B64X16(f, c)	B64X4(f, c), B64X4(f, (c) + 4), B64X4(f, (c) + 8), \
-	B64X4(f, (c) + 12)
-#define B64X64(f, c)	B64X16(f, c), B64X16(f, (c) + 16),		\
-	B64X16(f, (c) + 32), B64X16(f, (c) + 48)
-#define B64X256(f)	B64X64(f, 0), B64X64(f, 64), B64X64(f, 128),	\
-	B64X64(f, 192)
+/* The same values placed for each digit of a quantum (mimeint.h). */
+#define B64S18(c)	MIME_B64S(B64V(c), 18)
+#define B64S12(c)	MIME_B64S(B64V(c), 12)
+#define B64S6(c)	MIME_B64S(B64V(c), 6)
+#define B64S0(c)	MIME_B64S(B64V(c), 0)
 static const uint32_t b64_at[4][256] = {
-	{ B64X256(B64S18) }, { B64X256(B64S12) }, { B64X256(B64S6) },
-	{ B64X256(B64S0) },
+	{ MIME_X256(B64S18) }, { MIME_X256(B64S12) }, { MIME_X256(B64S6) },
+	{ MIME_X256(B64S0) },
 };
 
 /* RFC 2045 6.8; characters outside the alphabet are skipped, noted. */
@@ -159,7 +140,7 @@ mime_decode_base64(struct arena *a, const char *s, size_t n, size_t *outlen,
 			    b64_at[2][(unsigned char)s[i + 2]] |
 			    b64_at[3][(unsigned char)s[i + 3]];
 
-			if (q & B64_BAD)
+			if (q & MIME_B64_BAD)
 				break;
 			o[ol] = (unsigned char)(q >> 16);
 			o[ol + 1] = (unsigned char)(q >> 8);

@@ -100,30 +100,21 @@ static const unsigned char b64_plus1[256] = {
 
 /*
  * The same digit values placed for each digit of a group of four
- * (shifted left 18, 12, 6 and 0 bits), B64_BAD for any other byte:
+ * (shifted left 18, 12, 6 and 0 bits), MIME_B64_BAD for any other byte:
  * ORing the four lookups gives the group's three bytes, or a word with
- * B64_BAD set.  Written by the compiler from B64D().
+ * MIME_B64_BAD set.  Written by the compiler from B64D().
  */
 #define B64D(c)	((c) >= 'A' && (c) <= 'Z' ? (c) - 'A' :			\
 	(c) >= 'a' && (c) <= 'z' ? (c) - 'a' + 26 :				\
 	(c) >= '0' && (c) <= '9' ? (c) - '0' + 52 :				\
 	(c) == '+' ? 62 : (c) == '/' ? 63 : -1)
-#define B64_BAD		0x80000000u
-#define B64S(c, s)	(B64D(c) < 0 ? B64_BAD : (uint32_t)B64D(c) << (s))
-#define B64S18(c)	B64S(c, 18)
-#define B64S12(c)	B64S(c, 12)
-#define B64S6(c)	B64S(c, 6)
-#define B64S0(c)	B64S(c, 0)
-#define B64X4(f, c)	f(c), f((c) + 1), f((c) + 2), f((c) + 3)
-#define B64X16(f, c)	B64X4(f, c), B64X4(f, (c) + 4), B64X4(f, (c) + 8), \
-	B64X4(f, (c) + 12)
-#define B64X64(f, c)	B64X16(f, c), B64X16(f, (c) + 16),		\
-	B64X16(f, (c) + 32), B64X16(f, (c) + 48)
-#define B64X256(f)	B64X64(f, 0), B64X64(f, 64), B64X64(f, 128),	\
-	B64X64(f, 192)
+#define B64S18(c)	MIME_B64S(B64D(c), 18)
+#define B64S12(c)	MIME_B64S(B64D(c), 12)
+#define B64S6(c)	MIME_B64S(B64D(c), 6)
+#define B64S0(c)	MIME_B64S(B64D(c), 0)
 static const uint32_t b64_at[4][256] = {
-	{ B64X256(B64S18) }, { B64X256(B64S12) }, { B64X256(B64S6) },
-	{ B64X256(B64S0) },
+	{ MIME_X256(B64S18) }, { MIME_X256(B64S12) }, { MIME_X256(B64S6) },
+	{ MIME_X256(B64S0) },
 };
 
 /*
@@ -152,7 +143,7 @@ decode_b(struct sbuf *o, const char *s, size_t n)
 		    b64_at[1][(unsigned char)s[i + 1]] |
 		    b64_at[2][(unsigned char)s[i + 2]] |
 		    b64_at[3][(unsigned char)s[i + 3]];
-		if (g & B64_BAD)
+		if (g & MIME_B64_BAD)
 			break;
 		if (room) {
 			w[0] = (unsigned char)(g >> 16);
