@@ -324,20 +324,6 @@ in_head_tag(const char *start, const char *end, const char *hit)
 	return false;
 }
 
-/* Whether the text at p (to end) starts with lower-case s, in any case. */
-static bool
-ci_at(const char *p, const char *end, const char *s, size_t n)
-{
-	size_t i;
-
-	if ((size_t)(end - p) < n)
-		return false;
-	for (i = 0; i < n; i++)
-		if (str_lc((unsigned char)p[i]) != s[i])
-			return false;
-	return true;
-}
-
 /*
  * The byte next to q (before it if dir < 0), blanks passed, in lower
  * case; 256 if there is none.
@@ -431,12 +417,12 @@ read_html(const struct part *p, struct html_marks *hm)
 				of |= 1u << i;
 		for (q = h; (q = memchr(q, c, (size_t)(end - q))) != NULL;
 		    q++) {
-			if (c == '<' && end - q > 1) {
-				if (str_lc((unsigned char)q[1]) == 'i' &&
-				    ci_at(q + 2, end, "mg", 2))
+			if (c == '<') {
+				size_t left = (size_t)(end - q - 1);
+
+				if (str_lcprefix(q + 1, left, "img", 3))
 					hm->images++;
-				else if (str_lc((unsigned char)q[1]) == 'f' &&
-				    ci_at(q + 2, end, "ont", 3))
+				else if (str_lcprefix(q + 1, left, "font", 4))
 					hm->fonts++;
 			}
 			if (hm->hidden)

@@ -79,20 +79,6 @@ is_ip(const char *host)
 	return inet_pton(AF_INET, host, buf) == 1;
 }
 
-/* Whether p[0..len) starts with lower-case s (n bytes), in any case. */
-static bool
-ci_prefix(const char *p, size_t len, const char *s, size_t n)
-{
-	size_t i;
-
-	if (len < n)
-		return false;
-	for (i = 0; i < n; i++)
-		if (str_lc((unsigned char)p[i]) != s[i])
-			return false;
-	return true;
-}
-
 /*
  * The shape nearly every link has, read without libcurl: "http://" or
  * "https://" (any case), a host of letters, digits, hyphens and dots,
@@ -115,9 +101,9 @@ fast_parse(struct arena *a, const char *href, size_t n, struct url *u)
 	size_t sl, hl, i;
 	char *lc;
 
-	if (n > 7 && ci_prefix(href, n, "http://", 7))
+	if (n > 7 && str_lcprefix(href, n, "http://", 7))
 		sl = 4;
-	else if (n > 8 && ci_prefix(href, n, "https://", 8))
+	else if (n > 8 && str_lcprefix(href, n, "https://", 8))
 		sl = 5;
 	else
 		return 0;
@@ -440,9 +426,9 @@ urls_host_in_text(struct arena *a, const char *text, size_t len)
 	if (len == 0 || len > URLS_MAX_HREF)
 		return NULL;
 	end = p + len;
-	if (ci_prefix(p, len, "https://", 8))
+	if (str_lcprefix(p, len, "https://", 8))
 		h = p + 8;
-	else if (ci_prefix(p, len, "http://", 7))
+	else if (str_lcprefix(p, len, "http://", 7))
 		h = p + 7;
 	else
 		h = p;
@@ -473,7 +459,7 @@ urls_host_in_text(struct arena *a, const char *text, size_t len)
 	 * also a common file extension ("detector.sv", "setup.py") is
 	 * more likely a file than a site.
 	 */
-	if (h == p && !ci_prefix(h, hl, "www.", 4) && file_suffix(tld))
+	if (h == p && !str_lcprefix(h, hl, "www.", 4) && file_suffix(tld))
 		return NULL;
 	/* Words, or an address. */
 	if (memchr(p, ' ', len) != NULL || memchr(p, '@', len) != NULL ||

@@ -38,6 +38,24 @@ str_lc(int c)
 }
 
 /*
+ * Whether p (len bytes) starts with lower, n bytes already in lower
+ * case, in any case: str_iprefix() without the strlen() and without
+ * folding the side that is known, for the per-link and per-tag paths.
+ */
+static inline bool
+str_lcprefix(const char *p, size_t len, const char *lower, size_t n)
+{
+	size_t i;
+
+	if (len < n)
+		return false;
+	for (i = 0; i < n; i++)
+		if (str_lc((unsigned char)p[i]) != lower[i])
+			return false;
+	return true;
+}
+
+/*
  * The end of the ASCII run of p from i, eight bytes at a time: most
  * text is ASCII, and the matchers run over every body.
  */
