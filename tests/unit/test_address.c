@@ -15,6 +15,7 @@
 #include "util/str.h"
 #include "slurp.h"
 #include "tap.h"
+#include "corpus_fields.h"
 #include "xorshift.h"
 
 /* The parser as it was, unchanged but for the ref_ names. */
@@ -496,61 +497,22 @@ test_random_lists(void)
 	is_int(bad, 0, "40000 generated lists parse as the reference does");
 }
 
-static struct arena *corpus_arena;
-static size_t corpus_fields;
+static const char *
+differ_limited(struct arena *ar, const char *v, size_t n)
+{
+	return differ(ar, v, n, 500);
+}
 
-/* Every address field of one file through both parsers. */
-static bool
-corpus_file(const char *path)
+/* Every address field of the corpus through both parsers. */
+static void
+test_env_corpus(void)
 {
 	static const char *const names[] = { "from", "to", "cc", "bcc",
 	    "sender", "reply-to", "return-path", "resent-from", "resent-to",
 	    "delivered-to", "disposition-notification-to" };
-	struct message *m;
-	const struct header *h;
-	const char *why;
-	size_t i, k, len;
-	char *b;
-	bool same = true;
 
-	if ((b = slurp(path, &len)) == NULL)
-		return false;
-	if ((m = message_parse(corpus_arena, b, len, NULL)) != NULL)
-		for (i = 0; i < m->n_headers; i++) {
-			h = &m->headers[i];
-			for (k = 0; k < sizeof(names) / sizeof(names[0]); k++)
-				if (str_ieq(h->name, h->name_len, names[k]))
-					break;
-			if (k == sizeof(names) / sizeof(names[0]))
-				continue;
-			corpus_fields++;
-			if ((why = differ(corpus_arena, h->value,
-			    h->value_len, 500)) != NULL) {
-				printf("# %s: field %zu: %s differs\n", path,
-				    i, why);
-				same = false;
-			}
-		}
-	arena_free(corpus_arena);
-	corpus_arena = arena_new(0);
-	free(b);
-	return same;
-}
-
-static void
-test_env_corpus(void)
-{
-	const char *list = getenv("MT_ADDRESS_CORPUS");
-	size_t bad = 0;
-	long files;
-
-	if (list == NULL || *list == '\0')
-		return;
-	corpus_arena = arena_new(0);
-	files = each_listed(list, corpus_file, &bad);
-	ok(files >= 0 && bad == 0 && corpus_fields > 0, "%s: %ld files, %zu "
-	    "differ (%zu address fields)", list, files, bad, corpus_fields);
-	arena_free(corpus_arena);
+	corpus_fields_check("MT_ADDRESS_CORPUS", names,
+	    sizeof(names) / sizeof(names[0]), differ_limited, "address");
 }
 
 static int

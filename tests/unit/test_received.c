@@ -15,6 +15,7 @@
 #include "util/str.h"
 #include "slurp.h"
 #include "tap.h"
+#include "corpus_fields.h"
 #include "xorshift.h"
 
 /*
@@ -393,55 +394,14 @@ test_random_values(struct arena *a)
 	is_int(bad, 0, "60000 generated values parse as the reference does");
 }
 
-static struct arena *corpus_arena;
-static size_t corpus_fields;
-
-/* Every Received field of one file through both parsers. */
-static bool
-corpus_file(const char *path)
-{
-	struct message *m;
-	const struct header *h;
-	const char *why;
-	size_t i, len;
-	char *b;
-	bool same = true;
-
-	if ((b = slurp(path, &len)) == NULL)
-		return false;
-	if ((m = message_parse(corpus_arena, b, len, NULL)) != NULL)
-		for (i = 0; i < m->n_headers; i++) {
-			h = &m->headers[i];
-			if (!str_ieq(h->name, h->name_len, "received"))
-				continue;
-			corpus_fields++;
-			if ((why = differ(corpus_arena, h->value,
-			    h->value_len)) != NULL) {
-				printf("# %s: field %zu: %s differs\n", path,
-				    i, why);
-				same = false;
-			}
-		}
-	arena_free(corpus_arena);
-	corpus_arena = arena_new(0);
-	free(b);
-	return same;
-}
-
+/* Every Received field of the corpus through both parsers. */
 static void
 test_env_corpus(void)
 {
-	const char *list = getenv("MT_RECEIVED_CORPUS");
-	size_t bad = 0;
-	long files;
+	static const char *const names[] = { "received" };
 
-	if (list == NULL || *list == '\0')
-		return;
-	corpus_arena = arena_new(0);
-	files = each_listed(list, corpus_file, &bad);
-	ok(files >= 0 && bad == 0 && corpus_fields > 0, "%s: %ld files, %zu "
-	    "differ (%zu Received fields)", list, files, bad, corpus_fields);
-	arena_free(corpus_arena);
+	corpus_fields_check("MT_RECEIVED_CORPUS", names, 1, differ,
+	    "Received");
 }
 
 static const char msg[] =
