@@ -57,6 +57,16 @@ start() {
 	[ -n "$port" ]
 }
 
+# wait_listening FILE: until a serve writing its log to FILE says it
+# listens (at most 10 s).
+wait_listening() {
+	for _ in $(seq 1 100); do
+		grep -q 'listening on' "$1" 2>/dev/null && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
 # stop NAME: SIGTERM, then the exit status must be 0 (no leak reports).
 stop() {
 	kill "$pid"
@@ -367,10 +377,7 @@ printf 'http_max_body 1000\nstore sqlite:%s/state.db\n' "$tmp" \
 "$exe" serve --config "$tmp/mailtrust.conf" --zone "$zone" \
     2>"$tmp/conf.err" &
 pid=$!
-for _ in $(seq 1 100); do
-	grep -q 'listening' "$tmp/conf.err" 2>/dev/null && break
-	sleep 0.1
-done
+wait_listening "$tmp/conf.err"
 url="http://127.0.0.1:$cport"
 is "$(sed -n 's/.*(\([0-9]*\) threads).*/\1/p' "$tmp/conf.err")" 3 \
     "--config: http_listen and http_threads are used"
@@ -392,10 +399,7 @@ printf ';@timeout slow.example\n' >>"$tmp/slow.zone"
 "$exe" serve --config "$tmp/noclamd.conf" --zone "$tmp/slow.zone" \
     2>"$tmp/noclamd.err" &
 pid=$!
-for _ in $(seq 1 100); do
-	grep -q 'listening' "$tmp/noclamd.err" 2>/dev/null && break
-	sleep 0.1
-done
+wait_listening "$tmp/noclamd.err"
 url="http://127.0.0.1:$cport"
 is "$(code POST /v1/check --data-binary "@$top/examples/ham-de-befund.eml")" \
     500 "clamd unreachable: 500"
@@ -439,10 +443,7 @@ if start first --threads 2; then
 	"$exe" serve --listen "127.0.0.1:$port" --zone "$zone" --threads 1 \
 	    2>"$tmp/second.err" &
 	second=$!
-	for _ in $(seq 1 50); do
-		grep -q 'listening on' "$tmp/second.err" 2>/dev/null && break
-		sleep 0.1
-	done
+	wait_listening "$tmp/second.err"
 	kill -0 "$second" 2>/dev/null
 	is $? 0 "a second serve on the same address starts beside the first"
 	kill "$first"
