@@ -317,17 +317,16 @@ class Mailtrust(Server):
                                      start_new_session=True)
         return wait_port(self.port, 30)
 
-    def check(self, body):
-        out = http_post(self.port, '/v1/check', body, {
+    def _reply(self, body):
+        return json.loads(http_post(self.port, '/v1/check', body, {
             'X-Mailtrust-Client-IP': CLIENT_IP, 'X-Mailtrust-Helo': HELO,
-            'X-Mailtrust-Mail-From': MAIL_FROM, 'X-Mailtrust-Rcpt': RCPT})
-        return json.loads(out)['verdict']
+            'X-Mailtrust-Mail-From': MAIL_FROM, 'X-Mailtrust-Rcpt': RCPT}))
+
+    def check(self, body):
+        return self._reply(body)['verdict']
 
     def auth_seen(self, body):
-        out = http_post(self.port, '/v1/check', body, {
-            'X-Mailtrust-Client-IP': CLIENT_IP, 'X-Mailtrust-Helo': HELO,
-            'X-Mailtrust-Mail-From': MAIL_FROM, 'X-Mailtrust-Rcpt': RCPT})
-        a = json.loads(out)['auth']
+        a = self._reply(body)['auth']
         return ['%s=%s' % (k, a[k]) for k in ('spf', 'dkim', 'dmarc')]
 
 
@@ -373,15 +372,15 @@ class Rspamd(Server):
                                      start_new_session=True)
         return wait_port(self.port, 120)
 
+    def _reply(self, body):
+        return json.loads(http_post(self.port, '/checkv2', body, {
+            'IP': CLIENT_IP, 'Helo': HELO, 'From': MAIL_FROM, 'Rcpt': RCPT}))
+
     def check(self, body):
-        out = http_post(self.port, '/checkv2', body, {
-            'IP': CLIENT_IP, 'Helo': HELO, 'From': MAIL_FROM, 'Rcpt': RCPT})
-        return json.loads(out).get('action', '?')
+        return self._reply(body).get('action', '?')
 
     def auth_seen(self, body):
-        out = http_post(self.port, '/checkv2', body, {
-            'IP': CLIENT_IP, 'Helo': HELO, 'From': MAIL_FROM, 'Rcpt': RCPT})
-        syms = json.loads(out).get('symbols', {})
+        syms = self._reply(body).get('symbols', {})
         return sorted(k for k in syms
                       if k.startswith(('R_SPF', 'R_DKIM', 'DMARC')))
 
