@@ -40,24 +40,20 @@ static const char *const geo_paths[] = {
 static uint32_t
 list_hash(const char *s)
 {
-	uint32_t h = 2166136261u;	/* FNV-1a */
-
-	for (; *s != '\0'; s++)
-		h = (h ^ (unsigned char)*s) * 16777619u;
-	return h;
+	return str_fnv1a(STR_FNV_INIT, s, strlen(s));
 }
 
 /* list_hash(s), and in *dot the first '.' of s or NULL: one pass. */
 static uint32_t
 list_hash_dot(const char *s, const char **dot)
 {
-	uint32_t h = 2166136261u;
+	uint32_t h = STR_FNV_INIT;
 
 	*dot = NULL;
 	for (; *s != '\0'; s++) {
 		if (*s == '.' && *dot == NULL)
 			*dot = s;
-		h = (h ^ (unsigned char)*s) * 16777619u;
+		h = str_fnv1a_byte(h, (unsigned char)*s);
 	}
 	return h;
 }

@@ -393,11 +393,7 @@ struct seen_hrefs {
 static uint32_t
 href_hash(const char *href)
 {
-	uint32_t h = 2166136261u;
-
-	for (; *href != '\0'; href++)
-		h = (h ^ (unsigned char)*href) * 16777619u;	/* FNV-1a */
-	return h;
+	return str_fnv1a(STR_FNV_INIT, href, strlen(href));
 }
 
 static bool

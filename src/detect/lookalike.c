@@ -37,6 +37,7 @@
 
 #include "detect.h"
 #include "util/arena.h"
+#include "util/str.h"
 
 #define LOOK_MAX_LABEL	63
 #define LOOK_MAX_HOST	253
@@ -187,13 +188,6 @@ char_mask(const char *s, size_t n)
 	return m;
 }
 
-static uint32_t
-text_hash(uint32_t h, unsigned char c)
-{
-	return (h ^ c) * 16777619u;	/* FNV-1a, one byte */
-}
-
-#define TEXT_HASH0	2166136261u
 
 /* The first position whose label is s[0..n) (hash h of it), or -1. */
 static int
@@ -256,8 +250,8 @@ index_labels(struct lookalike *lk, const struct brands *bs)
 			l->mask = char_mask(l->text, l->len);
 			if (l->len > lk->max_len)
 				lk->max_len = l->len;
-			for (h = TEXT_HASH0, k = 0; k < l->len; k++)
-				h = text_hash(h, (unsigned char)l->text[k]);
+			for (h = STR_FNV_INIT, k = 0; k < l->len; k++)
+				h = str_fnv1a_byte(h, (unsigned char)l->text[k]);
 			if (text_find(lk, l->text, l->len, h) == -1) {
 				for (v = (int)(h & lk->text_mask);
 				    lk->by_text[v] != -1;
@@ -661,9 +655,9 @@ scan_labels(const struct lookalike *lk, const char *label, size_t n,
 	sc.best = lk->n_label;
 	sc.kind = LOOK_NONE;
 	for (i = 0; i < n; i++) {
-		h = TEXT_HASH0;
+		h = STR_FNV_INIT;
 		for (j = i; j < n && j - i < lk->max_len; j++) {
-			h = text_hash(h, (unsigned char)label[j]);
+			h = str_fnv1a_byte(h, (unsigned char)label[j]);
 			len = j - i + 1;
 			if (len == n || (len >= LOOK_MIN_COMBO && len < n))
 				try_text(&sc, label + i, len, h);

@@ -50,14 +50,7 @@ tokenize_init(struct tokenize_set *t, struct arena *a, size_t max)
 static uint32_t
 hash2(const char *a, size_t alen, const char *b, size_t blen)
 {
-	uint32_t h = 2166136261u;
-	size_t i;
-
-	for (i = 0; i < alen; i++)
-		h = (h ^ (unsigned char)a[i]) * 16777619u;
-	for (i = 0; i < blen; i++)
-		h = (h ^ (unsigned char)b[i]) * 16777619u;
-	return h;
+	return str_fnv1a(str_fnv1a(STR_FNV_INIT, a, alen), b, blen);
 }
 
 int

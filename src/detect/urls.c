@@ -316,19 +316,14 @@ static _Thread_local struct psl_memo regdom_memo[256], tld_memo[64];
 static struct psl_memo *
 memo_slot(struct psl_memo *memo, size_t size, const char *key, size_t n)
 {
-	uint32_t h = 2166136261u;
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		h = (h ^ (unsigned char)key[i]) * 16777619u;	/* FNV-1a */
-	return &memo[h % size];
+	return &memo[str_fnv1a(STR_FNV_INIT, key, n) % size];
 }
 
 char *
 urls_regdom(struct arena *a, const char *host)
 {
 	struct psl_memo *m = NULL;
-	uint32_t h = 2166136261u;
+	uint32_t h = STR_FNV_INIT;
 	const char *r;
 	size_t i, n;
 	char *lc;
@@ -339,7 +334,7 @@ urls_regdom(struct arena *a, const char *host)
 	/* The lower-case copy and its memo_slot() hash in one pass. */
 	for (i = 0; i < n; i++) {
 		lc[i] = (char)str_lc((unsigned char)host[i]);
-		h = (h ^ (unsigned char)lc[i]) * 16777619u;
+		h = str_fnv1a_byte(h, (unsigned char)lc[i]);
 	}
 	lc[n] = '\0';
 	if (n > 0 && n <= PSL_MEMO_KEY) {

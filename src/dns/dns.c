@@ -568,14 +568,10 @@ dns_batch_free(struct dns_batch *b)
 static unsigned
 batch_hash(const unsigned char *wire, size_t wlen, uint16_t type)
 {
-	uint32_t h = 2166136261u;		/* FNV-1a */
-	size_t i;
+	uint32_t h = str_fnv1a(STR_FNV_INIT, wire, wlen);
 
-	for (i = 0; i < wlen; i++)
-		h = (h ^ wire[i]) * 16777619u;
-	h = (h ^ (type & 0xff)) * 16777619u;
-	h = (h ^ (type >> 8)) * 16777619u;
-	return h % DNS_BATCH_BUCKETS;
+	h = str_fnv1a_byte(h, type & 0xff);
+	return str_fnv1a_byte(h, type >> 8) % DNS_BATCH_BUCKETS;
 }
 
 /* A finished query that never reaches the backend and is not cached. */

@@ -78,6 +78,7 @@
 
 #include "dns_backend.h"
 #include "util/arena.h"
+#include "util/str.h"
 
 #define DNS_UB_DEFAULT_TIMEOUT_MS	5000
 #define DNS_UB_SLICE_MS			100
@@ -329,13 +330,10 @@ now_ms(void)
 static uint32_t
 cache_hash(const unsigned char *wire, size_t wlen, uint16_t type)
 {
-	uint32_t h = 2166136261u;
-	size_t i;
+	uint32_t h = str_fnv1a(STR_FNV_INIT, wire, wlen);
 
-	for (i = 0; i < wlen; i++)
-		h = (h ^ wire[i]) * 16777619u;
-	h = (h ^ (type >> 8)) * 16777619u;
-	return (h ^ (type & 0xff)) * 16777619u;
+	h = str_fnv1a_byte(h, type >> 8);
+	return str_fnv1a_byte(h, type & 0xff);
 }
 
 static struct ub_stripe *

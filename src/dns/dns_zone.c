@@ -136,12 +136,7 @@ zerr(struct zparse *zp, const char *fmt, ...)
 static uint32_t
 name_hash(const unsigned char *wire, size_t wlen)
 {
-	uint32_t h = 2166136261u;		/* FNV-1a */
-	size_t i;
-
-	for (i = 0; i < wlen; i++)
-		h = (h ^ wire[i]) * 16777619u;
-	return h;
+	return str_fnv1a(STR_FNV_INIT, wire, wlen);
 }
 
 static struct zone_node *

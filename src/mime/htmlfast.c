@@ -608,7 +608,7 @@ static bool
 tag_name(struct hf *h, char *name, size_t size, size_t *len,
     uint32_t *hash)
 {
-	uint32_t hv = 2166136261u;		/* htmltree_hash(), as it goes */
+	uint32_t hv = STR_FNV_INIT;		/* htmltree_hash(), as it goes */
 	size_t n = 0;
 	unsigned char c;
 
@@ -621,7 +621,7 @@ tag_name(struct hf *h, char *name, size_t size, size_t *len,
 		if (n + 1 >= size)
 			return hf_no(__LINE__);
 		name[n++] = (char)c;
-		hv = (hv ^ c) * 16777619u;
+		hv = str_fnv1a_byte(hv, (unsigned char)c);
 		h->p++;
 	}
 	name[n] = '\0';

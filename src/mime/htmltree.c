@@ -19,6 +19,7 @@
 
 #include "mime/htmltree.h"
 #include "util/arena.h"
+#include "util/str.h"
 
 #define HT_NAMES_MIN	64		/* first size of the name table */
 #define HT_BLOCK	8192		/* bytes the tree takes at a time */
@@ -33,12 +34,7 @@ struct htmlname {
 uint32_t
 htmltree_hash(const char *name, size_t len)
 {
-	uint32_t hash = 2166136261u;
-	size_t i;
-
-	for (i = 0; i < len; i++)
-		hash = (hash ^ (unsigned char)name[i]) * 16777619u;
-	return hash;
+	return str_fnv1a(STR_FNV_INIT, name, len);
 }
 
 /* Past the end of the block: a new one, or for a big n its own. */

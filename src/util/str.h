@@ -38,6 +38,29 @@ str_lc(int c)
 }
 
 /*
+ * FNV-1a, 32 bits: the hash of the small tables and memos.  Start from
+ * STR_FNV_INIT; a hash goes on over more bytes by passing it back in.
+ */
+#define STR_FNV_INIT	2166136261u
+
+static inline uint32_t
+str_fnv1a_byte(uint32_t h, unsigned char c)
+{
+	return (h ^ c) * 16777619u;
+}
+
+static inline uint32_t
+str_fnv1a(uint32_t h, const void *p, size_t n)
+{
+	const unsigned char *s = p;
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		h = str_fnv1a_byte(h, s[i]);
+	return h;
+}
+
+/*
  * Whether p (len bytes) starts with lower, n bytes already in lower
  * case, in any case: str_iprefix() without the strlen() and without
  * folding the side that is known, for the per-link and per-tag paths.
