@@ -91,13 +91,37 @@ message_defect(struct mime_ctx *ctx, uint32_t bit, const char *note)
 	m->defect_notes = n;
 }
 
+/*
+ * arr (n items of size bytes, *cap of room) with room for one more: the
+ * room doubles from first, never past max.  NULL, and ctx->oom, when
+ * the arena is exhausted.
+ */
+static void *
+room_for_one(struct mime_ctx *ctx, void *arr, size_t n, size_t *cap,
+    size_t size, size_t first, size_t max)
+{
+	size_t ncap;
+
+	if (n < *cap)
+		return arr;
+	ncap = *cap ? *cap * 2 : first;
+	if (ncap > max)
+		ncap = max;
+	if ((arr = arena_grow(ctx->arena, arr, *cap * size, ncap * size)) ==
+	    NULL) {
+		ctx->oom = true;
+		return NULL;
+	}
+	*cap = ncap;
+	return arr;
+}
+
 struct link *
 message_add_link(struct mime_ctx *ctx, const char *href, size_t hlen,
     size_t part)
 {
 	struct message *m = ctx->msg;
 	struct link *l;
-	size_t ncap;
 
 	if (m->n_links >= ctx->lim->max_links) {
 		if (!(m->defects & MSG_DEF_TOO_MANY_LINKS))
@@ -106,17 +130,10 @@ message_add_link(struct mime_ctx *ctx, const char *href, size_t hlen,
 			    ctx->lim->max_links));
 		return NULL;
 	}
-	if (m->n_links == ctx->cap_links) {
-		ncap = ctx->cap_links ? ctx->cap_links * 2 : 16;
-		if (ncap > ctx->lim->max_links)
-			ncap = ctx->lim->max_links;
-		l = arena_grow(ctx->arena, m->links,
-		    ctx->cap_links * sizeof(*l), ncap * sizeof(*l));
-		if (l == NULL)
-			goto oom;
-		m->links = l;
-		ctx->cap_links = ncap;
-	}
+	if ((l = room_for_one(ctx, m->links, m->n_links, &ctx->cap_links,
+	    sizeof(*l), 16, ctx->lim->max_links)) == NULL)
+		return NULL;
+	m->links = l;
 	l = &m->links[m->n_links];
 	if ((l->href = arena_strndup(ctx->arena, href, hlen)) == NULL ||
 	    (l->text = arena_strdup(ctx->arena, "")) == NULL)
@@ -134,22 +151,13 @@ message_add_form(struct mime_ctx *ctx, size_t part)
 {
 	struct message *m = ctx->msg;
 	struct form *f;
-	size_t ncap;
 
 	/* Forms share the link ceiling: each is a place data can go. */
-	if (m->n_forms >= ctx->lim->max_links)
+	if (m->n_forms >= ctx->lim->max_links ||
+	    (f = room_for_one(ctx, m->forms, m->n_forms, &ctx->cap_forms,
+	    sizeof(*f), 4, ctx->lim->max_links)) == NULL)
 		return NULL;
-	if (m->n_forms == ctx->cap_forms) {
-		ncap = ctx->cap_forms ? ctx->cap_forms * 2 : 4;
-		f = arena_grow(ctx->arena, m->forms,
-		    ctx->cap_forms * sizeof(*f), ncap * sizeof(*f));
-		if (f == NULL) {
-			ctx->oom = true;
-			return NULL;
-		}
-		m->forms = f;
-		ctx->cap_forms = ncap;
-	}
+	m->forms = f;
 	f = &m->forms[m->n_forms++];
 	f->part = part;
 	return f;
@@ -160,21 +168,11 @@ add_header(struct mime_ctx *ctx, size_t *cap)
 {
 	struct message *m = ctx->msg;
 	struct header *h;
-	size_t ncap;
 
-	if (m->n_headers == *cap) {
-		ncap = *cap ? *cap * 2 : 32;
-		if (ncap > ctx->lim->max_headers)
-			ncap = ctx->lim->max_headers;
-		h = arena_grow(ctx->arena, m->headers, *cap * sizeof(*h),
-		    ncap * sizeof(*h));
-		if (h == NULL) {
-			ctx->oom = true;
-			return NULL;
-		}
-		m->headers = h;
-		*cap = ncap;
-	}
+	if ((h = room_for_one(ctx, m->headers, m->n_headers, cap, sizeof(*h),
+	    32, ctx->lim->max_headers)) == NULL)
+		return NULL;
+	m->headers = h;
 	return &m->headers[m->n_headers++];
 }
 
@@ -374,23 +372,13 @@ add_received(struct mime_ctx *ctx, const struct header *h, size_t nth,
 {
 	struct message *m = ctx->msg;
 	struct received *r;
-	size_t ncap;
 
 	if (nth >= ctx->lim->max_received)
 		return true;
-	if (m->n_received == *cap) {
-		ncap = *cap ? *cap * 2 : 8;
-		if (ncap > ctx->lim->max_received)
-			ncap = ctx->lim->max_received;
-		r = arena_grow(ctx->arena, m->received, *cap * sizeof(*r),
-		    ncap * sizeof(*r));
-		if (r == NULL) {
-			ctx->oom = true;
-			return false;
-		}
-		m->received = r;
-		*cap = ncap;
-	}
+	if ((r = room_for_one(ctx, m->received, m->n_received, cap,
+	    sizeof(*r), 8, ctx->lim->max_received)) == NULL)
+		return false;
+	m->received = r;
 	r = &m->received[m->n_received++];
 	if (!received_parse(ctx->arena, h->value, h->value_len, r))
 		ctx->oom = true;
