@@ -952,7 +952,7 @@ main(void)
 	{
 		static const char *const an[] = { "_", ":", ".", "a", "-",
 		    "1", "_x", ":y", ".z", "xml:lang", "_Checked", "__",
-		    ".-1", "!", "_\xc3\xa9", "=", "/", "'", "id", "a\xc3\xa9" "b" };
+		    ".-1", "!", "_\xc3\xa9", "=", "/", "'", "id", ("a\xc3\xa9" "b") };
 		static const char *const tg[] = { "i", "i\xc3\xa9", "_i", ":i",
 		    "td", "p", "p\xc3\xa9 a=1", "b:c" };
 		static const char *const av[] = { "", "=1", "='a b'",
