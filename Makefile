@@ -33,9 +33,12 @@ demo:
 	sh scripts/demo
 
 # Installs what is missing, builds with sanitizers, runs every test.
+# The libFuzzer targets are built too, so that clang's warnings on them
+# fail here and not first on the next fuzzing session.
 check:
 	sh scripts/install-deps test
 	$(MAKE) san
+	$(MAKE) fuzz
 	/usr/bin/python3 tests/run build-san
 
 clean:
