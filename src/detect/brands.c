@@ -87,6 +87,9 @@ struct brand_name {
 #define TRIPLE(k, c)	((((unsigned int)(k) << 7 | (unsigned int)(c)) * \
 			    2654435761u) >> 16)
 #define TRIPLES		(1u << 16)
+/* The same of a triple and a fourth letter, into a set as large. */
+#define QUAD(k, c, d)	((((((unsigned int)(k) << 7 | (unsigned int)(c)) << 7) | \
+			    (unsigned int)(d)) * 2654435761u) >> 16)
 #define BIT(set, i)	(((set)[(i) / 8] >> ((i) % 8)) & 1u)
 #define BIT_SET(set, i)	((set)[(i) / 8] |= (uint8_t)(1u << ((i) % 8)))
 
@@ -143,15 +146,22 @@ struct brands {
 	 */
 	uint16_t		 pair_start[PAIRS + 1];
 	struct name_key		*by_pair;
-	/* Hashed first three letters; pairs of a name that has only two. */
+	/*
+	 * Hashed first three letters; pairs of a name that has only two;
+	 * hashed triples of one that has only three, and first four
+	 * letters of the others (name_may()).
+	 */
 	uint8_t			 triples[TRIPLES / 8];
 	uint8_t			 short_pairs[PAIRS / 8];
+	uint8_t			 short_triples[TRIPLES / 8];
+	uint8_t			 quads[TRIPLES / 8];
 	bool			 any_second[FIRSTBYTE_BYTES];
 	/*
 	 * Where the voice can start: PCRE2's first bytes of CLAIM_BEFORE,
 	 * and its literal beginnings (voice_match).
 	 */
 	bool			 voice_first[FIRSTBYTE_BYTES];
+	bool			 mark_first[FIRSTBYTE_BYTES];	/* CLAIM_MARK's */
 	struct firstbyte_table	 voice_begin;
 	uint8_t			 voice_pairs[FIRSTBYTE_PAIRS / 8];
 	/* ASCII letters and digits; bytes as name_filter reads them. */
@@ -385,8 +395,12 @@ add_names(struct buf *p, const struct brands *bs, unsigned int c)
 /*
  * The sender speaking: a copyright line, "Ihr X", "X Team".  English
  * "your X" is left out: technical writing says "your Outlook" all day.
+ * The voice's first branch, a copyright mark, needs no boundary before
+ * it ("xcopyright" has one); the second starts with \b and a letter,
+ * which cannot match right after an ASCII letter or digit (walk_build()).
  */
-#define CLAIM_BEFORE	"(?:(?:\xc2\xa9|\\(c\\)|copyright)\\s*" \
+#define CLAIM_MARK	"(?:\xc2\xa9|\\(c\\)|copyright)"
+#define CLAIM_BEFORE	"(?:" CLAIM_MARK "\\s*" \
 	"(?:\\d{4}(?:\\s*[-\xe2\x80\x93]\\s*\\d{4})?\\s*)?(?:by\\s+)?" \
 	"|\\b(?:ihr|ihre|ihrem|ihres|dein|deine)\\s+)"
 #define CLAIM_AFTER	"[\\s\\-]*(?:team|kundenservice|kundendienst|" \
@@ -595,11 +609,17 @@ name_filter_build(struct brands *bs)
 			nk->key |= (uint32_t)str_lc(c[k]) << (8 * j);
 			nk->mask |= (uint32_t)0xff << (8 * j);
 		}
-		if (j == 2)
+		if (j == 2) {
 			BIT_SET(bs->short_pairs, key[i]);
-		else
-			BIT_SET(bs->triples, TRIPLE(key[i],
+			continue;
+		}
+		BIT_SET(bs->triples, TRIPLE(key[i], (nk->key >> 16) & 0xff));
+		if (j == 3)
+			BIT_SET(bs->short_triples, TRIPLE(key[i],
 			    (nk->key >> 16) & 0xff));
+		else
+			BIT_SET(bs->quads, QUAD(key[i], (nk->key >> 16) & 0xff,
+			    nk->key >> 24));
 	}
 	free(key);
 	free(at);
@@ -621,6 +641,10 @@ voice_build(struct brands *bs)
 	    first);
 	for (a = 0; a < FIRSTBYTE_BYTES; a++)
 		bs->voice_first[a] = firstbyte_may_start(first, a);
+	firstbyte_of(CLAIM_MARK, strlen(CLAIM_MARK), BRANDS_OPTIONS, first);
+	for (a = 0; a < FIRSTBYTE_BYTES; a++)
+		bs->mark_first[a] = bs->voice_first[a] &&
+		    firstbyte_may_start(first, a);
 	if (firstbyte_prefixes_add(&bs->voice_begin, CLAIM_BEFORE,
 	    strlen(CLAIM_BEFORE), first, BRANDS_OPTIONS) == -1)
 		return -1;
@@ -662,7 +686,10 @@ globs_build(struct brands *bs)
 /*
  * walk_match()'s tables, read off the ones the step-wise walks use: a
  * name may start where no ASCII letter or digit comes before and the
- * matcher has a group for the byte, the voice on its first bytes.
+ * matcher has a group for the byte, the voice on its first bytes; and
+ * after an ASCII letter or digit, where \b fails before a letter, only
+ * on CLAIM_MARK's.  A byte that asks nothing after a letter or digit
+ * and is one itself is what the walk steps over inside a word.
  */
 static void
 walk_build(struct brands *bs)
@@ -675,9 +702,11 @@ walk_build(struct brands *bs)
 		m = mode ? &bs->claim : &bs->plain;
 		for (a = 0; a < FIRSTBYTE_BYTES; a++) {
 			v = bs->alnum[a] ? WALK_AFTER_ALNUM : 0;
-			if (mode && bs->voice_first[a])
+			if (mode && bs->mark_first[a])
 				v |= WALK_VOICE;
 			bs->walk[mode][WALK_AFTER_ALNUM | a] = v;
+			if (mode && bs->voice_first[a])
+				v |= WALK_VOICE;
 			if (firstbyte_group(m, (unsigned char)a) != NULL)
 				v |= WALK_NAME;
 			bs->walk[mode][a] = v;
@@ -992,14 +1021,15 @@ name_at(const struct brands *bs, const struct firstbyte_table *m,
 /*
  * Whether name_filter() may say yes at t[p], judged on tables without
  * a call: most word starts part from every name at their first two
- * bytes, and where those are ASCII letters, at the third (blanks
- * passed over, as name_filter() reads it).
+ * bytes, and where those are ASCII letters, at the third or the fourth
+ * (blanks passed over, as name_filter() reads it; it compares the
+ * first four letters of a name, or all when it has fewer).
  */
 static inline bool
 name_may(const struct brands *bs, const unsigned char *t, size_t len,
     size_t p)
 {
-	unsigned int a = t[p], fb, fc = FOLD_HIGH, k;
+	unsigned int a = t[p], fb, fc = FOLD_HIGH, fd = FOLD_HIGH, k;
 	size_t q;
 
 	if (p + 1 >= len)
@@ -1014,7 +1044,17 @@ name_may(const struct brands *bs, const unsigned char *t, size_t len,
 	if (q == len || fc == FOLD_HIGH)
 		return true;
 	k = PAIR(bs->fold[a], fb);
-	return BIT(bs->short_pairs, k) || BIT(bs->triples, TRIPLE(k, fc));
+	if (BIT(bs->short_pairs, k))
+		return true;
+	if (!BIT(bs->triples, TRIPLE(k, fc)))
+		return false;
+	if (BIT(bs->short_triples, TRIPLE(k, fc)))
+		return true;
+	for (q++; q < len && (fd = bs->fold[t[q]]) == FOLD_BLANK; q++)
+		;
+	if (q == len || fd == FOLD_HIGH)
+		return true;
+	return BIT(bs->quads, QUAD(k, fc, fd));
 }
 
 /*
@@ -1104,6 +1144,7 @@ walk_match(const struct brands *bs, const struct firstbyte_table *m,
     pcre2_match_data **use)
 {
 	const uint16_t *walk = bs->walk[claim], *row = walk;
+	const uint16_t *in_word = walk + WALK_AFTER_ALNUM;
 	const unsigned char *s = t + off, *end = t + len;
 	unsigned int v;
 	size_t q;
@@ -1114,6 +1155,11 @@ walk_match(const struct brands *bs, const struct firstbyte_table *m,
 	for (;;) {
 		/* Most bytes ask nothing: a loop of their own. */
 		do {
+			/* Inside a word, a tighter one still. */
+			if (row == in_word)
+				while (s != end &&
+				    in_word[*s] == WALK_AFTER_ALNUM)
+					s++;
 			if (s == end)
 				return 0;
 			v = row[*s++];
