@@ -303,14 +303,18 @@ parse(struct arena *a, void *handle, const char *href, struct url *u,
  * and a lookup costs thousands of instructions.  Two memos of the same
  * kind: a host's registrable domain (where it starts in the host, as
  * libpsl points into its argument; -1 for none) and whether a last
- * label is a public suffix on its own (0 or 1).
+ * label is a public suffix on its own (0 or 1).  A host's has two
+ * places per slot, the last used first: a newsletter's few hosts often
+ * share a slot, and took it from each other link after link.
  */
 #define PSL_MEMO_KEY	64
 struct psl_memo {
 	char	key[PSL_MEMO_KEY + 1];		/* "" when empty */
 	short	val;
 };
-static _Thread_local struct psl_memo regdom_memo[256], tld_memo[64];
+#define REGDOM_SLOTS	256
+static _Thread_local struct psl_memo regdom_memo[REGDOM_SLOTS][2];
+static _Thread_local struct psl_memo tld_memo[64];
 
 /* The slot of key (n bytes, 0 < n <= PSL_MEMO_KEY) in memo. */
 static struct psl_memo *
@@ -322,7 +326,7 @@ memo_slot(struct psl_memo *memo, size_t size, const char *key, size_t n)
 char *
 urls_regdom(struct arena *a, const char *host)
 {
-	struct psl_memo *m = NULL;
+	struct psl_memo *m = NULL, tmp;
 	uint32_t h = STR_FNV_INIT;
 	const char *r;
 	size_t i, n;
@@ -338,14 +342,21 @@ urls_regdom(struct arena *a, const char *host)
 	}
 	lc[n] = '\0';
 	if (n > 0 && n <= PSL_MEMO_KEY) {
-		m = &regdom_memo[h % 256];
-		if (memcmp(m->key, lc, n + 1) == 0)
-			return m->val >= 0 ? lc + m->val : lc;
+		m = regdom_memo[h % REGDOM_SLOTS];
+		if (memcmp(m[0].key, lc, n + 1) == 0)
+			return m[0].val >= 0 ? lc + m[0].val : lc;
+		if (memcmp(m[1].key, lc, n + 1) == 0) {
+			tmp = m[1];
+			m[1] = m[0];
+			m[0] = tmp;
+			return m[0].val >= 0 ? lc + m[0].val : lc;
+		}
 	}
 	r = psl_registrable_domain(psl_builtin(), lc);
 	if (m != NULL) {
-		memcpy(m->key, lc, n + 1);
-		m->val = r != NULL ? (short)(r - lc) : -1;
+		m[1] = m[0];
+		memcpy(m[0].key, lc, n + 1);
+		m[0].val = r != NULL ? (short)(r - lc) : -1;
 	}
 	return r != NULL ? (char *)r : lc;
 }
