@@ -1024,6 +1024,8 @@ firstbyte_prefixes_add(struct firstbyte_table *t, const char *alt,
 			t->partner[c] = bit_get(set, k);
 	}
 	t->prefixes = true;
+	free(t->steps);		/* made for fewer alternatives */
+	t->steps = NULL;
 	if ((n = alt_prefixes(t, alt, alt + len, first, options)) == -1)
 		return -1;
 	if (n == 0)
@@ -1118,7 +1120,80 @@ prefix_walk(const struct firstbyte_table *t, uint32_t at,
 	return true;	/* the text ends inside a beginning: let PCRE2 say */
 }
 
-/* The first step is by the root's table, the rest by prefix_walk(). */
+/*
+ * The step table's index of a byte (step_of[]): walk_byte[], with 'A'
+ * (which walk_byte[] never gives) for WALK_HIGH, so that two fit in 14
+ * bits.
+ */
+#define STEP_HIGH	'A'
+#define STEPS		(128 * 128)
+#define STEP_NO		FIRSTBYTE_STEP_NO
+#define STEP_YES	FIRSTBYTE_STEP_YES
+#define STEP_SLOW	FIRSTBYTE_STEP_SLOW
+#define STEP_NODE	FIRSTBYTE_STEP_NODE
+
+/*
+ * What firstbyte_prefix_at() does at bytes a and b (and more text
+ * after them) in its first two steps, taken the same way.
+ */
+static uint32_t
+step_pair(const struct firstbyte_table *t, unsigned char a, unsigned char b)
+{
+	const struct firstbyte_node *n;
+	uint32_t at;
+
+	if (walk_byte[a] == WALK_HIGH)
+		return STEP_YES;
+	if ((t->nodes[0].runs & walk_run[a]) != 0)
+		return STEP_SLOW;
+	if ((at = t->root[walk_byte[a]]) == 0)
+		return STEP_NO;
+	n = &t->nodes[at];
+	if (n->end)
+		return STEP_YES;
+	if (walk_byte[b] == WALK_HIGH)
+		return n->high ? STEP_YES : STEP_NO;
+	if ((n->runs & walk_run[b]) != 0)
+		return STEP_SLOW;
+	if ((at = node_child(t, n, walk_byte[b])) == 0)
+		return STEP_NO;
+	return t->nodes[at].end ? STEP_YES : STEP_NODE + at;
+}
+
+/*
+ * One byte stands for each index: itself, or 0xc3 for STEP_HIGH (any
+ * byte of WALK_HIGH walks the same).  Bytes of one index walk alike:
+ * walk_byte[] folds only the case of letters, and walk_run[] is the
+ * same for both cases.
+ */
+int
+firstbyte_steps_build(struct firstbyte_table *t)
+{
+	unsigned int a, b, ra, rb;
+
+	free(t->steps);
+	t->steps = NULL;
+	if (t->n_nodes == 0 || t->n_nodes > UINT32_MAX - STEP_NODE)
+		return 0;	/* nothing to walk; or no room for a node */
+	if ((t->steps = calloc(STEPS, sizeof(*t->steps))) == NULL)
+		return -1;
+	for (a = 0; a < FIRSTBYTE_BYTES; a++)
+		t->step_of[a] = walk_byte[a] == WALK_HIGH ? STEP_HIGH :
+		    walk_byte[a];
+	for (a = 0; a < 128; a++)
+		for (b = 0; b < 128; b++) {
+			ra = a == STEP_HIGH ? 0xc3 : a;
+			rb = b == STEP_HIGH ? 0xc3 : b;
+			t->steps[a << 7 | b] = step_pair(t, (unsigned char)ra,
+			    (unsigned char)rb);
+		}
+	return 0;
+}
+
+/*
+ * The first step is by the root's table, the rest by prefix_walk();
+ * or the first two at once by the step table.
+ */
 bool
 firstbyte_prefix_at(const struct firstbyte_table *t, const unsigned char *s,
     size_t len, size_t p)
@@ -1126,8 +1201,17 @@ firstbyte_prefix_at(const struct firstbyte_table *t, const unsigned char *s,
 	uint32_t at;
 	unsigned char b;
 
-	if (t->n_nodes == 0 || p >= len ||
-	    (b = walk_byte[s[p]]) == WALK_HIGH)
+	if (t->n_nodes == 0 || p >= len)
+		return true;
+	if (t->steps != NULL && p + 1 < len) {
+		at = t->steps[(uint32_t)t->step_of[s[p]] << 7 |
+		    t->step_of[s[p + 1]]];
+		if (at >= STEP_NODE)
+			return prefix_walk(t, at - STEP_NODE, s, len, p + 2);
+		if (at != STEP_SLOW)
+			return at == STEP_YES;
+	}
+	if ((b = walk_byte[s[p]]) == WALK_HIGH)
 		return true;
 	if ((t->nodes[0].runs & walk_run[s[p]]) != 0 &&
 	    run_fits(t, &t->nodes[0], s, len, p))
@@ -1261,5 +1345,7 @@ firstbyte_free(struct firstbyte_table *t)
 	free(t->dense);
 	t->dense = NULL;
 	t->n_dense = 0;
+	free(t->steps);
+	t->steps = NULL;
 	memset(t->root, 0, sizeof(t->root));
 }

@@ -69,7 +69,16 @@ struct firstbyte_table {
 	uint32_t	 root[FIRSTBYTE_BYTES];	/* first level, by byte */
 	uint32_t	(*dense)[128];	/* child by byte, for big nodes */
 	size_t		 n_dense;
+	/* The walk's first two steps at once (firstbyte_steps_build). */
+	uint32_t	*steps;		/* by step_of[] of both bytes */
+	uint8_t		 step_of[FIRSTBYTE_BYTES];	/* 7 bits each */
 };
+
+/* Entries of the step table; any other is FIRSTBYTE_STEP_NODE + a node. */
+#define FIRSTBYTE_STEP_NO	0	/* no beginning fits */
+#define FIRSTBYTE_STEP_YES	1	/* one fits, or the text ends in one */
+#define FIRSTBYTE_STEP_SLOW	2	/* a run may start: step by step */
+#define FIRSTBYTE_STEP_NODE	3
 
 /*
  * The bytes a match of pat (compiled with options) can start on, as a
@@ -136,6 +145,15 @@ void	firstbyte_pairs(const struct firstbyte_table *,
 	    uint8_t pairs[FIRSTBYTE_PAIRS / 8]);
 
 /*
+ * Takes the walk's first two steps into one look-up, by the pair of
+ * bytes: where firstbyte_prefix_at() then says yes or no, or the node
+ * it goes on from.  For a caller that asks at many places; made once
+ * every alternative is added (an alternative added later unmakes it).
+ * -1 when out of memory (the walk then takes its steps one by one).
+ */
+int	firstbyte_steps_build(struct firstbyte_table *);
+
+/*
  * Writes the alternation for byte c into out (left empty when nothing
  * may start there); -1 when it does not fit.
  */
@@ -168,8 +186,19 @@ firstbyte_group_at(const struct firstbyte_table *t, const unsigned char *s,
 {
 	const pcre2_code *re = firstbyte_group(t, s[p]);
 
+	uint32_t e;
+
 	if (re == NULL || !t->prefixes || t->always[s[p]])
 		return re;
+	/* Most word starts are settled by their first two bytes. */
+	if (t->steps != NULL && p + 1 < len) {
+		e = t->steps[(uint32_t)t->step_of[s[p]] << 7 |
+		    t->step_of[s[p + 1]]];
+		if (e == FIRSTBYTE_STEP_NO)
+			return NULL;
+		if (e == FIRSTBYTE_STEP_YES)
+			return re;
+	}
 	return firstbyte_prefix_at(t, s, len, p) ? re : NULL;
 }
 

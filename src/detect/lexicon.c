@@ -27,7 +27,8 @@
  *    where one of the phrases' literal beginnings fits, read on into
  *    the rest of the pattern ("konto\s+gesperrt", "in\s+the\s+next"):
  *    short words such as "in", "the" or "i" begin many phrases but
- *    are rarely followed by what those need;
+ *    are rarely followed by what those need.  The walk's first two
+ *    steps are one look-up (firstbyte_steps_build());
  *  - each of the few other patterns, or each branch of one that is an
  *    alternation "A|B", is searched for alone, unanchored, so that
  *    PCRE2's start optimisations work for it; its next match is kept
@@ -439,7 +440,7 @@ words_prefixes(struct lexicon *lx)
 				goto out;
 		}
 	}
-	rc = 0;
+	rc = firstbyte_steps_build(&lx->words);
 out:
 	buf_free(&one);
 	return rc;

@@ -828,6 +828,7 @@ walk_check(const char *path)
 	struct buf text, words;
 	uint32_t seed = 7;
 	size_t i, same = 0, bad = 0, fits = 0;
+	int pass;
 
 	memset(&t, 0, sizeof(t));
 	if (ref_load(&r, path) == -1) {
@@ -843,21 +844,30 @@ walk_check(const char *path)
 	    (wp = calloc(1, sizeof(*wp))) == NULL)
 		abort();
 	firstbyte_pairs(&t, wp->set);
-	for (i = 0; i < N_TEXTS; i++) {
-		make_text(&r, &seed, &text);
-		walk_text(&t, wp, &text, &same, &bad, &fits);
-		mutate(&seed, &text);
-		walk_text(&t, wp, &text, &same, &bad, &fits);
-		random_text(&seed, &text);
-		walk_text(&t, wp, &text, &same, &bad, &fits);
+	/* Step by step, then the first two steps by the table. */
+	for (pass = 0; pass < 2; pass++) {
+		if (pass == 1 && (firstbyte_steps_build(&t) == -1 ||
+		    t.steps == NULL))
+			abort();
+		seed = 7;
+		same = bad = fits = wp->out = 0;
+		for (i = 0; i < N_TEXTS; i++) {
+			make_text(&r, &seed, &text);
+			walk_text(&t, wp, &text, &same, &bad, &fits);
+			mutate(&seed, &text);
+			walk_text(&t, wp, &text, &same, &bad, &fits);
+			random_text(&seed, &text);
+			walk_text(&t, wp, &text, &same, &bad, &fits);
+		}
+		for (i = 0; deep_texts[i] != NULL; i++) {
+			buf_reset(&text);
+			buf_adds(&text, deep_texts[i]);
+			walk_text(&t, wp, &text, &same, &bad, &fits);
+		}
+		ok(bad == 0, "walk%s: %zu positions, %zu fit, as the list "
+		    "walk says", pass ? " by the step table" : "", same + bad,
+		    fits);
 	}
-	for (i = 0; deep_texts[i] != NULL; i++) {
-		buf_reset(&text);
-		buf_adds(&text, deep_texts[i]);
-		walk_text(&t, wp, &text, &same, &bad, &fits);
-	}
-	ok(bad == 0, "walk: %zu positions, %zu fit, as the list walk says",
-	    same + bad, fits);
 	ok(fits > (same + bad) / 20 && fits < (same + bad) / 2,
 	    "walk: both answers are given (%zu of %zu fit)", fits, same + bad);
 	ok(t.n_dense > 0, "walk: %zu nodes have dense tables", t.n_dense);
