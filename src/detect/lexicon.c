@@ -43,6 +43,12 @@
  *    "\p{L}[\x{200B}-\x{200D}...]+\p{L}", is only searched from just
  *    before each such character of the text, with an offset limit:
  *    PCRE2 has no start bytes for \p{L} and tried it at every letter.
+ *    And a branch that needs a string and takes only a few characters
+ *    (capitals, white space and '!' for shouting; digits, dashes and
+ *    brackets for a toll-free number) is searched only in the runs of
+ *    those characters around each needed string, a run at least as
+ *    long as a match, with an offset limit (needbytes_alphabet()): it
+ *    was tried at every capital of a text with a '!' anywhere.
  * The leftmost match is then the earliest of these; at one position
  * the word patterns win, then the others in file order, as in the
  * single alternation "\b(?:WORD...)|OTHER..." this replaces.  Each
@@ -99,6 +105,15 @@ struct lexicon_pattern {
 	size_t			 n_alts;
 };
 
+/*
+ * The bytes a match of an other pattern may take (needbytes_alphabet)
+ * and its least length, in characters, so in bytes at least.
+ */
+struct lexicon_runs {
+	bool			 in[FIRSTBYTE_BYTES];
+	size_t			 min;
+};
+
 struct lexicon {
 	char			*symbols[LEXICON_MAX_SYMBOLS];
 	size_t			 n_symbols;
@@ -112,6 +127,8 @@ struct lexicon {
 	/* Its second characters, when that is all a match can start on. */
 	struct needbytes	**other_second;
 	bool			*other_tail;	/* matches only in the tail */
+	/* What its matches take, when runs of that bound them; or NULL. */
+	struct lexicon_runs	**other_runs;
 	size_t			 n_others;
 	bool			 ascii_space[128];	/* what \s takes */
 	uint32_t		 ovector_pairs;
@@ -334,44 +351,91 @@ other_compile(struct lexicon *lx, const struct buf *src, bool limit,
 	return re;
 }
 
+/*
+ * The runs that bound the matches of the branch br..br+brlen, or NULL:
+ * only for a branch that needs a string (the runs around it are
+ * searched) and whose matches take at least one character.
+ */
+static struct lexicon_runs *
+other_runs(const char *br, size_t brlen, const struct needbytes *nb,
+    const struct buf *src)
+{
+	struct lexicon_runs *r;
+	pcre2_code *re;
+	PCRE2_SIZE eoff;
+	uint32_t min = 0;
+	int ec;
+
+	if (nb->n_sets == 0 || (r = calloc(1, sizeof(*r))) == NULL)
+		return NULL;
+	if ((re = pcre2_compile((PCRE2_SPTR)src->data, src->len,
+	    LEXICON_OPTIONS, &ec, &eoff, NULL)) != NULL &&
+	    pcre2_pattern_info(re, PCRE2_INFO_MINLENGTH, &min) != 0)
+		min = 0;
+	pcre2_code_free(re);
+	if (min == 0 || !needbytes_alphabet(br, brlen, LEXICON_OPTIONS,
+	    r->in)) {
+		free(r);
+		return NULL;
+	}
+	r->min = min;
+	return r;
+}
+
+/* Grows the other patterns' arrays by one; -1 when out of memory. */
+static int
+others_grow(struct lexicon *lx)
+{
+	size_t n = lx->n_others + 1;
+	struct lexicon_runs **runs;
+	struct needbytes *nb, **sec;
+	pcre2_code **o;
+	bool *tail;
+
+	if ((o = realloc(lx->others, n * sizeof(*o))) != NULL)
+		lx->others = o;
+	if ((nb = realloc(lx->other_needs, n * sizeof(*nb))) != NULL)
+		lx->other_needs = nb;
+	if ((tail = realloc(lx->other_tail, n * sizeof(*tail))) != NULL)
+		lx->other_tail = tail;
+	if ((sec = realloc(lx->other_second, n * sizeof(*sec))) != NULL)
+		lx->other_second = sec;
+	if ((runs = realloc(lx->other_runs, n * sizeof(*runs))) != NULL)
+		lx->other_runs = runs;
+	return o == NULL || nb == NULL || tail == NULL || sec == NULL ||
+	    runs == NULL ? -1 : 0;
+}
+
 /* Adds src, compiled, and what the branch br..br+brlen needs. */
 static int
 other_add(struct lexicon *lx, const struct buf *src, const char *br,
     size_t brlen, const char *path, char *err, size_t errlen)
 {
-	struct needbytes *nb, **sec, *second;
-	pcre2_code **o;
-	bool *tail;
+	struct needbytes *second, *nb;
+	struct lexicon_runs *runs = NULL;
+	size_t n = lx->n_others;
 
-	o = realloc(lx->others, (lx->n_others + 1) * sizeof(*o));
-	if (o != NULL)
-		lx->others = o;
-	nb = realloc(lx->other_needs, (lx->n_others + 1) * sizeof(*nb));
-	if (nb != NULL)
-		lx->other_needs = nb;
-	tail = realloc(lx->other_tail, (lx->n_others + 1) * sizeof(*tail));
-	if (tail != NULL)
-		lx->other_tail = tail;
-	sec = realloc(lx->other_second, (lx->n_others + 1) * sizeof(*sec));
-	if (sec != NULL)
-		lx->other_second = sec;
-	if (o == NULL || nb == NULL || tail == NULL || sec == NULL ||
+	if (others_grow(lx) == -1 ||
 	    (second = malloc(sizeof(*second))) == NULL) {
 		snprintf(err, errlen, "out of memory");
 		return -1;
 	}
+	nb = &lx->other_needs[n];
+	needbytes_of(br, brlen, LEXICON_OPTIONS, nb);
 	if (!needbytes_second(br, brlen, LEXICON_OPTIONS, second)) {
 		free(second);
 		second = NULL;
+		runs = other_runs(br, brlen, nb, src);
 	}
-	sec[lx->n_others] = second;
-	if ((o[lx->n_others] = other_compile(lx, src, second != NULL, path,
-	    err, errlen)) == NULL) {
+	lx->other_second[n] = second;
+	lx->other_runs[n] = runs;
+	if ((lx->others[n] = other_compile(lx, src, second != NULL ||
+	    runs != NULL, path, err, errlen)) == NULL) {
 		free(second);
+		free(runs);
 		return -1;
 	}
-	needbytes_of(br, brlen, LEXICON_OPTIONS, &nb[lx->n_others]);
-	tail[lx->n_others] = rxspace_tail_form(br, brlen, LEXICON_OPTIONS);
+	lx->other_tail[n] = rxspace_tail_form(br, brlen, LEXICON_OPTIONS);
 	lx->n_others++;
 	return 0;
 }
@@ -521,9 +585,11 @@ lexicon_free(struct lexicon *lx)
 	for (i = 0; i < lx->n_others; i++) {
 		pcre2_code_free(lx->others[i]);
 		free(lx->other_second[i]);
+		free(lx->other_runs[i]);
 	}
 	free(lx->others);
 	free(lx->other_second);
+	free(lx->other_runs);
 	free(lx->other_needs);
 	free(lx->other_tail);
 	free(lx->pats);
@@ -680,6 +746,47 @@ second_search(const struct lexicon *lx, size_t i, const unsigned char *t,
 }
 
 /*
+ * The search for other pattern i, whose matches lie in runs of the
+ * bytes they may take, from from on: only around the strings it needs
+ * (its first set), and only a run at least as long as a match, its
+ * start bounded by an offset limit.  Each run is read once: the next
+ * string is looked for after it.  PCRE2's result code; the match in md.
+ */
+static int
+runs_search(const struct lexicon *lx, size_t i, const unsigned char *t,
+    size_t len, size_t from, pcre2_match_data *md,
+    pcre2_match_context **mctx)
+{
+	const struct lexicon_runs *r = lx->other_runs[i];
+	const struct needbytes_strs *set = &lx->other_needs[i].sets[0];
+	size_t q = from, start, end;
+	int rc;
+
+	if (*mctx == NULL && (*mctx = pcre2_match_context_copy(lx->mctx)) ==
+	    NULL)
+		return PCRE2_ERROR_NOMEMORY;
+	while ((q = needbytes_str_next(set, t, len, q)) < len) {
+		if (!r->in[t[q]]) {
+			q++;	/* no match holds it: an ASCII byte, step on */
+			continue;
+		}
+		for (start = q; start > from && r->in[t[start - 1]]; start--)
+			;
+		for (end = q; end < len && r->in[t[end]]; end++)
+			;
+		if (end - start >= r->min) {
+			pcre2_set_offset_limit(*mctx, end - r->min);
+			rc = pcre2_match(lx->others[i], t, len, start,
+			    PCRE2_NO_UTF_CHECK, md, *mctx);
+			if (rc != PCRE2_ERROR_NOMATCH)
+				return rc;
+		}
+		q = end;
+	}
+	return PCRE2_ERROR_NOMATCH;
+}
+
+/*
  * The earliest match of the other patterns at or after off (the first
  * in file order at one position); n_others when none, SIZE_MAX on a
  * PCRE2 error.
@@ -701,6 +808,9 @@ others_next(const struct lexicon *lx, const unsigned char *t, size_t len,
 			from = off > ah[i].from ? off : ah[i].from;
 			if (lx->other_second[i] != NULL)
 				rc = second_search(lx, i, t, len, from, *md,
+				    mctx);
+			else if (lx->other_runs[i] != NULL)
+				rc = runs_search(lx, i, t, len, from, *md,
 				    mctx);
 			else
 				rc = pcre2_match(lx->others[i], t, len, from,

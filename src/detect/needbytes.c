@@ -708,6 +708,131 @@ needbytes_found(const struct needbytes *n, const unsigned char *t,
 }
 
 /*
+ * The ASCII characters the item p..p+len (one character: a class, an
+ * escape, a literal) matches under options, added to in[]; PCRE2 is
+ * asked of each, so case partners and \s are its own.  False when the
+ * item does not compile alone.
+ */
+static bool
+alpha_item(const char *p, size_t len, uint32_t options, bool in[])
+{
+	pcre2_match_data *md = NULL;
+	pcre2_code *re;
+	PCRE2_SIZE eoff;
+	unsigned char c;
+	bool ok = false;
+	int ec;
+
+	if ((re = pcre2_compile((PCRE2_SPTR)p, len, options | PCRE2_ANCHORED,
+	    &ec, &eoff, NULL)) == NULL)
+		return false;
+	if ((md = pcre2_match_data_create_from_pattern(re, NULL)) != NULL) {
+		for (c = 0; c < 0x80; c++)
+			if (pcre2_match(re, &c, 1, 0, 0, md, NULL) >= 0)
+				in[c] = true;
+		ok = true;
+	}
+	pcre2_match_data_free(md);
+	pcre2_code_free(re);
+	return ok;
+}
+
+/* Whether the group at p is a look-around, which takes no character. */
+static bool
+lookaround(const char *p, const char *end)
+{
+	if (end - p >= 3 && p[1] == '?' && (p[2] == '=' || p[2] == '!'))
+		return true;
+	return end - p >= 4 && p[1] == '?' && p[2] == '<' && (p[3] == '=' ||
+	    p[3] == '!');
+}
+
+/*
+ * Adds to in[] what the branches p..end may take: each item that takes
+ * a character (its quantifier aside, as a repeat takes the same ones),
+ * the content of groups, not of look-arounds.  False on anything else:
+ * an option setting, a back reference, \Q, a verb, an atomic group.
+ */
+static bool
+alpha_read(const char *p, const char *end, uint32_t options, bool in[],
+    int depth)
+{
+	const char *next, *content;
+	uint32_t inner;
+	bool atom, bad = false;
+
+	while (p < end) {
+		atom = false;
+		if (*p == '|') {
+			next = p + 1;	/* another branch: its union */
+		} else if (*p == '(') {
+			if ((next = group_end(p, end)) == NULL)
+				return false;
+			inner = options;
+			if (!lookaround(p, end) && (depth >= NEED_DEPTH_MAX ||
+			    !group_open(p, next, &inner, &content) ||
+			    !alpha_read(content, next - 1, inner, in,
+			    depth + 1)))
+				return false;
+		} else if (*p == '[') {
+			next = rxspace_class_end(p, end);
+			atom = true;
+		} else if (*p == '\\')
+			next = escape_end(p, end, &atom);
+		else if (*p == ')')
+			return false;
+		else if (*p == '^' || *p == '$')
+			next = p + 1;
+		else {
+			/* A literal character, whole in UTF-8, or '.'. */
+			next = p + 1;
+			while (next < end && (*next & 0xc0) == 0x80)
+				next++;
+			atom = true;
+		}
+		if (next == NULL || next - p > NEED_ITEM_MAX || (atom &&
+		    !alpha_item(p, (size_t)(next - p), options, in)))
+			return false;
+		if (*p != '|')
+			(void)quantifier(&next, end, &bad);
+		if (bad)
+			return false;
+		p = next;
+	}
+	return true;
+}
+
+bool
+needbytes_alphabet(const char *re, size_t len, uint32_t options,
+    bool in[FIRSTBYTE_BYTES])
+{
+	memset(in, 0, FIRSTBYTE_BYTES * sizeof(in[0]));
+	if (!alpha_read(re, re + len, options, in, 0))
+		return false;
+	memset(in + 0x80, true, (FIRSTBYTE_BYTES - 0x80) * sizeof(in[0]));
+	return true;
+}
+
+size_t
+needbytes_str_next(const struct needbytes_strs *set, const unsigned char *t,
+    size_t len, size_t from)
+{
+	const unsigned char *q, *end = t + len, *best = end;
+	size_t i;
+
+	for (i = 0; i < set->n; i++)
+		for (q = t + from; q < best && (q = memchr(q,
+		    (unsigned char)set->s[i][0], (size_t)(best - q))) != NULL;
+		    q++)
+			if (set->len[i] <= (size_t)(end - q) &&
+			    memcmp(q, set->s[i], set->len[i]) == 0) {
+				best = q;
+				break;
+			}
+	return (size_t)(best - t);
+}
+
+/*
  * The end of the item at p when it takes exactly one character: a
  * class, '.', a literal, or an escape such as \p{L} or \w (not \X or
  * \R, which may take more, nor \C, a byte); else NULL.

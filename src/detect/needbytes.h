@@ -12,6 +12,12 @@
  * U+00B5, a caseless partner of Greek U+03BC, but also U+00A0, and E2
  * leads U+200B as well as U+2019.
  *
+ * A match also takes its characters from what its pattern allows: a
+ * shouting pattern "(?-i:\b[A-Z]{3,}(?:[\s!]+[A-Z]{3,}){5,}\s*!)"
+ * only capitals, white space and '!'.  So it lies in a run of those in
+ * the text, around a string it needs, and the run is at least as long
+ * as a match (needbytes_alphabet()).
+ *
  * Literal ASCII is needed too: a telephone number pattern
  * "...8(?:00|88|77)..." cannot match a text without "800", "888" or
  * "877", nor "(?:!\s*){3,}" one without '!'.  Such sets of strings are
@@ -92,5 +98,23 @@ size_t	needbytes_next(const struct needbytes *, const unsigned char *t,
  */
 bool	needbytes_second(const char *re, size_t len, uint32_t options,
 	    struct needbytes *out);
+
+/*
+ * The ASCII characters a match of the branch re may take, into in[]
+ * (every byte from 0x80 up is set too: non-ASCII characters are not
+ * told apart); false when the branch is not understood.  Assertions
+ * take nothing, so a match lies inside a run of such bytes, and a text
+ * whose runs are all shorter than a match is searched no further.
+ * Never leaves out a character a match may take.
+ */
+bool	needbytes_alphabet(const char *re, size_t len, uint32_t options,
+	    bool in[FIRSTBYTE_BYTES]);
+
+/*
+ * Where the first string of set starts at or after from (a string of
+ * needbytes_of()'s sets); len when none does.
+ */
+size_t	needbytes_str_next(const struct needbytes_strs *set,
+	    const unsigned char *t, size_t len, size_t from);
 
 #endif

@@ -630,6 +630,27 @@ static const char *const literal_texts[] = {
  * near each other and far apart (more than the 64 bytes of one
  * search), with the match before, inside or after the others.
  */
+/*
+ * Patterns whose matches lie in runs of the few characters they take,
+ * searched only there (runs_search): each text must hit, among them a
+ * match exactly as long as its run, one that starts inside its run
+ * (after a letter that \b refuses), one after a run that holds the
+ * needed string but no match, and runs through Unicode white space.
+ */
+static const char runs[] =
+    "RUN_A\t(?-i:\\b[A-Z]{3}(?: [A-Z]{3}){2}!)\n"
+    "RUN_B\t(?-i:\\b[A-Z]{3,}(?:[\\s!]+[A-Z]{3,}){2,}\\s*!)\n"
+    "RUN_C\t(?<!\\d)1?[-.\\s]?8(?:00|88)[-.\\s]\\d{3}(?!\\d)\n"
+    "RUN_D\t\\#\\d\\d\\#\n";
+
+static const char *const run_texts[] = {
+	"ABC DEF GHI!", "xABC DEF GHI JKL! ", "abcABC DEF GHI JKL MNO!",
+	"ONE TWO! THREE FOUR  !", "ONE\xc2\xa0TWO\xe2\x80\x83THREE !",
+	"ONE TWO ! and then SIX SEVEN EIGHT!", "call 1-800-555 now",
+	"12800 555 and 888.123", "1888 555", "#1# #12#", "##12#",
+	"\xc3\xbc 800 555", NULL
+};
+
 static const char seconds[] =
     "SEC_A\t\\p{Latin}[\\x{0400}-\\x{04FF}\\x{0370}-\\x{03FF}]+"
     "\\p{Latin}\n"
@@ -918,6 +939,7 @@ main(void)
 	compare_file(deep, "deep beginnings", deep_texts);
 	compare_file(literals, "needed literals", literal_texts);
 	compare_file(seconds, "second characters", second_texts);
+	compare_file(runs, "runs of what matches take", run_texts);
 	many_others();
 	walk_check(path);
 	return tap_done();

@@ -21,6 +21,11 @@
  * and must not take, and, for those it takes, against PCRE2 on
  * generated texts: wherever a match starts, the character after its
  * first is one needbytes_next() finds.
+ *
+ * needbytes_alphabet() is checked against a table of what each branch
+ * may and may not take, and against PCRE2 on generated texts: every
+ * byte of every match is in the set; needbytes_str_next() against a
+ * plain search at every place of such texts.
  */
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include <pcre2.h>
@@ -637,6 +642,130 @@ test_second(void)
 	    "next: not a character cut off at the end");
 }
 
+struct alpha_case {
+	const char	*re;
+	bool		 taken;
+	const char	*in;	/* ASCII characters that must be in the set */
+	const char	*out;	/* and that must not */
+};
+
+static const struct alpha_case alpha_cases[] = {
+	{ "(?-i:\\b[A-Z]{3,}(?:[\\s!]+[A-Z]{3,}){5,}\\s*!)", true,
+	    "AZ! \t\n", "az09-." },
+	{ "(?:!\\s*){3,}", true, "! \r", "aA0" },
+	/* Caseless: both cases, and only them. */
+	{ "ab|k", true, "abkABK", "cC " },
+	/* A look-around takes nothing: its digits are not in. */
+	{ "(?<!\\d)8(?:00|88)(?!\\d)", true, "80", "1279" },
+	{ "\\$\\s?\\d{1,3}(?:,\\d{3}){2,}", true, "$,09 ", "a." },
+	{ "^\\s*(?-i:ADV)\\b", true, "ADV ", "adv" },
+	{ "(?i:x(?-i:Q))\\d", true, "xXQ5", "q" },
+	{ "[^a]", true, "b!", "aA" },
+	{ "a.c", true, "acb!", "\n" },
+	/* Not understood: nothing is claimed. */
+	{ "(?i)abc", false, "", "" },
+	{ "(a)\\1", false, "", "" },
+	{ "(?>ab)", false, "", "" },
+	{ "\\Qab\\E", false, "", "" },
+	{ "a(*ACCEPT)", false, "", "" },
+	{ "a)b", false, "", "" },
+};
+
+static const char *const alpha_pieces[] = {
+	"A", "B", "Z", "a", "z", "k", "0", "8", "800", "888", " ", "  ",
+	"\t", "!", "!!", "$", ",", "-", ".", "(", ")", "ADV", "xQ", "XQ",
+	"\xc2\xa0", "\xe2\x80\x83", "\xc3\xbc", "\xe2\x84\xaa",
+};
+
+/* The generated texts' patterns: each match must lie in the set. */
+static const char *const alpha_gen[] = {
+	"(?-i:\\b[A-Z]{3,}(?:[\\s!]+[A-Z]{3,}){1,}\\s*!)",
+	"(?:!\\s*){2,}",
+	"(?<!\\d)\\(?8(?:00|88)\\)?[-.\\s]\\d",
+	"\\$\\s?\\d+(?:,\\d+)+",
+	"(?i:x(?-i:Q))\\d",
+	"\\s+k|ab",
+};
+
+static void
+test_alphabet(void)
+{
+	bool in[FIRSTBYTE_BYTES];
+	struct needbytes n;
+	pcre2_match_data *md;
+	pcre2_code *re;
+	unsigned char text[256];
+	uint32_t seed = 4242;
+	size_t i, k, len, p, q, got, want, np = sizeof(alpha_pieces) /
+	    sizeof(alpha_pieces[0]);
+	size_t bytes = 0, wrong = 0, finds = 0, bad_next = 0;
+	PCRE2_SIZE eoff, *ov;
+	const char *c;
+	bool good;
+	int ec;
+
+	for (i = 0; i < sizeof(alpha_cases) / sizeof(alpha_cases[0]); i++) {
+		good = needbytes_alphabet(alpha_cases[i].re,
+		    strlen(alpha_cases[i].re), OPTS, in) ==
+		    alpha_cases[i].taken;
+		for (c = alpha_cases[i].in; good && *c != '\0'; c++)
+			good = in[(unsigned char)*c];
+		for (c = alpha_cases[i].out; good && *c != '\0'; c++)
+			good = !in[(unsigned char)*c];
+		if (good && alpha_cases[i].taken)
+			good = in[0x80] && in[0xc3] && in[0xff];
+		ok(good, "alphabet: %s %s", alpha_cases[i].re,
+		    alpha_cases[i].taken ? "taken" : "refused");
+	}
+	for (i = 0; i < sizeof(alpha_gen) / sizeof(alpha_gen[0]); i++) {
+		if (!needbytes_alphabet(alpha_gen[i], strlen(alpha_gen[i]),
+		    OPTS, in) || (re = pcre2_compile((PCRE2_SPTR)alpha_gen[i],
+		    PCRE2_ZERO_TERMINATED, OPTS, &ec, &eoff, NULL)) == NULL)
+			abort();
+		needbytes_of(alpha_gen[i], strlen(alpha_gen[i]), OPTS, &n);
+		md = pcre2_match_data_create_from_pattern(re, NULL);
+		for (k = 0; k < 3000; k++) {
+			for (len = 0; len + 8 < sizeof(text) &&
+			    next_rand(&seed) % 30 != 0; ) {
+				c = alpha_pieces[next_rand(&seed) % np];
+				memcpy(text + len, c, strlen(c));
+				len += strlen(c);
+			}
+			for (p = 0; p < len && pcre2_match(re, text, len, p, 0,
+			    md, NULL) >= 0; p = ov[1] > ov[0] ? ov[1] : ov[0] + 1) {
+				ov = pcre2_get_ovector_pointer(md);
+				for (q = ov[0]; q < ov[1]; q++, bytes++)
+					if (!in[text[q]] && wrong++ < 3)
+						printf("# %s: byte %02x of a "
+						    "match not in\n",
+						    alpha_gen[i], text[q]);
+			}
+			for (p = 0; n.n_sets > 0 && p <= len; p++) {
+				got = needbytes_str_next(&n.sets[0], text, len,
+				    p);
+				for (want = p; want < len; want++) {
+					for (q = 0; q < n.sets[0].n; q++)
+						if (n.sets[0].len[q] <=
+						    len - want && memcmp(text +
+						    want, n.sets[0].s[q],
+						    n.sets[0].len[q]) == 0)
+							break;
+					if (q < n.sets[0].n)
+						break;
+				}
+				finds += want < len;
+				bad_next += got != want;
+			}
+		}
+		pcre2_match_data_free(md);
+		pcre2_code_free(re);
+	}
+	ok(wrong == 0 && bytes > 10000, "alphabet: %zu bytes of matches, "
+	    "each in the set", bytes);
+	ok(bad_next == 0 && finds > 10000, "str_next: %zu places with a "
+	    "needed string ahead, found as a plain search finds it", finds);
+}
+
 int
 main(void)
 {
@@ -647,5 +776,6 @@ main(void)
 	test_strs_generated();
 	test_strs_found();
 	test_second();
+	test_alphabet();
 	return tap_done();
 }
