@@ -15,12 +15,10 @@
  * A pure cursor over (value, len): no strlen on the input, no I/O.
  * Memory and limits: see authres.h.
  */
-#include <stdio.h>
 #include <string.h>
 
 #include "auth/authres.h"
 #include "util/arena.h"
-#include "util/buf.h"
 #include "util/str.h"
 
 struct cur {
@@ -415,76 +413,146 @@ is_plain_pvalue(const char *s)
 	return true;
 }
 
-static int
-add_quoted(struct buf *b, const char *s)
-{
-	int rc = buf_addc(b, '"');
+/*
+ * The field is written for every message, so without printf and in one
+ * allocation: the same walk runs twice, first counting the bytes (p is
+ * NULL), then copying them into an arena string of that length.
+ */
+struct out {
+	char	*p;
+	size_t	 n;
+};
 
-	for (; *s != '\0' && rc == 0; s++) {
-		if (*s == '"' || *s == '\\')
-			rc = buf_addc(b, '\\');
-		if (rc == 0 && *s != '\r' && *s != '\n')
-			rc = buf_addc(b, *s);
-	}
-	return rc == 0 ? buf_addc(b, '"') : -1;
+/* The ceiling of the buffer the field was once built in. */
+#define AUTHRES_FORMAT_MAX	(64u * 1024)
+
+static void
+out_add(struct out *o, const char *s, size_t n)
+{
+	if (o->p != NULL)
+		memcpy(o->p + o->n, s, n);
+	o->n += n;
 }
 
-static int
-add_value(struct buf *b, const char *s, bool pval)
+static void
+out_c(struct out *o, char c)
+{
+	if (o->p != NULL)
+		o->p[o->n] = c;
+	o->n++;
+}
+
+static void
+out_s(struct out *o, const char *s)
+{
+	out_add(o, s, strlen(s));
+}
+
+/* A version number (RFC 8601 2.2: 1*DIGIT); never negative here. */
+static void
+out_uint(struct out *o, unsigned v)
+{
+	char t[16], *d = t + sizeof(t);
+
+	do
+		*--d = (char)('0' + v % 10);
+	while ((v /= 10) != 0);
+	out_add(o, d, (size_t)(t + sizeof(t) - d));
+}
+
+static void
+add_quoted(struct out *o, const char *s)
+{
+	out_c(o, '"');
+	for (; *s != '\0'; s++) {
+		if (*s == '"' || *s == '\\')
+			out_c(o, '\\');
+		if (*s != '\r' && *s != '\n')
+			out_c(o, *s);
+	}
+	out_c(o, '"');
+}
+
+static void
+add_value(struct out *o, const char *s, bool pval)
 {
 	if (pval ? is_plain_pvalue(s) : is_token(s))
-		return buf_adds(b, s);
-	return add_quoted(b, s);
+		out_s(o, s);
+	else
+		add_quoted(o, s);
+}
+
+/* A comment (RFC 5322 3.2.2): parentheses inside would end it early. */
+static void
+add_comment(struct out *o, const char *s)
+{
+	out_add(o, " (", 2);
+	for (; *s != '\0'; s++)
+		out_c(o, *s == '(' || *s == ')' || *s == '\\' ||
+		    *s == '\r' || *s == '\n' ? ' ' : *s);
+	out_c(o, ')');
+}
+
+static void
+add_result(struct out *o, const struct authres_result *r, const char *sep,
+    size_t seplen)
+{
+	size_t k;
+
+	out_add(o, sep, seplen);
+	out_s(o, r->method);
+	if (r->method_version >= 0) {
+		out_c(o, '/');
+		out_uint(o, (unsigned)r->method_version);
+	}
+	out_c(o, '=');
+	out_s(o, r->result);
+	if (r->comment != NULL)
+		add_comment(o, r->comment);
+	if (r->reason != NULL) {
+		out_add(o, " reason=", 8);
+		add_value(o, r->reason, false);
+	}
+	for (k = 0; k < r->nprops; k++) {
+		out_c(o, ' ');
+		out_s(o, r->props[k].ptype);
+		out_c(o, '.');
+		out_s(o, r->props[k].property);
+		out_c(o, '=');
+		add_value(o, r->props[k].value, true);
+	}
+}
+
+static void
+add_field(struct out *o, const struct authres *ar, bool fold)
+{
+	const char *sep = fold ? ";\r\n\t" : "; ";
+	size_t i, seplen = fold ? 4 : 2;
+
+	add_value(o, ar->authserv_id ? ar->authserv_id : "localhost", false);
+	if (ar->version >= 0) {
+		out_c(o, ' ');
+		out_uint(o, (unsigned)ar->version);
+	}
+	if (ar->n == 0) {
+		out_add(o, sep, seplen);
+		out_add(o, "none", 4);
+	}
+	for (i = 0; i < ar->n; i++)
+		add_result(o, &ar->results[i], sep, seplen);
 }
 
 char *
 authres_format(struct arena *a, const struct authres *ar, bool fold)
 {
-	const struct authres_result *r;
-	const char *sep = fold ? ";\r\n\t" : "; ";
-	struct buf b;
-	char *out = NULL;
-	size_t i, k;
-	int rc;
+	struct out o = { NULL, 0 };
 
-	buf_init(&b, 64u * 1024);
-	rc = add_value(&b, ar->authserv_id ? ar->authserv_id : "localhost",
-	    false);
-	if (rc == 0 && ar->version >= 0)
-		rc = buf_printf(&b, " %d", ar->version);
-	if (rc == 0 && ar->n == 0)
-		rc = buf_printf(&b, "%snone", sep);
-	for (i = 0; i < ar->n && rc == 0; i++) {
-		r = &ar->results[i];
-		rc = buf_printf(&b, "%s%s", sep, r->method);
-		if (rc == 0 && r->method_version >= 0)
-			rc = buf_printf(&b, "/%d", r->method_version);
-		if (rc == 0)
-			rc = buf_printf(&b, "=%s", r->result);
-		if (rc == 0 && r->comment != NULL) {
-			/* Parentheses inside would end the comment early. */
-			rc = buf_adds(&b, " (");
-			for (const char *p = r->comment; *p && rc == 0; p++)
-				rc = buf_addc(&b, *p == '(' || *p == ')' ||
-				    *p == '\\' || *p == '\r' || *p == '\n' ?
-				    ' ' : *p);
-			if (rc == 0)
-				rc = buf_addc(&b, ')');
-		}
-		if (rc == 0 && r->reason != NULL) {
-			rc = buf_adds(&b, " reason=");
-			if (rc == 0)
-				rc = add_value(&b, r->reason, false);
-		}
-		for (k = 0; k < r->nprops && rc == 0; k++) {
-			rc = buf_printf(&b, " %s.%s=", r->props[k].ptype,
-			    r->props[k].property);
-			if (rc == 0)
-				rc = add_value(&b, r->props[k].value, true);
-		}
-	}
-	if (rc == 0)
-		out = arena_strndup(a, b.data, b.len);
-	buf_free(&b);
-	return out;
+	add_field(&o, ar, fold);
+	if (o.n > AUTHRES_FORMAT_MAX ||
+	    (o.p = arena_alloc_raw(a, o.n + 1)) == NULL)
+		return NULL;
+	o.n = 0;
+	add_field(&o, ar, fold);
+	o.p[o.n] = '\0';
+	return o.p;
 }

@@ -3,17 +3,21 @@
  * and malformed fields, the emitter's output read back by the parser, and
  * a whole scan of a message carrying fields that claim our authserv-id
  * (RFC 8601 5: they come from outside, so they are forged and ignored).
+ * The emitter is also compared with the printf-based one it replaced
+ * over generated fields.
  */
 #include <stdlib.h>
 #include <string.h>
 
 #include "tap.h"
+#include "xorshift.h"
 #include "auth/authres.h"
 #include "dns/dns.h"
 #include "scan/config.h"
 #include "scan/pipeline.h"
 #include "scan/scan.h"
 #include "util/arena.h"
+#include "util/buf.h"
 
 static int
 parse(struct arena *a, const char *s, struct authres *ar, const char **err)
@@ -139,6 +143,207 @@ test_format(struct arena *a)
 	    "no results: none");
 }
 
+/*
+ * The emitter as it was before it stopped using printf: the reference
+ * for the differential below.
+ */
+static bool
+ref_token_char(int ch)
+{
+	return ch > 0x20 && ch < 0x7f &&
+	    strchr("()<>@,;:\\\"/[]?=", ch) == NULL;
+}
+
+static int
+ref_add_value(struct buf *b, const char *s, bool pval)
+{
+	const char *p;
+	int rc;
+
+	for (p = s; *p != '\0'; p++)
+		if (!ref_token_char((unsigned char)*p) && (!pval || *p != '@'))
+			break;
+	if (*s != '\0' && *p == '\0')
+		return buf_adds(b, s);
+	rc = buf_addc(b, '"');
+	for (; *s != '\0' && rc == 0; s++) {
+		if (*s == '"' || *s == '\\')
+			rc = buf_addc(b, '\\');
+		if (rc == 0 && *s != '\r' && *s != '\n')
+			rc = buf_addc(b, *s);
+	}
+	return rc == 0 ? buf_addc(b, '"') : -1;
+}
+
+static char *
+ref_format(struct arena *a, const struct authres *ar, bool fold)
+{
+	const struct authres_result *r;
+	const char *sep = fold ? ";\r\n\t" : "; ";
+	struct buf b;
+	char *out = NULL;
+	size_t i, k;
+	int rc;
+
+	buf_init(&b, 64u * 1024);
+	rc = ref_add_value(&b, ar->authserv_id ? ar->authserv_id :
+	    "localhost", false);
+	if (rc == 0 && ar->version >= 0)
+		rc = buf_printf(&b, " %d", ar->version);
+	if (rc == 0 && ar->n == 0)
+		rc = buf_printf(&b, "%snone", sep);
+	for (i = 0; i < ar->n && rc == 0; i++) {
+		r = &ar->results[i];
+		rc = buf_printf(&b, "%s%s", sep, r->method);
+		if (rc == 0 && r->method_version >= 0)
+			rc = buf_printf(&b, "/%d", r->method_version);
+		if (rc == 0)
+			rc = buf_printf(&b, "=%s", r->result);
+		if (rc == 0 && r->comment != NULL) {
+			rc = buf_adds(&b, " (");
+			for (const char *p = r->comment; *p && rc == 0; p++)
+				rc = buf_addc(&b, *p == '(' || *p == ')' ||
+				    *p == '\\' || *p == '\r' || *p == '\n' ?
+				    ' ' : *p);
+			if (rc == 0)
+				rc = buf_addc(&b, ')');
+		}
+		if (rc == 0 && r->reason != NULL) {
+			rc = buf_adds(&b, " reason=");
+			if (rc == 0)
+				rc = ref_add_value(&b, r->reason, false);
+		}
+		for (k = 0; k < r->nprops && rc == 0; k++) {
+			rc = buf_printf(&b, " %s.%s=", r->props[k].ptype,
+			    r->props[k].property);
+			if (rc == 0)
+				rc = ref_add_value(&b, r->props[k].value, true);
+		}
+	}
+	if (rc == 0)
+		out = arena_strndup(a, b.data, b.len);
+	buf_free(&b);
+	return out;
+}
+
+static uint64_t rng = 0x2545f4914f6cdd1dull;
+
+/*
+ * A string of up to max characters drawn from what the emitter treats
+ * apart: token characters, '@', tspecials, quotes, backslashes,
+ * parentheses, CR and LF, spaces, bytes past ASCII; now and then a long
+ * run, so that some fields pass the 64 KiB ceiling.
+ */
+static char *
+gen_str(struct arena *a, size_t max, bool may_be_empty)
+{
+	static const char pool[] = "abcXYZ019-._@\"\\()<>,;:/[]?= \t\r\n\x7f"
+	    "\x80\xc3\xa9\x01";
+	size_t n, i;
+	char *s;
+
+	n = (size_t)(xorshift64(&rng) % (max + 1));
+	if (n == 0 && !may_be_empty)
+		n = 1;
+	if (xorshift64(&rng) % 400 == 0)
+		n = 20000 + (size_t)(xorshift64(&rng) % 30000);
+	s = arena_alloc(a, n + 1);
+	for (i = 0; i < n; i++)
+		s[i] = xorshift64(&rng) % 3 == 0 ?
+		    pool[xorshift64(&rng) % (sizeof(pool) - 1)] :
+		    (char)('a' + xorshift64(&rng) % 26);
+	return s;
+}
+
+static int
+gen_version(void)
+{
+	switch (xorshift64(&rng) % 4) {
+	case 0:
+		return -1;
+	case 1:
+		return 0;
+	case 2:
+		return (int)(xorshift64(&rng) % 10);
+	default:
+		return (int)(xorshift64(&rng) % 2147483647u);
+	}
+}
+
+static void
+gen_field(struct arena *a, struct authres *ar)
+{
+	struct authres_result *r;
+	size_t i, k;
+
+	memset(ar, 0, sizeof(*ar));
+	ar->authserv_id = xorshift64(&rng) % 8 == 0 ? NULL :
+	    gen_str(a, 20, true);
+	ar->version = gen_version();
+	ar->n = (size_t)(xorshift64(&rng) % 6);
+	ar->results = arena_calloc(a, ar->n + 1, sizeof(*ar->results));
+	for (i = 0; i < ar->n; i++) {
+		r = &ar->results[i];
+		r->method = gen_str(a, 8, false);
+		r->method_version = gen_version();
+		r->result = gen_str(a, 8, false);
+		r->comment = xorshift64(&rng) % 3 ? NULL : gen_str(a, 30, true);
+		r->reason = xorshift64(&rng) % 3 ? NULL : gen_str(a, 20, true);
+		r->nprops = (size_t)(xorshift64(&rng) % 4);
+		r->props = arena_calloc(a, r->nprops + 1, sizeof(*r->props));
+		for (k = 0; k < r->nprops; k++) {
+			r->props[k].ptype = gen_str(a, 6, false);
+			r->props[k].property = gen_str(a, 6, false);
+			r->props[k].value = gen_str(a, 30, true);
+		}
+	}
+}
+
+/* The emitter writes byte for byte what the printf-based one wrote. */
+static void
+test_format_same(void)
+{
+	struct authres ar;
+	struct arena *a;
+	char *want, *got;
+	int i, diff = 0, nulls = 0;
+
+	for (i = 0; i < 20000; i++) {
+		if ((a = arena_new(ARENA_DEFAULT_LIMIT)) == NULL)
+			break;
+		gen_field(a, &ar);
+		want = ref_format(a, &ar, i % 2 == 0);
+		got = authres_format(a, &ar, i % 2 == 0);
+		if (want == NULL)
+			nulls++;
+		if ((want == NULL) != (got == NULL) ||
+		    (want != NULL && strcmp(want, got) != 0)) {
+			if (diff++ < 3)
+				printf("# want \"%.80s\", got \"%.80s\"\n",
+				    want ? want : "(null)",
+				    got ? got : "(null)");
+		}
+		arena_free(a);
+	}
+	is_int(i, 20000, "20000 generated fields");
+	is_int(diff, 0, "as the printf-based emitter wrote them");
+	ok(nulls > 0 && nulls < 1000, "some past the ceiling (%d)", nulls);
+
+	/* "ID; none" of 64 KiB exactly is written, one byte more is not. */
+	if ((a = arena_new(ARENA_DEFAULT_LIMIT)) == NULL)
+		return;
+	memset(&ar, 0, sizeof(ar));
+	ar.version = -1;
+	ar.authserv_id = arena_alloc(a, 65536);
+	memset(ar.authserv_id, 'x', 65530);
+	got = authres_format(a, &ar, false);
+	ok(got != NULL && strlen(got) == 65536, "64 KiB written");
+	ar.authserv_id[65530] = 'x';
+	ok(authres_format(a, &ar, false) == NULL &&
+	    ref_format(a, &ar, false) == NULL, "a byte more is refused");
+	arena_free(a);
+}
+
 static const char forged_zone[] =
     "$TTL 300\n"
     "example.com. IN TXT \"v=spf1 ip4:192.0.2.1 -all\"\n"
@@ -254,6 +459,7 @@ main(void)
 	test_good(a);
 	test_bad(a);
 	test_format(a);
+	test_format_same();
 	test_forged();
 	arena_free(a);
 	return tap_done();
