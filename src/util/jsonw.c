@@ -372,20 +372,57 @@ put_repaired(struct jsonw *w, const unsigned char *p, size_t len,
 	put1(w, '"');
 }
 
+/* Before a key: the writer must be in an object, not after a key. */
+static bool
+key_sep(struct jsonw *w)
+{
+	if (w->depth == 0 || !(w->obj & level_bit(w)) || w->after_key) {
+		w->failed = true;
+		return false;
+	}
+	if (w->more & level_bit(w))
+		put1(w, ',');
+	w->more |= level_bit(w);
+	return true;
+}
+
+void
+jsonw_key_quoted(struct jsonw *w, const char *quoted, size_t n)
+{
+	if (!key_sep(w))
+		return;
+	put(w, quoted, n);
+	w->after_key = true;
+}
+
+int
+jsonw_member_stringn(struct jsonw *w, const char *quoted, size_t qlen,
+    const char *s, size_t len)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t plain = plain_run(p, 0, len);
+
+	if (plain < len && !jsonw_utf8_valid(s + plain, len - plain))
+		return -1;
+	if (!key_sep(w))
+		return 0;
+	put(w, quoted, qlen);
+	put_string(w, p, len, plain);
+	return 0;
+}
+
 void
 jsonw_key(struct jsonw *w, const char *key)
 {
 	const unsigned char *p = (const unsigned char *)key;
 	size_t len = strlen(key), plain = plain_run(p, 0, len);
 
-	if (w->depth == 0 || !(w->obj & level_bit(w)) || w->after_key ||
-	    (plain < len && !jsonw_utf8_valid(key + plain, len - plain))) {
+	if (plain < len && !jsonw_utf8_valid(key + plain, len - plain)) {
 		w->failed = true;
 		return;
 	}
-	if (w->more & level_bit(w))
-		put1(w, ',');
-	w->more |= level_bit(w);
+	if (!key_sep(w))
+		return;
 	put_string(w, p, len, plain);
 	put1(w, ':');
 	w->after_key = true;

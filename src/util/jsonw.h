@@ -57,10 +57,25 @@ void	jsonw_array(struct jsonw *);
 void	jsonw_array_end(struct jsonw *);
 /* An object's key; it must be UTF-8 (a programming error otherwise). */
 void	jsonw_key(struct jsonw *, const char *);
+/*
+ * A key known when compiling, as the bytes "key": made by the compiler:
+ * JSONW_KEY(w, "name").  The key must need no escape (no '"', '\\',
+ * control or non-ASCII byte): it is copied as it is.
+ */
+#define JSONW_QUOTED(k)	"\"" k "\":", sizeof(k) + 2
+#define JSONW_KEY(w, k)	jsonw_key_quoted((w), JSONW_QUOTED(k))
+void	jsonw_key_quoted(struct jsonw *, const char *, size_t);
 
 /* NULL is written as null; -1 (nothing written) if not UTF-8. */
 int	jsonw_string(struct jsonw *, const char *);
 int	jsonw_stringn(struct jsonw *, const char *, size_t);
+/*
+ * A member of string value, its key as for jsonw_key_quoted(): neither
+ * is written (-1) when the string is not UTF-8, as a json_t object
+ * leaves out a member whose value json_string() refused.
+ */
+int	jsonw_member_stringn(struct jsonw *, const char *quoted, size_t qlen,
+	    const char *, size_t);
 /*
  * Any bytes as a string: each byte that does not start a well-formed
  * UTF-8 character becomes U+FFFD.  When there was such a byte, the

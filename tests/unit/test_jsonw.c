@@ -332,6 +332,28 @@ gen_real(void)
 }
 
 /*
+ * The key as JSONW_KEY() hands it to jsonw_key_quoted(), "key":, when it
+ * needs no escape; false otherwise.
+ */
+static bool
+quote_key(char *q, const char *key, size_t *qn)
+{
+	size_t n = strlen(key), i;
+
+	for (i = 0; i < n; i++)
+		if ((unsigned char)key[i] < 0x20 ||
+		    (unsigned char)key[i] >= 0x80 || key[i] == '"' ||
+		    key[i] == '\\')
+			return false;
+	q[0] = '"';
+	memcpy(q + 1, key, n);
+	q[n + 1] = '"';
+	q[n + 2] = ':';
+	*qn = n + 3;
+	return true;
+}
+
+/*
  * A random value both ways at once: into the writer, and as the json_t
  * it returns.  Keys are made unique, as a json_t object would merge them.
  */
@@ -340,8 +362,8 @@ gen_value(struct jsonw *w, int depth)
 {
 	unsigned char s[256];
 	json_t *j, *v;
-	char key[300];
-	size_t n, i, k;
+	char key[300], qkey[304];
+	size_t n, i, k, qn;
 	long long iv;
 	double d;
 
@@ -387,8 +409,19 @@ gen_value(struct jsonw *w, int depth)
 					s[k] = 'z';
 			memcpy(key, s, n);
 			snprintf(key + n, sizeof(key) - n, "#%zu", i);
-			jsonw_key(w, key);
-			v = gen_value(w, depth + 1);
+			if (!quote_key(qkey, key, &qn) || rndn(3) == 0) {
+				jsonw_key(w, key);
+				v = gen_value(w, depth + 1);
+			} else if (rndn(2) == 0) {
+				jsonw_key_quoted(w, qkey, qn);
+				v = gen_value(w, depth + 1);
+			} else {
+				/* Also what is not UTF-8: no member at all. */
+				n = gen_bytes(s, rndn(40), rndn(2));
+				jsonw_member_stringn(w, qkey, qn,
+				    (const char *)s, n);
+				v = json_stringn((const char *)s, n);
+			}
 			json_object_set_new(j, key, v);
 		}
 		jsonw_object_end(w);
@@ -420,13 +453,20 @@ test_fixed(void)
 	jsonw_key(&w, "b");
 	jsonw_array(&w);
 	jsonw_array_end(&w);
+	JSONW_KEY(&w, "c_d");
+	jsonw_int(&w, 7);
+	ok(jsonw_member_stringn(&w, JSONW_QUOTED("e"), "f\xff", 2) == -1,
+	    "a member whose string is not UTF-8 is refused");
+	ok(jsonw_member_stringn(&w, JSONW_QUOTED("g"), "h\xc3\xa4", 3) == 0,
+	    "a member whose string is UTF-8 is written");
 	jsonw_object_end(&w);
 	jsonw_array_end(&w);
 	ok(jsonw_finish(&w) == 0, "a nested value finishes");
 	is_str(b.data, "[5.0,-0.0,1e20,9.5367431640625e-7,0.10000000000000001,"
 	    "\"/\x7f\\u00E4\\u2028\\uD83D\\uDE00\\u0001\\n\",null,"
-	    "-9223372036854775808,{\"a\":true,\"b\":[]}]",
-	    "reals, escapes, surrogate pairs, null, nesting");
+	    "-9223372036854775808,{\"a\":true,\"b\":[],\"c_d\":7,"
+	    "\"g\":\"h\\u00E4\"}]",
+	    "reals, escapes, surrogate pairs, null, nesting, quoted keys");
 	buf_free(&b);
 
 	buf_init(&b, 4096);
@@ -464,6 +504,19 @@ test_misuse(void)
 	jsonw_array(&w);
 	jsonw_key(&w, "k");
 	ok(jsonw_finish(&w) == -1, "a key in an array fails");
+	jsonw_init(&w, &b, 0);
+	jsonw_array(&w);
+	JSONW_KEY(&w, "k");
+	ok(jsonw_finish(&w) == -1, "a quoted key in an array fails");
+	jsonw_init(&w, &b, 0);
+	jsonw_array(&w);
+	jsonw_member_stringn(&w, JSONW_QUOTED("k"), "v", 1);
+	ok(jsonw_finish(&w) == -1, "a member in an array fails");
+	jsonw_init(&w, &b, 0);
+	jsonw_object(&w);
+	JSONW_KEY(&w, "k");
+	JSONW_KEY(&w, "l");
+	ok(jsonw_finish(&w) == -1, "a quoted key after a key fails");
 	jsonw_init(&w, &b, 0);
 	jsonw_object(&w);
 	jsonw_int(&w, 1);
