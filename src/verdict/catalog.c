@@ -12,6 +12,7 @@
  */
 #include <errno.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,21 +21,63 @@
 #include "mime/message.h"
 #include "util/arena.h"
 #include "util/buf.h"
+#include "util/str.h"
 
 #define CATALOG_MAX_BYTES	(1024 * 1024)
 #define CATALOG_MAX_ENTRIES	4096
 #define SUMMARY_MAX_REASONS	4	/* families of findings told */
+/* The ceiling of the buffers sentences were once built in. */
+#define SENTENCE_MAX		(64 * 1024)
+/* The pieces of a summary: an opening, two per reason, a closing. */
+#define SUMMARY_MAX_PIECES	(1 + 4 * SUMMARY_MAX_REASONS + 2)
 
 struct catalog_entry {
 	const char	*key;
 	const char	*text;
 };
 
+/*
+ * Besides the sorted entries, an open-addressed hash index: every
+ * symbol of every message is looked up, often several times, and a
+ * hash and one strcmp() cost less than a binary search's nine.
+ */
 struct catalog {
 	char			*data;	/* the file; entries point into it */
 	struct catalog_entry	*v;
 	size_t			 n;
+	uint32_t		*slot;	/* 1 + index into v, 0 when empty */
+	size_t			 mask;	/* slots - 1, a power of two */
 };
+
+static uint32_t
+key_hash(const char *key)
+{
+	uint32_t h = STR_FNV_INIT;
+
+	for (; *key != '\0'; key++)
+		h = str_fnv1a_byte(h, (unsigned char)*key);
+	return h;
+}
+
+/* At most half the slots are used, so a probe ends soon. */
+static int
+index_build(struct catalog *c)
+{
+	size_t size = 16, i, k;
+
+	while (size < 2 * c->n)
+		size *= 2;
+	if ((c->slot = calloc(size, sizeof(*c->slot))) == NULL)
+		return -1;
+	c->mask = size - 1;
+	for (i = 0; i < c->n; i++) {
+		for (k = key_hash(c->v[i].key) & c->mask; c->slot[k] != 0;
+		    k = (k + 1) & c->mask)
+			;
+		c->slot[k] = (uint32_t)i + 1;
+	}
+	return 0;
+}
 
 static int
 by_key(const void *a, const void *b)
@@ -95,6 +138,10 @@ catalog_load(const char *path, char *err, size_t errlen)
 			    c->v[i].key);
 			goto fail;
 		}
+	if (index_build(c) == -1) {
+		snprintf(err, errlen, "%s: out of memory", path);
+		goto fail;
+	}
 	return c;
 fail:
 	catalog_free(c);
@@ -106,6 +153,7 @@ catalog_free(struct catalog *c)
 {
 	if (c == NULL)
 		return;
+	free(c->slot);
 	free(c->v);
 	free(c->data);
 	free(c);
@@ -114,13 +162,18 @@ catalog_free(struct catalog *c)
 const char *
 catalog_get(const struct catalog *c, const char *key)
 {
-	struct catalog_entry k, *e;
+	const struct catalog_entry *e;
+	size_t k;
 
-	if (c == NULL)
+	if (c == NULL || c->slot == NULL)
 		return NULL;
-	k.key = key;
-	e = bsearch(&k, c->v, c->n, sizeof(*c->v), by_key);
-	return e ? e->text : NULL;
+	for (k = key_hash(key) & c->mask; c->slot[k] != 0;
+	    k = (k + 1) & c->mask) {
+		e = &c->v[c->slot[k] - 1];
+		if (strcmp(e->key, key) == 0)
+			return e->text;
+	}
+	return NULL;
 }
 
 static const struct catalog *
@@ -131,28 +184,49 @@ lang_catalog(const struct scan *s, enum lang lang)
 	return s->cfg->catalog[lang];
 }
 
+/*
+ * Sentences are made for every message and every symbol, so without a
+ * heap buffer: a template is rendered twice, first counting the bytes
+ * (p is NULL), then writing them into an arena string of that length.
+ * A piece that would take the sentence past SENTENCE_MAX is left out,
+ * as the bounded buffer the sentences were once built in refused it.
+ */
+struct sentence {
+	char	*p;
+	size_t	 len;
+};
+
+static void
+sentence_add(struct sentence *o, const char *s, size_t n)
+{
+	if (n > SENTENCE_MAX - o->len)
+		return;
+	if (o->p != NULL)
+		memcpy(o->p + o->len, s, n);
+	o->len += n;
+}
+
 /* Replaces {1}..{4}, {from} and {domain} in a template. */
-static char *
-render(struct scan *s, const char *tmpl, const struct symbol *sym)
+static void
+render_to(struct sentence *o, const struct scan *s, const char *tmpl,
+    const struct symbol *sym)
 {
 	const struct message *m = s->msg;
-	const char *from = NULL, *domain = NULL, *val, *p;
-	struct buf out;
-	size_t n, skip;
-	char *r;
+	const char *from = NULL, *domain = NULL, *val, *p, *brace;
+	size_t skip;
 
 	if (m != NULL && m->from.n > 0) {
 		from = m->from.v[0].addr;
 		domain = m->from.v[0].domain;
 	}
-	buf_init(&out, 64 * 1024);
 	for (p = tmpl; *p != '\0'; p += skip) {
 		/* The text up to the next '{' goes as it is. */
-		n = strcspn(p, "{");
-		buf_add(&out, p, n);
-		if (p[n] == '\0')
+		if ((brace = strchr(p, '{')) == NULL) {
+			sentence_add(o, p, strlen(p));
 			break;
-		p += n;
+		}
+		sentence_add(o, p, (size_t)(brace - p));
+		p = brace;
 		val = NULL;
 		skip = 1;
 		if (p[1] >= '1' && p[1] <= '4' && p[2] == '}') {
@@ -169,33 +243,56 @@ render(struct scan *s, const char *tmpl, const struct symbol *sym)
 			skip = 8;
 		}
 		if (val != NULL)
-			buf_adds(&out, val);
+			sentence_add(o, val, strlen(val));
 		else
-			buf_addc(&out, '{');
+			sentence_add(o, "{", 1);
 	}
-	r = arena_strndup(s->arena, out.data ? out.data : "", out.len);
-	buf_free(&out);
-	return r;
+}
+
+static char *
+render(struct scan *s, const char *tmpl, const struct symbol *sym)
+{
+	struct sentence o = { NULL, 0 };
+
+	render_to(&o, s, tmpl, sym);
+	if ((o.p = arena_alloc_raw(s->arena, o.len + 1)) == NULL)
+		return NULL;
+	o.len = 0;
+	render_to(&o, s, tmpl, sym);
+	o.p[o.len] = '\0';
+	return o.p;
 }
 
 char *
 explain_symbol(struct scan *s, enum lang lang, const struct symbol *sym)
 {
+	const struct catalog *c = lang_catalog(s, lang);
 	const char *tmpl;
+	struct symbol named = { .name = sym->name, .nargs = 1 };
 
-	tmpl = catalog_get(lang_catalog(s, lang), sym->name);
-	if (tmpl == NULL)
-		tmpl = catalog_get(lang_catalog(s, lang), "ui.unknown_symbol");
+	if ((tmpl = catalog_get(c, sym->name)) != NULL)
+		return render(s, tmpl, sym);
+	tmpl = catalog_get(c, "ui.unknown_symbol");
 	if (tmpl == NULL)
 		return arena_printf(s->arena, "%s", sym->name);
 	/* The generic sentence names the symbol as its one argument. */
-	if (catalog_get(lang_catalog(s, lang), sym->name) == NULL) {
-		struct symbol named = { .name = sym->name, .nargs = 1 };
+	named.args[0] = sym->name;
+	return render(s, tmpl, &named);
+}
 
-		named.args[0] = sym->name;
-		return render(s, tmpl, &named);
-	}
-	return render(s, tmpl, sym);
+/* prefix and name as one catalog key, cut where snprintf() would cut. */
+static void
+join_key(char *key, size_t size, const char *prefix, const char *name)
+{
+	size_t p = strlen(prefix), n = strlen(name);
+
+	if (p > size - 1)
+		p = size - 1;
+	if (n > size - 1 - p)
+		n = size - 1 - p;
+	memcpy(key, prefix, p);
+	memcpy(key + p, name, n);
+	key[p + n] = '\0';
 }
 
 const char *
@@ -204,17 +301,9 @@ explain_verdict_label(const struct scan *s, enum lang lang)
 	char key[64];
 	const char *t;
 
-	snprintf(key, sizeof(key), "verdict.%s", verdict_name(s->verdict));
+	join_key(key, sizeof(key), "verdict.", verdict_name(s->verdict));
 	t = catalog_get(lang_catalog(s, lang), key);
 	return t ? t : verdict_name(s->verdict);
-}
-
-/* The arena may be exhausted: a missing sentence is left out. */
-static void
-add_text(struct buf *out, const char *text)
-{
-	if (text != NULL)
-		buf_adds(out, text);
 }
 
 /*
@@ -240,9 +329,11 @@ brand_unverified(const struct scan *s)
 static bool
 same_family(const char *a, const char *b)
 {
-	size_t n = strcspn(a, "_");
-
-	return n == strcspn(b, "_") && strncmp(a, b, n) == 0;
+	for (; *a == *b; a++, b++)
+		if (*a == '_' || *a == '\0')
+			return true;
+	/* They differ where one word ends at '_' and the other at NUL. */
+	return (*a == '_' || *a == '\0') && (*b == '_' || *b == '\0');
 }
 
 /*
@@ -331,33 +422,76 @@ located(const struct scan *s, const struct catalog *c)
 	return NULL;
 }
 
+/*
+ * The summary is put together from sentences already in the arena: the
+ * pieces are noted (with the same ceiling as a sentence), then copied
+ * once into a string of their total length.
+ */
+struct pieces {
+	const char	*s[SUMMARY_MAX_PIECES];
+	size_t		 n[SUMMARY_MAX_PIECES];
+	size_t		 count;
+	size_t		 len;
+};
+
+/* The arena may be exhausted: a missing sentence is left out. */
+static void
+piece(struct pieces *ps, const char *text)
+{
+	size_t n;
+
+	if (text == NULL || ps->count == SUMMARY_MAX_PIECES)
+		return;
+	if ((n = strlen(text)) > SENTENCE_MAX - ps->len)
+		return;
+	ps->s[ps->count] = text;
+	ps->n[ps->count++] = n;
+	ps->len += n;
+}
+
+static char *
+pieces_join(struct arena *a, const struct pieces *ps)
+{
+	char *r, *o;
+	size_t i;
+
+	if ((r = arena_alloc_raw(a, ps->len + 1)) == NULL)
+		return NULL;
+	for (o = r, i = 0; i < ps->count; i++) {
+		memcpy(o, ps->s[i], ps->n[i]);
+		o += ps->n[i];
+	}
+	*o = '\0';
+	return r;
+}
+
 char *
 explain_summary(struct scan *s, enum lang lang)
 {
 	const struct symbol *top[SUMMARY_MAX_REASONS], *lead, *loc;
 	const struct catalog *c = lang_catalog(s, lang);
+	struct pieces ps;
+	const char *tmpl, *t;
 	size_t i, n = 0;
-	const char *tmpl;
-	struct buf out;
-	char key[64], *r;
+	char key[64];
 
-	snprintf(key, sizeof(key), "summary.%s", verdict_name(s->verdict));
+	ps.count = ps.len = 0;
+	join_key(key, sizeof(key), "summary.", verdict_name(s->verdict));
 	tmpl = catalog_get(c, key);
 	/*
 	 * Authenticated through a trusted ARC sealer (RFC 8617): the sender's
 	 * domain did not confirm this copy, the forwarder we trust did.
 	 */
 	if (s->verdict == VERDICT_AUTHENTICATED && s->auth.arc_trusted &&
-	    catalog_get(c, "summary.authenticated_arc") != NULL)
-		tmpl = catalog_get(c, "summary.authenticated_arc");
+	    (t = catalog_get(c, "summary.authenticated_arc")) != NULL)
+		tmpl = t;
 	if ((lead = brand_unverified(s)) != NULL &&
-	    catalog_get(c, "summary.brand_unverified") != NULL)
-		tmpl = catalog_get(c, "summary.brand_unverified");
+	    (t = catalog_get(c, "summary.brand_unverified")) != NULL)
+		tmpl = t;
 	else
 		lead = NULL;
-	buf_init(&out, 64 * 1024);
 	if (tmpl != NULL)
-		add_text(&out, render(s, tmpl, lead));
+		piece(&ps, render(s, tmpl, lead));
 
 	/*
 	 * The reasons a person reads first are the heaviest ones pointing
@@ -371,22 +505,20 @@ explain_summary(struct scan *s, enum lang lang)
 	if (s->verdict != VERDICT_AUTHENTICATED)
 		n = pick_reasons(s, c, lead, top);
 	for (i = 0; i < n; i++) {
-		if (out.len > 0)
-			buf_addc(&out, ' ');
-		add_text(&out, explain_symbol(s, lang, top[i]));
+		if (ps.len > 0)
+			piece(&ps, " ");
+		piece(&ps, explain_symbol(s, lang, top[i]));
 		/* Where a bad link leads: the country and network. */
 		if (strncmp(top[i]->name, "LINK_", 5) == 0 &&
 		    (loc = located(s, c)) != NULL) {
-			buf_addc(&out, ' ');
-			add_text(&out, explain_symbol(s, lang, loc));
+			piece(&ps, " ");
+			piece(&ps, explain_symbol(s, lang, loc));
 		}
 	}
 	if (s->failed && (tmpl = catalog_get(c, "ui.internal_failure")) != NULL) {
-		if (out.len > 0)
-			buf_addc(&out, ' ');
-		buf_adds(&out, tmpl);
+		if (ps.len > 0)
+			piece(&ps, " ");
+		piece(&ps, tmpl);
 	}
-	r = arena_strndup(s->arena, out.data ? out.data : "", out.len);
-	buf_free(&out);
-	return r;
+	return pieces_join(s->arena, &ps);
 }
