@@ -117,10 +117,18 @@ keyword(struct cur *c)
 	return k;
 }
 
+/* RFC 2045 5.1 tspecials; a switch, as it runs for every byte written. */
 static bool
 is_tspecial(int ch)
 {
-	return strchr("()<>@,;:\\\"/[]?=", ch) != NULL;
+	switch (ch) {
+	case '(': case ')': case '<': case '>': case '@': case ',': case ';':
+	case ':': case '\\': case '"': case '/': case '[': case ']': case '?':
+	case '=':
+		return true;
+	default:
+		return false;
+	}
 }
 
 /* RFC 2045 5.1 token: visible ASCII without tspecials. */
