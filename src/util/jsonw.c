@@ -28,6 +28,10 @@
 
 #include "jsonw.h"
 
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
+
 #define JSONW_ROOM	12	/* the longest escape: a surrogate pair */
 
 /* Bytes written as they are inside a string (RFC 8259 section 7). */
@@ -233,25 +237,50 @@ jsonw_utf8_valid(const char *s, size_t len)
 }
 
 /*
- * The end of the run of plain bytes from i.  Eight at a time: a word
- * has none of the other bytes when no byte is below 0x20 or has its top
- * bit set, and none equals '"' or '\\' (each test is exact for the word
- * as a whole, the bytewise loop then finds the first one).
+ * The end of the run of plain bytes from i: what every string written
+ * goes through, so sixteen bytes at a time where SSE2 is there (x86-64
+ * always has it), then eight.  One signed compare with 0x20 finds both
+ * the controls and the bytes with the top bit set.  In a word, a byte
+ * is flagged when it is below 0x20 or has its top bit set, or equals
+ * '"' or '\\'; a subtraction borrows only out of a flagged byte, so
+ * the flags below the first flagged byte are exact and the lowest one
+ * is where the run ends.
  */
 static size_t
 plain_run(const unsigned char *p, size_t i, size_t len)
 {
 	const uint64_t ones = 0x0101010101010101ull;
 	const uint64_t tops = 0x8080808080808080ull;
-	uint64_t x, q, s;
+	uint64_t x, q, s, hit;
+#ifdef __SSE2__
+	const __m128i quote = _mm_set1_epi8('"');
+	const __m128i bslash = _mm_set1_epi8('\\');
+	const __m128i space = _mm_set1_epi8(0x20);
+	__m128i v;
+	unsigned m;
 
+	for (; len - i >= 16; i += 16) {
+		v = _mm_loadu_si128((const __m128i *)(const void *)(p + i));
+		m = (unsigned)_mm_movemask_epi8(_mm_or_si128(_mm_or_si128(
+		    _mm_cmpeq_epi8(v, quote), _mm_cmpeq_epi8(v, bslash)),
+		    _mm_cmplt_epi8(v, space)));
+		if (m != 0)
+			return i + (size_t)__builtin_ctz(m);
+	}
+#endif
 	for (; len - i >= 8; i += 8) {
 		memcpy(&x, p + i, 8);
 		q = x ^ (ones * '"');
 		s = x ^ (ones * '\\');
-		if ((x | ((x - ones * 0x20) & ~x) | ((q - ones) & ~q) |
-		    ((s - ones) & ~s)) & tops)
+		hit = (x | ((x - ones * 0x20) & ~x) | ((q - ones) & ~q) |
+		    ((s - ones) & ~s)) & tops;
+		if (hit != 0) {
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+			return i + (size_t)__builtin_ctzll(hit) / 8;
+#else
 			break;
+#endif
+		}
 	}
 	while (i < len && JSONW_PLAIN(p[i]))
 		i++;
@@ -482,13 +511,21 @@ jsonw_int(struct jsonw *w, long long v)
 }
 
 #ifdef __SIZEOF_INT128__
+/* "00" to "99": two digits per division. */
+static const char digit_pairs[] =
+    "000102030405060708091011121314151617181920212223242526272829"
+    "303132333435363738394041424344454647484950515253545556575859"
+    "606162636465666768697071727374757677787980818283848586878889"
+    "90919293949596979899";
+
 /*
  * "%.17g" of d without printf, for 1e-3 <= |d| < 1e16, where it always
  * takes the fixed form (C11 7.21.6.1: the decimal exponent X is within
  * [-4, 17)): the 17 significant digits of d's exact binary value, the
- * last rounded half to even as glibc rounds, trailing zeros dropped.
- * Scores are such numbers, and printf takes ten times as long.
- * Returns the length written to t, or 0 outside that range.
+ * last rounded half to even as glibc rounds, trailing zeros dropped,
+ * and jansson's ".0" added when no point was written.  Scores are such
+ * numbers, and printf takes ten times as long.  Returns the length
+ * written to t, or 0 outside that range.
  */
 static size_t
 real_fixed(char *t, double d)
@@ -504,6 +541,7 @@ real_fixed(char *t, double d)
 	uint64_t bits, m, n;
 	char dig[17], *o = t;
 	int e, x, k, i, last;
+	bool point = false;
 
 	if (!(fabs(d) >= 1e-3 && fabs(d) < 1e16))
 		return 0;
@@ -511,8 +549,12 @@ real_fixed(char *t, double d)
 	memcpy(&bits, &d, sizeof(bits));
 	m = (bits & ((1ull << 52) - 1)) | (1ull << 52);
 	e = (int)((bits >> 52) & 0x7ff) - 1075;
-	/* X = floor(log10 |d|): guess from the binary exponent, then fix. */
-	x = (int)floor((e + 52) * 0.30102999566398120);
+	/*
+	 * X = floor(log10 |d|): guessed from the binary exponent (1233 /
+	 * 4096 is about log10 2; the division rounds toward zero), then
+	 * fixed by the loop.
+	 */
+	x = (e + 52) * 1233 / 4096;
 	for (;;) {
 		if ((k = 16 - x) < 0 || k > 19)
 			return 0;
@@ -534,8 +576,9 @@ real_fixed(char *t, double d)
 	}
 	if (n == p10[17])
 		return 0;	/* rounded up to a power of ten: printf it */
-	for (i = 16; i >= 0; i--, n /= 10)
-		dig[i] = (char)('0' + n % 10);
+	for (i = 16; i > 0; i -= 2, n /= 100)
+		memcpy(dig + i - 1, digit_pairs + 2 * (n % 100), 2);
+	dig[0] = (char)('0' + n);
 	for (last = 16; last > 0 && last > x && dig[last] == '0'; last--)
 		;
 	if (signbit(d))
@@ -543,13 +586,20 @@ real_fixed(char *t, double d)
 	if (x < 0) {
 		*o++ = '0';
 		*o++ = '.';
+		point = true;
 		for (i = x + 1; i < 0; i++)
 			*o++ = '0';
 	}
 	for (i = 0; i <= last; i++) {
 		*o++ = dig[i];
-		if (i == x && i < last)
+		if (i == x && i < last) {
 			*o++ = '.';
+			point = true;
+		}
+	}
+	if (!point) {
+		*o++ = '.';
+		*o++ = '0';
 	}
 	return (size_t)(o - t);
 }
@@ -562,25 +612,26 @@ real_fixed(char *t, double d)
 #endif
 
 /*
- * "%.17g" and jansson's touches to it.  The process never sets a
- * locale, so the decimal point is '.'; a ',' from a locale that has one
- * would still be turned back, as jansson does.
+ * "%.17g" and jansson's touches to it, where real_fixed() does not
+ * apply.  The process never sets a locale, so the decimal point is
+ * '.'; a ',' from a locale that has one would still be turned back, as
+ * jansson does.
  */
-int
-jsonw_real(struct jsonw *w, double d)
+static int
+real_printf(char *t, size_t size, double d)
 {
-	char t[48], *e, *q;
+	char *e, *q;
 	int n;
 
-	if (!isfinite(d))
-		return -1;
-	if ((n = (int)real_fixed(t, d)) > 0)
-		t[n] = '\0';
-	else if ((n = snprintf(t, sizeof(t) - 2, "%.17g", d)) < 0 ||
-	    (size_t)n >= sizeof(t) - 2) {
-		w->failed = true;
-		return 0;
+	/* Zero is the common one: "0" and "-0" with ".0". */
+	if (d == 0) {
+		n = signbit(d) ? 4 : 3;
+		memcpy(t, signbit(d) ? "-0.0" : "0.0", (size_t)n + 1);
+		return n;
 	}
+	if ((n = snprintf(t, size - 2, "%.17g", d)) < 0 ||
+	    (size_t)n >= size - 2)
+		return -1;
 	if ((q = strchr(t, ',')) != NULL)
 		*q = '.';
 	if ((e = strchr(t, 'e')) != NULL) {
@@ -598,6 +649,22 @@ jsonw_real(struct jsonw *w, double d)
 		t[n++] = '.';
 		t[n++] = '0';
 		t[n] = '\0';
+	}
+	return n;
+}
+
+int
+jsonw_real(struct jsonw *w, double d)
+{
+	char t[48];
+	int n;
+
+	if (!isfinite(d))
+		return -1;
+	if ((n = (int)real_fixed(t, d)) == 0 &&
+	    (n = real_printf(t, sizeof(t), d)) == -1) {
+		w->failed = true;
+		return 0;
 	}
 	value_sep(w);
 	put(w, t, (size_t)n);
