@@ -519,6 +519,71 @@ static const char digit_pairs[] =
     "90919293949596979899";
 
 /*
+ * The text of the 17 significant digits n (10^16 <= n < 10^17) times
+ * 10^(x - 16), with the trailing zeros of the fraction dropped: they are
+ * stripped from n first, so only the digits written are made.
+ */
+static size_t
+fixed_text(char *t, bool neg, uint64_t n, int x)
+{
+	char dig[17], *o = t;
+	int nd = 17, i;
+
+	if (n % 10000000000000000ull == 0) {
+		n /= 10000000000000000ull;
+		nd = 1;
+	} else {
+		if (n % 100000000 == 0) {
+			n /= 100000000;
+			nd -= 8;
+		}
+		if (n % 10000 == 0) {
+			n /= 10000;
+			nd -= 4;
+		}
+		if (n % 100 == 0) {
+			n /= 100;
+			nd -= 2;
+		}
+		if (n % 10 == 0) {
+			n /= 10;
+			nd -= 1;
+		}
+	}
+	for (i = nd - 1; i > 0; i -= 2, n /= 100)
+		memcpy(dig + i - 1, digit_pairs + 2 * (n % 100), 2);
+	if (i == 0)
+		dig[0] = (char)('0' + n);
+	if (neg)
+		*o++ = '-';
+	if (x < 0) {
+		/* 0.000ddd */
+		*o++ = '0';
+		*o++ = '.';
+		for (i = x + 1; i < 0; i++)
+			*o++ = '0';
+		memcpy(o, dig, (size_t)nd);
+		o += nd;
+	} else if (nd <= x + 1) {
+		/* ddd000.0: an integer */
+		memcpy(o, dig, (size_t)nd);
+		o += nd;
+		for (i = nd; i <= x; i++)
+			*o++ = '0';
+		*o++ = '.';
+		*o++ = '0';
+	} else {
+		/* ddd.ddd */
+		memcpy(o, dig, (size_t)x + 1);
+		o += x + 1;
+		*o++ = '.';
+		memcpy(o, dig + x + 1, (size_t)(nd - x - 1));
+		o += nd - x - 1;
+	}
+	return (size_t)(o - t);
+}
+
+/*
  * "%.17g" of d without printf, for 1e-3 <= |d| < 1e16, where it always
  * takes the fixed form (C11 7.21.6.1: the decimal exponent X is within
  * [-4, 17)): the 17 significant digits of d's exact binary value, the
@@ -539,9 +604,7 @@ real_fixed(char *t, double d)
 	    10000000000000000000ull };
 	unsigned __int128 prod, q, rem, half;
 	uint64_t bits, m, n;
-	char dig[17], *o = t;
-	int e, x, k, i, last;
-	bool point = false;
+	int e, x, k;
 
 	if (!(fabs(d) >= 1e-3 && fabs(d) < 1e16))
 		return 0;
@@ -576,32 +639,7 @@ real_fixed(char *t, double d)
 	}
 	if (n == p10[17])
 		return 0;	/* rounded up to a power of ten: printf it */
-	for (i = 16; i > 0; i -= 2, n /= 100)
-		memcpy(dig + i - 1, digit_pairs + 2 * (n % 100), 2);
-	dig[0] = (char)('0' + n);
-	for (last = 16; last > 0 && last > x && dig[last] == '0'; last--)
-		;
-	if (signbit(d))
-		*o++ = '-';
-	if (x < 0) {
-		*o++ = '0';
-		*o++ = '.';
-		point = true;
-		for (i = x + 1; i < 0; i++)
-			*o++ = '0';
-	}
-	for (i = 0; i <= last; i++) {
-		*o++ = dig[i];
-		if (i == x && i < last) {
-			*o++ = '.';
-			point = true;
-		}
-	}
-	if (!point) {
-		*o++ = '.';
-		*o++ = '0';
-	}
-	return (size_t)(o - t);
+	return fixed_text(t, signbit(d), n, x);
 }
 #else
 static size_t
