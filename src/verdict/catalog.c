@@ -186,13 +186,17 @@ lang_catalog(const struct scan *s, enum lang lang)
 
 /*
  * Sentences are made for every message and every symbol, so without a
- * heap buffer: a template is rendered twice, first counting the bytes
- * (p is NULL), then writing them into an arena string of that length.
- * A piece that would take the sentence past SENTENCE_MAX is left out,
- * as the bounded buffer the sentences were once built in refused it.
+ * heap buffer: a template is rendered into a block on the stack, and
+ * only a sentence longer than that is rendered a second time, straight
+ * into an arena string of the length the first pass counted.  A piece
+ * that would take the sentence past SENTENCE_MAX is left out, as the
+ * bounded buffer the sentences were once built in refused it.
  */
+#define SENTENCE_STACK	1024
+
 struct sentence {
 	char	*p;
+	size_t	 cap;	/* bytes at p; what goes past them is only counted */
 	size_t	 len;
 };
 
@@ -201,7 +205,7 @@ sentence_add(struct sentence *o, const char *s, size_t n)
 {
 	if (n > SENTENCE_MAX - o->len)
 		return;
-	if (o->p != NULL)
+	if (o->len <= o->cap && n <= o->cap - o->len)
 		memcpy(o->p + o->len, s, n);
 	o->len += n;
 }
@@ -252,11 +256,15 @@ render_to(struct sentence *o, const struct scan *s, const char *tmpl,
 static char *
 render(struct scan *s, const char *tmpl, const struct symbol *sym)
 {
-	struct sentence o = { NULL, 0 };
+	char block[SENTENCE_STACK];
+	struct sentence o = { block, sizeof(block), 0 };
 
 	render_to(&o, s, tmpl, sym);
+	if (o.len <= o.cap)
+		return arena_strndup(s->arena, block, o.len);
 	if ((o.p = arena_alloc_raw(s->arena, o.len + 1)) == NULL)
 		return NULL;
+	o.cap = o.len;
 	o.len = 0;
 	render_to(&o, s, tmpl, sym);
 	o.p[o.len] = '\0';
@@ -376,22 +384,43 @@ reads_before(enum verdict v, const struct symbol *a, const struct symbol *b)
 	return a->score > b->score;
 }
 
-/* Fills top[] with the strongest reason of each family, in order. */
+/*
+ * Whether symbol i may be told as a reason: it weighs against the
+ * message, is not the summary's opening, and has a sentence.
+ */
+static bool
+tellable(const struct scan *s, const struct catalog *c,
+    const struct symbol *lead, size_t i)
+{
+	const struct symbol *sym = &s->symbols[i];
+
+	return sym->score > 0 && sym != lead &&
+	    catalog_get(c, sym->name) != NULL;
+}
+
+/*
+ * Fills top[] with the strongest reason of each family, in order.  The
+ * rounds ask the same question of every symbol, so the answers for the
+ * first PICK_MEMO symbols are kept.
+ */
+#define PICK_MEMO	64
+
 static size_t
 pick_reasons(const struct scan *s, const struct catalog *c,
     const struct symbol *lead, const struct symbol **top)
 {
 	const struct symbol *best;
+	bool told[PICK_MEMO], taken;
 	size_t i, k, n = 0;
-	bool taken;
 
+	for (i = 0; i < s->n_symbols && i < PICK_MEMO; i++)
+		told[i] = tellable(s, c, lead, i);
 	while (n < SUMMARY_MAX_REASONS) {
 		best = NULL;
 		for (i = 0; i < s->n_symbols; i++) {
 			const struct symbol *sym = &s->symbols[i];
 
-			if (sym->score <= 0 || sym == lead ||
-			    catalog_get(c, sym->name) == NULL)
+			if (!(i < PICK_MEMO ? told[i] : tellable(s, c, lead, i)))
 				continue;
 			for (taken = false, k = 0; k < n && !taken; k++)
 				taken = same_family(top[k]->name, sym->name);

@@ -292,8 +292,8 @@ rndn(unsigned n)
 
 /*
  * Evidence: words with the template's own marks in them ("{1}", "{",
- * "{from}"), empty, and now and then 30000 bytes, so that sentences and
- * summaries pass the 64 KiB ceiling.
+ * "{from}"), empty, now and then 30000 bytes, so that sentences and
+ * summaries pass the 64 KiB ceiling, or about 1000.
  */
 static char *
 gen_arg(struct arena *a)
@@ -307,6 +307,13 @@ gen_arg(struct arena *a)
 		n = 20000 + rndn(20000);
 		s = arena_alloc(a, n + 1);
 		memset(s, 'x', n);
+		return s;
+	}
+	/* About the 1 KiB a sentence is first rendered in. */
+	if (rndn(20) == 0) {
+		n = 900 + rndn(250);
+		s = arena_alloc(a, n + 1);
+		memset(s, 'y', n);
 		return s;
 	}
 	n = rndn(4);
@@ -354,7 +361,8 @@ gen_scan(struct arena *a, const struct config *cfg)
 		}
 		s->msg = m;
 	}
-	n = rndn(12);
+	/* Now and then more than pick_reasons() remembers (64). */
+	n = rndn(40) == 0 ? 60 + rndn(20) : rndn(12);
 	s->symbols = arena_calloc(a, n + 1, sizeof(*s->symbols));
 	for (i = 0; i < n; i++) {
 		sym = &s->symbols[s->n_symbols++];
