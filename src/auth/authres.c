@@ -423,11 +423,15 @@ is_plain_pvalue(const char *s)
 
 /*
  * The field is written for every message, so without printf and in one
- * allocation: the same walk runs twice, first counting the bytes (p is
- * NULL), then copying them into an arena string of that length.
+ * allocation: it is written into a block on the stack, and only a field
+ * longer than that is written a second time, straight into an arena
+ * string of the length the first pass counted.
  */
+#define AUTHRES_STACK	1024
+
 struct out {
 	char	*p;
+	size_t	 cap;	/* bytes at p; what goes past them is only counted */
 	size_t	 n;
 };
 
@@ -437,7 +441,7 @@ struct out {
 static void
 out_add(struct out *o, const char *s, size_t n)
 {
-	if (o->p != NULL)
+	if (o->n <= o->cap && n <= o->cap - o->n)
 		memcpy(o->p + o->n, s, n);
 	o->n += n;
 }
@@ -445,7 +449,7 @@ out_add(struct out *o, const char *s, size_t n)
 static void
 out_c(struct out *o, char c)
 {
-	if (o->p != NULL)
+	if (o->n < o->cap)
 		o->p[o->n] = c;
 	o->n++;
 }
@@ -553,12 +557,17 @@ add_field(struct out *o, const struct authres *ar, bool fold)
 char *
 authres_format(struct arena *a, const struct authres *ar, bool fold)
 {
-	struct out o = { NULL, 0 };
+	char block[AUTHRES_STACK];
+	struct out o = { block, sizeof(block), 0 };
 
 	add_field(&o, ar, fold);
-	if (o.n > AUTHRES_FORMAT_MAX ||
-	    (o.p = arena_alloc_raw(a, o.n + 1)) == NULL)
+	if (o.n > AUTHRES_FORMAT_MAX)
 		return NULL;
+	if (o.n <= o.cap)
+		return arena_strndup(a, block, o.n);
+	if ((o.p = arena_alloc_raw(a, o.n + 1)) == NULL)
+		return NULL;
+	o.cap = o.n;
 	o.n = 0;
 	add_field(&o, ar, fold);
 	o.p[o.n] = '\0';

@@ -232,7 +232,8 @@ static uint64_t rng = 0x2545f4914f6cdd1dull;
  * A string of up to max characters drawn from what the emitter treats
  * apart: token characters, '@', tspecials, quotes, backslashes,
  * parentheses, CR and LF, spaces, bytes past ASCII; now and then a long
- * run, so that some fields pass the 64 KiB ceiling.
+ * run, so that some fields pass the 64 KiB ceiling, and some of a few
+ * hundred bytes, so that fields come near the emitter's 1 KiB block.
  */
 static char *
 gen_str(struct arena *a, size_t max, bool may_be_empty)
@@ -247,6 +248,8 @@ gen_str(struct arena *a, size_t max, bool may_be_empty)
 		n = 1;
 	if (xorshift64(&rng) % 400 == 0)
 		n = 20000 + (size_t)(xorshift64(&rng) % 30000);
+	else if (xorshift64(&rng) % 20 == 0)	/* about the 1 KiB block */
+		n = 100 + (size_t)(xorshift64(&rng) % 300);
 	s = arena_alloc(a, n + 1);
 	for (i = 0; i < n; i++)
 		s[i] = xorshift64(&rng) % 3 == 0 ?
