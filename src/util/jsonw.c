@@ -344,7 +344,17 @@ put_string(struct jsonw *w, const unsigned char *p, size_t len, size_t i)
 {
 	size_t j, k;
 	uint32_t cp;
+	char *o;
 
+	/* The common one: all plain, and room for it in the stage. */
+	if (i == len && len + 2 <= sizeof(w->stage) - w->n) {
+		o = w->stage + w->n;
+		o[0] = '"';
+		memcpy(o + 1, p, len);
+		o[len + 1] = '"';
+		w->n += len + 2;
+		return;
+	}
 	put1(w, '"');
 	if (i > 0)
 		put(w, (const char *)p, i);
