@@ -431,7 +431,7 @@ is_plain_pvalue(const char *s)
 
 struct out {
 	char	*p;
-	size_t	 cap;	/* bytes at p; what goes past them is only counted */
+	size_t	 cap;	/* bytes at p; past them only counted */
 	size_t	 n;
 };
 

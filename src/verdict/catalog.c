@@ -45,8 +45,8 @@ struct catalog {
 	char			*data;	/* the file; entries point into it */
 	struct catalog_entry	*v;
 	size_t			 n;
-	uint32_t		*slot;	/* 1 + index into v, 0 when empty */
-	size_t			 mask;	/* slots - 1, a power of two */
+	uint32_t		*slot;	/* 1 + index into v; 0: empty */
+	size_t			 mask;	/* slots - 1, slots a power of 2 */
 };
 
 static uint32_t
@@ -196,7 +196,7 @@ lang_catalog(const struct scan *s, enum lang lang)
 
 struct sentence {
 	char	*p;
-	size_t	 cap;	/* bytes at p; what goes past them is only counted */
+	size_t	 cap;	/* bytes at p; past them only counted */
 	size_t	 len;
 };
 
@@ -420,7 +420,8 @@ pick_reasons(const struct scan *s, const struct catalog *c,
 		for (i = 0; i < s->n_symbols; i++) {
 			const struct symbol *sym = &s->symbols[i];
 
-			if (!(i < PICK_MEMO ? told[i] : tellable(s, c, lead, i)))
+			if (i < PICK_MEMO ? !told[i] :
+			    !tellable(s, c, lead, i))
 				continue;
 			for (taken = false, k = 0; k < n && !taken; k++)
 				taken = same_family(top[k]->name, sym->name);
@@ -544,7 +545,8 @@ explain_summary(struct scan *s, enum lang lang)
 			piece(&ps, explain_symbol(s, lang, loc));
 		}
 	}
-	if (s->failed && (tmpl = catalog_get(c, "ui.internal_failure")) != NULL) {
+	if (s->failed &&
+	    (tmpl = catalog_get(c, "ui.internal_failure")) != NULL) {
 		if (ps.len > 0)
 			piece(&ps, " ");
 		piece(&ps, tmpl);
