@@ -46,7 +46,7 @@ struct catalog {
 	struct catalog_entry	*v;
 	size_t			 n;
 	uint32_t		*slot;	/* 1 + index into v; 0: empty */
-	size_t			 mask;	/* slots - 1, slots a power of 2 */
+	size_t			 mask;	/* slots - 1 (a power of 2) */
 };
 
 static uint32_t
