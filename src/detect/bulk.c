@@ -69,6 +69,8 @@
  * each HTML part are searched for hiding styles.
  */
 #include <arpa/inet.h>
+#include <pthread.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
@@ -278,30 +280,6 @@ flat_prefix(const char *p, const char *end, const char *s)
 }
 
 /*
- * Whether style s matches around q, its byte s[at] (any case, blanks
- * passed over), in the text from start to end; *hit is then where it
- * begins.  The bytes after s[at] are read forwards, those before it
- * backwards.
- */
-static bool
-flat_match(const char *start, const char *end, const char *q,
-    const char *s, size_t at, const char **hit)
-{
-	size_t i;
-
-	if (!flat_prefix(q + 1, end, s + at + 1))
-		return false;
-	for (i = at; i > 0; i--, q--) {
-		while (q > start && flat_blank(q[-1]))
-			q--;
-		if (q == start || str_lc((unsigned char)q[-1]) != s[i - 1])
-			return false;
-	}
-	*hit = q;
-	return true;
-}
-
-/*
  * Whether a style at hit sits in a tag that shows no text anyway:
  * Outlook writes <style style="display:none;"> around its CSS.
  */
@@ -344,21 +322,153 @@ flat_next(const char *start, const char *end, const char *q, int dir)
 }
 
 /*
- * The first (up to) BULK_WINDOW bytes after q, blanks passed, in lower
- * case, into w; their number.  Where a style may start, its next bytes
- * are compared with these before flat_match() reads the text again.
+ * The first (up to) BULK_WINDOW bytes after q, blanks passed, as they
+ * stand, packed into *w (memcpy order, the rest zero); their number.
+ * *wend is where the text goes on after them.  Where a style may
+ * start, its next bytes are compared with these in one step before
+ * the text is read again.  Most windows hold no blank: one load.
  */
 #define BULK_WINDOW	8
 
 static size_t
-flat_window(const char *q, const char *end, char *w)
+flat_window(const char *q, const char *end, uint64_t *w, const char **wend)
 {
-	size_t n = 0;
+	char b[BULK_WINDOW];
+	size_t n = 0, i;
 
+	_Static_assert(BULK_WINDOW == sizeof(*w), "a window is a word");
+	if (end - q >= BULK_WINDOW) {
+		for (i = 0; i < BULK_WINDOW && !flat_blank(q[i]); i++)
+			;
+		if (i == BULK_WINDOW) {
+			memcpy(w, q, BULK_WINDOW);
+			*wend = q + BULK_WINDOW;
+			return BULK_WINDOW;
+		}
+	}
+	memset(b, 0, sizeof(b));
 	for (; q < end && n < BULK_WINDOW; q++)
 		if (!flat_blank(*q))
-			w[n++] = (char)str_lc((unsigned char)*q);
+			b[n++] = *q;
+	memcpy(w, b, sizeof(b));
+	*wend = q;
 	return n;
+}
+
+/*
+ * What read_html() knows of the styles, built once: where each is
+ * anchored (its first ':', or else its first byte), which can match
+ * given the byte after or before the anchor, and the (up to)
+ * BULK_WINDOW bytes after the anchor as a word to compare a window
+ * with: ((window | fold) & mask) == pat.  fold sets 0x20 where pat has
+ * a letter, so either case of it matches and nothing else does (the
+ * styles are in lower case; str_lc() changes only A-Z).
+ */
+struct hiding_index {
+	size_t		at[N_HIDING];
+	size_t		rest[N_HIDING];		/* bytes of pat */
+	bool		longer[N_HIDING];	/* more after the window */
+	uint64_t	pat[N_HIDING], mask[N_HIDING], fold[N_HIDING];
+	uint16_t	after[257], before[257], any_after, any_before;
+	uint16_t	of_lt, of_colon;	/* anchored at '<', ':' */
+};
+
+static struct hiding_index hix;
+static pthread_once_t hix_once = PTHREAD_ONCE_INIT;
+
+static void
+hiding_index_build(void)
+{
+	struct hiding_index *x = &hix;
+	char p[BULK_WINDOW], m[BULK_WINDOW], f[BULK_WINDOW];
+	const char *s;
+	size_t i, k, tail;
+
+	for (i = 0; i < N_HIDING; i++) {
+		s = hiding[i];
+		x->at[i] = strcspn(s, ":");
+		if (s[x->at[i]] == '\0')
+			x->at[i] = 0;
+		tail = strlen(s) - x->at[i] - 1;
+		x->rest[i] = tail < BULK_WINDOW ? tail : BULK_WINDOW;
+		x->longer[i] = tail > BULK_WINDOW;
+		memset(p, 0, sizeof(p));
+		memset(m, 0, sizeof(m));
+		memset(f, 0, sizeof(f));
+		for (k = 0; k < x->rest[i]; k++) {
+			p[k] = s[x->at[i] + 1 + k];
+			m[k] = (char)0xff;
+			if (p[k] >= 'a' && p[k] <= 'z')
+				f[k] = 0x20;
+		}
+		memcpy(&x->pat[i], p, sizeof(p));
+		memcpy(&x->mask[i], m, sizeof(m));
+		memcpy(&x->fold[i], f, sizeof(f));
+		if (s[x->at[i]] == '<')
+			x->of_lt |= 1u << i;
+		else if (s[x->at[i]] == ':')
+			x->of_colon |= 1u << i;
+		if (s[x->at[i] + 1] != '\0')
+			x->after[(unsigned char)s[x->at[i] + 1]] |= 1u << i;
+		else
+			x->any_after |= 1u << i;
+		if (x->at[i] > 0)
+			x->before[(unsigned char)s[x->at[i] - 1]] |= 1u << i;
+		else
+			x->any_before |= 1u << i;
+	}
+}
+
+/*
+ * Whether a style of the set of (anchored at q's byte) matches around
+ * q and stands outside a quiet tag.  The bytes either side of the
+ * anchor (blanks passed) pick, through two tables, the few styles that
+ * can match there, and only those are compared: first with the window
+ * after q, then, for a style longer than the window, the text after
+ * it, then the bytes before q.
+ */
+static bool
+styles_at(const struct hiding_index *x, const char *h, const char *end,
+    const char *q, uint16_t of)
+{
+	const char *wend, *hit, *s;
+	uint64_t win;
+	uint16_t bits;
+	size_t i, k, wl;
+	int c;
+
+	/* The byte after q: most often there, not a blank. */
+	if (q + 1 < end && !flat_blank(q[1]))
+		c = str_lc((unsigned char)q[1]);
+	else
+		c = flat_next(h, end, q, 1);
+	if ((bits = of & (x->any_after | x->after[c])) == 0)
+		return false;
+	bits &= x->any_before | x->before[flat_next(h, end, q, -1)];
+	if (bits == 0)
+		return false;
+	wl = flat_window(q + 1, end, &win, &wend);
+	for (; bits != 0; bits &= bits - 1) {
+		i = (size_t)__builtin_ctz(bits);
+		if (wl < x->rest[i] ||
+		    ((win | x->fold[i]) & x->mask[i]) != x->pat[i])
+			continue;
+		s = hiding[i];
+		if (x->longer[i] && !flat_prefix(wend, end, s + x->at[i] + 1 +
+		    BULK_WINDOW))
+			continue;
+		hit = q;
+		for (k = x->at[i]; k > 0; k--, hit--) {
+			while (hit > h && flat_blank(hit[-1]))
+				hit--;
+			if (hit == h || str_lc((unsigned char)hit[-1]) !=
+			    s[k - 1])
+				break;
+		}
+		if (k == 0 && !in_head_tag(h, end, hit))
+			return true;
+	}
+	return false;
 }
 
 /*
@@ -367,84 +477,39 @@ flat_window(const char *q, const char *end, char *w)
  * of kilobytes: rather than searching a blank-free copy once per style,
  * each style is tried only where its first ':' (or else its first byte)
  * stands, found with memchr; '<' is also where the tags are counted.
- * Most '<' and ':' start no style: the bytes either side of the anchor
- * (blanks passed) pick, through two tables, the few styles that can
- * match there, and only those are compared.
+ * Every style is anchored at '<' or ':'; one anchored elsewhere would
+ * never be tried (test_detect's differential would miss it).
  */
 static void
 read_html(const struct part *p, struct html_marks *hm)
 {
 	size_t len = p->size < BULK_MAX_HTML ? p->size : BULK_MAX_HTML;
-	const char *h = (const char *)p->data, *end = h + len, *q, *hit;
-	char anchors[N_HIDING + 2] = "<";
-	uint16_t after[257], before[257], any_after = 0, any_before = 0;
-	uint16_t bits;
-	size_t at[N_HIDING], rest[N_HIDING], i, k, n = 1, wl;
-	char c, win[BULK_WINDOW];
+	const char *h = (const char *)p->data, *end = h + len, *q;
+	const struct hiding_index *x = &hix;
+	size_t left;
 
 	_Static_assert(N_HIDING <= 16, "a style is a bit of a uint16_t");
 	if (h == NULL || len == 0)
 		return;
-	memset(after, 0, sizeof(after));
-	memset(before, 0, sizeof(before));
-	for (i = 0; i < N_HIDING; i++) {
-		at[i] = strcspn(hiding[i], ":");
-		if (hiding[i][at[i]] == '\0')
-			at[i] = 0;
-		/* The bytes after the anchor, as far as the window holds. */
-		rest[i] = strlen(hiding[i]) - at[i] - 1;
-		if (rest[i] > BULK_WINDOW)
-			rest[i] = BULK_WINDOW;
-		if (strchr(anchors, hiding[i][at[i]]) == NULL)
-			anchors[n++] = hiding[i][at[i]];
-		if (hiding[i][at[i] + 1] != '\0')
-			after[(unsigned char)hiding[i][at[i] + 1]] |= 1u << i;
-		else
-			any_after |= 1u << i;
-		if (at[i] > 0)
-			before[(unsigned char)hiding[i][at[i] - 1]] |= 1u << i;
-		else
-			any_before |= 1u << i;
+	(void)pthread_once(&hix_once, hiding_index_build);
+	for (q = h; (q = memchr(q, '<', (size_t)(end - q))) != NULL; q++) {
+		left = (size_t)(end - q - 1);
+		if (left >= 3 && str_lc((unsigned char)q[1]) == 'i' &&
+		    str_lcprefix(q + 1, left, "img", 3))
+			hm->images++;
+		else if (left >= 4 && str_lc((unsigned char)q[1]) == 'f' &&
+		    str_lcprefix(q + 1, left, "font", 4))
+			hm->fonts++;
+		if (!hm->hidden && styles_at(x, h, end, q, x->of_lt))
+			hm->hidden = true;
 	}
-	anchors[n] = '\0';
-	for (k = 0; (c = anchors[k]) != '\0'; k++) {
-		uint16_t of = 0;
-
-		if (c != '<' && hm->hidden)
-			break;
-		for (i = 0; i < N_HIDING; i++)
-			if (hiding[i][at[i]] == c)
-				of |= 1u << i;
-		for (q = h; (q = memchr(q, c, (size_t)(end - q))) != NULL;
-		    q++) {
-			if (c == '<') {
-				size_t left = (size_t)(end - q - 1);
-
-				if (str_lcprefix(q + 1, left, "img", 3))
-					hm->images++;
-				else if (str_lcprefix(q + 1, left, "font", 4))
-					hm->fonts++;
-			}
-			if (hm->hidden)
-				continue;
-			bits = of & (any_after | after[flat_next(h, end, q, 1)]);
-			if (bits == 0)
-				continue;
-			bits &= any_before | before[flat_next(h, end, q, -1)];
-			if (bits == 0)
-				continue;
-			wl = flat_window(q + 1, end, win);
-			for (; bits != 0 && !hm->hidden; bits &= bits - 1) {
-				i = (size_t)__builtin_ctz(bits);
-				if (wl < rest[i] || memcmp(win, hiding[i] +
-				    at[i] + 1, rest[i]) != 0)
-					continue;
-				if (flat_match(h, end, q, hiding[i], at[i],
-				    &hit) && !in_head_tag(h, end, hit))
-					hm->hidden = true;
-			}
+	if (hm->hidden)
+		return;
+	for (q = h; (q = memchr(q, ':', (size_t)(end - q))) != NULL; q++)
+		if (styles_at(x, h, end, q, x->of_colon)) {
+			hm->hidden = true;
+			return;
 		}
-	}
 }
 
 /* Whether decoded text is all ASCII or Latin-1 letters (no UTF-8). */
@@ -1160,22 +1225,41 @@ check_layout(const struct message *m, struct scan *s,
 	}
 }
 
+/*
+ * The first link whose host (as urls_host_in_text() reads the href)
+ * ends in a risky label.  The host is copied only for the evidence:
+ * its last label, letters only (urls_host_span() checked), is looked up
+ * from the href's bytes.
+ */
 static void
 check_tld(const struct message *m, struct scan *s,
     const struct detect_data *d)
 {
-	const char *host, *dot;
-	size_t i;
+	const char *h, *dot;
+	char tld[256], *host;
+	size_t i, k, hl, tl;
 
 	for (i = 0; i < m->n_links; i++) {
-		host = urls_host_in_text(s->arena, m->links[i].href,
-		    strlen(m->links[i].href));
-		if (host == NULL || (dot = strrchr(host, '.')) == NULL)
+		if (!urls_host_span(m->links[i].href, m->links[i].href ?
+		    strlen(m->links[i].href) : 0, &h, &hl))
 			continue;
-		if (detect_list_has(&d->tld_risk, dot + 1, NULL)) {
-			scan_symbol(s, "LINK_RISKY_TLD", host);
-			return;
-		}
+		for (dot = h + hl; dot[-1] != '.'; dot--)
+			;
+		/* (A host is at most 253 bytes.) */
+		if ((tl = (size_t)(h + hl - dot)) >= sizeof(tld))
+			continue;
+		for (k = 0; k < tl; k++)
+			tld[k] = (char)str_lc((unsigned char)dot[k]);
+		tld[tl] = '\0';
+		if (!detect_list_has(&d->tld_risk, tld, NULL))
+			continue;
+		if ((host = arena_alloc(s->arena, hl + 1)) == NULL)
+			continue;
+		for (k = 0; k < hl; k++)
+			host[k] = (char)str_lc((unsigned char)h[k]);
+		host[hl] = '\0';
+		scan_symbol(s, "LINK_RISKY_TLD", host);
+		return;
 	}
 }
 

@@ -198,6 +198,12 @@ char		*urls_regdom(struct arena *, const char *host);
  */
 char		*urls_host_in_text(struct arena *, const char *text,
 		    size_t len);
+/*
+ * The same judgement without the copy: whether text reads so, and then
+ * where the host stands in it (*hostlen bytes, in the text's case).
+ */
+bool		 urls_host_span(const char *text, size_t len,
+		    const char **host, size_t *hostlen);
 /* A second URL carried in the query ("?url=https%3A%2F%2F..."), host. */
 char		*urls_redirect_target(struct arena *, const struct url *);
 

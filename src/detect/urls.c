@@ -382,11 +382,12 @@ tld_is_suffix(const char *tld, size_t tl)
 	return r;
 }
 
+/* A letter in either case ((c | 0x20) folds only those onto a-z). */
 static bool
 host_char(int c)
 {
-	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-	    (c >= '0' && c <= '9') || c == '-' || c == '.';
+	return (unsigned)((c | 0x20) - 'a') < 26 ||
+	    (unsigned)(c - '0') < 10 || c == '-' || c == '.';
 }
 
 static bool
@@ -407,19 +408,23 @@ file_suffix(const char *tld)
 
 /*
  * The host is judged on the bytes where it stands and copied only when
- * it passes; the scan of the whole text for blanks and '@', the longest
- * step, comes last, as most texts fail earlier.  (Every test only says
- * no, so their order does not change the answer.)
+ * it passes (urls_host_in_text()); the scan of the text for blanks and
+ * '@', the longest step, comes last, as most texts fail earlier.
+ * (Every test only says no, so their order does not change the
+ * answer.)  The host's bytes are letters, digits, '-' and '.', and the
+ * bytes before it a scheme, so only the text after the host is
+ * searched for those.
  */
-char *
-urls_host_in_text(struct arena *a, const char *text, size_t len)
+bool
+urls_host_span(const char *text, size_t len, const char **host,
+    size_t *hostlen)
 {
 	const char *p = text, *h, *end, *dot;
-	char tld[URLS_MAX_HOST + 1], *host;
-	size_t hl, i, tl;
+	char tld[URLS_MAX_HOST + 1];
+	size_t hl, tl, n;
 
 	if (text == NULL)
-		return NULL;
+		return false;
 	str_trim(&p, &len);
 	/* Brackets and quotes around a shown address are decoration. */
 	while (len > 0 && (*p == '<' || *p == '(' || *p == '[' || *p == '"')) {
@@ -430,7 +435,7 @@ urls_host_in_text(struct arena *a, const char *text, size_t len)
 	    p[len - 1] == ']' || p[len - 1] == '"' || p[len - 1] == '.'))
 		len--;
 	if (len == 0 || len > URLS_MAX_HREF)
-		return NULL;
+		return false;
 	end = p + len;
 	if (str_lcprefix(p, len, "https://", 8))
 		h = p + 8;
@@ -443,35 +448,50 @@ urls_host_in_text(struct arena *a, const char *text, size_t len)
 	if (hl == 0 || hl > URLS_MAX_HOST ||
 	    (h + hl < end && h[hl] != '/' && h[hl] != ':' &&
 	    h[hl] != '?' && h[hl] != '#'))
-		return NULL;
+		return false;
 	while (hl > 0 && h[hl - 1] == '.')
 		hl--;
 	for (dot = h + hl; dot > h && dot[-1] != '.'; dot--)
 		;
 	if (dot <= h + 1)
-		return NULL;	/* no dot, or only one in front */
+		return false;	/* no dot, or only one in front */
 	/* The last label must be a real suffix: "index.html" is a file. */
 	for (tl = 0; dot + tl < h + hl; tl++) {
 		if (!((dot[tl] >= 'a' && dot[tl] <= 'z') ||
 		    (dot[tl] >= 'A' && dot[tl] <= 'Z')))
-			return NULL;
+			return false;
 		tld[tl] = (char)str_lc((unsigned char)dot[tl]);
 	}
 	tld[tl] = '\0';
 	if (tl < 2 || !tld_is_suffix(tld, tl))
-		return NULL;
+		return false;
 	/*
 	 * Without "www." or a scheme, a name ending in a suffix that is
 	 * also a common file extension ("detector.sv", "setup.py") is
 	 * more likely a file than a site.
 	 */
 	if (h == p && !str_lcprefix(h, hl, "www.", 4) && file_suffix(tld))
-		return NULL;
+		return false;
 	/* Words, or an address. */
-	if (memchr(p, ' ', len) != NULL || memchr(p, '@', len) != NULL ||
-	    memchr(p, '\t', len) != NULL || memchr(p, '\n', len) != NULL)
-		return NULL;
-	if ((host = arena_alloc(a, hl + 1)) == NULL)
+	n = (size_t)(end - (h + hl));
+	if (n > 0 && (memchr(h + hl, ' ', n) != NULL ||
+	    memchr(h + hl, '@', n) != NULL || memchr(h + hl, '\t', n) !=
+	    NULL || memchr(h + hl, '\n', n) != NULL))
+		return false;
+	*host = h;
+	*hostlen = hl;
+	return true;
+}
+
+char *
+urls_host_in_text(struct arena *a, const char *text, size_t len)
+{
+	const char *h;
+	char *host;
+	size_t hl, i;
+
+	if (!urls_host_span(text, len, &h, &hl) ||
+	    (host = arena_alloc(a, hl + 1)) == NULL)
 		return NULL;
 	for (i = 0; i < hl; i++)
 		host[i] = (char)str_lc((unsigned char)h[i]);

@@ -714,6 +714,34 @@ evidence(const struct config *cfg)
 		scan_free(s);
 		dns_resolver_free(res);
 	}
+
+	/*
+	 * LINK_RISKY_TLD names the first link's host under a risky label,
+	 * in lower case and without the closing dot, whatever the case of
+	 * the href; a text that is no host ("a b.top") does not count.
+	 */
+	{
+		struct dcase c = { "risky tld", "", "198.51.100.9",
+		    "x@loans.example", "jsmith@praxis.example",
+		    HTML_HDR("x@loans.example", "jsmith@praxis.example",
+		    "Hallo")
+		    "<a href=\"https://shop.example/\">a</a>"
+		    "<a href=\"http://a b.top/\">b</a>"
+		    "<a href=\"HTTP://Approve.Loans.TOP./x?q=1\">c</a>"
+		    "<a href=\"https://second.top/\">d</a>\r\n",
+		    { NONE }, { NONE }, -1, -1 };
+
+		s = run(cfg, &res, &c);
+		sym = s != NULL ? find(s, "LINK_RISKY_TLD") : NULL;
+		ok(sym != NULL && sym->nargs == 1 &&
+		    strcmp(sym->args[0], "approve.loans.top") == 0,
+		    "LINK_RISKY_TLD names the first risky host (%s)",
+		    sym != NULL && sym->nargs > 0 ? sym->args[0] : "-");
+		if (s != NULL) {
+			scan_free(s);
+			dns_resolver_free(res);
+		}
+	}
 }
 
 /* The name of the first brand brands_find() sees in text, or "-". */
@@ -1713,12 +1741,19 @@ ref_host_in_text(struct arena *a, const char *text, size_t len)
 	return host;
 }
 
+/* Both readings, and urls_host_span() pointing at the same host. */
 static bool
 host_agrees(struct arena *a, const char *t, size_t n)
 {
 	const char *x = urls_host_in_text(a, t, n);
 	const char *y = ref_host_in_text(a, t, n);
+	const char *h = NULL;
+	size_t hl = 0;
+	bool span = urls_host_span(t, n, &h, &hl);
 
+	if (span != (y != NULL) || (span && (h < t || h + hl > t + n ||
+	    strlen(y) != hl || strncasecmp(h, y, hl) != 0)))
+		return false;
 	return same_str(x, y);
 }
 
