@@ -419,6 +419,27 @@ hiding_index_build(void)
 	}
 }
 
+/* flat_next() after q: most often the next byte is there, no blank. */
+static inline int
+after_byte(const char *h, const char *end, const char *q)
+{
+	if (q + 1 < end && !flat_blank(q[1]))
+		return str_lc((unsigned char)q[1]);
+	return flat_next(h, end, q, 1);
+}
+
+/*
+ * Whether some style of of may start at q, as far as the byte after
+ * it tells: the test styles_at() makes first, inline in the loops, as
+ * nearly every anchor fails it.
+ */
+static inline bool
+style_may(const struct hiding_index *x, const char *h, const char *end,
+    const char *q, uint16_t of)
+{
+	return (of & (x->any_after | x->after[after_byte(h, end, q)])) != 0;
+}
+
 /*
  * Whether a style of the set of (anchored at q's byte) matches around
  * q and stands outside a quiet tag.  The bytes either side of the
@@ -435,14 +456,9 @@ styles_at(const struct hiding_index *x, const char *h, const char *end,
 	uint64_t win;
 	uint16_t bits;
 	size_t i, k, wl;
-	int c;
 
-	/* The byte after q: most often there, not a blank. */
-	if (q + 1 < end && !flat_blank(q[1]))
-		c = str_lc((unsigned char)q[1]);
-	else
-		c = flat_next(h, end, q, 1);
-	if ((bits = of & (x->any_after | x->after[c])) == 0)
+	if ((bits = of & (x->any_after | x->after[after_byte(h, end,
+	    q)])) == 0)
 		return false;
 	bits &= x->any_before | x->before[flat_next(h, end, q, -1)];
 	if (bits == 0)
@@ -500,13 +516,15 @@ read_html(const struct part *p, struct html_marks *hm)
 		else if (left >= 4 && str_lc((unsigned char)q[1]) == 'f' &&
 		    str_lcprefix(q + 1, left, "font", 4))
 			hm->fonts++;
-		if (!hm->hidden && styles_at(x, h, end, q, x->of_lt))
+		if (!hm->hidden && style_may(x, h, end, q, x->of_lt) &&
+		    styles_at(x, h, end, q, x->of_lt))
 			hm->hidden = true;
 	}
 	if (hm->hidden)
 		return;
 	for (q = h; (q = memchr(q, ':', (size_t)(end - q))) != NULL; q++)
-		if (styles_at(x, h, end, q, x->of_colon)) {
+		if (style_may(x, h, end, q, x->of_colon) &&
+		    styles_at(x, h, end, q, x->of_colon)) {
 			hm->hidden = true;
 			return;
 		}
