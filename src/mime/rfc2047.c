@@ -20,6 +20,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
+
 #include "mime/mimeint.h"
 #include "util/arena.h"
 #include "util/str.h"
@@ -265,6 +269,7 @@ struct dec {
 	struct sbuf	 out;
 	struct sbuf	 pend;		/* undecoded bytes of joined words */
 	char		 cs[RFC2047_CHARSET_MAX + 1];
+	size_t		 cslen;		/* strlen(cs) */
 	uint32_t	*defects;
 	bool		 oom;
 };
@@ -323,40 +328,58 @@ eol_at(const char *p, size_t n)
 }
 
 /*
- * Does v hold "=?" once CR and LF are dropped (the start of a possible
- * encoded word)?  Looks only at the '?'s, which plain values rarely have.
+ * Bytes plain_value() must stop at: '?' (a word may start there), CR
+ * and LF (line ends, dropped), and 8-bit bytes (which need the full
+ * decoder).  All other bytes are copied as they are.
  */
-static bool
-has_word_start(const char *v, size_t vlen)
-{
-	const char *q = v, *k, *end = v + vlen;
+#define STOP(c)	((c) == '?' || (c) == '\r' || (c) == '\n' || (c) >= 0x80)
+static const unsigned char stop_byte[256] = { MIME_X256(STOP) };
 
-	while ((q = memchr(q, '?', (size_t)(end - q))) != NULL) {
-		for (k = q; k > v && (k[-1] == '\r' || k[-1] == '\n'); k--)
-			;
-		if (k > v && k[-1] == '=')
-			return true;
-		q++;
+/*
+ * The offset of the first stop byte in p[i..n), or n.  Header values
+ * are mostly plain and a stop byte is rare (a line end every 70 or so
+ * bytes), so sixteen bytes are tested at once where SSE2 is there
+ * (every x86-64): one pass instead of a memchr() per kind of byte.
+ */
+static size_t
+stop_at(const unsigned char *p, size_t i, size_t n)
+{
+#ifdef __SSE2__
+	const __m128i qm = _mm_set1_epi8('?'), cr = _mm_set1_epi8('\r'),
+	    lf = _mm_set1_epi8('\n');
+	__m128i x;
+	unsigned m;
+
+	for (; n - i >= 16; i += 16) {
+		x = _mm_loadu_si128((const __m128i *)(const void *)(p + i));
+		/* movemask takes the high bits: the 8-bit bytes. */
+		m = (unsigned)_mm_movemask_epi8(_mm_or_si128(x,
+		    _mm_or_si128(_mm_cmpeq_epi8(x, qm),
+		    _mm_or_si128(_mm_cmpeq_epi8(x, cr),
+		    _mm_cmpeq_epi8(x, lf)))));
+		if (m != 0)
+			return i + (size_t)__builtin_ctz(m);
 	}
-	return false;
+#endif
+	while (i < n && !stop_byte[p[i]])
+		i++;
+	return i;
 }
 
 /*
- * A folded plain value: CR and LF dropped, space and tab trimmed.
- * Trimming space and tab from the unfolded value is trimming them and
- * CR/LF from the raw one: the line ends go either way.
+ * A folded plain value of n unfolded bytes: CR and LF dropped, space
+ * and tab trimmed.  Trimming space and tab from the unfolded value is
+ * trimming them and CR/LF from the raw one: the line ends go either
+ * way.
  */
 static char *
-plain_folded(struct arena *a, const char *v, size_t vlen)
+plain_folded(struct arena *a, const char *v, size_t vlen, size_t n)
 {
+	const unsigned char *u = (const unsigned char *)v;
 	char *r;
-	size_t i, j, n, b, e;
+	size_t i, j, b, e;
 
 	/* Sized as the unfolded value before trimming, as it always was. */
-	n = vlen;
-	for (i = eol_at(v, vlen); i < vlen; i += 1 + eol_at(v + i + 1,
-	    vlen - i - 1))
-		n--;
 	if ((r = arena_alloc_raw(a, n + 1)) == NULL)
 		return NULL;
 	for (b = 0; b < vlen && (is_wsp(v[b]) || v[b] == '\r' ||
@@ -366,7 +389,10 @@ plain_folded(struct arena *a, const char *v, size_t vlen)
 	    v[e - 1] == '\n'); e--)
 		;
 	for (i = b, n = 0; i < e; i = j + 1) {
-		j = i + eol_at(v + i, e - i);
+		/* The next line end; a '?' here is an ordinary byte. */
+		for (j = stop_at(u, i, e); j < e && u[j] == '?';
+		    j = stop_at(u, j + 1, e))
+			;
 		memcpy(r + n, v + i, j - i);
 		n += j - i;
 	}
@@ -378,23 +404,37 @@ plain_folded(struct arena *a, const char *v, size_t vlen)
  * Most values hold neither an encoded word nor an 8-bit byte: then
  * decoding is unfolding (dropping every CR and LF) and trimming, done
  * here straight into the arena with no scratch buffer.  Most of those
- * are one line, which is a trimmed copy.  NULL with *plain false when
- * the value needs the full decoder.  The block is sized as the
- * unfolded value and not zeroed: every byte up to the NUL is written.
+ * are one line, which is a trimmed copy.  One pass over the stop bytes
+ * tells: an 8-bit byte, or a '?' after '=' (CR and LF between them
+ * dropped), needs the full decoder; the line ends are counted.  NULL
+ * with *plain false when the value needs the full decoder.  The block
+ * is sized as the unfolded value and not zeroed: every byte up to the
+ * NUL is written.
  */
 static char *
 plain_value(struct arena *a, const char *v, size_t vlen, bool *plain)
 {
+	const unsigned char *u = (const unsigned char *)v;
 	char *r;
-	size_t b, e;
+	size_t i, k, b, e, neol = 0;
 
 	*plain = false;
-	if (str_ascii_run((const unsigned char *)v, 0, vlen) < vlen ||
-	    has_word_start(v, vlen))
-		return NULL;
+	for (i = stop_at(u, 0, vlen); i < vlen; i = stop_at(u, i + 1, vlen)) {
+		if (u[i] >= 0x80)
+			return NULL;
+		if (u[i] != '?') {
+			neol++;
+			continue;
+		}
+		for (k = i; k > 0 && (u[k - 1] == '\r' || u[k - 1] == '\n');
+		    k--)
+			;
+		if (k > 0 && u[k - 1] == '=')
+			return NULL;
+	}
 	*plain = true;
-	if (memchr(v, '\n', vlen) != NULL || memchr(v, '\r', vlen) != NULL)
-		return plain_folded(a, v, vlen);
+	if (neol > 0)
+		return plain_folded(a, v, vlen, vlen - neol);
 	if ((r = arena_alloc_raw(a, vlen + 1)) == NULL)
 		return NULL;
 	for (b = 0; b < vlen && is_wsp(v[b]); b++)
@@ -467,8 +507,10 @@ rfc2047_decode(struct arena *a, const char *v, size_t vlen,
 		}
 		if (scan_word(s, n, i, &w)) {
 			mark = d.pend.len;
-			if (w.cslen != strlen(d.cs) ||
-			    !str_ieqn(w.cs, w.cslen, d.cs, strlen(d.cs))) {
+			/* Adjacent words nearly always spell it alike. */
+			if (w.cslen != d.cslen || (memcmp(w.cs, d.cs,
+			    w.cslen) != 0 && !str_ieqn(w.cs, w.cslen, d.cs,
+			    d.cslen))) {
 				flush(&d);
 				mark = 0;
 			}
@@ -481,6 +523,7 @@ rfc2047_decode(struct arena *a, const char *v, size_t vlen,
 			if (decoded) {
 				memcpy(d.cs, w.cs, w.cslen);
 				d.cs[w.cslen] = '\0';
+				d.cslen = w.cslen;
 				wslen = 0;
 				after_word = true;
 				i = w.end;
