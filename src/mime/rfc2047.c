@@ -335,6 +335,21 @@ eol_at(const char *p, size_t n)
 #define STOP(c)	((c) == '?' || (c) == '\r' || (c) == '\n' || (c) >= 0x80)
 static const unsigned char stop_byte[256] = { MIME_X256(STOP) };
 
+#ifdef __SSE2__
+/* Bit k set when q[k] is a stop byte, for the sixteen bytes at q. */
+static inline unsigned
+stop_mask(const unsigned char *q)
+{
+	__m128i x = _mm_loadu_si128((const __m128i *)(const void *)q);
+
+	/* movemask takes the high bits: the 8-bit bytes. */
+	return (unsigned)_mm_movemask_epi8(_mm_or_si128(x,
+	    _mm_or_si128(_mm_cmpeq_epi8(x, _mm_set1_epi8('?')),
+	    _mm_or_si128(_mm_cmpeq_epi8(x, _mm_set1_epi8('\r')),
+	    _mm_cmpeq_epi8(x, _mm_set1_epi8('\n'))))));
+}
+#endif
+
 /*
  * The offset of the first stop byte in p[i..n), or n.  Header values
  * are mostly plain and a stop byte is rare (a line end every 70 or so
@@ -345,20 +360,15 @@ static size_t
 stop_at(const unsigned char *p, size_t i, size_t n)
 {
 #ifdef __SSE2__
-	const __m128i qm = _mm_set1_epi8('?'), cr = _mm_set1_epi8('\r'),
-	    lf = _mm_set1_epi8('\n');
-	__m128i x;
 	unsigned m;
 
-	for (; n - i >= 16; i += 16) {
-		x = _mm_loadu_si128((const __m128i *)(const void *)(p + i));
-		/* movemask takes the high bits: the 8-bit bytes. */
-		m = (unsigned)_mm_movemask_epi8(_mm_or_si128(x,
-		    _mm_or_si128(_mm_cmpeq_epi8(x, qm),
-		    _mm_or_si128(_mm_cmpeq_epi8(x, cr),
-		    _mm_cmpeq_epi8(x, lf)))));
-		if (m != 0)
+	for (; n - i >= 16; i += 16)
+		if ((m = stop_mask(p + i)) != 0)
 			return i + (size_t)__builtin_ctz(m);
+	/* The last bytes: the sixteen ending at n, those before i out. */
+	if (i < n && n >= 16) {
+		m = stop_mask(p + n - 16) >> (16 - (n - i));
+		return m != 0 ? i + (size_t)__builtin_ctz(m) : n;
 	}
 #endif
 	while (i < n && !stop_byte[p[i]])

@@ -248,6 +248,30 @@ gen(unsigned char *s, size_t max)
 	return len;
 }
 
+/*
+ * ASCII runs are skipped 32 bytes at a time: one non-ASCII byte (the
+ * lead of a valid pair, or a stray one) at every offset of ASCII
+ * strings of every length up to 100 must still be seen.
+ */
+static void
+placed(struct arena *a)
+{
+	static unsigned char buf[128];
+	size_t len, k;
+
+	for (len = 1; len <= 100; len++)
+		for (k = 0; k < len; k++) {
+			memset(buf, 'a', len);
+			buf[k] = 0xe9;
+			check(a, buf, len);
+			if (k + 1 < len) {
+				buf[k] = 0xc3;
+				buf[k + 1] = 0xa9;
+				check(a, buf, len);
+			}
+		}
+}
+
 static void
 generated(void)
 {
@@ -275,10 +299,16 @@ main(void)
 	if (a == NULL)
 		return tap_done();
 	exhaustive(a);
-	arena_free(a);
 	is_int(bad_valid, 0, "charset_valid_utf8: bytes, pairs, leads");
 	is_int(bad_1252, 0, "charset_1252_to_utf8: bytes, pairs, leads");
 	is_int(bad_to, 0, "charset_to_utf8: bytes, pairs, leads");
+	bad_valid = bad_1252 = bad_to = 0;
+	placed(a);
+	is_int(bad_valid, 0, "charset_valid_utf8: one 8-bit byte placed "
+	    "anywhere");
+	is_int(bad_1252, 0, "charset_1252_to_utf8: one 8-bit byte placed "
+	    "anywhere");
+	arena_free(a);
 	bad_valid = bad_1252 = bad_to = 0;
 	generated();
 	is_int(bad_valid, 0, "charset_valid_utf8: %d generated strings",

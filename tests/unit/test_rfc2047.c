@@ -2,6 +2,7 @@
  * test_rfc2047.c - encoded words (RFC 2047), parameters (RFC 2231) and
  * charsets of text parts.
  */
+#include <stdio.h>
 #include <string.h>
 
 #include <openssl/evp.h>
@@ -113,6 +114,66 @@ test_random_values(void)
 	    "and trimmed", plain);
 	ok(plain > 1000 && plain < 19000, "random values: both roads taken "
 	    "(%zu plain)", plain);
+}
+
+/*
+ * The plain road finds its stop bytes ('?', CR, LF, 8-bit) sixteen at
+ * a time and the last few from a block that ends with the value: each
+ * kind at every offset of values of every length up to 80 must be
+ * seen, or an 8-bit byte or an encoded word would be copied as plain.
+ */
+static void
+test_stop_positions(void)
+{
+	static const char *const word[] = { " =?utf-8?q?=C3=A9?= ",
+	    " =\r\n?utf-8?q?=C3=A9?= ", " =?utf-8?q?=C3=A9?=\r\n " };
+	char v[256], want[256], r[256];
+	const char *got, *pr;
+	size_t len, k, m, w, n, bad8 = 0, badeol = 0, badword = 0;
+
+	for (len = 1; len <= 80; len++)
+		for (k = 0; k < len; k++) {
+			/* One 8-bit byte: windows-1252, so U+00E9. */
+			memset(v, 'a', len);
+			v[k] = (char)0xe9;
+			memset(want, 'a', len + 1);
+			memcpy(want + k, "\xc3\xa9", 2);
+			want[len + 1] = '\0';
+			got = message_decode_header(a, v, len);
+			if (got == NULL || strcmp(got, want) != 0)
+				bad8++;
+			/* A line end (and a folded one) at k. */
+			memset(v, 'a', len);
+			v[k] = k % 2 ? '\n' : '\r';
+			if (k + 1 < len && k % 3 == 0)
+				v[k + 1] = '\n';
+			pr = plain_ref(v, len, r);
+			got = message_decode_header(a, v, len);
+			if (pr == NULL || got == NULL || strcmp(got, pr) != 0)
+				badeol++;
+		}
+	for (w = 0; w < sizeof(word) / sizeof(word[0]); w++)
+		for (k = 0; k <= 40; k++)
+			for (m = 0; m <= 40; m++) {
+				memset(v, 'b', k);
+				n = strlen(word[w]);
+				memcpy(v + k, word[w], n);
+				memset(v + k + n, 'b', m);
+				n += k + m;
+				snprintf(want, sizeof(want), "%.*s%s\xc3\xa9"
+				    "%s%.*s", (int)k, v, k ? " " : "",
+				    m ? " " : "", (int)m, v + n - m);
+				got = message_decode_header(a, v, n);
+				if (got == NULL || strcmp(got, want) != 0) {
+					if (badword++ == 0)
+						printf("# \"%.*s\": \"%s\"\n",
+						    (int)n, v, got ? got :
+						    "(null)");
+				}
+			}
+	is_int(bad8, 0, "stop bytes: an 8-bit byte at every offset");
+	is_int(badeol, 0, "stop bytes: a line end at every offset");
+	is_int(badword, 0, "stop bytes: an encoded word at every offset");
 }
 
 /*
@@ -431,6 +492,7 @@ main(void)
 	is_str(dec("=?x-unknown-cs?q?abc?="), "abc",
 	    "unknown charset with ASCII text");
 	test_random_values();
+	test_stop_positions();
 	test_long_values();
 	test_long_words();
 	test_random_b();
