@@ -266,21 +266,6 @@ add(struct aparse *ap, const struct address *ad)
 	return 0;
 }
 
-/* "local@domain" in the arena, without printf's cost. */
-static char *
-at_join(struct arena *a, const char *local, const char *domain)
-{
-	size_t ll = strlen(local), dl = strlen(domain);
-	char *r;
-
-	if ((r = arena_alloc(a, ll + 1 + dl + 1)) == NULL)
-		return NULL;
-	memcpy(r, local, ll);
-	r[ll] = '@';
-	memcpy(r + ll + 1, domain, dl + 1);
-	return r;
-}
-
 /*
  * One mailbox over tokens [s, e).  lt is the '<' token or (size_t)-1.
  */
@@ -336,8 +321,8 @@ mailbox(struct aparse *ap, size_t s, size_t e, size_t lt, char *group)
 	str_lower(ad.domain);
 	if (ad.domain[0] == '\0')
 		ad.domain = NULL;
-	ad.addr = ad.domain != NULL ? at_join(ap->a, ad.local, ad.domain) :
-	    ad.local;
+	ad.addr = ad.domain != NULL ?
+	    arena_join(ap->a, ad.local, '@', ad.domain) : ad.local;
 	if (ad.addr == NULL)
 		return -1;
 	return add(ap, &ad);

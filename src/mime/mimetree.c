@@ -611,24 +611,6 @@ leaf(struct mime_ctx *ctx, GMimePart *gp, size_t idx, bool skip_plain)
 }
 
 /*
- * "type/subtype" in the arena, the block sized as arena_printf() would
- * size it; printf was most of part_fill()'s cost.
- */
-static char *
-type_join(struct arena *a, const char *mt, const char *st)
-{
-	size_t ml = strlen(mt), sl = strlen(st);
-	char *r;
-
-	if ((r = arena_alloc_raw(a, ml + 1 + sl + 1)) == NULL)
-		return NULL;
-	memcpy(r, mt, ml);
-	r[ml] = '/';
-	memcpy(r + ml + 1, st, sl + 1);
-	return r;
-}
-
-/*
  * What every part gets from its header fields, whichever parser read
  * them: the lower-cased type, charset, disposition and file name.
  */
@@ -640,7 +622,7 @@ part_fill(struct mime_ctx *ctx, size_t idx, const char *mt, const char *st,
 	struct part *p = &ctx->msg->parts[idx];
 	const char *fn;
 
-	p->content_type = type_join(ctx->arena, mt ? mt : "text",
+	p->content_type = arena_join(ctx->arena, mt ? mt : "text", '/',
 	    st ? st : "plain");
 	if (p->content_type == NULL) {
 		ctx->oom = true;

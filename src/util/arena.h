@@ -34,6 +34,9 @@ void		*arena_grow(struct arena *, void *old, size_t oldsize,
 void		*arena_memdup(struct arena *, const void *, size_t);
 char		*arena_strndup(struct arena *, const char *, size_t);
 char		*arena_strdup(struct arena *, const char *);
+/* x, sep and y in one string ("type/subtype", "local@domain"). */
+char		*arena_join(struct arena *, const char *x, char sep,
+		    const char *y);
 char		*arena_printf(struct arena *, const char *, ...)
 		    __attribute__((format(printf, 2, 3)));
 char		*arena_vprintf(struct arena *, const char *, va_list);

@@ -67,6 +67,9 @@ main(void)
 	is_str(s, "hello", "strndup copies n bytes and terminates");
 	s = arena_printf(a, "%s-%d", "x", 42);
 	is_str(s, "x-42", "printf");
+	is_str(arena_join(a, "text", '/', "html"), "text/html",
+	    "join puts the separator between the two");
+	is_str(arena_join(a, "", '@', ""), "@", "join of two empty strings");
 	v = arena_calloc(a, 4, sizeof(int));
 	v[3] = 7;
 	v = arena_grow(a, v, 4 * sizeof(int), 100 * sizeof(int));
