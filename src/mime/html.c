@@ -264,10 +264,36 @@ attr_id(const char *name)
 
 	if (name == NULL)
 		return -1;
-	for (i = 0; i < AT_N; i++)
-		if (strcmp(names[i], name) == 0)
-			return i;
-	return -1;
+	/* The one name each can be, by its first letters: one compare. */
+	switch (name[0]) {
+	case 'a':
+		i = name[1] == 'l' ? AT_ALT : AT_ACTION;
+		break;
+	case 'b':
+		i = AT_BGCOLOR;
+		break;
+	case 'c':
+		i = AT_CLASS;
+		break;
+	case 'h':
+		i = name[1] == 'i' ? AT_HIDDEN : AT_HREF;
+		break;
+	case 'm':
+		i = AT_METHOD;
+		break;
+	case 'r':
+		i = AT_ROLE;
+		break;
+	case 's':
+		i = AT_STYLE;
+		break;
+	case 't':
+		i = AT_TYPE;
+		break;
+	default:
+		return -1;
+	}
+	return strcmp(names[i], name) == 0 ? i : -1;
 }
 
 static inline int
@@ -296,13 +322,14 @@ props(struct walk *w, const struct htmlnode *n, struct htmlattr *at[AT_N])
 			at[id] = a;
 }
 
+/* The first attribute of n with the id (AT_*): props() for one. */
 static struct htmlattr *
-prop(const struct htmlnode *n, const char *name)
+prop(struct walk *w, const struct htmlnode *n, int id)
 {
 	struct htmlattr *a;
 
 	for (a = n->attrs; a != NULL; a = a->next)
-		if (a->name != NULL && strcmp(a->name, name) == 0)
+		if (walk_attr(w, a->name) == id)
 			return a;
 	return NULL;
 }
@@ -662,7 +689,7 @@ zero_font(struct walk *w, struct htmlnode *el)
 		return w->zf;
 	if (el != NULL && el->type == HTML_NODE_ELEMENT &&
 	    (style = prop_value(el == w->st_node ? w->st_attr :
-	    prop(el, "style"))) != NULL &&
+	    prop(w, el, AT_STYLE))) != NULL &&
 	    (p = strstr(style, "font-size")) != NULL) {
 		p += 9;
 		while (*p == ' ' || *p == ':')
