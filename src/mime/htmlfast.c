@@ -36,6 +36,10 @@
 
 #include <stdlib.h>
 
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
+
 #include <libxml/HTMLparser.h>
 #include <libxml/HTMLtree.h>
 #include <libxml/entities.h>
@@ -50,6 +54,8 @@
 #define HF_CUT		100	/* htmlParseHTMLName() reads no more */
 #define HF_CHUNK	990	/* libxml2 hands text over 1000 at a time */
 #define HF_CACHE	256	/* autoclose answers a thread keeps */
+#define HF_KEY		16	/* names this long or shorter are keys */
+#define HF_NC		128	/* names a parse keeps (nc_get()) */
 #define DT_PUBLIC	"-//W3C//DTD HTML 4.0 Transitional//EN"
 #define DT_SYSTEM	"http://www.w3.org/TR/REC-html40/loose.dtd"
 
@@ -61,6 +67,38 @@ enum {
 	K_RAW		= 0x08,		/* script, style */
 	K_HEADISH	= 0x10,		/* implies <head> */
 	K_FRAME		= 0x20		/* frame, frameset, noframes */
+};
+
+/* What a tag name means here, the same for every document. */
+struct tag_info {
+	const htmlElemDesc	*desc;		/* htmlTagLookup() */
+	unsigned char		 kind;		/* name_kind() */
+	unsigned char		 prio;		/* end_priority() */
+	unsigned char		 len;		/* the name's */
+	uint32_t		 hash;		/* the name's htmltree_hash() */
+};
+
+/* A name as tag_name() read it. */
+struct hf_name {
+	size_t		 len;
+	uint32_t	 hash;			/* htmltree_hash() */
+	bool		 odd;			/* has a '.' or ':' */
+};
+
+/*
+ * What a parse knows of a name it has read: the tree's interned copies
+ * and the tag's tag_info, so a name seen again (most are) costs a
+ * compare of two words, not a search of the tree's names and of the
+ * tag cache.  Direct-mapped by the name's hash; only names of HF_KEY
+ * bytes or fewer, whose bytes NUL-padded are the key.
+ */
+struct nc_entry {
+	uint64_t		 key[HF_KEY / 8];
+	size_t			 len;		/* 0: unused */
+	const char		*attr;		/* interned whole, or NULL */
+	const char		*elem;		/* interned after a prefix */
+	struct tag_info		 ti;		/* when has_ti */
+	bool			 has_ti;
 };
 
 struct hf {
@@ -77,11 +115,14 @@ struct hf {
 	int			 discarded;	/* ctxt->depth */
 	unsigned char		*tb;		/* text not yet in the tree */
 	size_t			 tlen, tcap;
+	/* Not cleared but for the lengths, which say an entry is unused. */
+	struct nc_entry		 nc[HF_NC];
 	/* The open elements, last, not cleared: only n are read. */
 	unsigned char		 kinds[HF_DEPTH];
 	unsigned char		 prios[HF_DEPTH];	/* end_priority */
 	unsigned char		 lens[HF_DEPTH];
 	uint32_t		 hashes[HF_DEPTH];	/* htmltree_hash */
+	uint64_t		 keys[HF_DEPTH][HF_KEY / 8];	/* nc_get() */
 	char			 names[HF_DEPTH][HF_NAME];
 };
 
@@ -134,12 +175,41 @@ static bool
 input_ok(const unsigned char *s, size_t len)
 {
 	size_t i = 0, n, k;
-	uint64_t w, m;
 	uint32_t c;
 
 	while (i < len) {
+#ifdef __SSE2__
+		/*
+		 * Sixteen at a time where SSE2 is there (every x86-64),
+		 * exactly: printable ASCII, tab, LF and CR pass, so a line
+		 * end does not leave the loop.  A signed compare flags the
+		 * bytes past ASCII with the controls.
+		 */
+		while (len - i >= 16) {
+			__m128i v, ctl;
+			unsigned mm;
+
+			v = _mm_loadu_si128((const __m128i *)(const void *)
+			    (s + i));
+			ctl = _mm_or_si128(_mm_or_si128(
+			    _mm_cmpeq_epi8(v, _mm_set1_epi8('\t')),
+			    _mm_cmpeq_epi8(v, _mm_set1_epi8('\n'))),
+			    _mm_cmpeq_epi8(v, _mm_set1_epi8('\r')));
+			mm = (unsigned)_mm_movemask_epi8(_mm_or_si128(
+			    _mm_andnot_si128(ctl,
+			    _mm_cmplt_epi8(v, _mm_set1_epi8(0x20))),
+			    _mm_cmpeq_epi8(v, _mm_set1_epi8(0x7f))));
+			if (mm != 0) {
+				i += (size_t)__builtin_ctz(mm);
+				break;
+			}
+			i += 16;
+		}
+#else
 		/* Eight printable ASCII bytes at a time. */
 		while (len - i >= 8) {
+			uint64_t w, m;
+
 			memcpy(&w, s + i, 8);
 			/*
 			 * The high bit of each byte outside 0x20-0x7e; a
@@ -159,6 +229,7 @@ input_ok(const unsigned char *s, size_t len)
 			}
 			i += 8;
 		}
+#endif
 		if (i >= len)
 			break;
 		c = s[i];
@@ -309,33 +380,58 @@ name_char(unsigned char c)
 	    c == '_' || c == ':' || c >= 0x80;
 }
 
-/* What a tag name means here, the same for every document. */
-struct tag_info {
-	const htmlElemDesc	*desc;		/* htmlTagLookup() */
-	unsigned char		 kind;		/* name_kind() */
-	unsigned char		 prio;		/* end_priority() */
-	unsigned char		 len;		/* the name's */
-	uint32_t		 hash;		/* the name's htmltree_hash() */
-};
+/*
+ * The parse's entry for name, as tag_name() left it (NUL-padded), len
+ * bytes, hash its htmltree_hash(): the one it had, or a fresh one in
+ * its place.  NULL for a name too long to be a key.
+ */
+static struct nc_entry *
+nc_get(struct hf *h, const char *name, size_t len, uint32_t hash)
+{
+	struct nc_entry *ce;
+	uint64_t k[HF_KEY / 8];
 
-/* An element node under the current one (or the document). */
+	if (len > HF_KEY)
+		return NULL;
+	memcpy(k, name, sizeof(k));
+	ce = &h->nc[hash % HF_NC];
+	if (ce->len == len && ce->key[0] == k[0] && ce->key[1] == k[1])
+		return ce;
+	memcpy(ce->key, k, sizeof(k));
+	ce->len = len;
+	ce->attr = ce->elem = NULL;
+	ce->has_ti = false;
+	return ce;
+}
+
+/*
+ * An element node under the current one (or the document); ce is the
+ * name's entry (nc_get()), or NULL.
+ */
 static struct htmlnode *
-add_element(struct hf *h, const char *name, const struct tag_info *ti)
+add_element(struct hf *h, const char *name, const struct tag_info *ti,
+    struct nc_entry *ce)
 {
 	const char *local, *dn;
 	size_t len = ti->len;
 	uint32_t hash = ti->hash;
 	struct htmlnode *e, *parent, *first = h->t->doc.children;
 
-	/* SAX2 names the node by the part after a prefix. */
-	if ((local = memchr(name, ':', len)) != NULL) {
-		local++;
-		len -= (size_t)(local - name);
-		hash = htmltree_hash(local, len);
-	} else
-		local = name;
-	if ((dn = htmltree_name(h->t, local, len, hash)) == NULL)
-		return NULL;
+	if (ce != NULL && ce->elem != NULL)
+		dn = ce->elem;
+	else {
+		/* SAX2 names the node by the part after a prefix. */
+		if ((local = memchr(name, ':', len)) != NULL) {
+			local++;
+			len -= (size_t)(local - name);
+			hash = htmltree_hash(local, len);
+		} else
+			local = name;
+		if ((dn = htmltree_name(h->t, local, len, hash)) == NULL)
+			return NULL;
+		if (ce != NULL)
+			ce->elem = dn;
+	}
 	/*
 	 * At the top level SAX2 puts a second root inside the first
 	 * child of the document when that is an element.
@@ -430,6 +526,23 @@ tag_info_hashed(const char *name, size_t n, uint32_t hash)
 	return ti;
 }
 
+/* tag_info_hashed() of a name tag_name() read, through its entry ce. */
+static struct tag_info
+nc_tag_info(const char *name, const struct hf_name *nm,
+    struct nc_entry *ce)
+{
+	struct tag_info ti;
+
+	if (ce != NULL && ce->has_ti)
+		return ce->ti;
+	ti = tag_info_hashed(name, nm->len, nm->hash);
+	if (ce != NULL) {
+		ce->ti = ti;
+		ce->has_ti = true;
+	}
+	return ti;
+}
+
 static struct tag_info
 tag_info(const char *name)
 {
@@ -448,6 +561,7 @@ note(struct hf *h, unsigned kind)
 		h->head_seen = h->body_seen = true;
 }
 
+/* name NUL-padded to HF_KEY bytes at least, as tag_name() leaves it. */
 static bool
 push(struct hf *h, const char *name, const struct tag_info *ti,
     struct htmlnode *e)
@@ -460,6 +574,7 @@ push(struct hf *h, const char *name, const struct tag_info *ti,
 	h->prios[h->n] = ti->prio;
 	h->lens[h->n] = ti->len;
 	h->hashes[h->n] = ti->hash;
+	memcpy(h->keys[h->n], name, HF_KEY);
 	memcpy(h->names[h->n++], name, ti->len + 1U);
 	note(h, kind);
 	h->open_head += (kind & K_HEAD) != 0;
@@ -484,12 +599,15 @@ top_kind(const struct hf *h)
 }
 
 static bool
-implied(struct hf *h, const char *name)
+implied(struct hf *h, const char *tag)
 {
-	struct tag_info ti = tag_info(name);
+	struct tag_info ti = tag_info(tag);
 	struct htmlnode *e;
+	char name[HF_KEY + 1] = { 0 };
 
-	if ((e = add_element(h, name, &ti)) == NULL)
+	/* push() wants it padded. */
+	memcpy(name, tag, ti.len);
+	if ((e = add_element(h, name, &ti, NULL)) == NULL)
 		return hf_no(__LINE__);
 	return push(h, name, &ti, e);
 }
@@ -521,37 +639,43 @@ ask_autocloses(const char *newtag, const char *top)
 
 /*
  * The table is searched with two string compares a step, for every
- * tag; the few pairs mail uses are kept per thread.
+ * tag; the few pairs mail uses are kept per thread, keyed by the two
+ * names NUL-padded (as nc_get()), so names of HF_KEY bytes or fewer;
+ * no name is empty, so an unused entry (zeros) matches none.
  */
 struct ac_entry {
-	char	key[30];		/* newtag '\0' top '\0' */
-	bool	used, closes;
+	uint64_t	newtag[HF_KEY / 8];
+	uint64_t	top[HF_KEY / 8];
+	bool		closes;
 };
 
 static _Thread_local struct ac_entry ac_cache[HF_CACHE];
 
-/* newtag against the innermost open element, by the names' hashes. */
+/*
+ * newtag (NUL-padded, as tag_name() leaves it) against the innermost
+ * open element, by the names' hashes.
+ */
 static bool
 autocloses(const struct hf *h, const char *newtag,
     const struct tag_info *nt)
 {
 	struct ac_entry *ce;
-	const char *top = h->names[h->n - 1];
-	size_t ln = nt->len, lt = h->lens[h->n - 1];
+	const uint64_t *tk = h->keys[h->n - 1];
+	uint64_t nk[HF_KEY / 8];
 	uint32_t hash;
 
-	if (ln + lt + 2 > sizeof(ce->key))
-		return ask_autocloses(newtag, top);
+	if (nt->len > HF_KEY || h->lens[h->n - 1] > HF_KEY)
+		return ask_autocloses(newtag, h->names[h->n - 1]);
+	memcpy(nk, newtag, sizeof(nk));
 	hash = (nt->hash * 16777619u) ^ (h->hashes[h->n - 1] * 2654435761u);
 	hash ^= hash >> 16;
 	ce = &ac_cache[hash % HF_CACHE];
-	if (ce->used && memcmp(ce->key, newtag, ln + 1) == 0 &&
-	    memcmp(ce->key + ln + 1, top, lt + 1) == 0)
+	if (ce->newtag[0] == nk[0] && ce->newtag[1] == nk[1] &&
+	    ce->top[0] == tk[0] && ce->top[1] == tk[1])
 		return ce->closes;
-	memcpy(ce->key, newtag, ln + 1);
-	memcpy(ce->key + ln + 1, top, lt + 1);
-	ce->closes = ask_autocloses(newtag, top);
-	ce->used = true;
+	memcpy(ce->newtag, nk, sizeof(nk));
+	memcpy(ce->top, tk, sizeof(ce->top));
+	ce->closes = ask_autocloses(newtag, h->names[h->n - 1]);
 	return ce->closes;
 }
 
@@ -599,34 +723,45 @@ static const unsigned char name_lc[256] = {
 
 /*
  * A tag or attribute name at p as htmlParseHTMLName() reads it,
- * lower-cased into name, of size bytes (its length in *len, its
- * htmltree_hash() in *hash): letters, digits and "-_.:" after a letter
- * or one of "_.:", HF_CUT of them at most, the rest left to be read as
- * what follows.
+ * lower-cased into name, of size (at least HF_KEY + 1) bytes, the first
+ * HF_KEY of them NUL-padded, so that a short name is its key in the
+ * names cache (nc_get()): letters, digits and "-_.:" after a letter or
+ * one of "_.:", HF_CUT of them at most, the rest left to be read as what
+ * follows.  nm gets its length, its htmltree_hash() and whether it has
+ * a '.' or ':'.
  */
 static bool
-tag_name(struct hf *h, char *name, size_t size, size_t *len,
-    uint32_t *hash)
+tag_name(struct hf *h, char *name, size_t size, struct hf_name *nm)
 {
+	const unsigned char *p = h->p, *lim;
+	size_t max = size - 1 < HF_CUT ? size - 1 : HF_CUT;
 	uint32_t hv = STR_FNV_INIT;		/* htmltree_hash(), as it goes */
-	size_t n = 0;
 	unsigned char c;
+	char *o = name;
+	bool odd = false;
 
-	if (h->p >= h->end || (!is_alpha(*h->p) && *h->p != '_' &&
-	    *h->p != ':' && *h->p != '.'))
+	if (p >= h->end || (!is_alpha(*p) && *p != '_' && *p != ':' &&
+	    *p != '.'))
 		return hf_no(__LINE__);
-	while (h->p < h->end && (c = name_lc[*h->p]) != 0) {
-		if (n == HF_CUT)
-			break;
-		if (n + 1 >= size)
-			return hf_no(__LINE__);
-		name[n++] = (char)c;
-		hv = str_fnv1a_byte(hv, (unsigned char)c);
-		h->p++;
+	memset(name, 0, HF_KEY);
+	/* One bound for the input, the buffer and HF_CUT. */
+	lim = (size_t)(h->end - p) > max ? p + max : h->end;
+	while (p < lim && (c = name_lc[*p]) != 0) {
+		*o++ = (char)c;
+		hv = str_fnv1a_byte(hv, c);
+		/* Letters, the most, are past the punctuation. */
+		if (c < 'a' && (c == '.' || c == ':'))
+			odd = true;
+		p++;
 	}
-	name[n] = '\0';
-	*len = n;
-	*hash = hv;
+	/* More of it than the buffer holds, before HF_CUT: declined. */
+	if (p == lim && p < h->end && name_lc[*p] != 0 && max < HF_CUT)
+		return hf_no(__LINE__);
+	*o = '\0';
+	h->p = p;
+	nm->len = (size_t)(o - name);
+	nm->hash = hv;
+	nm->odd = odd;
 	/*
 	 * A byte past ASCII ends it too, as does the end of the input:
 	 * the callers skip what follows, or end there.
@@ -634,10 +769,14 @@ tag_name(struct hf *h, char *name, size_t size, size_t *len,
 	return true;
 }
 
-static void
+static const bool blank_byte[256] = {
+	[' '] = true, ['\t'] = true, ['\n'] = true, ['\r'] = true
+};
+
+static inline void
 skip_blanks(struct hf *h)
 {
-	while (h->p < h->end && is_blank(*h->p))
+	while (h->p < h->end && blank_byte[*h->p])
 		h->p++;
 }
 
@@ -760,19 +899,29 @@ att_value(struct hf *h, unsigned char q, const unsigned char **v,
 
 /*
  * An attribute as xmlSAX2AttributeInternal() adds it, the first of a
- * name only: the parser drops a repeated one.  The name is nlen bytes,
- * hash its htmltree_hash(); v is len bytes, NULL for no value.
+ * name only: the parser drops a repeated one.  The name is as
+ * tag_name() read it into name and an; v is len bytes, NULL for no
+ * value.
  */
 static bool
-add_attr(struct hf *h, struct htmlnode *e, const char *name, size_t nlen,
-    uint32_t hash, const unsigned char *v, size_t len)
+add_attr(struct hf *h, struct htmlnode *e, const char *name,
+    const struct hf_name *an, const unsigned char *v, size_t len)
 {
 	struct htmlattr *a, *last = NULL;
+	struct nc_entry *ce;
 	const char *nm;
 
 	/* Interned names are the same pointer when the same name. */
-	if ((nm = htmltree_name(h->t, name, nlen, hash)) == NULL)
-		return hf_no(__LINE__);
+	ce = nc_get(h, name, an->len, an->hash);
+	if (ce != NULL && ce->attr != NULL)
+		nm = ce->attr;
+	else {
+		if ((nm = htmltree_name(h->t, name, an->len,
+		    an->hash)) == NULL)
+			return hf_no(__LINE__);
+		if (ce != NULL)
+			ce->attr = nm;
+	}
 	for (a = e->attrs; a != NULL; last = a, a = a->next)
 		if (a->name == nm)
 			return true;
@@ -812,31 +961,33 @@ static bool
 start_tag(struct hf *h)
 {
 	char name[HF_NAME], att[HF_CUT + 1];
+	struct hf_name nm, an;
+	struct nc_entry *ce;
 	struct tag_info ti;
 	struct htmlnode *e = NULL;
 	const char *v;
 	unsigned char q;
 	const unsigned char *uv;
-	size_t alen, vlen;
-	uint32_t hash;
+	size_t vlen;
 	bool self;
 	unsigned kind;
 	int r;
 
 	h->p++;
-	if (!tag_name(h, name, sizeof(name), &alen, &hash))
+	if (!tag_name(h, name, sizeof(name), &nm))
 		return hf_no(__LINE__);
 	/*
 	 * htmlParseContentInternal() looks for tags to close by the name
 	 * up to a '.', htmlParseStartTag() takes all of it: not here.
 	 */
-	if (strchr(name, '.') != NULL)
+	if (nm.odd && strchr(name, '.') != NULL)
 		return hf_no(__LINE__);
 	/* One prefix of letters, as o:p; SAX2 splits other forms oddly. */
-	if ((v = strchr(name, ':')) != NULL && (v == name ||
+	if (nm.odd && (v = strchr(name, ':')) != NULL && (v == name ||
 	    strchr(v + 1, ':') != NULL || !is_alpha((unsigned char)v[1])))
 		return hf_no(__LINE__);
-	ti = tag_info_hashed(name, alen, hash);
+	ce = nc_get(h, name, nm.len, nm.hash);
+	ti = nc_tag_info(name, &nm, ce);
 	kind = ti.kind;
 	if ((r = before_tag(h, name, &ti)) == -1)
 		return false;
@@ -848,7 +999,8 @@ start_tag(struct hf *h)
 		h->halted = true;
 		return false;
 	}
-	if (r == 0 && (e = add_element(h, name, &ti)) == NULL)
+	/* Not ce after this: an attribute's name may take its place. */
+	if (r == 0 && (e = add_element(h, name, &ti, ce)) == NULL)
 		return hf_no(__LINE__);
 	for (;;) {
 		skip_blanks(h);
@@ -879,7 +1031,7 @@ start_tag(struct hf *h)
 				h->p++;
 			continue;
 		}
-		if (!tag_name(h, att, sizeof(att), &alen, &hash))
+		if (!tag_name(h, att, sizeof(att), &an))
 			return hf_no(__LINE__);
 		skip_blanks(h);
 		v = NULL;
@@ -897,9 +1049,9 @@ start_tag(struct hf *h)
 			v = (const char *)uv;
 		} else if (htmlIsBooleanAttr((const xmlChar *)att)) {
 			v = att;
-			vlen = alen;
+			vlen = an.len;
 		}
-		if (e != NULL && !add_attr(h, e, att, alen, hash,
+		if (e != NULL && !add_attr(h, e, att, &an,
 		    (const unsigned char *)v, vlen))
 			return hf_no(__LINE__);
 		h->tlen = 0;
@@ -923,8 +1075,8 @@ static bool
 end_tag(struct hf *h)
 {
 	char name[HF_NAME];
+	struct hf_name nm;
 	struct tag_info ti;
-	uint32_t hash;
 	size_t len;
 	int i;
 
@@ -933,15 +1085,16 @@ end_tag(struct hf *h)
 	if (h->p >= h->end || (!is_alpha(*h->p) && *h->p != '_' &&
 	    *h->p != ':' && *h->p != '.'))
 		return true;
-	if (!tag_name(h, name, sizeof(name), &len, &hash))
+	if (!tag_name(h, name, sizeof(name), &nm))
 		return hf_no(__LINE__);
+	len = nm.len;
 	/* Anything between the name and '>' is skipped. */
 	while (h->p < h->end && *h->p != '>')
 		h->p++;
 	if (h->p < h->end)
 		h->p++;
 	/* The end of a discarded html, head or body tag is ignored. */
-	ti = tag_info_hashed(name, len, hash);
+	ti = nc_tag_info(name, &nm, nc_get(h, name, len, nm.hash));
 	if (h->discarded > 0 && (ti.kind & (K_HTML | K_BODY | K_HEAD))) {
 		h->discarded--;
 		return true;
@@ -1072,13 +1225,15 @@ raw_text(struct hf *h)
 static bool
 paragraph(struct hf *h)
 {
-	struct tag_info ti = tag_info("p");
+	/* Padded, as autocloses() and push() want it. */
+	static const char p[HF_KEY + 1] = "p";
+	struct tag_info ti = tag_info(p);
 	struct htmlnode *e;
 
-	if (before_tag(h, "p", &ti) != 0 ||
-	    (e = add_element(h, "p", &ti)) == NULL)
+	if (before_tag(h, p, &ti) != 0 ||
+	    (e = add_element(h, p, &ti, NULL)) == NULL)
 		return hf_no(__LINE__);
-	return push(h, "p", &ti, e);
+	return push(h, p, &ti, e);
 }
 
 /*
@@ -1423,6 +1578,7 @@ htmlfast_parse(struct arena *a, const char *s, size_t len)
 {
 	struct hf *h;
 	struct htmltree *t;
+	size_t i;
 
 	htmlfast_declined_at = 0;
 	if (len == 0 || len > INT32_MAX ||
@@ -1430,7 +1586,9 @@ htmlfast_parse(struct arena *a, const char *s, size_t len)
 		return NULL;
 	if ((h = malloc(sizeof(*h))) == NULL)
 		return NULL;
-	memset(h, 0, offsetof(struct hf, kinds));
+	memset(h, 0, offsetof(struct hf, nc));
+	for (i = 0; i < HF_NC; i++)
+		h->nc[i].len = 0;
 	h->p = (const unsigned char *)s;
 	h->end = h->p + len;
 	if ((t = h->t = htmltree_new(a)) != NULL && !run(h)) {
