@@ -75,13 +75,13 @@ struct tag_info {
 	unsigned char		 kind;		/* name_kind() */
 	unsigned char		 prio;		/* end_priority() */
 	unsigned char		 len;		/* the name's */
-	uint32_t		 hash;		/* the name's htmltree_hash() */
+	uint32_t		 hash;		/* the name's name_hash() */
 };
 
 /* A name as tag_name() read it. */
 struct hf_name {
 	size_t		 len;
-	uint32_t	 hash;			/* htmltree_hash() */
+	uint32_t	 hash;			/* name_hash() */
 	bool		 odd;			/* has a '.' or ':' */
 };
 
@@ -121,7 +121,7 @@ struct hf {
 	unsigned char		 kinds[HF_DEPTH];
 	unsigned char		 prios[HF_DEPTH];	/* end_priority */
 	unsigned char		 lens[HF_DEPTH];
-	uint32_t		 hashes[HF_DEPTH];	/* htmltree_hash */
+	uint32_t		 hashes[HF_DEPTH];	/* name_hash() */
 	uint64_t		 keys[HF_DEPTH][HF_KEY / 8];	/* nc_get() */
 	char			 names[HF_DEPTH][HF_NAME];
 };
@@ -137,6 +137,31 @@ hf_no(int line)
 	if (htmlfast_declined_at == 0)
 		htmlfast_declined_at = line;
 	return false;
+}
+
+/*
+ * The hash of a name this file keys its caches and the open elements
+ * by (the tree's own, htmltree_hash(), is asked for only where a name
+ * goes into the tree): for a name of HF_KEY bytes or fewer, a mix of
+ * its two NUL-padded words k, which tag_name() has at hand without a
+ * pass per byte; FNV-1a for a longer one.
+ */
+static uint32_t
+key_hash(const uint64_t k[HF_KEY / 8])
+{
+	return (uint32_t)((k[0] * 0x9e3779b97f4a7c15ULL ^
+	    k[1] * 0xc2b2ae3d27d4eb4fULL) >> 32);
+}
+
+static uint32_t
+name_hash(const char *name, size_t len)
+{
+	uint64_t k[HF_KEY / 8] = { 0, 0 };
+
+	if (len > HF_KEY)
+		return str_fnv1a(STR_FNV_INIT, name, len);
+	memcpy(k, name, len);
+	return key_hash(k);
 }
 
 static bool
@@ -385,7 +410,7 @@ name_char(unsigned char c)
  * bytes, hash its htmltree_hash(): the one it had, or a fresh one in
  * its place.  NULL for a name too long to be a key.
  */
-static struct nc_entry *
+static inline struct nc_entry *
 nc_get(struct hf *h, const char *name, size_t len, uint32_t hash)
 {
 	struct nc_entry *ce;
@@ -414,7 +439,6 @@ add_element(struct hf *h, const char *name, const struct tag_info *ti,
 {
 	const char *local, *dn;
 	size_t len = ti->len;
-	uint32_t hash = ti->hash;
 	struct htmlnode *e, *parent, *first = h->t->doc.children;
 
 	if (ce != NULL && ce->elem != NULL)
@@ -424,10 +448,10 @@ add_element(struct hf *h, const char *name, const struct tag_info *ti,
 		if ((local = memchr(name, ':', len)) != NULL) {
 			local++;
 			len -= (size_t)(local - name);
-			hash = htmltree_hash(local, len);
 		} else
 			local = name;
-		if ((dn = htmltree_name(h->t, local, len, hash)) == NULL)
+		if ((dn = htmltree_name(h->t, local, len,
+		    htmltree_hash(local, len))) == NULL)
 			return NULL;
 		if (ce != NULL)
 			ce->elem = dn;
@@ -548,7 +572,7 @@ tag_info(const char *name)
 {
 	size_t n = strlen(name);
 
-	return tag_info_hashed(name, n, htmltree_hash(name, n));
+	return tag_info_hashed(name, n, name_hash(name, n));
 }
 
 /* htmlnamePush() notes <head> and <body>, even closed at once. */
@@ -721,21 +745,76 @@ static const unsigned char name_lc[256] = {
 	0x78, 0x79, 0x7a, 0x00, 0x00, 0x00, 0x00, 0x00,
 };
 
+#ifdef __SSE2__
+/*
+ * Bytes in [lo, lo + n) of v, by a signed compare after moving lo to
+ * -128: the one compare SSE2 has.
+ */
+static inline __m128i
+in_range(__m128i v, unsigned char lo, unsigned char n)
+{
+	return _mm_cmplt_epi8(_mm_add_epi8(v, _mm_set1_epi8((char)(0x80 - lo))),
+	    _mm_set1_epi8((char)(0x80 + n)));
+}
+
+/*
+ * tag_name() for a name shorter than HF_KEY with HF_KEY bytes of input
+ * at p: the sixteen bytes classified, lower-cased and padded at once.
+ * False (nothing read) for a longer one, left to the loop.
+ */
+static bool
+tag_name16(struct hf *h, char *name, struct hf_name *nm)
+{
+	static const char lanes[16] = { 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10,
+	    11, 12, 13, 14, 15 };
+	__m128i v, ok, up, dot;
+	uint64_t k[HF_KEY / 8];
+	unsigned bad, len;
+
+	v = _mm_loadu_si128((const __m128i *)(const void *)h->p);
+	/* name_lc[] != 0: letters, digits, '-', '.', ':', '_'. */
+	up = in_range(v, 'A', 26);
+	dot = _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('.')),
+	    _mm_cmpeq_epi8(v, _mm_set1_epi8(':')));
+	ok = _mm_or_si128(_mm_or_si128(up, in_range(v, 'a', 26)),
+	    _mm_or_si128(_mm_or_si128(in_range(v, '0', 10), dot),
+	    _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('-')),
+	    _mm_cmpeq_epi8(v, _mm_set1_epi8('_')))));
+	bad = ~(unsigned)_mm_movemask_epi8(ok) & 0xffff;
+	if (bad == 0)
+		return false;
+	len = (unsigned)__builtin_ctz(bad);
+	/* Lower case, and NULs from len on. */
+	v = _mm_add_epi8(v, _mm_and_si128(up, _mm_set1_epi8(0x20)));
+	v = _mm_and_si128(v, _mm_cmplt_epi8(_mm_loadu_si128(
+	    (const __m128i *)(const void *)lanes),
+	    _mm_set1_epi8((char)len)));
+	_mm_storeu_si128((__m128i *)(void *)name, v);
+	name[len] = '\0';
+	memcpy(k, name, sizeof(k));
+	h->p += len;
+	nm->len = len;
+	nm->hash = key_hash(k);
+	nm->odd = ((unsigned)_mm_movemask_epi8(dot) & ((1u << len) - 1)) != 0;
+	return true;
+}
+#endif
+
 /*
  * A tag or attribute name at p as htmlParseHTMLName() reads it,
  * lower-cased into name, of size (at least HF_KEY + 1) bytes, the first
  * HF_KEY of them NUL-padded, so that a short name is its key in the
  * names cache (nc_get()): letters, digits and "-_.:" after a letter or
  * one of "_.:", HF_CUT of them at most, the rest left to be read as what
- * follows.  nm gets its length, its htmltree_hash() and whether it has
- * a '.' or ':'.
+ * follows.  nm gets its length, its name_hash() and whether it has a
+ * '.' or ':'.
  */
 static bool
 tag_name(struct hf *h, char *name, size_t size, struct hf_name *nm)
 {
 	const unsigned char *p = h->p, *lim;
 	size_t max = size - 1 < HF_CUT ? size - 1 : HF_CUT;
-	uint32_t hv = STR_FNV_INIT;		/* htmltree_hash(), as it goes */
+	uint64_t k[HF_KEY / 8];
 	unsigned char c;
 	char *o = name;
 	bool odd = false;
@@ -743,12 +822,15 @@ tag_name(struct hf *h, char *name, size_t size, struct hf_name *nm)
 	if (p >= h->end || (!is_alpha(*p) && *p != '_' && *p != ':' &&
 	    *p != '.'))
 		return hf_no(__LINE__);
+#ifdef __SSE2__
+	if (h->end - p >= HF_KEY && tag_name16(h, name, nm))
+		return true;
+#endif
 	memset(name, 0, HF_KEY);
 	/* One bound for the input, the buffer and HF_CUT. */
 	lim = (size_t)(h->end - p) > max ? p + max : h->end;
 	while (p < lim && (c = name_lc[*p]) != 0) {
 		*o++ = (char)c;
-		hv = str_fnv1a_byte(hv, c);
 		/* Letters, the most, are past the punctuation. */
 		if (c < 'a' && (c == '.' || c == ':'))
 			odd = true;
@@ -760,7 +842,11 @@ tag_name(struct hf *h, char *name, size_t size, struct hf_name *nm)
 	*o = '\0';
 	h->p = p;
 	nm->len = (size_t)(o - name);
-	nm->hash = hv;
+	if (nm->len <= HF_KEY) {
+		memcpy(k, name, sizeof(k));
+		nm->hash = key_hash(k);
+	} else
+		nm->hash = str_fnv1a(STR_FNV_INIT, name, nm->len);
 	nm->odd = odd;
 	/*
 	 * A byte past ASCII ends it too, as does the end of the input:
@@ -778,6 +864,33 @@ skip_blanks(struct hf *h)
 {
 	while (h->p < h->end && blank_byte[*h->p])
 		h->p++;
+}
+
+/*
+ * The first a or b at or after p, or end: one pass where memchr() would
+ * take two, sixteen bytes a step with SSE2.
+ */
+static const unsigned char *
+find2(const unsigned char *p, const unsigned char *end, unsigned char a,
+    unsigned char b)
+{
+#ifdef __SSE2__
+	const __m128i va = _mm_set1_epi8((char)a), vb = _mm_set1_epi8((char)b);
+	__m128i v;
+	unsigned mm;
+
+	for (; end - p >= 16; p += 16) {
+		v = _mm_loadu_si128((const __m128i *)(const void *)p);
+		mm = (unsigned)_mm_movemask_epi8(_mm_or_si128(
+		    _mm_cmpeq_epi8(v, va), _mm_cmpeq_epi8(v, vb)));
+		if (mm != 0)
+			return p + __builtin_ctz(mm);
+	}
+#endif
+	for (; p < end; p++)
+		if (*p == a || *p == b)
+			return p;
+	return end;
 }
 
 /*
@@ -842,7 +955,7 @@ att_value(struct hf *h, unsigned char q, const unsigned char **v,
 {
 	static const bool bare_stop[256] = { ['&'] = true, [' '] = true,
 	    ['\t'] = true, ['\n'] = true, ['\r'] = true, ['>'] = true };
-	const unsigned char *s, *e, *a;
+	const unsigned char *s;
 	unsigned char out[40];
 	uint32_t c;
 	int n;
@@ -851,14 +964,10 @@ att_value(struct hf *h, unsigned char q, const unsigned char **v,
 	h->tlen = 0;
 	for (;;) {
 		s = h->p;
-		if (q) {
-			/* Values run long (style, href): memchr() strides. */
-			if ((e = memchr(s, q, (size_t)(h->end - s))) == NULL)
-				e = h->end;
-			if ((a = memchr(s, '&', (size_t)(e - s))) != NULL)
-				e = a;
-			h->p = e;
-		} else
+		if (q)
+			/* Values run long (style, href): strides. */
+			h->p = find2(s, h->end, q, '&');
+		else
 			while (h->p < h->end && !bare_stop[*h->p])
 				h->p++;
 		/* The end of the input ends it too, its quote missing. */
@@ -897,19 +1006,27 @@ att_value(struct hf *h, unsigned char q, const unsigned char **v,
 	return true;
 }
 
+/* An element's attributes while its tag is read. */
+struct hf_attrs {
+	struct htmlattr	*last;		/* NULL: none yet */
+	uint64_t	 seen;		/* a bit per name_hash() % 64 */
+};
+
 /*
  * An attribute as xmlSAX2AttributeInternal() adds it, the first of a
- * name only: the parser drops a repeated one.  The name is as
+ * name only: the parser drops a repeated one.  as is what e has so far.  The name is as
  * tag_name() read it into name and an; v is len bytes, NULL for no
  * value.
  */
 static bool
-add_attr(struct hf *h, struct htmlnode *e, const char *name,
-    const struct hf_name *an, const unsigned char *v, size_t len)
+add_attr(struct hf *h, struct htmlnode *e, struct hf_attrs *as,
+    const char *name, const struct hf_name *an, const unsigned char *v,
+    size_t len)
 {
-	struct htmlattr *a, *last = NULL;
+	struct htmlattr *a;
 	struct nc_entry *ce;
 	const char *nm;
+	uint64_t bit = (uint64_t)1 << (an->hash & 63);
 
 	/* Interned names are the same pointer when the same name. */
 	ce = nc_get(h, name, an->len, an->hash);
@@ -917,16 +1034,21 @@ add_attr(struct hf *h, struct htmlnode *e, const char *name,
 		nm = ce->attr;
 	else {
 		if ((nm = htmltree_name(h->t, name, an->len,
-		    an->hash)) == NULL)
+		    htmltree_hash(name, an->len))) == NULL)
 			return hf_no(__LINE__);
 		if (ce != NULL)
 			ce->attr = nm;
 	}
-	for (a = e->attrs; a != NULL; last = a, a = a->next)
-		if (a->name == nm)
-			return true;
-	if (htmltree_attr(h->t, e, last, nm, (const char *)v, len) == NULL)
+	/* A name whose hash has no bit in seen is not there yet. */
+	if (as->seen & bit)
+		for (a = e->attrs; a != NULL; a = a->next)
+			if (a->name == nm)
+				return true;
+	if ((a = htmltree_attr(h->t, e, as->last, nm, (const char *)v,
+	    len)) == NULL)
 		return hf_no(__LINE__);
+	as->last = a;
+	as->seen |= bit;
 	return true;
 }
 
@@ -962,6 +1084,7 @@ start_tag(struct hf *h)
 {
 	char name[HF_NAME], att[HF_CUT + 1];
 	struct hf_name nm, an;
+	struct hf_attrs as = { NULL, 0 };
 	struct nc_entry *ce;
 	struct tag_info ti;
 	struct htmlnode *e = NULL;
@@ -1051,7 +1174,7 @@ start_tag(struct hf *h)
 			v = att;
 			vlen = an.len;
 		}
-		if (e != NULL && !add_attr(h, e, att, &an,
+		if (e != NULL && !add_attr(h, e, &as, att, &an,
 		    (const unsigned char *)v, vlen))
 			return hf_no(__LINE__);
 		h->tlen = 0;
@@ -1243,7 +1366,7 @@ paragraph(struct hf *h)
 static bool
 text(struct hf *h)
 {
-	const unsigned char *s = h->p, *e, *a;
+	const unsigned char *s = h->p, *e;
 	unsigned char out[40];
 	bool blank = true, ref, num = false;
 	uint32_t c = 0;
@@ -1259,14 +1382,9 @@ text(struct hf *h)
 				return true;
 		} else if ((n = amp(h, out, sizeof(out))) < 0)
 			return false;
-	} else {
-		/* Text runs long: memchr() strides. */
-		if ((e = memchr(s, '<', (size_t)(h->end - s))) == NULL)
-			e = h->end;
-		if ((a = memchr(s, '&', (size_t)(e - s))) != NULL)
-			e = a;
-		h->p = e;
-	}
+	} else
+		/* Text runs long: strides. */
+		h->p = find2(s, h->end, '<', '&');
 	if (h->n == 0 || (top_kind(h) & (K_HTML | K_HEAD))) {
 		/* Blank before '&' asks for a paragraph too. */
 		if (!ref && (h->p >= h->end || *h->p != '&'))
