@@ -115,6 +115,12 @@ struct hf {
 	int			 discarded;	/* ctxt->depth */
 	unsigned char		*tb;		/* text not yet in the tree */
 	size_t			 tlen, tcap;
+	/*
+	 * Or, when not NULL, where that text is in the input: a run of
+	 * text ending in a tag, the most of it, goes into the tree in one
+	 * copy, not two.
+	 */
+	const unsigned char	*ts;
 	/* Not cleared but for the lengths, which say an entry is unused. */
 	struct nc_entry		 nc[HF_NC];
 	/* The open elements, last, not cleared: only n are read. */
@@ -122,7 +128,7 @@ struct hf {
 	unsigned char		 prios[HF_DEPTH];	/* end_priority */
 	unsigned char		 lens[HF_DEPTH];
 	uint32_t		 hashes[HF_DEPTH];	/* name_hash() */
-	uint64_t		 keys[HF_DEPTH][HF_KEY / 8];	/* nc_get() */
+	/* NUL-padded to HF_KEY bytes: the first are then a name's key. */
 	char			 names[HF_DEPTH][HF_NAME];
 };
 
@@ -291,12 +297,28 @@ input_ok(const unsigned char *s, size_t len)
 	return true;
 }
 
+static bool	tb_add(struct hf *, const unsigned char *, size_t);
+
+/* Pending text still in the input (ts) into the buffer. */
+static bool
+tb_own(struct hf *h)
+{
+	const unsigned char *s = h->ts;
+	size_t len = h->tlen;
+
+	h->ts = NULL;
+	h->tlen = 0;
+	return tb_add(h, s, len);
+}
+
 static bool
 tb_add(struct hf *h, const unsigned char *s, size_t len)
 {
 	unsigned char *nb;
 	size_t nc;
 
+	if (h->ts != NULL && !tb_own(h))
+		return false;
 	if (h->tcap - h->tlen <= len) {
 		nc = h->tcap ? h->tcap : 256;
 		while (nc - h->tlen <= len)
@@ -319,16 +341,33 @@ tb_add_char(struct hf *h, uint32_t c)
 	return tb_add(h, o, str_utf8_put(o, c));
 }
 
+/* Text of the input at s, len bytes, pending: left there if it can. */
+static bool
+text_add(struct hf *h, const unsigned char *s, size_t len)
+{
+	if (h->tlen == 0) {
+		h->ts = s;
+		h->tlen = len;
+		return true;
+	}
+	if (h->ts != NULL && h->ts + h->tlen == s) {
+		h->tlen += len;
+		return true;
+	}
+	return tb_add(h, s, len);
+}
+
 /* Pending text becomes a text node (or joins the last one). */
 static bool
 flush_text(struct hf *h)
 {
 	if (h->tlen == 0)
 		return true;
-	if (h->node == NULL ||
-	    !htmltree_text(h->t, h->node, (const char *)h->tb, h->tlen))
+	if (h->node == NULL || !htmltree_text(h->t, h->node,
+	    (const char *)(h->ts != NULL ? h->ts : h->tb), h->tlen))
 		return hf_no(__LINE__);
 	h->tlen = 0;
+	h->ts = NULL;
 	return true;
 }
 
@@ -598,8 +637,11 @@ push(struct hf *h, const char *name, const struct tag_info *ti,
 	h->prios[h->n] = ti->prio;
 	h->lens[h->n] = ti->len;
 	h->hashes[h->n] = ti->hash;
-	memcpy(h->keys[h->n], name, HF_KEY);
-	memcpy(h->names[h->n++], name, ti->len + 1U);
+	/* Padding and all, in one move for the most. */
+	if (ti->len < HF_KEY)
+		memcpy(h->names[h->n++], name, HF_KEY);
+	else
+		memcpy(h->names[h->n++], name, ti->len + 1U);
 	note(h, kind);
 	h->open_head += (kind & K_HEAD) != 0;
 	h->open_body += (kind & K_BODY) != 0;
@@ -684,13 +726,13 @@ autocloses(const struct hf *h, const char *newtag,
     const struct tag_info *nt)
 {
 	struct ac_entry *ce;
-	const uint64_t *tk = h->keys[h->n - 1];
-	uint64_t nk[HF_KEY / 8];
+	uint64_t nk[HF_KEY / 8], tk[HF_KEY / 8];
 	uint32_t hash;
 
 	if (nt->len > HF_KEY || h->lens[h->n - 1] > HF_KEY)
 		return ask_autocloses(newtag, h->names[h->n - 1]);
 	memcpy(nk, newtag, sizeof(nk));
+	memcpy(tk, h->names[h->n - 1], sizeof(tk));
 	hash = (nt->hash * 16777619u) ^ (h->hashes[h->n - 1] * 2654435761u);
 	hash ^= hash >> 16;
 	ce = &ac_cache[hash % HF_CACHE];
@@ -1193,6 +1235,19 @@ start_tag(struct hf *h)
 	return push(h, name, &ti, e);
 }
 
+/* Whether a and b, NUL-padded to HF_KEY bytes, hold the same len bytes. */
+static inline bool
+same_name(const char *a, const char *b, size_t len)
+{
+	uint64_t ka[HF_KEY / 8], kb[HF_KEY / 8];
+
+	if (len > HF_KEY)
+		return memcmp(a, b, len) == 0;
+	memcpy(ka, a, sizeof(ka));
+	memcpy(kb, b, sizeof(kb));
+	return ka[0] == kb[0] && ka[1] == kb[1];
+}
+
 /* After "</": an end tag. */
 static bool
 end_tag(struct hf *h)
@@ -1230,7 +1285,7 @@ end_tag(struct hf *h)
 	 */
 	for (i = h->n - 1; i >= 0; i--) {
 		if (h->hashes[i] == ti.hash && h->lens[i] == len &&
-		    memcmp(h->names[i], name, len) == 0)
+		    same_name(h->names[i], name, len))
 			break;
 		if (h->prios[i] > ti.prio)
 			return true;
@@ -1402,7 +1457,7 @@ text(struct hf *h)
 			return false;
 	}
 	if (!ref)
-		return tb_add(h, s, (size_t)(h->p - s));
+		return text_add(h, s, (size_t)(h->p - s));
 	if (num)
 		return tb_add_char(h, c);
 	return tb_add(h, out, (size_t)n);
