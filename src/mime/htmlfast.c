@@ -941,16 +941,66 @@ find2(const unsigned char *p, const unsigned char *end, unsigned char a,
  * known name with ';' is decoded; without, or unknown, it stays as
  * written (the ';' too, left for the text after); a bare '&' stays.
  */
+/*
+ * What htmlEntityLookup() gives for name (NUL-padded, HF_KEY bytes
+ * and a NUL), as the character, 0 for none: the table is searched a
+ * name at a time, and mail uses a few names over and over, so the
+ * answers are kept per thread.  They are libxml2's static table's, so
+ * never go stale.
+ */
+struct ent_entry {
+	uint64_t	key[HF_KEY / 8];	/* zeros: unused */
+	uint32_t	c;
+};
+
+static _Thread_local struct ent_entry ent_cache[HF_CACHE];
+
+static uint32_t
+entity(const char *name)
+{
+	const htmlEntityDesc *ent;
+	struct ent_entry *ce;
+	uint64_t k[HF_KEY / 8];
+
+	memcpy(k, name, sizeof(k));
+	ce = &ent_cache[key_hash(k) % HF_CACHE];
+	if (ce->key[0] == k[0] && ce->key[1] == k[1])
+		return ce->c;
+	ent = htmlEntityLookup((const xmlChar *)name);
+	memcpy(ce->key, k, sizeof(k));
+	ce->c = ent != NULL && ent->value > 0 ? ent->value : 0;
+	return ce->c;
+}
+
 static int
 amp(struct hf *h, unsigned char *out, size_t size)
 {
 	const htmlEntityDesc *ent;
 	const unsigned char *s;
-	char name[33];
+	char name[33], key[HF_KEY + 1] = { 0 };
 	size_t n;
 	uint32_t c;
 
 	s = h->p + 1;
+	/*
+	 * The most: a short name of letters and digits, after a letter,
+	 * and then no other byte a name may have, so that all the checks
+	 * below pass and the name is the entity's.
+	 */
+	for (n = 0; s + n < h->end && n <= HF_KEY &&
+	    (is_alpha(s[n]) || is_digit(s[n])); n++)
+		if (n < HF_KEY)
+			key[n] = (char)s[n];
+	if (n > 0 && n <= HF_KEY && is_alpha(s[0]) &&
+	    (s + n >= h->end || !name_char(s[n]))) {
+		if (s + n < h->end && s[n] == ';' && (c = entity(key)) != 0) {
+			h->p = s + n + 1;
+			return (int)str_utf8_put(out, c);
+		}
+		memcpy(out, h->p, n + 1);
+		h->p = s + n;
+		return (int)n + 1;
+	}
 	/*
 	 * The name as htmlParseName() reads it.  Past ASCII it goes by
 	 * XML's letter classes, but no name with such a byte is an entity,
@@ -1310,9 +1360,11 @@ comment(struct hf *h)
 	 * before that ends it in a way not reproduced here.
 	 */
 	for (e = s; ; e++) {
-		if (h->end - e < 3)
+		/* From one '-' to the next, with three bytes left. */
+		if (h->end - e < 3 ||
+		    (e = memchr(e, '-', (size_t)(h->end - e - 2))) == NULL)
 			return hf_no(__LINE__);
-		if (e[0] == '-' && e[1] == '-') {
+		if (e[1] == '-') {
 			if (e[2] == '>')
 				break;
 			if (e[2] == '!' && h->end - e >= 4 && e[3] == '>')
