@@ -56,6 +56,12 @@
 #define HF_CACHE	256	/* autoclose answers a thread keeps */
 #define HF_KEY		16	/* names this long or shorter are keys */
 #define HF_NC		128	/* names a parse keeps (nc_get()) */
+/* Small and called per tag: inline, even where the compiler would not. */
+#if defined(__GNUC__)
+#define HF_INLINE	inline __attribute__((always_inline))
+#else
+#define HF_INLINE	inline
+#endif
 #define DT_PUBLIC	"-//W3C//DTD HTML 4.0 Transitional//EN"
 #define DT_SYSTEM	"http://www.w3.org/TR/REC-html40/loose.dtd"
 
@@ -804,7 +810,7 @@ in_range(__m128i v, unsigned char lo, unsigned char n)
  * at p: the sixteen bytes classified, lower-cased and padded at once.
  * False (nothing read) for a longer one, left to the loop.
  */
-static bool
+static HF_INLINE bool
 tag_name16(struct hf *h, char *name, struct hf_name *nm)
 {
 	static const char lanes[16] = { 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10,
@@ -852,7 +858,7 @@ tag_name16(struct hf *h, char *name, struct hf_name *nm)
  * '.' or ':'.
  */
 static bool
-tag_name(struct hf *h, char *name, size_t size, struct hf_name *nm)
+tag_name_loop(struct hf *h, char *name, size_t size, struct hf_name *nm)
 {
 	const unsigned char *p = h->p, *lim;
 	size_t max = size - 1 < HF_CUT ? size - 1 : HF_CUT;
@@ -864,10 +870,6 @@ tag_name(struct hf *h, char *name, size_t size, struct hf_name *nm)
 	if (p >= h->end || (!is_alpha(*p) && *p != '_' && *p != ':' &&
 	    *p != '.'))
 		return hf_no(__LINE__);
-#ifdef __SSE2__
-	if (h->end - p >= HF_KEY && tag_name16(h, name, nm))
-		return true;
-#endif
 	memset(name, 0, HF_KEY);
 	/* One bound for the input, the buffer and HF_CUT. */
 	lim = (size_t)(h->end - p) > max ? p + max : h->end;
@@ -895,6 +897,22 @@ tag_name(struct hf *h, char *name, size_t size, struct hf_name *nm)
 	 * the callers skip what follows, or end there.
 	 */
 	return true;
+}
+
+/*
+ * A tag or attribute name, as tag_name_loop() reads it: most are short
+ * and have sixteen bytes of input after them, read at once, inline in
+ * the three callers, every tag reading one or more.
+ */
+static HF_INLINE bool
+tag_name(struct hf *h, char *name, size_t size, struct hf_name *nm)
+{
+#ifdef __SSE2__
+	if (h->end - h->p >= HF_KEY && (is_alpha(*h->p) || *h->p == '_' ||
+	    *h->p == ':' || *h->p == '.') && tag_name16(h, name, nm))
+		return true;
+#endif
+	return tag_name_loop(h, name, size, nm);
 }
 
 static const bool blank_byte[256] = {
