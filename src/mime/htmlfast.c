@@ -930,7 +930,7 @@ skip_blanks(struct hf *h)
  * The first a or b at or after p, or end: one pass where memchr() would
  * take two, sixteen bytes a step with SSE2.
  */
-static const unsigned char *
+static HF_INLINE const unsigned char *
 find2(const unsigned char *p, const unsigned char *end, unsigned char a,
     unsigned char b)
 {
