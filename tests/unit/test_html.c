@@ -281,6 +281,103 @@ kind_checks(void)
 	    == 0, "href among made-up attributes");
 }
 
+/*
+ * The attributes the walk reads, each by its name and by names that
+ * share its first letters (shorter, longer, another ending), which
+ * must count as no attribute at all.
+ */
+static void
+attr_checks(void)
+{
+	static const struct {
+		const char	*name;
+		const char	*near[4];
+	} at[] = {
+		{ "style", { "s", "styl", "styles", "st" } },
+		{ "hidden", { "h", "hid", "hiddenx", "hiddem" } },
+		{ "href", { "hre", "hrefx", "hr", "hxef" } },
+		{ "alt", { "a", "al", "alts", "alx" } },
+		{ "action", { "act", "actions", "acti0n", "ac" } },
+		{ "method", { "m", "metho", "methods", "mexhod" } },
+		{ "type", { "t", "typ", "types", "tipe" } },
+		{ "bgcolor", { "b", "bgcolo", "bgcolors", "bgcolour" } },
+		{ "class", { "c", "clas", "classx", "clash" } },
+		{ "role", { "r", "rol", "roles", "rolx" } },
+	};
+	char body[512];
+	struct message *m;
+	size_t i, k;
+	int bad = 0;
+
+	for (i = 0; i < sizeof(at) / sizeof(at[0]); i++) {
+		for (k = 0; k <= 4; k++) {
+			const char *n = k == 0 ? at[i].name : at[i].near[k - 1];
+			bool real = k == 0, got = false;
+
+			snprintf(body, sizeof(body), "<p zz=1 %s=\"display:"
+			    "none\" y=2>t</p><a %s=\"https://n.example/\">"
+			    "n</a><a href=\"https://i.example/\"><img %s=\""
+			    "Alt\"></a><form %s=\"https://f.example/"
+			    "\" %s=\"post\"><input %s=\"password\"></form>"
+			    "<table><tr><td %s=\"#fff\"><a href=\"https://"
+			    "c.example/\">c</a></td></tr></table><a %s=\"btn"
+			    "\" href=\"https://b.example/\">b</a><a %s=\""
+			    "button\" href=\"https://r.example/\">r</a><p %s"
+			    ">h</p>", n, n, n, n, n, n, n, n, n, n);
+			m = html(body);
+			switch (i) {
+			case 0:
+				got = strncmp(m->parts[0].text, "t", 1) != 0;
+				break;
+			case 1:
+				got = strstr(m->parts[0].text, "h") == NULL;
+				break;
+			case 2:
+				got = link_to(m, "https://n.example/") != NULL;
+				break;
+			case 3:
+				got = link_to(m, "https://i.example/")->img_alt
+				    != NULL;
+				break;
+			case 4:
+				got = m->n_forms == 1 &&
+				    m->forms[0].action != NULL;
+				break;
+			case 5:
+				got = m->n_forms == 1 &&
+				    m->forms[0].method != NULL;
+				break;
+			case 6:
+				got = m->n_forms == 1 &&
+				    m->forms[0].has_password;
+				break;
+			case 7:
+				got = link_to(m, "https://c.example/") !=
+				    NULL && (link_to(m, "https://c.example/")
+				    ->flags & LINK_BUTTON);
+				break;
+			case 8:
+				got = (link_to(m, "https://b.example/")->flags &
+				    LINK_BUTTON) != 0;
+				break;
+			case 9:
+				got = (link_to(m, "https://r.example/")->flags &
+				    LINK_BUTTON) != 0;
+				break;
+			}
+			if (got != real && bad++ < 5)
+				printf("# attribute %s: %s\n", n,
+				    got ? "read" : "not read");
+		}
+	}
+	is_int(bad, 0, "attributes read by their names, not near ones");
+
+	/* Text right in a font-size:0 element, its style not first. */
+	m = html("<div id=x styles=\"font-size:0\">a<b>b</b>c</div>"
+	    "<div id=y style=\"font-size:0\">d<b>e</b>f</div>");
+	is_str(m->parts[0].text, "abc\ne", "font-size:0 by style only");
+}
+
 int
 main(void)
 {
@@ -427,6 +524,7 @@ main(void)
 
 	style_checks();
 	kind_checks();
+	attr_checks();
 	text_checks();
 
 	arena_free(a);
