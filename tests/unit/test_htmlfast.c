@@ -47,6 +47,12 @@ rnd(void)
 	return x;
 }
 
+static bool
+is_letter(char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
+
 /* libxml2's tree of s as html.c's slow path copies it, or NULL. */
 static struct htmltree *
 slow(struct arena *a, const char *s, size_t n)
@@ -985,6 +991,264 @@ main(void)
 		ok(n_diff == before,
 		    "generated attribute names: no differences");
 		ok(taken_here > 15000, "generated attribute names: %zu taken",
+		    taken_here);
+	}
+
+	/*
+	 * Every byte value alone at every offset within and across the
+	 * sixteen-byte blocks the input check reads: the controls but tab,
+	 * LF and CR, DEL, and a lone byte past ASCII are refused; the rest
+	 * give the same tree or are declined for what they mean.
+	 */
+	before = n_diff;
+	{
+		static const char pre[] = "<p>0123456789012345678901234567"
+		    "8901234567890123456789";
+		static const char post[] = " abcdefghijklmnopqrstuv</p>";
+		size_t refused = 0, want = 0, at, b, n;
+		struct arena *ar;
+		char in[160];
+
+		for (at = 0; at < 48; at++) {
+			for (b = 0; b < 256; b++) {
+				bool bad = (b < 0x20 && b != '\t' &&
+				    b != '\n' && b != '\r') || b >= 0x7f;
+
+				memcpy(in, pre, 3 + at);
+				n = 3 + at;
+				in[n++] = (char)b;
+				memcpy(in + n, post, sizeof(post) - 1);
+				n += sizeof(post) - 1;
+				if (!bad) {
+					(void)compare(in, n, &fast);
+					continue;
+				}
+				want++;
+				if ((ar = arena_new(0)) == NULL)
+					abort();
+				refused += htmlfast_parse(ar, in, n) == NULL;
+				arena_free(ar);
+			}
+		}
+		ok(refused == want, "every byte at every offset: %zu of %zu "
+		    "refused", refused, want);
+		ok(n_diff == before, "every byte at every offset: no "
+		    "differences");
+	}
+
+	/*
+	 * Tag and attribute names of every length around the sixteen
+	 * bytes read at once, of every kind of character a name may have,
+	 * in any case, with as much input after them or the input ending
+	 * right there; end tags of the same names in another case.
+	 */
+	before = n_diff;
+	{
+		static const char nc[] = "abcXYZ019-_.:";
+		static const char *const tail[] = { ">x", "", " a=b>x",
+		    "/>x", ">x<b>y</b>z<i>w</i>0123456789abcdef", "\xc3\xa9>",
+		    "=1>x" };
+		size_t taken_here = 0, k, j, tl, al;
+		char doc[512], tn[32], an[32];
+
+		for (i = 0; i < 20000; i++) {
+			size_t dn;
+
+			k = rnd();
+			tl = 1 + k % 24;
+			al = 1 + (k / 24) % 24;
+			tn[0] = "aBp"[(k / 576) % 3];
+			/* '.' and ':' in a few, the parse declining most. */
+			for (j = 1; j < tl; j++)
+				tn[j] = nc[rnd() % ((k / 96768) % 4 ? 11 : 13)];
+			tn[tl] = '\0';
+			an[0] = "aZ_:"[(k / 1728) % 4];
+			for (j = 1; j < al; j++)
+				an[j] = nc[rnd() % 13];
+			an[al] = '\0';
+			dn = (size_t)snprintf(doc, sizeof(doc), "<%s %s=1 %s%s",
+			    tn, an, an, tail[(k / 6912) % 7]);
+			if ((k / 48384) % 2) {
+				for (j = 0; j < tl; j++)
+					tn[j] = (char)(tn[j] ^ (is_letter(tn[j]) ?
+					    0x20 : 0));
+				dn += (size_t)snprintf(doc + dn,
+				    sizeof(doc) - dn, "t</%s>u", tn);
+			}
+			(void)compare(doc, dn, &fast);
+			taken_here += fast;
+		}
+		ok(n_diff == before,
+		    "generated names around 16 bytes: no differences");
+		ok(taken_here > 12000,
+		    "generated names around 16 bytes: %zu taken", taken_here);
+	}
+
+	/*
+	 * More names in one document than a parse keeps, many of them
+	 * alike in their first eight bytes, each seen again later; tags
+	 * with more attributes than a word has bits, repeated ones among
+	 * them: a name mistaken for another, or a repeat missed, shows.
+	 */
+	before = n_diff;
+	{
+		char *doc;
+		size_t dn = 0, k, r;
+
+		if ((doc = malloc(65536)) == NULL)
+			abort();
+		dn += (size_t)sprintf(doc, "<body>");
+		for (r = 0; r < 2; r++) {
+			for (i = 0; i < 300; i++) {
+				dn += (size_t)sprintf(doc + dn,
+				    "<longname%zx a%zu=1 longattr%zx=2 "
+				    "longattr%zx=3 a%zu=4>t</longname%zx>",
+				    i * 37 % 300, i, i * 11 % 300,
+				    i * 11 % 300, i, i * 37 % 300);
+			}
+			dn += (size_t)sprintf(doc + dn, "<p");
+			for (k = 0; k < 150; k++)
+				dn += (size_t)sprintf(doc + dn, " x%zu=%zu",
+				    k * 7 % 100, k);
+			dn += (size_t)sprintf(doc + dn, ">x</p>");
+		}
+		(void)compare(doc, dn, &fast);
+		ok(fast, "many names: taken");
+		free(doc);
+		ok(n_diff == before, "many names: no differences");
+	}
+
+	/*
+	 * Elements closed by themselves, under ones whose names start the
+	 * same eight bytes and are not: answers kept for one pair must
+	 * not serve the other.
+	 */
+	before = n_diff;
+	for (i = 0; i < 3000; i++) {
+		char doc[256];
+		int dn;
+
+		dn = snprintf(doc, sizeof(doc), "<table><colgroup%zx><colgroup>"
+		    "a<colgroup>b</table><ul><li><optgroupx%zx><li>c</ul>", i,
+		    i);
+		(void)compare(doc, (size_t)dn, &fast);
+	}
+	ok(n_diff == before, "names alike in eight bytes: no differences");
+
+	/*
+	 * Text in runs broken by end tags that close nothing, references,
+	 * comments, stray '<' and tags, at the top level and inside, so
+	 * text kept where it stands in the input and text gathered from
+	 * pieces join as the parser joins them.
+	 */
+	before = n_diff;
+	{
+		static const char *const piece[] = { "text", " ", "\n",
+		    "</font>", "</x>", "&amp;", "&#65;", "&nbsp", "<!--c-->",
+		    "< ", "<b>", "</b>", "<p>", "<br>", "</p>", "&", "x&y",
+		    "<html>", "<body>", "</body>", "<?pi?>", "\xc3\xa9" };
+		size_t taken_here = 0, k, np;
+
+		for (i = 0; i < 20000; i++) {
+			char doc[512];
+			size_t dn = 0;
+
+			np = 1 + rnd() % 12;
+			for (k = 0; k < np; k++)
+				dn += (size_t)snprintf(doc + dn,
+				    sizeof(doc) - dn, "%s", piece[rnd() % 22]);
+			(void)compare(doc, dn, &fast);
+			taken_here += fast;
+		}
+		ok(n_diff == before, "generated text runs: no differences");
+		ok(taken_here > 18000, "generated text runs: %zu taken",
+		    taken_here);
+	}
+
+	/*
+	 * Entity names short and long, known in one case and not in
+	 * another, followed by ';', by what else a name may have, or by
+	 * the end of the input, more of them than a thread keeps, in text
+	 * and in values.
+	 */
+	before = n_diff;
+	{
+		static const char *const known[] = { "amp", "AMP", "Amp",
+		    "nbsp", "NBSP", "copy", "Eacute", "eacute", "thetasym",
+		    "thetasy", "lt", "LT", "euro", "zwnj", "a1", "q" };
+		static const char *const after[] = { ";", "", ".", "-", "_",
+		    ":", "\xc3\xa9", " ", ";;", "0;", "&" };
+		static const char *const ctx[] = { "%s", "<p>%s</p>",
+		    "<a href=\"%s\">x</a>", "<a title=%s>y</a>", "<html>%s" };
+		static const char an[] = "abcdefghijklmnopqrstuvwxyz"
+		    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
+		size_t taken_here = 0, k, j, rl;
+		char ref[64], doc[256];
+
+		for (i = 0; i < 20000; i++) {
+			k = rnd();
+			ref[0] = '&';
+			if (k % 3 == 0) {
+				rl = (size_t)snprintf(ref + 1, sizeof(ref) - 1,
+				    "%s", known[(k / 3) % 16]);
+			} else if (k % 3 == 1 && (k / 3) % 2 == 0) {
+				/* A known name and more: its first word. */
+				rl = (size_t)snprintf(ref + 1, sizeof(ref) - 1,
+				    "thetasym%c%c", an[(k / 6) % 62],
+				    an[(k / 372) % 62]);
+			} else {
+				rl = 1 + (k / 3) % 19;
+				for (j = 0; j < rl; j++)
+					ref[1 + j] = an[rnd() % 62];
+				ref[1 + rl] = '\0';
+			}
+			snprintf(ref + 1 + rl, sizeof(ref) - 1 - rl, "%s",
+			    after[(k / 57) % 11]);
+			snprintf(doc, sizeof(doc), ctx[(k / 627) % 5], ref);
+			(void)compare(doc, strlen(doc), &fast);
+			taken_here += fast;
+		}
+		ok(n_diff == before, "generated entity names: no differences");
+		/* Each after the known name it starts with: none is it. */
+		for (i = 0; i < 62 * 62; i++) {
+			snprintf(doc, sizeof(doc), "<p>&thetasym;&thetasym%c%c;"
+			    "&thetasym;</p>", an[i % 62], an[i / 62]);
+			(void)compare(doc, strlen(doc), &fast);
+		}
+		ok(n_diff == before, "entity names alike in eight bytes: no "
+		    "differences");
+		ok(taken_here > 19000, "generated entity names: %zu taken",
+		    taken_here);
+	}
+
+	/*
+	 * Comments full of '-', their end or a "--!>" anywhere, cut short
+	 * by the end of the input.
+	 */
+	before = n_diff;
+	{
+		static const char *const piece[] = { "-", "--", "->", "!",
+		    ">", "x", "--!>", "-->", " ", "<!--", "- -", "---" };
+		size_t taken_here = 0, k, np;
+
+		for (i = 0; i < 20000; i++) {
+			char doc[512];
+			size_t dn;
+
+			dn = (size_t)snprintf(doc, sizeof(doc), "%s<!--",
+			    i % 2 ? "<p>a" : "");
+			np = rnd() % 8;
+			for (k = 0; k < np; k++)
+				dn += (size_t)snprintf(doc + dn,
+				    sizeof(doc) - dn, "%s", piece[rnd() % 12]);
+			if (i % 3)
+				dn += (size_t)snprintf(doc + dn,
+				    sizeof(doc) - dn, "-->b");
+			(void)compare(doc, dn, &fast);
+			taken_here += fast;
+		}
+		ok(n_diff == before, "generated comments: no differences");
+		ok(taken_here > 9000, "generated comments: %zu taken",
 		    taken_here);
 	}
 
