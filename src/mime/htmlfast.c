@@ -452,7 +452,7 @@ name_char(unsigned char c)
 
 /*
  * The parse's entry for name, as tag_name() left it (NUL-padded), len
- * bytes, hash its htmltree_hash(): the one it had, or a fresh one in
+ * bytes, hash its name_hash(): the one it had, or a fresh one in
  * its place.  NULL for a name too long to be a key.
  */
 static inline struct nc_entry *
@@ -1166,6 +1166,7 @@ add_attr(struct hf *h, struct htmlnode *e, struct hf_attrs *as,
  * What htmlParseStartTag() does before the attributes: close what the
  * tag closes, open the elements it implies.  -1 to decline; 1 when the
  * parser discards the tag (a misplaced html, head or body); else 0.
+ * name is NUL-padded to HF_KEY bytes, as autocloses() wants it.
  */
 static int
 before_tag(struct hf *h, const char *name, const struct tag_info *ti)
