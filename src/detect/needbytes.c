@@ -535,6 +535,32 @@ group_item(const char *p, const char *end, uint32_t options, bool once,
 }
 
 /*
+ * The end of the item at p that is neither a group nor '|' nor ')': a
+ * class, an escape, an anchor, or a literal character (whole in UTF-8,
+ * or '.'); NULL when it does not end.  *atom: it takes one character.
+ */
+static const char *
+simple_item_end(const char *p, const char *end, bool *atom)
+{
+	const char *next;
+
+	*atom = false;
+	if (*p == '[') {
+		*atom = true;
+		return rxspace_class_end(p, end);
+	}
+	if (*p == '\\')
+		return escape_end(p, end, atom);
+	if (*p == '^' || *p == '$')
+		return p + 1;
+	next = p + 1;
+	while (next < end && (*next & 0xc0) == 0x80)
+		next++;
+	*atom = true;
+	return next;
+}
+
+/*
  * Reads the sequence re..end into out; false when something in it is
  * not understood (out then holds nothing proven).
  */
@@ -560,21 +586,13 @@ seq_read(const char *re, const char *end, uint32_t options,
 			if (p + 1 < end && p[1] == '?' && q < end && *q == ')')
 				return false;
 			next = group_end(p, end);
-		} else if (*p == '[') {
-			next = rxspace_class_end(p, end);
-			atom = true;
-		} else if (*p == '\\')
-			next = escape_end(p, end, &atom);
-		else if (*p == '|' || *p == ')')
+		} else if (*p == '|' || *p == ')')
 			return false;
-		else if (*p == '^' || *p == '$')
-			next = p + 1;
 		else {
-			/* A literal character, whole in UTF-8, or '.'. */
-			next = p + 1;
-			while (next < end && (*next & 0xc0) == 0x80)
-				next++;
-			atom = (unsigned char)*p >= 0x80;
+			next = simple_item_end(p, end, &atom);
+			/* Of literals, only a non-ASCII one is an atom here. */
+			if (*p != '[' && *p != '\\' && *p != '^' && *p != '$')
+				atom = (unsigned char)*p >= 0x80;
 		}
 		if (next == NULL || next - p > NEED_ITEM_MAX)
 			return false;
@@ -774,22 +792,10 @@ alpha_read(const char *p, const char *end, uint32_t options, bool in[],
 			    !alpha_read(content, next - 1, inner, in,
 			    depth + 1)))
 				return false;
-		} else if (*p == '[') {
-			next = rxspace_class_end(p, end);
-			atom = true;
-		} else if (*p == '\\')
-			next = escape_end(p, end, &atom);
-		else if (*p == ')')
+		} else if (*p == ')')
 			return false;
-		else if (*p == '^' || *p == '$')
-			next = p + 1;
-		else {
-			/* A literal character, whole in UTF-8, or '.'. */
-			next = p + 1;
-			while (next < end && (*next & 0xc0) == 0x80)
-				next++;
-			atom = true;
-		}
+		else
+			next = simple_item_end(p, end, &atom);
 		if (next == NULL || next - p > NEED_ITEM_MAX || (atom &&
 		    !alpha_item(p, (size_t)(next - p), options, in)))
 			return false;

@@ -387,13 +387,26 @@ differ(const char *what, const char *want, const char *got)
 	return 1;
 }
 
+/* Sentences of each of s's symbols that differ from the reference's. */
+static int
+symbols_differ(struct scan *s, enum lang lang)
+{
+	size_t i;
+	int diff = 0;
+
+	for (i = 0; i < s->n_symbols; i++)
+		diff += differ("symbol", ref_symbol(s, lang, &s->symbols[i]),
+		    explain_symbol(s, lang, &s->symbols[i]));
+	return diff;
+}
+
 /* explain_*() write what the buffer-based rendering wrote. */
 static void
 test_sentences_same(const struct config *cfg)
 {
 	struct arena *a;
 	struct scan *s;
-	size_t i, longest = 0;
+	size_t longest = 0;
 	int t, diff = 0;
 	enum lang lang;
 	char *got;
@@ -409,10 +422,7 @@ test_sentences_same(const struct config *cfg)
 		diff += differ("summary", ref_summary(s, lang), got);
 		diff += differ("label", ref_label(s, lang),
 		    explain_verdict_label(s, lang));
-		for (i = 0; i < s->n_symbols; i++)
-			diff += differ("symbol", ref_symbol(s, lang,
-			    &s->symbols[i]), explain_symbol(s, lang,
-			    &s->symbols[i]));
+		diff += symbols_differ(s, lang);
 		arena_free(a);
 	}
 	is_int(t, 20000, "20000 generated scans");
@@ -433,7 +443,6 @@ test_families_same(const struct config *cfg)
 	struct scan *s;
 	char err[256], *path;
 	int t, diff = 0;
-	size_t i;
 
 	path = write_temp("LINK a link {1}\nLINK_ more {2}{\nX x{3}\n"
 	    "LINKX_BUTTON b {from}\nBUTTON_NOWHERE {domain}\n"
@@ -452,10 +461,7 @@ test_families_same(const struct config *cfg)
 		s = gen_scan(a, &alt);
 		diff += differ("summary", ref_summary(s, LANG_DE),
 		    explain_summary(s, LANG_DE));
-		for (i = 0; i < s->n_symbols; i++)
-			diff += differ("symbol", ref_symbol(s, LANG_DE,
-			    &s->symbols[i]), explain_symbol(s, LANG_DE,
-			    &s->symbols[i]));
+		diff += symbols_differ(s, LANG_DE);
 		arena_free(a);
 	}
 	is_int(diff, 0, "and with one-word families");
