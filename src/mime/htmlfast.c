@@ -919,11 +919,20 @@ static const bool blank_byte[256] = {
 	[' '] = true, ['\t'] = true, ['\n'] = true, ['\r'] = true
 };
 
-static inline void
+/*
+ * Most calls find no blank, or one: the first byte is looked at before
+ * the loop, which keeps the cursor in a register, not in h.
+ */
+static HF_INLINE void
 skip_blanks(struct hf *h)
 {
-	while (h->p < h->end && blank_byte[*h->p])
-		h->p++;
+	const unsigned char *p = h->p, *end = h->end;
+
+	if (p >= end || !blank_byte[*p])
+		return;
+	for (p++; p < end && blank_byte[*p]; p++)
+		;
+	h->p = p;
 }
 
 /*

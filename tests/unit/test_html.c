@@ -163,6 +163,18 @@ style_checks(void)
 	snprintf(body, sizeof(body), "<div style='%s'>T</div><p>E</p>",
 	    long_style(0, 4500));
 	is_str(html(body)->parts[0].text, "E", "only white space before");
+	for (i = 0, bad_hidden = 0; i < 40; i++) {
+		char pad[48];
+
+		memset(pad, 'x', (size_t)i);
+		pad[i] = '\0';
+		snprintf(body, sizeof(body), "<div style='color:%s;display:"
+		    "none'>T</div><p>E</p>", pad);
+		if (strcmp(html(body)->parts[0].text, "E") != 0 &&
+		    bad_hidden++ == 0)
+			printf("# ';' at %d not seen\n", i);
+	}
+	is_int(bad_hidden, 0, "a ';' at every offset starts a property");
 }
 
 /*
@@ -199,7 +211,11 @@ text_checks(void)
 	static const char *const piece[] = {
 		" ", "  ", "\t", "\n", "\xc2\xa0", "&nbsp;", "\xc2\xa9", "a",
 		"word", "longerwords", "!", "! ", " !", "x y", "\xc3\xa4",
-		"abcdefg ", "abcdefgh", " abcdefg", "1234567  8"
+		"abcdefg ", "abcdefgh", " abcdefg", "1234567  8",
+		/* Sixteen and more: the strides of sixteen bytes. */
+		"abcdefghijklmnop", "abcdefghijklmno ", " bcdefghijklmnop",
+		"abcdefghijklmnopqrstuvwxyz012345", "abcdefghijklmn\xc2\xa0x",
+		"abcdefghijklmnopq\tr"
 	};
 	char text[3][400], all[1200], want[1200], body[1500];
 	struct message *m;
@@ -234,6 +250,64 @@ text_checks(void)
 			    m->parts[0].text);
 	}
 	is_int(bad, 0, "random text collapses as the plain way does");
+	/* White space at every place of a stride, after a space or not. */
+	for (k = 0, bad = 0; k < 40; k++) {
+		char pad[48];
+
+		memset(pad, 'p', (size_t)k);
+		pad[k] = '\0';
+		snprintf(body, sizeof(body), "<p>a <b> %s  bcdefghijklmnop"
+		    "qrstuvwxyz \n\xc2\xa0x\ty</b></p>", pad);
+		snprintf(all, sizeof(all), "a %s bcdefghijklmnop"
+		    "qrstuvwxyz x y", pad);
+		if (k == 0)
+			snprintf(all, sizeof(all), "a bcdefghijklmnop"
+			    "qrstuvwxyz x y");
+		m = html(body);
+		if (strcmp(m->parts[0].text, all) != 0 && bad++ == 0)
+			printf("# text at %d: [%s]\n", k, m->parts[0].text);
+	}
+	is_int(bad, 0, "white space collapses at every offset");
+}
+
+/*
+ * Bare URLs in text at every offset from its start, so that their ':'
+ * or '.' falls at every place of a sixteen-byte stride, after dots and
+ * colons that start none.
+ */
+static void
+text_url_checks(void)
+{
+	char body[600], pad[80];
+	struct message *m;
+	size_t off;
+	int bad = 0, bad_none = 0;
+
+	for (off = 0; off < 40; off++) {
+		memset(pad, 'x', off);
+		pad[off] = '\0';
+		if (off > 4)
+			memcpy(pad, "a.b: ", 5);
+		snprintf(body, sizeof(body), "<p>%s https://t.example/%zu "
+		    "and also www.w.example ok...</p>", pad, off);
+		m = html(body);
+		if ((m->n_links != 2 ||
+		    strncmp(m->links[0].href, "https://t.example/", 18) != 0 ||
+		    !(m->links[0].flags & LINK_TEXT_URL) ||
+		    !(m->links[1].flags & LINK_TEXT_URL)) && bad++ == 0)
+			printf("# text urls at %zu: %zu links\n", off,
+			    m->n_links);
+		snprintf(body, sizeof(body), "<p>%s xhttp://t.example/ "
+		    "1.2.3 a:b www</p>", pad);
+		if (html(body)->n_links != 0 && bad_none++ == 0)
+			printf("# no text urls at %zu\n", off);
+	}
+	is_int(html("<p>x:http://y.example/</p>")->n_links, 1,
+	    "text url whose ':' is the fourth byte after a ':'");
+	is_int(html("<p>http://y.example/</p>")->n_links, 1,
+	    "text url at the start of the text");
+	is_int(bad, 0, "text urls found at every offset");
+	is_int(bad_none, 0, "no text urls where none start");
 }
 
 /*
@@ -526,6 +600,7 @@ main(void)
 	kind_checks();
 	attr_checks();
 	text_checks();
+	text_url_checks();
 
 	arena_free(a);
 	return tap_done();
