@@ -188,7 +188,7 @@ split_headers(struct mime_ctx *ctx)
 	const char *p = m->raw, *end = m->raw + m->raw_len, *nl, *next, *c;
 	struct header *h = NULL;
 	size_t cap = 0, linelen, n_crlf = 0, n_lf = 0;
-	bool recording = true, eightbit = false;
+	bool recording = true, eightbit = false, whole = true;
 
 	for (;;) {
 		if (p >= end) {
@@ -208,6 +208,9 @@ split_headers(struct mime_ctx *ctx)
 		}
 		if (linelen == 0) {		/* the empty line */
 			p = next;
+			/* Every field is in m->headers: mimeparse.c may
+			   take them from there. */
+			ctx->hdr_whole = whole && recording;
 			break;
 		}
 		if (linelen > MESSAGE_LINE_MAX)
@@ -227,9 +230,14 @@ split_headers(struct mime_ctx *ctx)
 			if (h != NULL) {
 				h->raw_len = (size_t)(next - h->raw);
 				h->value_len = (size_t)(p + linelen - h->value);
-			} else if (recording)
-				message_defect(ctx, MSG_DEF_HEADER_SYNTAX,
-				    "continuation line without a field");
+			} else {
+				whole = false;
+				if (recording)
+					message_defect(ctx,
+					    MSG_DEF_HEADER_SYNTAX,
+					    "continuation line without a "
+					    "field");
+			}
 			p = next;
 			continue;
 		}
@@ -524,8 +532,10 @@ message_parse(struct arena *a, const char *data, size_t len,
 		message_defect(&ctx, MSG_DEF_TRUNCATED, arena_printf(a,
 		    "message over %zu bytes cut", ctx.lim->max_size));
 	}
-	if (m->raw_len > 0 && memchr(m->raw, '\0', m->raw_len) != NULL)
+	if (m->raw_len > 0 && memchr(m->raw, '\0', m->raw_len) != NULL) {
+		ctx.nul = true;
 		message_defect(&ctx, MSG_DEF_NUL_BYTES, "NUL bytes");
+	}
 
 	split_headers(&ctx);
 	if (!ctx.oom)

@@ -63,6 +63,9 @@ struct mime_ctx {
 	size_t				 cap_text;	/* bytes of msg->text */
 	size_t				 max_joined;	/* msg->text ceiling */
 	bool				 oom;
+	bool				 nul;		/* NUL in msg->raw */
+	bool				 hdr_whole;	/* split_headers() saw
+							   every field */
 };
 
 /* message.c: defects and the link/form collectors. */
@@ -143,8 +146,32 @@ struct mimeparse {
 	size_t			 pool_len, pool_cap;
 };
 
+/*
+ * What message.c already knows of the input it hands on, so that
+ * mimeparse_run() need not find it again: whether the input is free of
+ * NUL bytes, and, when message.c split the top-level header block whole
+ * (every field recorded, ended by its empty line, nothing declined on
+ * the way), its Content-Type, Content-Disposition and
+ * Content-Transfer-Encoding fields as mimeparse_top_fields() picks them
+ * and the offset of the first body byte.
+ */
+struct mimeparse_field {
+	const char	*v;	/* raw value after the colon, line ends kept */
+	size_t		 n;
+	bool		 seen;
+};
+
+struct mimeparse_top {
+	bool			 nul_free;	/* no NUL in the input */
+	bool			 headers;	/* the fields below are set */
+	struct mimeparse_field	 ct, cd, cte;
+	size_t			 content;
+};
+
+int	 mimeparse_top_fields(struct mimeparse_top *,
+	    const struct header *, size_t n, size_t content);
 int	 mimeparse_run(struct mimeparse *, const char *data, size_t len,
-	    size_t max_nodes, size_t max_depth);
+	    size_t max_nodes, size_t max_depth, const struct mimeparse_top *);
 const char *mimeparse_str(const struct mimeparse *, size_t off);
 void	 mimeparse_free(struct mimeparse *);
 
@@ -157,6 +184,8 @@ void	 mimeparse_free(struct mimeparse *);
 void	 mimetree_global_init(void);	/* g_mime_init etc., once */
 int	 mimetree_build(struct mime_ctx *, const char *data, size_t len);
 void	 mimetree_fast_path(bool on);
+/* Tests: false makes mimeparse.c find NULs and the top fields itself. */
+void	 mimetree_reuse_top(bool on);
 bool	 mimetree_used_fast_path(void);
 /* A text part's CRLF and lone CR to LF, in place; NUL at the new end. */
 size_t	 mime_to_lf(char *, size_t);

@@ -76,11 +76,7 @@ struct mp_line {
 	size_t	 next;		/* the byte after its LF (len at EOF) */
 };
 
-struct mp_field {
-	const char	*v;	/* raw value after the colon, line ends kept */
-	size_t		 n;
-	bool		 seen;
-};
+#define mp_field	mimeparse_field
 
 struct mp_headers {
 	struct mp_field	 ct, cd, cte;
@@ -154,6 +150,71 @@ is_ttoken(unsigned char c)
 }
 
 /*
+ * Which of the three fields that shape the tree a field name is, NULL
+ * for the others.  The length first: most names are none of the three.
+ */
+static struct mp_field *
+mp_which(struct mp_headers *h, const char *name, size_t n)
+{
+	switch (n) {
+	case 12:
+		return str_ieqn(name, n, "Content-Type", 12) ? &h->ct : NULL;
+	case 19:
+		return str_ieqn(name, n, "Content-Disposition", 19) ?
+		    &h->cd : NULL;
+	case 25:
+		return str_ieqn(name, n, "Content-Transfer-Encoding", 25) ?
+		    &h->cte : NULL;
+	default:
+		return NULL;
+	}
+}
+
+/*
+ * Records the value v[0..n) of a field mp_which() named (none when cur
+ * is NULL); a second of the same kind declines.
+ */
+static int
+mp_field_set(struct mp_field *cur, const char *v, size_t n)
+{
+	if (cur == NULL)
+		return 0;
+	if (cur->seen)
+		return MP_DECLINE;
+	cur->seen = true;
+	cur->v = v;
+	cur->n = n;
+	return 0;
+}
+
+/*
+ * The top-level fields from message.c's split of the same header block
+ * (struct header: value after the colon, raw through the line end of
+ * its last continuation), as mp_headers() would record them.
+ */
+int
+mimeparse_top_fields(struct mimeparse_top *top, const struct header *hs,
+    size_t n, size_t content)
+{
+	struct mp_headers h;
+	size_t i;
+
+	memset(&h, 0, sizeof(h));
+	top->headers = false;
+	for (i = 0; i < n; i++)
+		if (mp_field_set(mp_which(&h, hs[i].name, hs[i].name_len),
+		    hs[i].value,
+		    (size_t)(hs[i].raw + hs[i].raw_len - hs[i].value)) != 0)
+			return MP_DECLINE;
+	top->ct = h.ct;
+	top->cd = h.cd;
+	top->cte = h.cte;
+	top->content = content;
+	top->headers = true;
+	return 0;
+}
+
+/*
  * One header block (RFC 5322 2.2, RFC 2045 3) from pos up to and
  * including its empty line.  Folded lines are continuations (2.2.3).
  * The three MIME fields that shape the tree are kept raw.
@@ -196,21 +257,9 @@ mp_headers(const struct mp *p, size_t pos, struct mp_headers *h,
 			i++;
 		if (ne == pos || i >= eol || d[i] != ':')
 			return MP_DECLINE;
-		cur = NULL;
-		if (str_ieqn(d + pos, ne - pos, "Content-Type", 12))
-			cur = &h->ct;
-		else if (str_ieqn(d + pos, ne - pos, "Content-Disposition", 19))
-			cur = &h->cd;
-		else if (str_ieqn(d + pos, ne - pos,
-		    "Content-Transfer-Encoding", 25))
-			cur = &h->cte;
-		if (cur != NULL) {
-			if (cur->seen)
-				return MP_DECLINE;
-			cur->seen = true;
-			cur->v = d + i + 1;
-			cur->n = eol - i;
-		}
+		cur = mp_which(h, d + pos, ne - pos);
+		if (mp_field_set(cur, d + i + 1, eol - i) != 0)
+			return MP_DECLINE;
 		infield = true;
 		pos = eol + 1;
 	}
@@ -808,15 +857,18 @@ mp_message(struct mp *p, size_t pos, int parent, unsigned depth,
 
 int
 mimeparse_run(struct mimeparse *mp, const char *data, size_t len,
-    size_t max_nodes, size_t max_depth)
+    size_t max_nodes, size_t max_depth, const struct mimeparse_top *top)
 {
 	struct mp p;
 	struct mp_line ln;
+	struct mp_headers h;
 	enum mp_result res;
 	int rv;
 
 	memset(mp, 0, sizeof(*mp));
-	if (len == 0 || memchr(data, '\0', len) != NULL)
+	if (len == 0)
+		return MP_DECLINE;
+	if (top != NULL ? !top->nul_free : memchr(data, '\0', len) != NULL)
 		return MP_DECLINE;
 	/* p.b[] is set up as boundaries are pushed. */
 	p.mp = mp;
@@ -825,7 +877,15 @@ mimeparse_run(struct mimeparse *mp, const char *data, size_t len,
 	p.max_nodes = max_nodes;
 	p.max_depth = max_depth;
 	p.nb = 0;
-	rv = mp_message(&p, 0, -1, 0, &res, &ln);
+	if (top != NULL && top->headers) {
+		/* mp_message() with message.c's split of the header block. */
+		h.ct = top->ct;
+		h.cd = top->cd;
+		h.cte = top->cte;
+		rv = mp_entity(&p, &h, 0, top->content, -1, 0, false, &res,
+		    &ln);
+	} else
+		rv = mp_message(&p, 0, -1, 0, &res, &ln);
 	if (rv == 0 && (res != MP_EOS || p.nb != 0))
 		rv = MP_DECLINE;
 	return rv;

@@ -850,11 +850,18 @@ fast_walk(struct mime_ctx *ctx, const struct mimeparse *mp, size_t ni,
 
 static _Thread_local bool	fast_off;	/* tests: GMime only */
 static _Thread_local bool	fast_used;
+static _Thread_local bool	mimetree_top_off; /* tests: no reuse */
 
 void
 mimetree_fast_path(bool on)
 {
 	fast_off = !on;
+}
+
+void
+mimetree_reuse_top(bool on)
+{
+	mimetree_top_off = !on;
 }
 
 bool
@@ -868,12 +875,26 @@ static bool
 fast_build(struct mime_ctx *ctx, const char *data, size_t len)
 {
 	struct mimeparse mp;
-	size_t base = ctx->msg->n_parts;
+	struct mimeparse_top top, *tp = NULL;
+	const struct message *m = ctx->msg;
+	size_t base = m->n_parts;
 
 	if (base >= ctx->lim->max_parts)
 		return false;
+	/*
+	 * The whole message: message.c has looked for NUL bytes and split
+	 * the header block already; mimeparse.c need not do either again.
+	 */
+	if (data == m->raw && len == m->raw_len && !mimetree_top_off) {
+		memset(&top, 0, sizeof(top));
+		top.nul_free = !ctx->nul;
+		if (ctx->hdr_whole && mimeparse_top_fields(&top, m->headers,
+		    m->n_headers, m->header_len) != 0)
+			return false;
+		tp = &top;
+	}
 	if (mimeparse_run(&mp, data, len, ctx->lim->max_parts - base,
-	    ctx->lim->max_depth) != 0) {
+	    ctx->lim->max_depth, tp) != 0) {
 		mimeparse_free(&mp);
 		return false;
 	}

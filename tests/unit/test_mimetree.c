@@ -21,6 +21,33 @@
 
 static size_t n_total, n_fast;
 
+/*
+ * The fast path given message.c's NUL check and header split against the
+ * fast path finding both itself: the same model, the same path taken.
+ */
+static const char *
+compare_reuse(const char *s, size_t n, const struct message_limits *lim)
+{
+	struct arena *a1, *a2;
+	struct message *m1, *m2;
+	const char *why;
+	bool f1, f2;
+
+	a1 = arena_new(0);
+	a2 = arena_new(0);
+	m1 = message_parse(a1, s, n, lim);
+	f1 = mimetree_used_fast_path();
+	mimetree_reuse_top(false);
+	m2 = message_parse(a2, s, n, lim);
+	f2 = mimetree_used_fast_path();
+	mimetree_reuse_top(true);
+	why = f1 != f2 ? "fast path taken with one header split only" :
+	    mimecmp(m1, m2);
+	arena_free(a1);
+	arena_free(a2);
+	return why;
+}
+
 /* Default limits and small ones (the limit paths); counts fast ones. */
 static const char *
 compare(const char *s, size_t n, bool *fast)
@@ -30,6 +57,12 @@ compare(const char *s, size_t n, bool *fast)
 
 	if ((why = mimecmp_both(s, n, NULL, fast, NULL)) != NULL)
 		return why;
+	if ((why = compare_reuse(s, n, NULL)) != NULL)
+		return why;
+	small.max_headers = 2;
+	if ((why = compare_reuse(s, n, &small)) != NULL)
+		return why;
+	small.max_headers = message_default_limits()->max_headers;
 	small.max_parts = 4;
 	small.max_depth = 2;
 	small.max_text = 64;
@@ -218,6 +251,19 @@ static const struct tcase cases[] = {
 	    "\r\n4\r\n--p\r\n\r\n5\r\n--p--\r\n" },
 	{ "mbox From line", false, "From a@example.com Mon Jan 1 00:00:00 2024"
 	    "\r\n" H "\r\nx\r\n" },
+	{ "content fields folded, spaced, mixed case", true, H "content-type"
+	    " \t: multipart/mixed;\r\n\tboundary=\"f f\"\r\nX-A: 1\r\n"
+	    "CONTENT-TRANSFER-ENCODING:\r\n 7bit\r\nContent-Disposition: "
+	    "inline;\r\n filename=a.txt\r\n\r\n--f f\r\n\r\nx\r\n--f f--\r\n" },
+	{ "content type last, no CR", true, HL "Content-Type: text/html\n"
+	    " ; charset=utf-8\n\n<p>x</p>\n" },
+	{ "names like the content fields", true, H "Content-Typo: x/y\r\n"
+	    "Content-Type-X: a/b\r\nContent-Dispositioning: q\r\n"
+	    "Content-Transfer-Encodinx: base64\r\n\r\nplain\r\n" },
+	{ "duplicate disposition", false, H "Content-Disposition: inline\r\n"
+	    "Content-Disposition: attachment\r\n\r\nx\r\n" },
+	{ "duplicate encoding, folded", false, H "Content-Transfer-Encoding:"
+	    "\r\n base64\r\ncontent-transfer-encoding: 7bit\r\n\r\nx\r\n" },
 	{ "long line with boundary", false, H "Content-Type: multipart/mixed;"
 	    " boundary=L\r\n\r\n--L\r\n\r\n"
 	    "0123456789012345678901234567890123456789012345678901234567890123"
@@ -240,6 +286,107 @@ test_cases(void)
 		if (cases[i].fast)
 			ok(fast, "%s: fast path taken", cases[i].name);
 	}
+}
+
+/* Do two runs of mimeparse_run() give the same nodes and strings? */
+static bool
+same_nodes(const struct mimeparse *a, const struct mimeparse *b)
+{
+	const struct mimeparse_node *x, *y;
+	size_t i;
+
+	if (a->n_nodes != b->n_nodes)
+		return false;
+	for (i = 0; i < a->n_nodes; i++) {
+		x = &a->nodes[i];
+		y = &b->nodes[i];
+		if (x->parent != y->parent || x->depth != y->depth ||
+		    x->end != y->end || x->kind != y->kind ||
+		    x->enc != y->enc || x->off != y->off || x->len != y->len ||
+		    mimecmp_str(mimeparse_str(a, x->type),
+		    mimeparse_str(b, y->type)) ||
+		    mimecmp_str(mimeparse_str(a, x->subtype),
+		    mimeparse_str(b, y->subtype)) ||
+		    mimecmp_str(mimeparse_str(a, x->charset),
+		    mimeparse_str(b, y->charset)) ||
+		    mimecmp_str(mimeparse_str(a, x->disposition),
+		    mimeparse_str(b, y->disposition)) ||
+		    mimecmp_str(mimeparse_str(a, x->filename),
+		    mimeparse_str(b, y->filename)) ||
+		    mimecmp_str(mimeparse_str(a, x->name),
+		    mimeparse_str(b, y->name)))
+			return false;
+	}
+	return true;
+}
+
+/*
+ * mimeparse_run() handed message.c's split of the top-level header block
+ * (struct mimeparse_top) against mimeparse_run() splitting it itself:
+ * the same result and, when taken, the same nodes.  Only for blocks
+ * message.c split whole, as message.c only hands those on.
+ */
+static void
+test_top_fields(void)
+{
+	const uint32_t partial = MSG_DEF_HEADER_SYNTAX | MSG_DEF_NO_BODY_SEP |
+	    MSG_DEF_TOO_MANY_HEADERS;
+	struct mimeparse with, without;
+	struct mimeparse_top top;
+	struct message *m;
+	struct arena *a;
+	size_t i, n_same = 0, n_tried = 0, n_taken = 0;
+	int r1, r2;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		a = arena_new(0);
+		m = message_parse(a, cases[i].msg, strlen(cases[i].msg), NULL);
+		if (m == NULL || (m->defects & partial) != 0) {
+			arena_free(a);
+			continue;
+		}
+		n_tried++;
+		memset(&top, 0, sizeof(top));
+		top.nul_free = true;
+		r1 = mimeparse_top_fields(&top, m->headers, m->n_headers,
+		    m->header_len);
+		if (r1 == 0)
+			r1 = mimeparse_run(&with, m->raw, m->raw_len, 500, 20,
+			    &top);
+		else
+			memset(&with, 0, sizeof(with));
+		r2 = mimeparse_run(&without, m->raw, m->raw_len, 500, 20, NULL);
+		if (r1 == r2 && (r1 != 0 || same_nodes(&with, &without)))
+			n_same++;
+		else
+			printf("# %s: top fields change the result\n",
+			    cases[i].name);
+		if (r1 == 0)
+			n_taken++;
+		mimeparse_free(&with);
+		mimeparse_free(&without);
+		arena_free(a);
+	}
+	ok(n_tried > 40 && n_same == n_tried && n_taken > 30,
+	    "top fields: %zu of %zu header blocks give the same tree (%zu "
+	    "taken)", n_same, n_tried, n_taken);
+
+	/* A NUL declines whether found here or by message.c. */
+	static const char nul[] = H "\r\nx\0y\r\n";
+	const char *why;
+
+	memset(&top, 0, sizeof(top));
+	ok(mimeparse_run(&with, nul, sizeof(nul) - 1, 500, 20, &top) != 0,
+	    "top: input with a NUL (nul_free false) declined");
+	mimeparse_free(&with);
+	top.nul_free = true;
+	ok(mimeparse_run(&with, nul, 20, 500, 20, &top) != 0,
+	    "top: NUL-free input without its empty line declined");
+	mimeparse_free(&with);
+	why = compare_reuse(nul, sizeof(nul) - 1, NULL);
+	ok(why == NULL, "NUL in the body: same model with either split");
+	if (why != NULL)
+		printf("#   %s\n", why);
 }
 
 /* One file; returns false (and says why) when the models differ. */
@@ -451,6 +598,7 @@ main(void)
 	test_to_lf();
 	test_base64();
 	test_cases();
+	test_top_fields();
 	test_fuzz_corpus();
 	test_env_corpus();
 	printf("# fast path took %zu of %zu messages compared\n", n_fast,
