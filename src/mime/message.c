@@ -330,17 +330,38 @@ last_may_match(const char *a, const char *b, size_t len)
 	    ((unsigned char)b[len - 1] | 0x20);
 }
 
+/*
+ * The fields of each name length, F_OTHER after the last: a header is
+ * compared with the one or two names of its length, not all thirteen.
+ */
+#define FIELD_LEN_MAX	11
+static const enum field fields_of_len[FIELD_LEN_MAX + 1][3] = {
+	[2] = { F_TO, F_CC },
+	[3] = { F_BCC },
+	[4] = { F_FROM, F_DATE },
+	[6] = { F_SENDER },
+	[7] = { F_SUBJECT },
+	[8] = { F_REPLY_TO, F_RECEIVED },
+	[10] = { F_MESSAGE_ID, F_REFERENCES },
+	[11] = { F_RETURN_PATH, F_IN_REPLY_TO },
+};
+
 static enum field
 field_of(const struct header *h)
 {
-	unsigned k;
+	const enum field *k;
+	const char *fn;
 
-	for (k = 1; k < F_COUNT; k++)
-		if (h->name_len == field_names[k].len &&
-		    last_may_match(h->name, field_names[k].name,
-		    h->name_len) && str_ieqn(h->name, h->name_len,
-		    field_names[k].name, field_names[k].len))
-			return (enum field)k;
+	if (h->name_len > FIELD_LEN_MAX)
+		return F_OTHER;
+	for (k = fields_of_len[h->name_len]; *k != F_OTHER; k++) {
+		fn = field_names[*k].name;
+		/* The first byte as last_may_match() takes the last. */
+		if (((unsigned char)h->name[0] | 0x20) == (unsigned char)fn[0] &&
+		    last_may_match(h->name, fn, h->name_len) &&
+		    str_ieqn(h->name, h->name_len, fn, field_names[*k].len))
+			return *k;
+	}
 	return F_OTHER;
 }
 

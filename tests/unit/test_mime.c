@@ -513,6 +513,116 @@ test_fields_by_name(void)
 	    "no Message-ID", "notes of a message without fields");
 }
 
+/*
+ * Which field message.c took a name for, from what it did with two of
+ * them: -1 for none, else the index in names[] below.
+ */
+static const char *const field_list[] = { "from", "sender", "reply-to",
+    "to", "cc", "bcc", "return-path", "subject", "message-id", "date",
+    "received", "in-reply-to", "references" };
+#define N_FIELDS	(sizeof(field_list) / sizeof(field_list[0]))
+
+static int
+field_seen(const char *name)
+{
+	char buf[128], note[64];
+	struct message *m;
+	size_t k;
+	int got = -1, n_got = 0;
+
+	(void)snprintf(buf, sizeof(buf), "%s: a@b.example\n%s: a@b.example"
+	    "\n\n", name, name);
+	if ((m = parses(buf)) == NULL)
+		return -2;
+	for (k = 0; k < N_FIELDS; k++) {
+		bool took;
+
+		(void)snprintf(note, sizeof(note), "more than one %s field",
+		    field_list[k]);
+		if (k == 0)
+			took = (m->defects & MSG_DEF_MULTIPLE_FROM) != 0;
+		else if (k == 6)
+			took = m->return_path.n == 1;
+		else if (k == 10)
+			took = m->n_received == 2;
+		else
+			took = m->defect_notes != NULL &&
+			    strstr(m->defect_notes, note) != NULL;
+		if (took) {
+			got = (int)k;
+			n_got++;
+		}
+	}
+	return n_got > 1 ? -3 : got;
+}
+
+/*
+ * The fields read by name, against a case-insensitive compare with each
+ * name in turn, over every name with one byte changed (case flipped, a
+ * neighbouring letter, '-', '_', 'x'), cut or lengthened.
+ */
+static void
+test_field_classes(void)
+{
+	static const char subst[] = "-_x";
+	char name[64];
+	size_t k, i, j, tried = 0, bad = 0;
+	int want, got;
+
+	for (k = 0; k < N_FIELDS; k++) {
+		size_t len = strlen(field_list[k]);
+
+		for (i = 0; i <= len + 1; i++) {
+			for (j = 0; j < 7; j++) {
+				memcpy(name, field_list[k], len + 1);
+				if (i == len + 1) {
+					if (j > 0)
+						break;
+					name[len - 1] = '\0';	/* cut */
+				} else if (i == len) {
+					if (j >= 3)
+						break;
+					name[len] = subst[j];	/* longer */
+					name[len + 1] = '\0';
+				} else if (j == 0)
+					name[i] ^= 0x20;
+				else if (j == 1)
+					name[i] = (char)(name[i] + 1);
+				else if (j == 2)
+					name[i] = (char)(name[i] - 1);
+				else if (j < 6)
+					name[i] = subst[j - 3];
+				else {
+					/* All upper case. */
+					for (size_t q = 0; q < len; q++)
+						if (name[q] >= 'a' &&
+						    name[q] <= 'z')
+							name[q] ^= 0x20;
+				}
+				if (strchr(name, ':') != NULL ||
+				    name[0] == '\0' || name[0] == '@' ||
+				    strchr(name, '\x0d') != NULL ||
+				    strchr(name, '\x7f') != NULL)
+					continue;
+				want = -1;
+				for (size_t q = 0; q < N_FIELDS; q++)
+					if (str_ieq(name, strlen(name),
+					    field_list[q]))
+						want = (int)q;
+				got = field_seen(name);
+				tried++;
+				if (got != want) {
+					bad++;
+					printf("# %s: read as %d, not %d\n",
+					    name, got, want);
+				}
+			}
+		}
+	}
+	ok(tried > 500 && bad == 0, "field names: %zu of %zu read as a "
+	    "compare with each name would", tried - bad, tried);
+}
+
 static void
 agrees_in_corpus(const char *path, const char *name)
 {
@@ -911,6 +1021,7 @@ main(void)
 	test_headers();
 	test_lookup();
 	test_fields_by_name();
+	test_field_classes();
 	test_fuzz_corpus();
 	test_env_corpus();
 	test_tree();
