@@ -37,24 +37,19 @@ static const char *const geo_paths[] = {
 	"/usr/share/libloc/location.db",
 };
 
+/*
+ * FNV-1a over s's bytes from the last to the first: read that way, the
+ * hash of "b.c" is a step on the way to that of "a.b.c", so
+ * detect_list_find() has every parent domain's hash from one pass.
+ */
 static uint32_t
 list_hash(const char *s)
 {
-	return str_fnv1a(STR_FNV_INIT, s, strlen(s));
-}
-
-/* list_hash(s), and in *dot the first '.' of s or NULL: one pass. */
-static uint32_t
-list_hash_dot(const char *s, const char **dot)
-{
 	uint32_t h = STR_FNV_INIT;
+	size_t n = strlen(s);
 
-	*dot = NULL;
-	for (; *s != '\0'; s++) {
-		if (*s == '.' && *dot == NULL)
-			*dot = s;
-		h = str_fnv1a_byte(h, (unsigned char)*s);
-	}
+	while (n > 0)
+		h = str_fnv1a_byte(h, (unsigned char)s[--n]);
 	return h;
 }
 
@@ -154,8 +149,10 @@ const char *
 detect_list_find(const struct detect_list *l, const char *host,
     const char *path, int *val)
 {
-	const char *p, *dot;
-	size_t i, plen;
+	const char *p, *found = NULL;
+	uint32_t h = STR_FNV_INIT;
+	size_t i, j, plen;
+	int v = 0;
 
 	/* The first byte before a call: nearly every entry differs there. */
 	for (i = 0; path != NULL && i < l->n_path; i++) {
@@ -169,24 +166,30 @@ detect_list_find(const struct detect_list *l, const char *host,
 			return l->path_host[i];
 		}
 	}
-	for (p = host; p != NULL && *p != '\0';) {
-		if (l->cap > 0) {
-			size_t j;
-
-			for (j = list_hash_dot(p, &dot) & (l->cap - 1);
-			    l->key[j] != NULL; j = (j + 1) & (l->cap - 1))
-				if (l->key[j][0] == p[0] &&
-				    strcmp(l->key[j], p) == 0) {
-					if (val != NULL)
-						*val = l->val[j];
-					return l->key[j];
-				}
-		} else
-			dot = strchr(p, '.');
-		if ((p = dot) != NULL)
-			p++;
+	if (l->cap == 0 || host == NULL)
+		return NULL;
+	/*
+	 * From the end of host to its start, each parent domain ("c",
+	 * "b.c", then "a.b.c": where host starts or a dot ends) is probed
+	 * with the hash the bytes so far give; the longest that is an
+	 * entry wins, as the nearest parent is the most specific entry.
+	 */
+	for (i = strlen(host); i > 0; i--) {
+		h = str_fnv1a_byte(h, (unsigned char)host[i - 1]);
+		if (i > 1 && host[i - 2] != '.')
+			continue;
+		p = host + i - 1;
+		for (j = h & (l->cap - 1); l->key[j] != NULL;
+		    j = (j + 1) & (l->cap - 1))
+			if (l->key[j][0] == p[0] && strcmp(l->key[j], p) == 0) {
+				found = l->key[j];
+				v = l->val[j];
+				break;
+			}
 	}
-	return NULL;
+	if (found != NULL && val != NULL)
+		*val = v;
+	return found;
 }
 
 void

@@ -1531,6 +1531,39 @@ list_find_differential(void)
 }
 
 /*
+ * detect_list_find() probes parents from the end of the host: the
+ * nearest parent must still win over a farther one, an empty list and
+ * an empty host find nothing, and a closing dot is part of the name.
+ */
+static void
+list_find_cases(void)
+{
+	struct detect_list l;
+	const char *r;
+	int v = -1;
+
+	memset(&l, 0, sizeof(l));
+	ok(detect_list_find(&l, "a.example", NULL, &v) == NULL && v == -1,
+	    "an empty list finds nothing");
+	(void)detect_list_add(&l, "example", 1);
+	(void)detect_list_add(&l, "b.example", 2);
+	(void)detect_list_add(&l, "x.b.example", 3);
+	r = detect_list_find(&l, "y.x.b.example", NULL, &v);
+	ok(r != NULL && strcmp(r, "x.b.example") == 0 && v == 3,
+	    "the nearest parent wins (%s)", r ? r : "NULL");
+	r = detect_list_find(&l, "c.b.example", NULL, &v);
+	ok(r != NULL && strcmp(r, "b.example") == 0 && v == 2,
+	    "a parent two labels up (%s)", r ? r : "NULL");
+	ok(detect_list_find(&l, "", NULL, NULL) == NULL &&
+	    detect_list_find(&l, "b.example.", NULL, NULL) == NULL &&
+	    detect_list_find(&l, "bexample", NULL, NULL) == NULL,
+	    "an empty host, a closing dot or no dot finds nothing");
+	ok(detect_list_find(&l, ".example", NULL, &v) != NULL && v == 1,
+	    "an empty first label still has its parent");
+	detect_list_free(&l);
+}
+
+/*
  * urls_parse() reads plain http(s) links itself and leaves the rest to
  * libcurl: both must give the same answer.  Links are put together from
  * pieces chosen to sit on the edges of the fast reader (schemes, user
@@ -2137,6 +2170,7 @@ main(void)
 	loaders();
 	regdoms();
 	list_find_differential();
+	list_find_cases();
 	url_differential();
 	host_in_text_differential();
 	config_free(&cfg);
