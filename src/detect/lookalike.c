@@ -84,6 +84,12 @@ struct lookalike {
 	 */
 	int			*by_len;
 	size_t			 len_at[LOOK_MAX_LABEL + 2];
+	/*
+	 * The first two bytes of every label of two bytes or more, one
+	 * bit per pair: scan_labels() starts a substring only where its
+	 * pair is one of those, which few places in a domain are.
+	 */
+	uint64_t		 pair[256 * 256 / 64];
 };
 
 /* Skeleton of a UTF-8 string into out; -1 when ICU refuses it. */
@@ -144,7 +150,11 @@ lookalike_skeleton(const struct lookalike *lk, const char *s, char *out,
 		if (*p >= 0x80 || (k = lk->ascii_len[*p]) == 0 ||
 		    o + k >= outlen)
 			return icu_skeleton(lk->sc, s, out, outlen);
-		memcpy(out + o, lk->ascii_skel[*p], k);
+		/* Nearly every character is its own one-byte skeleton. */
+		if (k == 1)
+			out[o] = lk->ascii_skel[*p][0];
+		else
+			memcpy(out + o, lk->ascii_skel[*p], k);
 		o += k;
 	}
 	if (o >= outlen)
@@ -188,6 +198,25 @@ char_mask(const char *s, size_t n)
 	return m;
 }
 
+
+/* The index of the pair s[0], s[1] in lk->pair. */
+static size_t
+pair_at(const char *s)
+{
+	return (size_t)(unsigned char)s[0] << 8 | (unsigned char)s[1];
+}
+
+static void
+pair_set(struct lookalike *lk, const char *s)
+{
+	lk->pair[pair_at(s) / 64] |= 1ULL << (pair_at(s) % 64);
+}
+
+static bool
+pair_has(const struct lookalike *lk, const char *s)
+{
+	return (lk->pair[pair_at(s) / 64] >> (pair_at(s) % 64)) & 1;
+}
 
 /* The first position whose label is s[0..n) (hash h of it), or -1. */
 static int
@@ -250,6 +279,8 @@ index_labels(struct lookalike *lk, const struct brands *bs)
 			l->mask = char_mask(l->text, l->len);
 			if (l->len > lk->max_len)
 				lk->max_len = l->len;
+			if (l->len >= 2)
+				pair_set(lk, l->text);
 			for (h = STR_FNV_INIT, k = 0; k < l->len; k++)
 				h = str_fnv1a_byte(h, (unsigned char)l->text[k]);
 			if (text_find(lk, l->text, l->len, h) == -1) {
@@ -550,12 +581,17 @@ judge_label(const char *label, size_t n, int *hist, const char *L,
 	return LOOK_NONE;
 }
 
-/* The scan of one label: the first hit so far and how it hit. */
+/*
+ * The scan of one label: the first hit so far and how it hit.  The
+ * label's character counts are taken when a label is first judged:
+ * most domains are compared with none.
+ */
 struct look_scan {
 	const struct lookalike	*lk;
 	const char		*label;
 	size_t			 n;
-	int			*hist;
+	int			*hist;		/* NULL until counted */
+	int			 counts[256];
 	size_t			 best;		/* position; n_label: none */
 	enum lookalike_kind	 kind;
 };
@@ -566,9 +602,16 @@ try_label(struct look_scan *sc, size_t pos)
 {
 	const struct look_label *l = &sc->lk->label[pos];
 	enum lookalike_kind k;
+	size_t i;
 
 	if (pos >= sc->best)
 		return;
+	if (sc->hist == NULL) {
+		memset(sc->counts, 0, sizeof(sc->counts));
+		for (i = 0; i < sc->n; i++)
+			sc->counts[(unsigned char)sc->label[i]]++;
+		sc->hist = sc->counts;
+	}
 	if ((k = judge_label(sc->label, sc->n, sc->hist, l->text,
 	    l->len)) != LOOK_NONE) {
 		sc->best = pos;
@@ -640,21 +683,26 @@ scan_labels(const struct lookalike *lk, const char *label, size_t n,
 {
 	const struct look_label *l;
 	struct look_scan sc;
-	int hist[256], cap;
 	size_t i, j, len, lo, hi;
 	uint64_t m;
 	uint32_t h;
+	int cap;
 
-	memset(hist, 0, sizeof(hist));
-	for (i = 0; i < n; i++)
-		hist[(unsigned char)label[i]]++;
 	sc.lk = lk;
 	sc.label = label;
 	sc.n = n;
-	sc.hist = hist;
+	sc.hist = NULL;
 	sc.best = lk->n_label;
 	sc.kind = LOOK_NONE;
 	for (i = 0; i < n; i++) {
+		/*
+		 * A substring of three bytes or more (all but a whole label
+		 * shorter than that) can be a label's text only where its
+		 * first two bytes begin one.
+		 */
+		if (n >= LOOK_MIN_COMBO && (i + 1 >= n ||
+		    !pair_has(lk, label + i)))
+			continue;
 		h = STR_FNV_INIT;
 		for (j = i; j < n && j - i < lk->max_len; j++) {
 			h = str_fnv1a_byte(h, (unsigned char)label[j]);
