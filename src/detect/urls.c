@@ -80,6 +80,31 @@ is_ip(const char *host)
 }
 
 /*
+ * The bytes fast_parse() must look at after the host: 1 for one that
+ * sends the link to curl (a control byte, blank, DEL, 8-bit byte or
+ * backslash), 2 for '#', '.' and '?', which end the path or query or
+ * may start a dot segment; 0 for the rest, which are passed over.
+ */
+static const unsigned char path_byte[256] = {
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	1, 0, 0, 2, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2, 0,
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2,
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0,
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1,
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+};
+
+/*
  * The shape nearly every link has, read without libcurl: "http://" or
  * "https://" (any case), a host of letters, digits, hyphens and dots,
  * then the end or '/', '?' or '#'.  Everything that curl would rewrite
@@ -126,8 +151,9 @@ fast_parse(struct arena *a, const char *href, size_t n, struct url *u)
 	    (*label >= 'A' && *label <= 'Z')))
 		return 0;
 	for (path = q; q < end; q++) {
-		if ((unsigned char)*q <= 0x20 || (unsigned char)*q >= 0x7f ||
-		    *q == '\\')
+		if (path_byte[(unsigned char)*q] == 0)
+			continue;
+		if (path_byte[(unsigned char)*q] == 1)
 			return 0;
 		if (pe == NULL && (*q == '?' || *q == '#')) {
 			pe = q;
@@ -415,9 +441,8 @@ file_suffix(const char *tld)
  * bytes before it a scheme, so only the text after the host is
  * searched for those.
  */
-bool
-urls_host_span(const char *text, size_t len, const char **host,
-    size_t *hostlen)
+static inline bool
+host_span(const char *text, size_t len, const char **host, size_t *hostlen)
 {
 	const char *p = text, *h, *end, *dot;
 	char tld[URLS_MAX_HOST + 1];
@@ -483,6 +508,14 @@ urls_host_span(const char *text, size_t len, const char **host,
 	return true;
 }
 
+bool
+urls_host_span(const char *text, size_t len, const char **host,
+    size_t *hostlen)
+{
+	return host_span(text, len, host, hostlen);
+}
+
+/* (host_span() inline: this runs for the text of every link.) */
 char *
 urls_host_in_text(struct arena *a, const char *text, size_t len)
 {
@@ -490,7 +523,7 @@ urls_host_in_text(struct arena *a, const char *text, size_t len)
 	char *host;
 	size_t hl, i;
 
-	if (!urls_host_span(text, len, &h, &hl) ||
+	if (!host_span(text, len, &h, &hl) ||
 	    (host = arena_alloc(a, hl + 1)) == NULL)
 		return NULL;
 	for (i = 0; i < hl; i++)
