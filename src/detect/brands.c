@@ -90,6 +90,11 @@ struct brand_name {
 /* The same of a triple and a fourth letter, into a set as large. */
 #define QUAD(k, c, d)	((((((unsigned int)(k) << 7 | (unsigned int)(c)) << 7) | \
 			    (unsigned int)(d)) * 2654435761u) >> 16)
+#define MAY3		(128 * 128 * 128)
+#define MAY3_BLANK	'A'
+#define MAY3_HIGH	'B'
+#define MAY3_AT(a, b, c)	((unsigned int)(a) << 14 | (unsigned int)(b) << 7 | \
+	(unsigned int)(c))
 #define BIT(set, i)	(((set)[(i) / 8] >> ((i) % 8)) & 1u)
 #define BIT_SET(set, i)	((set)[(i) / 8] |= (uint8_t)(1u << ((i) % 8)))
 
@@ -180,7 +185,16 @@ struct brands {
 	 * judged on a and b alone.
 	 */
 	uint8_t			 pair_ok[FIRSTBYTE_PAIRS / 8];
+	/*
+	 * name_may() at an ASCII byte a and the next two, by a and their
+	 * classes (fold[], FOLD_BLANK as 'A' and FOLD_HIGH as 'B', which
+	 * fold[] never gives): clear where it says no whatever follows.
+	 */
+	uint8_t			 may3[MAY3 / 8];
+	uint8_t			 may_class[FIRSTBYTE_BYTES];
 };
+
+static void	may3_build(struct brands *);
 
 #define WALK_AFTER_ALNUM	FIRSTBYTE_BYTES
 #define WALK_NAME		0x01	/* a name may start here */
@@ -684,6 +698,17 @@ globs_build(struct brands *bs)
 }
 
 /*
+ * Whether name_filter() says no at byte a whatever follows: a blank
+ * that starts no filed name (every name that may start on one leaves
+ * any_second[] set for it).  The walk stops at white space no more.
+ */
+static bool
+name_never(const struct brands *bs, unsigned int a)
+{
+	return a < 0x80 && !bs->any_second[a] && bs->fold[a] == FOLD_BLANK;
+}
+
+/*
  * walk_match()'s tables, read off the ones the step-wise walks use: a
  * name may start where no ASCII letter or digit comes before and the
  * matcher has a group for the byte, the voice on its first bytes; and
@@ -707,7 +732,8 @@ walk_build(struct brands *bs)
 			bs->walk[mode][WALK_AFTER_ALNUM | a] = v;
 			if (mode && bs->voice_first[a])
 				v |= WALK_VOICE;
-			if (firstbyte_group(m, (unsigned char)a) != NULL)
+			if (firstbyte_group(m, (unsigned char)a) != NULL &&
+			    !name_never(bs, a))
 				v |= WALK_NAME;
 			bs->walk[mode][a] = v;
 		}
@@ -781,6 +807,7 @@ brands_load(struct brands **out, const char *path, char *err, size_t errlen)
 	    CLAIM_AFTER, err, errlen) == -1)
 		goto fail;
 	walk_build(bs);
+	may3_build(bs);
 	if ((bs->mctx = pcre2_match_context_create(NULL)) == NULL) {
 		snprintf(err, errlen, "out of memory");
 		goto fail;
@@ -1018,6 +1045,13 @@ name_at(const struct brands *bs, const struct firstbyte_table *m,
 	return *rc != PCRE2_ERROR_NOMATCH;
 }
 
+/* A byte of class c (may_class[]). */
+static unsigned char
+may3_byte(unsigned int c)
+{
+	return c == MAY3_BLANK ? ' ' : c == MAY3_HIGH ? 0xc3 : (unsigned char)c;
+}
+
 /*
  * Whether name_filter() may say yes at t[p], judged on tables without
  * a call: most word starts part from every name at their first two
@@ -1025,25 +1059,32 @@ name_at(const struct brands *bs, const struct firstbyte_table *m,
  * (blanks passed over, as name_filter() reads it; it compares the
  * first four letters of a name, or all when it has fewer).
  */
-static inline bool
-name_may(const struct brands *bs, const unsigned char *t, size_t len,
+static bool
+name_may_slow(const struct brands *bs, const unsigned char *t, size_t len,
     size_t p)
 {
-	unsigned int a = t[p], fb, fc = FOLD_HIGH, fd = FOLD_HIGH, k;
+	unsigned int a = t[p], fb = FOLD_HIGH, fc = FOLD_HIGH, fd = FOLD_HIGH;
+	unsigned int k;
 	size_t q;
 
 	if (p + 1 >= len)
 		return true;
 	if (!BIT(bs->pair_ok, a << 8 | t[p + 1]))
 		return false;
-	if (a >= 0x80 || bs->any_second[a] ||
-	    (fb = bs->fold[t[p + 1]]) >= FOLD_BLANK)
+	if (a >= 0x80 || bs->any_second[a])
 		return true;
-	for (q = p + 2; q < len && (fc = bs->fold[t[q]]) == FOLD_BLANK; q++)
+	/* "a b", "i ..." and "> ...": the second letter is past blanks. */
+	for (q = p + 1; q < len && (fb = bs->fold[t[q]]) == FOLD_BLANK; q++)
+		;
+	if (q == len || fb == FOLD_HIGH)
+		return true;
+	k = PAIR(bs->fold[a], fb);
+	if (bs->pair_start[k] == bs->pair_start[k + 1])
+		return false;
+	for (q++; q < len && (fc = bs->fold[t[q]]) == FOLD_BLANK; q++)
 		;
 	if (q == len || fc == FOLD_HIGH)
 		return true;
-	k = PAIR(bs->fold[a], fb);
 	if (BIT(bs->short_pairs, k))
 		return true;
 	if (!BIT(bs->triples, TRIPLE(k, fc)))
@@ -1055,6 +1096,53 @@ name_may(const struct brands *bs, const unsigned char *t, size_t len,
 	if (q == len || fd == FOLD_HIGH)
 		return true;
 	return BIT(bs->quads, QUAD(k, fc, fd));
+}
+
+/*
+ * name_may_slow(), most word starts settled by their first three bytes
+ * in one look-up (may3_build()).
+ */
+static inline bool
+name_may(const struct brands *bs, const unsigned char *t, size_t len,
+    size_t p)
+{
+	const uint8_t *cl = bs->may_class;
+
+	if (p + 2 < len && t[p] < 0x80 &&
+	    !BIT(bs->may3, MAY3_AT(t[p], cl[t[p + 1]], cl[t[p + 2]])))
+		return false;
+	return name_may_slow(bs, t, len, p);
+}
+
+/*
+ * name_may()'s table: name_may_slow() on each ASCII byte followed by a
+ * byte of each class, three bytes of text.  Where it says no there, it
+ * said so before reading past them, so it says no whatever follows;
+ * where it needs more text it says yes.  It reads the next two bytes
+ * only through fold[] and pair_ok[], which is by fold[] of the second
+ * too, so one byte stands for its class.
+ */
+static void
+may3_build(struct brands *bs)
+{
+	unsigned char txt[3];
+	unsigned int a, b, c, x;
+
+	for (x = 0; x < FIRSTBYTE_BYTES; x++)
+		bs->may_class[x] = bs->fold[x] == FOLD_BLANK ? MAY3_BLANK :
+		    bs->fold[x] == FOLD_HIGH ? MAY3_HIGH : bs->fold[x];
+	for (a = 0; a < 0x80; a++)
+		for (b = 0; b < 0x80; b++) {
+			txt[0] = (unsigned char)a;
+			txt[1] = may3_byte(b);
+			if (!BIT(bs->pair_ok, a << 8 | txt[1]))
+				continue;
+			for (c = 0; c < 0x80; c++) {
+				txt[2] = may3_byte(c);
+				if (name_may_slow(bs, txt, 3, 0))
+					BIT_SET(bs->may3, MAY3_AT(a, b, c));
+			}
+		}
 }
 
 /*
