@@ -295,7 +295,37 @@ out:
 
 struct tally {
 	size_t	 texts, differ, hits;
+	/* name_may() against name_filter() at every position. */
+	size_t	 places, wrong, settled;
 };
+
+/*
+ * name_may() and the walk's table (name_never()) may only say no where
+ * name_filter() does: at every position of the text, and at every
+ * length it may be given up to.  Counts, too, where the three-byte
+ * table (may3) said no by itself.
+ */
+static void
+filter_compare(const struct brands *bs, const unsigned char *t, size_t len,
+    struct tally *ty)
+{
+	size_t p, n;
+	bool yes;
+
+	/* The whole text; cut short, its last few places again. */
+	for (n = len > 4 ? len - 4 : 0; n <= len; n++)
+		for (p = n == len || n < 4 ? 0 : n - 4; p < n; p++) {
+			ty->places++;
+			yes = name_filter(bs, t, n, p);
+			if (yes && (!name_may(bs, t, n, p) ||
+			    !name_may_slow(bs, t, n, p) || name_never(bs, t[p])))
+				ty->wrong++;
+			if (p + 2 < n && t[p] < 0x80 && !BIT(bs->may3,
+			    MAY3_AT(t[p], bs->may_class[t[p + 1]],
+			    bs->may_class[t[p + 2]])))
+				ty->settled++;
+		}
+}
 
 /* Both searches, plain and claim, on text; a difference is reported. */
 static void
@@ -306,6 +336,7 @@ find_compare(const struct brands *bs, struct arena *a, const char *text,
 	size_t ng, nw, i;
 	int claim;
 
+	filter_compare(bs, (const unsigned char *)text, len, ty);
 	for (claim = 0; claim < 2; claim++) {
 		memset(got, 0, sizeof(got));
 		memset(want, 0, sizeof(want));
@@ -482,16 +513,21 @@ find_check(struct brands *bs, const char *what)
 		    "%zu hits, stopped by errors: %zu voice, %zu names)",
 		    what, limits[k] ? limits[k] : LEXICON_MATCH_LIMIT, ty.texts,
 		    ty.differ, ty.hits, ref_voice_errors, ref_name_errors);
+		ok(ty.wrong == 0 && ty.settled > ty.places / 20,
+		    "%s: name_may() no only where name_filter() says no "
+		    "(%zu places, %zu wrong, %zu settled by may3)", what,
+		    ty.places, ty.wrong, ty.settled);
 	}
 	pcre2_set_match_limit(bs->mctx, LEXICON_MATCH_LIMIT);
 	if (strcmp(what, "data/brands") == 0 &&
 	    (dir = getenv("MT_BRANDS_TEXTS")) != NULL) {
 		dir_bs = bs;
 		files = each_in_dir(dir, dir_text);
-		ok(files > 0 && dir_tally.differ == 0,
+		ok(files > 0 && dir_tally.differ == 0 && dir_tally.wrong == 0,
 		    "%ld texts of %s: %zu searches as before (%zu differ, "
-		    "%zu hits)", files, dir, dir_tally.texts, dir_tally.differ,
-		    dir_tally.hits);
+		    "%zu hits); name_may() at %zu places (%zu wrong)", files,
+		    dir, dir_tally.texts, dir_tally.differ, dir_tally.hits,
+		    dir_tally.places, dir_tally.wrong);
 	}
 	free(text);
 	arena_free(a);
