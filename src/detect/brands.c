@@ -1127,17 +1127,23 @@ may3_build(struct brands *bs)
 {
 	unsigned char txt[3];
 	unsigned int a, b, c, x;
+	bool used[0x80] = { false };
 
-	for (x = 0; x < FIRSTBYTE_BYTES; x++)
+	for (x = 0; x < FIRSTBYTE_BYTES; x++) {
 		bs->may_class[x] = bs->fold[x] == FOLD_BLANK ? MAY3_BLANK :
 		    bs->fold[x] == FOLD_HIGH ? MAY3_HIGH : bs->fold[x];
+		used[bs->may_class[x]] = true;
+	}
+	/* Only classes a byte has: no upper-case letter but 'A' and 'B'. */
 	for (a = 0; a < 0x80; a++)
 		for (b = 0; b < 0x80; b++) {
 			txt[0] = (unsigned char)a;
 			txt[1] = may3_byte(b);
-			if (!BIT(bs->pair_ok, a << 8 | txt[1]))
+			if (!used[b] || !BIT(bs->pair_ok, a << 8 | txt[1]))
 				continue;
 			for (c = 0; c < 0x80; c++) {
+				if (!used[c])
+					continue;
 				txt[2] = may3_byte(c);
 				if (name_may_slow(bs, txt, 3, 0))
 					BIT_SET(bs->may3, MAY3_AT(a, b, c));
