@@ -107,6 +107,15 @@ random_style(char *buf, size_t size)
 	}
 }
 
+/* n bytes c in pad (which holds n + 1), to move what follows by n. */
+static char *
+pad_of(char *pad, size_t n, char c)
+{
+	memset(pad, c, n);
+	pad[n] = '\0';
+	return pad;
+}
+
 /* A style attribute of raw bytes: pad, then "display:none". */
 static const char *
 long_style(size_t xs, size_t spaces)
@@ -166,10 +175,8 @@ style_checks(void)
 	for (i = 0, bad_hidden = 0; i < 40; i++) {
 		char pad[48];
 
-		memset(pad, 'x', (size_t)i);
-		pad[i] = '\0';
 		snprintf(body, sizeof(body), "<div style='color:%s;display:"
-		    "none'>T</div><p>E</p>", pad);
+		    "none'>T</div><p>E</p>", pad_of(pad, (size_t)i, 'x'));
 		if (strcmp(html(body)->parts[0].text, "E") != 0 &&
 		    bad_hidden++ == 0)
 			printf("# ';' at %d not seen\n", i);
@@ -254,8 +261,7 @@ text_checks(void)
 	for (k = 0, bad = 0; k < 40; k++) {
 		char pad[48];
 
-		memset(pad, 'p', (size_t)k);
-		pad[k] = '\0';
+		pad_of(pad, (size_t)k, 'p');
 		snprintf(body, sizeof(body), "<p>a <b> %s  bcdefghijklmnop"
 		    "qrstuvwxyz \n\xc2\xa0x\ty</b></p>", pad);
 		snprintf(all, sizeof(all), "a %s bcdefghijklmnop"
@@ -284,8 +290,7 @@ text_url_checks(void)
 	int bad = 0, bad_none = 0;
 
 	for (off = 0; off < 40; off++) {
-		memset(pad, 'x', off);
-		pad[off] = '\0';
+		pad_of(pad, off, 'x');
 		if (off > 4)
 			memcpy(pad, "a.b: ", 5);
 		snprintf(body, sizeof(body), "<p>%s https://t.example/%zu "

@@ -485,6 +485,18 @@ lines_get(char *const *keys, char *const *texts, size_t n, const char *key)
 	return NULL;
 }
 
+/* 1 when catalog_get() answers key otherwise than the file's lines. */
+static int
+probe_differs(const struct catalog *c, char *const *keys,
+    char *const *texts, size_t n, const char *key)
+{
+	const char *want = lines_get(keys, texts, n, key);
+	const char *got = catalog_get(c, key);
+
+	return (want == NULL) != (got == NULL) ||
+	    (want != NULL && strcmp(want, got) != 0);
+}
+
 static void
 test_lookup(const struct config *cfg)
 {
@@ -492,7 +504,6 @@ test_lookup(const struct config *cfg)
 	static char *keys[LOOKUP_MAX], *texts[LOOKUP_MAX];
 	char path[4096], line[2048], key[2100], *sp;
 	const struct catalog *c = cfg->catalog[LANG_EN];
-	const char *got, *want;
 	size_t i, k, n = 0, bad = 0, probes = 0, len;
 	FILE *fp;
 
@@ -516,22 +527,14 @@ test_lookup(const struct config *cfg)
 		len = strlen(keys[i]);
 		for (k = 0; k < sizeof(suffix) / sizeof(suffix[0]); k++) {
 			snprintf(key, sizeof(key), "%s%s", keys[i], suffix[k]);
-			want = lines_get(keys, texts, n, key);
-			got = catalog_get(c, key);
+			bad += probe_differs(c, keys, texts, n, key);
 			probes++;
-			if ((want == NULL) != (got == NULL) ||
-			    (want != NULL && strcmp(want, got) != 0))
-				bad++;
 			/* Cut by one, and the first letter's case flipped. */
 			key[len - 1] = '\0';
 			if (k == 1)
 				key[0] = (char)(key[0] ^ 0x20);
-			want = lines_get(keys, texts, n, key);
-			got = catalog_get(c, key);
+			bad += probe_differs(c, keys, texts, n, key);
 			probes++;
-			if ((want == NULL) != (got == NULL) ||
-			    (want != NULL && strcmp(want, got) != 0))
-				bad++;
 		}
 	}
 	ok(n > 100 && bad == 0, "catalog_get() as a search of the %zu lines, "
