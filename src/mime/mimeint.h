@@ -205,6 +205,13 @@ unsigned char	*mime_decode_base64(struct arena *, const char *, size_t,
 #define MIME_X256(f)	MIME_X64(f, 0), MIME_X64(f, 64), MIME_X64(f, 128), \
 	MIME_X64(f, 192)
 
+/* A byte's value as a base64 digit (RFC 2045 6.8), -1 outside it. */
+#define MIME_B64_DIGIT(c)						\
+	((c) >= 'A' && (c) <= 'Z' ? (c) - 'A' :				\
+	(c) >= 'a' && (c) <= 'z' ? (c) - 'a' + 26 :			\
+	(c) >= '0' && (c) <= '9' ? (c) - '0' + 52 :			\
+	(c) == '+' ? 62 : (c) == '/' ? 63 : -1)
+
 /*
  * A base64 digit's value v placed at its shift s in a quantum of four
  * (18, 12, 6, 0), or MIME_B64_BAD for a byte outside the alphabet

@@ -96,10 +96,7 @@ warn_cb(gint64 offset, GMimeParserWarning code, const gchar *item,
  * compiler, because bodies are mostly base64 and a chain of range tests
  * per byte showed in profiles.
  */
-#define B64V(c)	((c) >= 'A' && (c) <= 'Z' ? (c) - 'A' :			\
-	(c) >= 'a' && (c) <= 'z' ? (c) - 'a' + 26 :				\
-	(c) >= '0' && (c) <= '9' ? (c) - '0' + 52 :				\
-	(c) == '+' || (c) == '-' ? 62 : (c) == '/' || (c) == '_' ? 63 : -1)
+#define B64V(c)	((c) == '-' ? 62 : (c) == '_' ? 63 : MIME_B64_DIGIT(c))
 /* The cast: clang checks the unchosen arms of ?: against the type too. */
 #define B64E(c)		((signed char)B64V(c))
 static const signed char b64_value[256] = { MIME_X256(B64E) };

@@ -85,37 +85,24 @@ hexval(int c)
 	return -1;
 }
 
-/* Base64 digit values plus one (RFC 2045 6.8); 0 is not a digit. */
-static const unsigned char b64_plus1[256] = {
-	['A'] = 1, ['B'] = 2, ['C'] = 3, ['D'] = 4, ['E'] = 5,
-	['F'] = 6, ['G'] = 7, ['H'] = 8, ['I'] = 9, ['J'] = 10,
-	['K'] = 11, ['L'] = 12, ['M'] = 13, ['N'] = 14, ['O'] = 15,
-	['P'] = 16, ['Q'] = 17, ['R'] = 18, ['S'] = 19, ['T'] = 20,
-	['U'] = 21, ['V'] = 22, ['W'] = 23, ['X'] = 24, ['Y'] = 25,
-	['Z'] = 26, ['a'] = 27, ['b'] = 28, ['c'] = 29, ['d'] = 30,
-	['e'] = 31, ['f'] = 32, ['g'] = 33, ['h'] = 34, ['i'] = 35,
-	['j'] = 36, ['k'] = 37, ['l'] = 38, ['m'] = 39, ['n'] = 40,
-	['o'] = 41, ['p'] = 42, ['q'] = 43, ['r'] = 44, ['s'] = 45,
-	['t'] = 46, ['u'] = 47, ['v'] = 48, ['w'] = 49, ['x'] = 50,
-	['y'] = 51, ['z'] = 52, ['0'] = 53, ['1'] = 54, ['2'] = 55,
-	['3'] = 56, ['4'] = 57, ['5'] = 58, ['6'] = 59, ['7'] = 60,
-	['8'] = 61, ['9'] = 62, ['+'] = 63, ['/'] = 64,
-};
+/*
+ * Base64 digit values plus one (RFC 2045 6.8), 0 for any other byte;
+ * written by the compiler.  The cast: clang checks the unchosen arms of
+ * ?: against the type too.
+ */
+#define B64P1(c)	((unsigned char)(MIME_B64_DIGIT(c) + 1))
+static const unsigned char b64_plus1[256] = { MIME_X256(B64P1) };
 
 /*
  * The same digit values placed for each digit of a group of four
  * (shifted left 18, 12, 6 and 0 bits), MIME_B64_BAD for any other byte:
  * ORing the four lookups gives the group's three bytes, or a word with
- * MIME_B64_BAD set.  Written by the compiler from B64D().
+ * MIME_B64_BAD set.  Written by the compiler.
  */
-#define B64D(c)	((c) >= 'A' && (c) <= 'Z' ? (c) - 'A' :			\
-	(c) >= 'a' && (c) <= 'z' ? (c) - 'a' + 26 :				\
-	(c) >= '0' && (c) <= '9' ? (c) - '0' + 52 :				\
-	(c) == '+' ? 62 : (c) == '/' ? 63 : -1)
-#define B64S18(c)	MIME_B64S(B64D(c), 18)
-#define B64S12(c)	MIME_B64S(B64D(c), 12)
-#define B64S6(c)	MIME_B64S(B64D(c), 6)
-#define B64S0(c)	MIME_B64S(B64D(c), 0)
+#define B64S18(c)	MIME_B64S(MIME_B64_DIGIT(c), 18)
+#define B64S12(c)	MIME_B64S(MIME_B64_DIGIT(c), 12)
+#define B64S6(c)	MIME_B64S(MIME_B64_DIGIT(c), 6)
+#define B64S0(c)	MIME_B64S(MIME_B64_DIGIT(c), 0)
 static const uint32_t b64_at[4][256] = {
 	{ MIME_X256(B64S18) }, { MIME_X256(B64S12) }, { MIME_X256(B64S6) },
 	{ MIME_X256(B64S0) },
