@@ -29,10 +29,17 @@ static int tap_n, tap_failed;
 		printf("#   at %s:%d: %s\n", __FILE__, __LINE__, #cond);	\
 } while (0)
 
+/* Two strings alike, or both NULL. */
+static inline int
+tap_same_str(const char *x, const char *y)
+{
+	return (x == NULL && y == NULL) ||
+	    (x != NULL && y != NULL && strcmp(x, y) == 0);
+}
+
 #define is_str(got, want, ...) do {					\
 	const char *g_ = (got), *w_ = (want);				\
-	int same_ = (g_ == NULL && w_ == NULL) ||			\
-	    (g_ != NULL && w_ != NULL && strcmp(g_, w_) == 0);		\
+	int same_ = tap_same_str(g_, w_);				\
 	ok(same_, __VA_ARGS__);						\
 	if (!same_)							\
 		printf("#   got \"%s\", want \"%s\"\n",			\

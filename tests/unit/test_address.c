@@ -423,14 +423,6 @@ out:
 
 static struct arena *a;
 
-static bool
-same_str(const char *x, const char *y)
-{
-	if (x == NULL || y == NULL)
-		return x == y;
-	return strcmp(x, y) == 0;
-}
-
 /* Both parsers on one value; NULL when they agree, else what differs. */
 static const char *
 differ(struct arena *ar, const char *v, size_t n, size_t max)
@@ -446,15 +438,15 @@ differ(struct arena *ar, const char *v, size_t n, size_t max)
 	if (l.n != r.n)
 		return "count";
 	for (i = 0; i < l.n; i++) {
-		if (!same_str(l.v[i].display, r.v[i].display))
+		if (!tap_same_str(l.v[i].display, r.v[i].display))
 			return "display";
-		if (!same_str(l.v[i].local, r.v[i].local))
+		if (!tap_same_str(l.v[i].local, r.v[i].local))
 			return "local";
-		if (!same_str(l.v[i].domain, r.v[i].domain))
+		if (!tap_same_str(l.v[i].domain, r.v[i].domain))
 			return "domain";
-		if (!same_str(l.v[i].addr, r.v[i].addr))
+		if (!tap_same_str(l.v[i].addr, r.v[i].addr))
 			return "addr";
-		if (!same_str(l.v[i].group, r.v[i].group))
+		if (!tap_same_str(l.v[i].group, r.v[i].group))
 			return "group";
 	}
 	return NULL;

@@ -1572,12 +1572,6 @@ list_find_cases(void)
  * queries, fragments, over-long links); MT_URL_FILE names a file of
  * further links, one per line (taken from a corpus), read the same way.
  */
-static bool
-same_str(const char *x, const char *y)
-{
-	return (x == NULL && y == NULL) ||
-	    (x != NULL && y != NULL && strcmp(x, y) == 0);
-}
 
 /* Whether the two readers agree on href; *fast whether it parsed. */
 static bool
@@ -1593,9 +1587,9 @@ url_agrees(struct arena *a, void *h, const char *href, bool *parsed)
 		return false;
 	if (rx != 0)
 		return true;
-	return same_str(x.scheme, y.scheme) && same_str(x.host, y.host) &&
-	    same_str(x.path, y.path) && same_str(x.query, y.query) &&
-	    same_str(x.regdom, y.regdom) && x.ip == y.ip &&
+	return tap_same_str(x.scheme, y.scheme) && tap_same_str(x.host, y.host) &&
+	    tap_same_str(x.path, y.path) && tap_same_str(x.query, y.query) &&
+	    tap_same_str(x.regdom, y.regdom) && x.ip == y.ip &&
 	    x.userinfo == y.userinfo && x.idn == y.idn;
 }
 
@@ -1787,7 +1781,7 @@ host_agrees(struct arena *a, const char *t, size_t n)
 	if (span != (y != NULL) || (span && (h < t || h + hl > t + n ||
 	    strlen(y) != hl || strncasecmp(h, y, hl) != 0)))
 		return false;
-	return same_str(x, y);
+	return tap_same_str(x, y);
 }
 
 static void
@@ -1924,7 +1918,7 @@ regdom_differential(void)
 		if (want == NULL)
 			want = lc;
 		got = urls_regdom(a, host);
-		if (!same_str(got, want) && wrong++ < 5)
+		if (!tap_same_str(got, want) && wrong++ < 5)
 			printf("# regdom of %s: %s, not %s\n", host,
 			    got ? got : "NULL", want);
 		if (i % 1000 == 999) {

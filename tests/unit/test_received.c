@@ -308,14 +308,6 @@ ref_received_parse(struct arena *a, const char *v, size_t len,
 	return !oom;
 }
 
-static bool
-same_str(const char *x, const char *y)
-{
-	if (x == NULL || y == NULL)
-		return x == y;
-	return strcmp(x, y) == 0;
-}
-
 /* Both parsers on one value; NULL when they agree, else a field name. */
 static const char *
 differ(struct arena *a, const char *v, size_t n)
@@ -327,19 +319,19 @@ differ(struct arena *a, const char *v, size_t n)
 	wok = ref_received_parse(a, v, n, &w);
 	if (rok != wok)
 		return "result";
-	if (!same_str(r.from_helo, w.from_helo))
+	if (!tap_same_str(r.from_helo, w.from_helo))
 		return "from_helo";
-	if (!same_str(r.from_rdns, w.from_rdns))
+	if (!tap_same_str(r.from_rdns, w.from_rdns))
 		return "from_rdns";
-	if (!same_str(r.ip, w.ip))
+	if (!tap_same_str(r.ip, w.ip))
 		return "ip";
-	if (!same_str(r.by, w.by))
+	if (!tap_same_str(r.by, w.by))
 		return "by";
-	if (!same_str(r.with, w.with))
+	if (!tap_same_str(r.with, w.with))
 		return "with";
-	if (!same_str(r.id, w.id))
+	if (!tap_same_str(r.id, w.id))
 		return "id";
-	if (!same_str(r.for_addr, w.for_addr))
+	if (!tap_same_str(r.for_addr, w.for_addr))
 		return "for";
 	if (r.date != w.date)
 		return "date";
