@@ -658,36 +658,6 @@ style_at(const char *p, const char *pat, const char **end)
 }
 
 /*
- * The first byte at or after p, before end, that is a, b, c or d, or
- * end: sixteen bytes a step where SSE2 is there, where a loop over
- * bytes spends a branch on each.
- */
-static inline const unsigned char *
-find4(const unsigned char *p, const unsigned char *end, unsigned char a,
-    unsigned char b, unsigned char c, unsigned char d)
-{
-#ifdef __SSE2__
-	__m128i v;
-	unsigned mm;
-
-	for (; end - p >= 16; p += 16) {
-		v = _mm_loadu_si128((const __m128i *)(const void *)p);
-		mm = (unsigned)_mm_movemask_epi8(_mm_or_si128(
-		    _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8((char)a)),
-		    _mm_cmpeq_epi8(v, _mm_set1_epi8((char)b))),
-		    _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8((char)c)),
-		    _mm_cmpeq_epi8(v, _mm_set1_epi8((char)d)))));
-		if (mm != 0)
-			return p + __builtin_ctz(mm);
-	}
-#endif
-	for (; p < end; p++)
-		if (*p == a || *p == b || *p == c || *p == d)
-			return p;
-	return end;
-}
-
-/*
  * Is one of pats (NULL-terminated) in style, len bytes and a NUL, as
  * style_has() would find it in the folded copy?  Without the copy: a
  * pattern can only start at the first byte that is not white space, or
@@ -714,7 +684,7 @@ style_any(const char *style, size_t len, const char *const *pats)
 				return true;
 			return style_any_folded(style, pats);
 		}
-		p = find4(p, stop, ';', '{', '"', '\0');
+		p = str_find4(p, stop, ';', '{', '"', '\0');
 		if (p >= stop || *p == '\0')
 			return false;
 		p++;
@@ -1216,7 +1186,7 @@ next_anchor(const char *s, size_t a, size_t n)
 	/* Dots come in runs ("...", "1.2.3"): look at the first byte alone. */
 	if (s[a] == ':' || s[a] == '.')
 		return a;
-	return (size_t)(find4(u + a + 1, u + n, ':', '.', ':', '.') - u);
+	return (size_t)(str_find4(u + a + 1, u + n, ':', '.', ':', '.') - u);
 }
 
 /*

@@ -936,33 +936,6 @@ skip_blanks(struct hf *h)
 }
 
 /*
- * The first a or b at or after p, or end: one pass where memchr() would
- * take two, sixteen bytes a step with SSE2.
- */
-static HF_INLINE const unsigned char *
-find2(const unsigned char *p, const unsigned char *end, unsigned char a,
-    unsigned char b)
-{
-#ifdef __SSE2__
-	const __m128i va = _mm_set1_epi8((char)a), vb = _mm_set1_epi8((char)b);
-	__m128i v;
-	unsigned mm;
-
-	for (; end - p >= 16; p += 16) {
-		v = _mm_loadu_si128((const __m128i *)(const void *)p);
-		mm = (unsigned)_mm_movemask_epi8(_mm_or_si128(
-		    _mm_cmpeq_epi8(v, va), _mm_cmpeq_epi8(v, vb)));
-		if (mm != 0)
-			return p + __builtin_ctz(mm);
-	}
-#endif
-	for (; p < end; p++)
-		if (*p == a || *p == b)
-			return p;
-	return end;
-}
-
-/*
  * "&" at p, not "&#": what htmlParseEntityRef() and its callers make of
  * it, into out (at least 8 bytes); its length, or -1 to decline.  A
  * known name with ';' is decoded; without, or unknown, it stays as
@@ -1085,7 +1058,7 @@ att_value(struct hf *h, unsigned char q, const unsigned char **v,
 		s = h->p;
 		if (q)
 			/* Values run long (style, href): strides. */
-			h->p = find2(s, h->end, q, '&');
+			h->p = str_find4(s, h->end, q, '&', q, '&');
 		else
 			while (h->p < h->end && !bare_stop[*h->p])
 				h->p++;
@@ -1519,7 +1492,7 @@ text(struct hf *h)
 			return false;
 	} else
 		/* Text runs long: strides. */
-		h->p = find2(s, h->end, '<', '&');
+		h->p = str_find4(s, h->end, '<', '&', '<', '&');
 	if (h->n == 0 || (top_kind(h) & (K_HTML | K_HEAD))) {
 		/* Blank before '&' asks for a paragraph too. */
 		if (!ref && (h->p >= h->end || *h->p != '&'))

@@ -12,6 +12,9 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 bool	str_ieq(const char *a, size_t alen, const char *b);	/* b is C string */
 bool	str_ieqn(const char *a, size_t alen, const char *b, size_t blen);
@@ -95,6 +98,37 @@ str_ascii_run(const unsigned char *p, size_t i, size_t len)
 	while (i < len && p[i] < 0x80)
 		i++;
 	return i;
+}
+
+/*
+ * The first byte at or after p, before end, that is a, b, c or d, or
+ * end: sixteen bytes a step where SSE2 is there, where a loop over
+ * bytes spends a branch on each.  For two bytes, pass each twice: once
+ * inlined, the compiler folds the repeated compares.
+ */
+static inline __attribute__((always_inline)) const unsigned char *
+str_find4(const unsigned char *p, const unsigned char *end, unsigned char a,
+    unsigned char b, unsigned char c, unsigned char d)
+{
+#ifdef __SSE2__
+	__m128i v;
+	unsigned mm;
+
+	for (; end - p >= 16; p += 16) {
+		v = _mm_loadu_si128((const __m128i *)(const void *)p);
+		mm = (unsigned)_mm_movemask_epi8(_mm_or_si128(
+		    _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8((char)a)),
+		    _mm_cmpeq_epi8(v, _mm_set1_epi8((char)b))),
+		    _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8((char)c)),
+		    _mm_cmpeq_epi8(v, _mm_set1_epi8((char)d)))));
+		if (mm != 0)
+			return p + __builtin_ctz(mm);
+	}
+#endif
+	for (; p < end; p++)
+		if (*p == a || *p == b || *p == c || *p == d)
+			return p;
+	return end;
 }
 
 #endif
