@@ -22,6 +22,7 @@
 #include "util/arena.h"
 #include "slurp.h"
 #include "tap.h"
+#include "tempfile.h"
 #include "xorshift.h"
 
 #define N_HOSTS		20000
@@ -549,16 +550,8 @@ static void
 awkward_check(void)
 {
 	struct brands *bs;
-	char path[] = "/tmp/test_brands.XXXXXX", err[256];
-	FILE *f;
-	int fd;
+	char *path = write_temp(awkward), err[256];
 
-	if ((fd = mkstemp(path)) == -1 || (f = fdopen(fd, "w")) == NULL) {
-		ok(0, "temporary file");
-		return;
-	}
-	fputs(awkward, f);
-	fclose(f);
 	err[0] = '\0';
 	ok(brands_load(&bs, path, err, sizeof(err)) == 0, "awkward globs: %s",
 	    err);

@@ -19,6 +19,7 @@
 #include <unicode/uspoof.h>
 
 #include "tap.h"
+#include "tempfile.h"
 #include "xorshift.h"
 #include "detect/detect.h"
 #include "dns/dns.h"
@@ -1394,21 +1395,6 @@ lookalike_skeletons(const struct config *cfg)
 	    strcmp(got, "rnrnrnrn") == 0, "an ASCII skeleton that does not "
 	    "fit is refused (%s)", got);
 	uspoof_close(sc);
-}
-
-static char *
-write_temp(const char *text)
-{
-	static char path[64];
-	FILE *fp;
-	int fd;
-
-	snprintf(path, sizeof(path), "/tmp/mt-detect-XXXXXX");
-	if ((fd = mkstemp(path)) == -1 || (fp = fdopen(fd, "w")) == NULL)
-		abort();
-	fputs(text, fp);
-	fclose(fp);
-	return path;
 }
 
 static void

@@ -45,6 +45,7 @@
 #include "util/buf.h"
 #include "slurp.h"
 #include "tap.h"
+#include "tempfile.h"
 
 #define REF_OPTIONS	(PCRE2_UTF | PCRE2_UCP | PCRE2_CASELESS)
 #define MAX_WORDS	4096
@@ -685,14 +686,8 @@ static void
 compare_file(const char *patterns, const char *what,
     const char *const *must)
 {
-	char tmp[] = "/tmp/mt-lexicon-XXXXXX";
-	FILE *fp;
-	int fd;
+	char *tmp = write_temp(patterns);
 
-	if ((fd = mkstemp(tmp)) == -1 || (fp = fdopen(fd, "w")) == NULL)
-		abort();
-	fputs(patterns, fp);
-	fclose(fp);
 	compare(tmp, what, must);
 	unlink(tmp);
 }

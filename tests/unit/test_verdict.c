@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "tap.h"
+#include "tempfile.h"
 #include "xorshift.h"
 #include "mime/message.h"
 #include "scan/config.h"
@@ -19,21 +20,6 @@
 #include "util/arena.h"
 #include "util/buf.h"
 #include "verdict/verdict.h"
-
-static char *
-write_temp(const char *text)
-{
-	static char path[64];
-	FILE *fp;
-	int fd;
-
-	snprintf(path, sizeof(path), "/tmp/mt-test-XXXXXX");
-	if ((fd = mkstemp(path)) == -1 || (fp = fdopen(fd, "w")) == NULL)
-		abort();
-	fputs(text, fp);
-	fclose(fp);
-	return path;
-}
 
 static struct scan *
 new_scan(struct arena *a, const struct config *cfg)
