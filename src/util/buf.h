@@ -25,6 +25,8 @@ struct buf {
 void	buf_init(struct buf *, size_t max);
 void	buf_free(struct buf *);
 void	buf_reset(struct buf *);
+/* Room for extra more bytes now; -1 (buffer unchanged) past max. */
+int	buf_reserve(struct buf *, size_t extra);
 int	buf_add(struct buf *, const void *, size_t);
 int	buf_addc(struct buf *, char);
 int	buf_adds(struct buf *, const char *);
