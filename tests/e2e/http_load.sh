@@ -128,6 +128,33 @@ else
 	tap FAIL "no scan failed inside under load" "$failures"
 fi
 
+# bench/bench_http, the benchmark's client: every example once from two
+# threads, each answered 200; and a path the server does not have, each
+# request counted as an error, not as a latency.
+client="$1/bench/bench_http"
+count=$(echo "$examples" | wc -w)
+# shellcheck disable=SC2086
+"$client" --port "$port" --path /v1/check --concurrency 2 \
+    --header "X-Mailtrust-Client-IP: 192.0.2.25" $examples >"$tmp/bh.out" \
+    2>"$tmp/bh.err"
+oks=$(grep -c '^OK [0-9.]*$' "$tmp/bh.out")
+if [ "$oks" -eq "$count" ] && ! grep -q '^ERR' "$tmp/bh.out"; then
+	tap OK "bench_http posts each of the $count examples, answered 200"
+else
+	tap FAIL "bench_http posts each example, answered 200" \
+	    "$(head -5 "$tmp/bh.out" "$tmp/bh.err")"
+fi
+# shellcheck disable=SC2086
+"$client" --port "$port" --path /v1/nowhere --concurrency 2 $examples \
+    >"$tmp/bh404.out" 2>&1
+bad=$(grep -c '^ERR status not 200$' "$tmp/bh404.out")
+if [ "$bad" -eq "$count" ]; then
+	tap OK "bench_http counts a reply other than 200 as an error"
+else
+	tap FAIL "bench_http counts a reply other than 200 as an error" \
+	    "$(head -5 "$tmp/bh404.out")"
+fi
+
 kill "$pid"
 wait "$pid"
 st=$?
