@@ -323,13 +323,15 @@ class Mailtrust(Server):
                                      start_new_session=True)
         return wait_port(self.port, 30)
 
-    path = '/v1/check'
-    headers = {'X-Mailtrust-Client-IP': CLIENT_IP, 'X-Mailtrust-Helo': HELO,
-               'X-Mailtrust-Mail-From': MAIL_FROM, 'X-Mailtrust-Rcpt': RCPT}
+    http_path = '/v1/check'
+    http_headers = {'X-Mailtrust-Client-IP': CLIENT_IP,
+                    'X-Mailtrust-Helo': HELO,
+                    'X-Mailtrust-Mail-From': MAIL_FROM,
+                    'X-Mailtrust-Rcpt': RCPT}
 
     def _reply(self, body):
-        return json.loads(http_post(self.port, self.path, body,
-                                    self.headers))
+        return json.loads(http_post(self.port, self.http_path, body,
+                                    self.http_headers))
 
     def check(self, body):
         return self._reply(body)['verdict']
@@ -381,13 +383,13 @@ class Rspamd(Server):
                                      start_new_session=True)
         return wait_port(self.port, 120)
 
-    path = '/checkv2'
-    headers = {'IP': CLIENT_IP, 'Helo': HELO, 'From': MAIL_FROM,
+    http_path = '/checkv2'
+    http_headers = {'IP': CLIENT_IP, 'Helo': HELO, 'From': MAIL_FROM,
                'Rcpt': RCPT}
 
     def _reply(self, body):
-        return json.loads(http_post(self.port, self.path, body,
-                                    self.headers))
+        return json.loads(http_post(self.port, self.http_path, body,
+                                    self.http_headers))
 
     def check(self, body):
         return self._reply(body).get('action', '?')
@@ -589,9 +591,9 @@ MAX_PASSES = 12
 
 def c_client_pass(server, paths, concurrency, lat, errors):
     """One pass over the messages by bench_http; latencies in seconds."""
-    cmd = [HTTP_CLIENT, '--port', str(server.port), '--path', server.path,
-           '--concurrency', str(concurrency)]
-    for k, v in server.headers.items():
+    cmd = [HTTP_CLIENT, '--port', str(server.port),
+           '--path', server.http_path, '--concurrency', str(concurrency)]
+    for k, v in server.http_headers.items():
         cmd += ['--header', '%s: %s' % (k, v)]
     out = subprocess.run(cmd + paths, capture_output=True, text=True,
                          check=True).stdout
@@ -614,7 +616,8 @@ def drive(server, bodies, concurrency, passes=None, paths=None):
     lat, errors = [], [0]
     lock = threading.Lock()
     todo = []
-    use_c = CLIENT == 'c' and paths is not None and hasattr(server, 'path')
+    use_c = (CLIENT == 'c' and paths is not None and
+             hasattr(server, 'http_path'))
 
     def worker():
         while True:
