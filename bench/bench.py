@@ -598,8 +598,10 @@ def c_client_pass(server, paths, concurrency, lat, errors):
            '--path', server.http_path, '--concurrency', str(concurrency)]
     for k, v in server.http_headers.items():
         cmd += ['--header', '%s: %s' % (k, v)]
-    out = subprocess.run(cmd + paths, capture_output=True, text=True,
-                         check=True).stdout
+    run = subprocess.run(cmd + paths, capture_output=True, text=True)
+    if run.returncode != 0:
+        raise RuntimeError('bench_http failed: %s' % run.stderr[:300])
+    out = run.stdout
     for line in out.splitlines():
         word, _, rest = line.partition(' ')
         if word == 'OK':
