@@ -35,6 +35,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "bench_common.h"
+
 #define BENCH_HEADERS_MAX	16
 #define BENCH_THREADS_MAX	64
 #define BENCH_HEAD_MAX		8192	/* bytes of a request's or reply's head */
@@ -60,34 +62,6 @@ static struct {
 	size_t		 n;
 	atomic_size_t	 next;
 } bench;
-
-static double
-now_us(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1e6 + ts.tv_nsec / 1e3;
-}
-
-static int
-read_file(const char *path, struct message *m)
-{
-	FILE *fp;
-	long n;
-
-	if ((fp = fopen(path, "rb")) == NULL)
-		return -1;
-	if (fseek(fp, 0, SEEK_END) == -1 || (n = ftell(fp)) < 0 ||
-	    fseek(fp, 0, SEEK_SET) == -1 ||
-	    (m->data = malloc((size_t)n + 1)) == NULL) {
-		fclose(fp);
-		return -1;
-	}
-	m->len = fread(m->data, 1, (size_t)n, fp);
-	fclose(fp);
-	return m->len == (size_t)n ? 0 : -1;
-}
 
 static int
 write_all(int fd, struct iovec *iov, int n)
@@ -183,7 +157,7 @@ one_request(const struct message *m, struct result *res)
 	struct iovec iov[2];
 	char head[BENCH_HEAD_MAX];
 	size_t hl, i;
-	double t0 = now_us();
+	double t0 = bench_now_us();
 	int fd, status, n;
 
 	hl = (size_t)snprintf(head, sizeof(head), "POST %s HTTP/1.1\r\n"
@@ -222,7 +196,7 @@ one_request(const struct message *m, struct result *res)
 	else if ((status = read_reply(fd, &res->why)) != 0 && status != 200)
 		res->why = "status not 200";
 	close(fd);
-	res->us = res->why == NULL ? now_us() - t0 : -1;
+	res->us = res->why == NULL ? bench_now_us() - t0 : -1;
 }
 
 static void *
@@ -291,7 +265,8 @@ main(int argc, char **argv)
 		return 1;
 	}
 	for (i = 0; i < bench.n; i++)
-		if (read_file(argv[optind + i], &bench.msgs[i]) == -1) {
+		if ((bench.msgs[i].data = bench_read_file(argv[optind + i],
+		    &bench.msgs[i].len)) == NULL) {
 			fprintf(stderr, "bench_http: %s: %s\n",
 			    argv[optind + i], strerror(errno));
 			return 1;

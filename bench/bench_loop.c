@@ -28,17 +28,9 @@
 #include "scan/pipeline.h"
 #include "scan/scan.h"
 #include "util/arena.h"
+#include "bench_common.h"
 
 enum stage { STAGE_PIPELINE, STAGE_DKIM, STAGE_PARSE };
-
-static double
-now_us(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1e6 + ts.tv_nsec / 1e3;
-}
 
 static int
 cmp_double(const void *a, const void *b)
@@ -46,24 +38,6 @@ cmp_double(const void *a, const void *b)
 	double x = *(const double *)a, y = *(const double *)b;
 
 	return (x > y) - (x < y);
-}
-
-static char *
-read_file(const char *path, size_t *len)
-{
-	FILE *fp;
-	char *data = NULL;
-	long n;
-
-	if ((fp = fopen(path, "rb")) == NULL)
-		return NULL;
-	if (fseek(fp, 0, SEEK_END) == 0 && (n = ftell(fp)) >= 0 &&
-	    fseek(fp, 0, SEEK_SET) == 0 && (data = malloc(n + 1)) != NULL) {
-		*len = fread(data, 1, n, fp);
-		data[*len] = '\0';
-	}
-	fclose(fp);
-	return data;
 }
 
 /* One run of the stage; returns its wall time in microseconds. */
@@ -76,7 +50,7 @@ run_once(enum stage stage, const struct config *cfg,
 	struct dns_batch *batch;
 	struct arena *a;
 	struct scan *s;
-	double t0 = now_us();
+	double t0 = bench_now_us();
 
 	switch (stage) {
 	case STAGE_PIPELINE:
@@ -100,7 +74,7 @@ run_once(enum stage stage, const struct config *cfg,
 		arena_free(a);
 		break;
 	}
-	return now_us() - t0;
+	return bench_now_us() - t0;
 }
 
 static int
@@ -114,7 +88,7 @@ bench_file(enum stage stage, const struct config *cfg,
 	unsigned i;
 	char *data;
 
-	if ((data = read_file(path, &len)) == NULL) {
+	if ((data = bench_read_file(path, &len)) == NULL) {
 		fprintf(stderr, "bench_loop: %s: %s\n", path, strerror(errno));
 		return -1;
 	}
