@@ -431,11 +431,13 @@ quarantine_route(struct http_server *srv, struct MHD_Connection *c,
 /*
  * Checks made as soon as the headers are in, before any body is read:
  * the token, the path, the method, the declared size and type.  Returns
- * true when a response has been queued.
+ * true when a response has been queued; otherwise a message of declared
+ * size has its room in body already.
  */
 static bool
 early_answer(struct http_server *srv, struct MHD_Connection *c,
-    const char *url, const char *method, enum MHD_Result *ret)
+    const char *url, const char *method, struct buf *body,
+    enum MHD_Result *ret)
 {
 	bool get = strcmp(method, "GET") == 0 || strcmp(method, "HEAD") == 0;
 	const char *len, *te;
@@ -482,6 +484,14 @@ early_answer(struct http_server *srv, struct MHD_Connection *c,
 			ANSWER(reply_error(c, MHD_HTTP_CONTENT_TOO_LARGE,
 			    "too_large", "the message is larger than the "
 			    "server accepts"));
+		/*
+		 * Room for the whole body at once, not by doubling as it
+		 * arrives (which copied a 15 KB message about four times
+		 * over); only up to HTTP_BODY_PRESIZE_MAX, so that a size
+		 * claimed but never sent holds no memory.
+		 */
+		if (n <= HTTP_BODY_PRESIZE_MAX)
+			(void)buf_reserve(body, (size_t)n);
 	}
 	return false;
 #undef ANSWER
@@ -509,30 +519,6 @@ final_answer(struct http_server *srv, struct MHD_Connection *c,
 	    "no such resource");
 }
 
-/*
- * A body whose size the client states (Content-Length) gets its room at
- * once, not by doubling as it arrives, which copied a 15 KB message
- * about four times over.  Only up to HTTP_BODY_PRESIZE_MAX: a size that
- * is claimed but never sent must not hold memory (larger bodies still
- * grow as they come, up to max_body).
- */
-static void
-presize_body(struct MHD_Connection *c, struct buf *body)
-{
-	const char *cl = header(c, MHD_HTTP_HEADER_CONTENT_LENGTH);
-	unsigned long long n;
-	char *end;
-
-	if (cl == NULL || *cl < '0' || *cl > '9')
-		return;
-	errno = 0;
-	n = strtoull(cl, &end, 10);
-	if (errno != 0 || *end != '\0' || n == 0 ||
-	    n > HTTP_BODY_PRESIZE_MAX)
-		return;
-	(void)buf_reserve(body, (size_t)n);
-}
-
 static enum MHD_Result
 http_handle(void *cls, struct MHD_Connection *c, const char *url,
     const char *method, const char *version, const char *upload_data,
@@ -547,10 +533,9 @@ http_handle(void *cls, struct MHD_Connection *c, const char *url,
 		if ((req = calloc(1, sizeof(*req))) == NULL)
 			return MHD_NO;
 		buf_init(&req->body, srv->o.max_body);
-		presize_body(c, &req->body);
 		clock_gettime(CLOCK_MONOTONIC, &req->start);
 		*con_cls = req;
-		if (early_answer(srv, c, url, method, &ret)) {
+		if (early_answer(srv, c, url, method, &req->body, &ret)) {
 			req->answered = true;
 			return ret;
 		}
