@@ -47,6 +47,22 @@ rnd(void)
 	return x;
 }
 
+/*
+ * Appends n pieces to doc at dn, each picked by rnd() from the
+ * n_piece of piece; returns the new length (doc has room for them).
+ */
+static size_t
+add_pieces(char *doc, size_t cap, size_t dn, const char *const *piece,
+    size_t n_piece, size_t n)
+{
+	size_t k;
+
+	for (k = 0; k < n; k++)
+		dn += (size_t)snprintf(doc + dn, cap - dn, "%s",
+		    piece[rnd() % n_piece]);
+	return dn;
+}
+
 static bool
 is_letter(char c)
 {
@@ -684,15 +700,9 @@ main(void)
 		    "&nbsp;", "<br>", "</p>", "=", "e=f", "<!--c-->", "</b>",
 		    "</scriptx>", "</style-a b>", "</SCRIPT", "<p>" };
 		char doc[512];
-		size_t dn = 0, k, np = 1 + rnd() % 12;
+		size_t dn, np = 1 + rnd() % 12;
 
-		for (k = 0; k < np; k++) {
-			const char *pc = piece[rnd() % 34];
-			size_t pl = strlen(pc);
-
-			memcpy(doc + dn, pc, pl);
-			dn += pl;
-		}
+		dn = add_pieces(doc, sizeof(doc), 0, piece, 34, np);
 		(void)compare(doc, dn, &fast);
 	}
 	ok(n_diff == before, "generated pieces: no differences");
@@ -931,16 +941,14 @@ main(void)
 		    "<head>", "<html>", "</body>", "<title>t</title>", "x",
 		    " ", "<p>", "<frame/>", "<frameset rows=1>", "</html>",
 		    "<meta a=b>", "<div>", "<!--c-->", "<iframe src=x>" };
-		size_t taken_here = 0, k, np;
+		size_t taken_here = 0, np;
 
 		for (i = 0; i < 20000; i++) {
 			char doc[512];
 			size_t dn = 0;
 
 			np = 1 + rnd() % 8;
-			for (k = 0; k < np; k++)
-				dn += (size_t)snprintf(doc + dn,
-				    sizeof(doc) - dn, "%s", fp[rnd() % 20]);
+			dn = add_pieces(doc, sizeof(doc), dn, fp, 20, np);
 			(void)compare(doc, dn, &fast);
 			taken_here += fast;
 		}
@@ -1147,16 +1155,14 @@ main(void)
 		    "</font>", "</x>", "&amp;", "&#65;", "&nbsp", "<!--c-->",
 		    "< ", "<b>", "</b>", "<p>", "<br>", "</p>", "&", "x&y",
 		    "<html>", "<body>", "</body>", "<?pi?>", "\xc3\xa9" };
-		size_t taken_here = 0, k, np;
+		size_t taken_here = 0, np;
 
 		for (i = 0; i < 20000; i++) {
 			char doc[512];
 			size_t dn = 0;
 
 			np = 1 + rnd() % 12;
-			for (k = 0; k < np; k++)
-				dn += (size_t)snprintf(doc + dn,
-				    sizeof(doc) - dn, "%s", piece[rnd() % 22]);
+			dn = add_pieces(doc, sizeof(doc), dn, piece, 22, np);
 			(void)compare(doc, dn, &fast);
 			taken_here += fast;
 		}
@@ -1229,7 +1235,7 @@ main(void)
 	{
 		static const char *const piece[] = { "-", "--", "->", "!",
 		    ">", "x", "--!>", "-->", " ", "<!--", "- -", "---" };
-		size_t taken_here = 0, k, np;
+		size_t taken_here = 0, np;
 
 		for (i = 0; i < 20000; i++) {
 			char doc[512];
@@ -1238,9 +1244,7 @@ main(void)
 			dn = (size_t)snprintf(doc, sizeof(doc), "%s<!--",
 			    i % 2 ? "<p>a" : "");
 			np = rnd() % 8;
-			for (k = 0; k < np; k++)
-				dn += (size_t)snprintf(doc + dn,
-				    sizeof(doc) - dn, "%s", piece[rnd() % 12]);
+			dn = add_pieces(doc, sizeof(doc), dn, piece, 12, np);
 			if (i % 3)
 				dn += (size_t)snprintf(doc + dn,
 				    sizeof(doc) - dn, "-->b");
