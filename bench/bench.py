@@ -793,6 +793,15 @@ STAGES = [
     ('verdict', ['verdict_decide']),
 ]
 
+# Parts of a stage, printed under it: where parsing and detection spend
+# their instructions (the checks in the order checks.c runs them).
+SUBSTAGES = {
+    'parse': [('HTML', 'html_extract')],
+    'detection': [(name, 'check_' + name) for name in (
+        'defects', 'self_spoof', 'sender', 'brand', 'pressure', 'links',
+        'bulk', 'attachments', 'antivirus', 'history', 'bayes')],
+}
+
 
 def callgrind(zone, files, iterations=3):
     """Instructions per message, split by stage, from callgrind's
@@ -821,12 +830,16 @@ def library_figures(zone, msgs):
     total = incl.get('scan_message', 0)
     print('\nInstructions per message, library only (callgrind, %d runs '
           'over %d messages):' % (runs, len(sample)))
-    print('  %-10s %14s' % ('stage', 'instr/msg'))
+    print('  %-12s %12s' % ('stage', 'instr/msg'))
     for stage, fns in STAGES:
         n = max([incl.get(f, 0) for f in fns] or [0])
-        if n:
-            print('  %-10s %14d' % (stage, n // runs))
-    print('  %-10s %14d' % ('pipeline', total // runs))
+        if not n:
+            continue
+        print('  %-12s %12d' % (stage, n // runs))
+        for part, fn in SUBSTAGES.get(stage, []):
+            if incl.get(fn, 0) // runs:
+                print('    %-12s %10d' % (part, incl[fn] // runs))
+    print('  %-12s %12d' % ('pipeline', total // runs))
 
 
 def synth(path, size=2048, links=1, sigs=0, key=None):
