@@ -386,7 +386,7 @@ class Rspamd(Server):
 
     http_path = '/checkv2'
     http_headers = {'IP': CLIENT_IP, 'Helo': HELO, 'From': MAIL_FROM,
-               'Rcpt': RCPT}
+                    'Rcpt': RCPT}
 
     def _reply(self, body):
         return json.loads(http_post(self.port, self.http_path, body,
@@ -793,13 +793,20 @@ STAGES = [
     ('verdict', ['verdict_decide']),
 ]
 
+
+def check_functions():
+    """The checks of detection and their functions, in the order of the
+    table in src/detect/checks.c, read from it so that a check added
+    there shows here."""
+    with open(os.path.join(TOP, 'src', 'detect', 'checks.c')) as f:
+        return re.findall(r'\{\s*"(\w+)",\s*(check_\w+)\s*\}', f.read())
+
+
 # Parts of a stage, printed under it: where parsing and detection spend
-# their instructions (the checks in the order checks.c runs them).
+# their instructions.
 SUBSTAGES = {
     'parse': [('HTML', 'html_extract')],
-    'detection': [(name, 'check_' + name) for name in (
-        'defects', 'self_spoof', 'sender', 'brand', 'pressure', 'links',
-        'bulk', 'attachments', 'antivirus', 'history', 'bayes')],
+    'detection': check_functions(),
 }
 
 
