@@ -950,6 +950,26 @@ def crypto_floor(zone, synth_dir):
           (pipe[2], pipe[3], pipe[4], pipe[3] / floor))
 
 
+def cpu_model():
+    """The processor and its widest vector instructions: rspamd's
+    Hyperscan picks its code by them at run time, mailtrust's PCRE2 JIT
+    and OpenSSL too, so runs on different hosts of a cloud may not
+    compare."""
+    model, flags = '?', []
+    try:
+        with open('/proc/cpuinfo') as f:
+            for line in f:
+                key, _, value = line.partition(':')
+                if key.strip() == 'model name' and model == '?':
+                    model = ' '.join(value.split())
+                elif key.strip() == 'flags' and not flags:
+                    flags = value.split()
+    except OSError:
+        pass
+    vec = [v for v in ('avx512f', 'avx2', 'avx', 'sse4_2') if v in flags]
+    return '%s (%s)' % (model, vec[0] if vec else 'no AVX')
+
+
 def main():
     tmp = tempfile.mkdtemp(prefix='mt-bench-')
     os.chmod(tmp, 0o755)        # spamd's children run as nobody
@@ -960,9 +980,9 @@ def main():
     write_zone(zone, records)
     dns, dns_port = start_unbound(tmp, records)
     try:
-        print('mailtrust bench, %s, %d core(s)' %
+        print('mailtrust bench, %s, %d core(s), %s' %
               (time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime()),
-               os.cpu_count()))
+               os.cpu_count(), cpu_model()))
         systems_table(tmp, dns_port, msgs)
         library_figures(zone, msgs)
         d = growth(tmp, zone, key)
