@@ -36,7 +36,6 @@
 
 #include "bench_common.h"
 
-#define BENCH_HEADERS_MAX	16
 #define BENCH_THREADS_MAX	64
 #define BENCH_HEAD_MAX		8192	/* bytes of a request's or reply's head */
 #define BENCH_REPLY_MAX		(16u * 1024 * 1024)
@@ -54,9 +53,7 @@ struct result {
 static struct {
 	unsigned short	 port;
 	const char	*path;
-	const char	*headers[BENCH_HEADERS_MAX];
-	size_t		 n_headers;
-	/* Host, the given fields and the blank line: the same every time. */
+	/* The given fields, Host and the blank line: the same every time. */
 	char		 fields[BENCH_HEAD_MAX];
 	size_t		 fields_len;
 	struct message	*msgs;
@@ -216,23 +213,27 @@ fields_add(const char *s)
 }
 
 /*
- * The request head after its first line and Content-Length, made once:
- * Host, the given fields and the empty line that ends the head (RFC
- * 9112 2.1).  -1 when they do not fit.
+ * Ends the request head after its first line and Content-Length, made
+ * once: the given fields are in, as the options were read; then Host
+ * (its place among the fields means nothing, RFC 9110 5.3) and the
+ * empty line that ends the head (RFC 9112 2.1).  -1 when full.
  */
 static int
-fields_build(void)
+fields_end(void)
 {
 	char host[32];
-	size_t i;
 
 	snprintf(host, sizeof(host), "Host: 127.0.0.1:%u", bench.port);
 	if (fields_add(host) == -1)
 		return -1;
-	for (i = 0; i < bench.n_headers; i++)
-		if (fields_add(bench.headers[i]) == -1)
-			return -1;
 	return fields_add("");
+}
+
+static void
+fields_too_long(void)
+{
+	fprintf(stderr, "bench_http: header fields too long\n");
+	exit(1);
 }
 
 static void
@@ -267,9 +268,8 @@ main(int argc, char **argv)
 			bench.path = optarg;
 			break;
 		case 'H':
-			if (bench.n_headers == BENCH_HEADERS_MAX)
-				usage();
-			bench.headers[bench.n_headers++] = optarg;
+			if (fields_add(optarg) == -1)
+				fields_too_long();
 			break;
 		case 'c':
 			conc = strtoul(optarg, NULL, 10);
@@ -284,10 +284,8 @@ main(int argc, char **argv)
 	    conc > BENCH_THREADS_MAX || optind == argc)
 		usage();
 	bench.port = (unsigned short)port;
-	if (fields_build() == -1) {
-		fprintf(stderr, "bench_http: header fields too long\n");
-		return 1;
-	}
+	if (fields_end() == -1)
+		fields_too_long();
 	bench.n = (size_t)(argc - optind);
 	if ((bench.msgs = calloc(bench.n, sizeof(*bench.msgs))) == NULL ||
 	    (bench.results = calloc(bench.n, sizeof(*bench.results))) ==
