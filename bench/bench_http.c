@@ -52,6 +52,7 @@ struct result {
 
 static struct {
 	unsigned short	 port;
+	struct sockaddr_in server;	/* 127.0.0.1, port */
 	const char	*path;
 	/* The given fields, Host and the blank line: the same every time. */
 	char		 fields[BENCH_HEAD_MAX];
@@ -152,7 +153,6 @@ read_reply(int fd, const char **why)
 static void
 one_request(const struct message *m, struct result *res)
 {
-	struct sockaddr_in sin;
 	struct iovec iov[3];
 	char line[BENCH_HEAD_MAX];
 	size_t ll;
@@ -161,10 +161,6 @@ one_request(const struct message *m, struct result *res)
 
 	ll = (size_t)snprintf(line, sizeof(line), "POST %s HTTP/1.1\r\n"
 	    "Content-Length: %zu\r\n", bench.path, m->len);
-	memset(&sin, 0, sizeof(sin));
-	sin.sin_family = AF_INET;
-	sin.sin_port = htons(bench.port);
-	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
 	if ((fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1) {
 		res->us = -1;
 		res->why = "socket failed";
@@ -177,7 +173,8 @@ one_request(const struct message *m, struct result *res)
 	iov[2].iov_base = m->data;
 	iov[2].iov_len = m->len;
 	res->why = NULL;
-	if (connect(fd, (struct sockaddr *)&sin, sizeof(sin)) == -1)
+	if (connect(fd, (const struct sockaddr *)&bench.server,
+	    sizeof(bench.server)) == -1)
 		res->why = "connect failed";
 	else if (write_all(fd, iov, 3) == -1)
 		res->why = "write failed";
@@ -284,6 +281,9 @@ main(int argc, char **argv)
 	    conc > BENCH_THREADS_MAX || optind == argc)
 		usage();
 	bench.port = (unsigned short)port;
+	bench.server.sin_family = AF_INET;
+	bench.server.sin_port = htons(bench.port);
+	bench.server.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
 	if (fields_end() == -1)
 		fields_too_long();
 	bench.n = (size_t)(argc - optind);
