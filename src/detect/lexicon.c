@@ -80,6 +80,7 @@
 #include "detect/firstbyte.h"
 #include "detect/needbytes.h"
 #include "detect/rxspace.h"
+#include "detect/wordstarts.h"
 #include "util/buf.h"
 
 #define LEXICON_PATTERN_MAX	(4u * 1024 * 1024)
@@ -122,6 +123,7 @@ struct lexicon {
 	size_t			 n_patterns;
 	/* Per byte value, the word patterns that may start on it. */
 	struct firstbyte_table	 words;
+	struct wordstarts	 word_starts;	/* where words is asked */
 	pcre2_code		**others;	/* non-word patterns, branches */
 	struct needbytes	*other_needs;	/* what each cannot do without */
 	/* Its second characters, when that is all a match can start on. */
@@ -514,6 +516,7 @@ out:
 static int
 groups_build(struct lexicon *lx, const char *path, char *err, size_t errlen)
 {
+	bool starts[FIRSTBYTE_BYTES];
 	struct buf src;
 	size_t i;
 	int rc;
@@ -527,6 +530,9 @@ groups_build(struct lexicon *lx, const char *path, char *err, size_t errlen)
 	}
 	for (i = 0; i < lx->words.n_groups; i++)
 		note_captures(lx, lx->words.groups[i]);
+	for (i = 0; i < FIRSTBYTE_BYTES; i++)
+		starts[i] = lx->words.group_of[i] != FIRSTBYTE_NONE;
+	wordstarts_init(&lx->word_starts, starts);
 	if (rxspace_ascii_spaces(LEXICON_OPTIONS, lx->ascii_space) == -1) {
 		snprintf(err, errlen, "out of memory");
 		return -1;
@@ -599,18 +605,6 @@ lexicon_free(struct lexicon *lx)
 }
 
 /*
- * ASCII letters, digits and '_': word characters under UCP too, so
- * inside a run of them \b cannot hold.  A table, as it is read for
- * every byte of every text.
- */
-#define ASCII_W(c)	(((c) >= 'a' && (c) <= 'z') || ((c) >= 'A' &&	\
-	(c) <= 'Z') || ((c) >= '0' && (c) <= '9') || (c) == '_')
-#define W4(c)	ASCII_W(c), ASCII_W((c) + 1), ASCII_W((c) + 2), ASCII_W((c) + 3)
-#define W16(c)	W4(c), W4((c) + 4), W4((c) + 8), W4((c) + 12)
-#define W64(c)	W16(c), W16((c) + 16), W16((c) + 32), W16((c) + 48)
-static const bool ascii_word[256] = { W64(0), W64(64) };
-
-/*
  * The match data a scan needs, made at its first search: most short
  * texts (a subject, a display name) never reach PCRE2.
  */
@@ -625,32 +619,32 @@ scan_md(const struct lexicon *lx, pcre2_match_data **md)
 /*
  * The leftmost match of a word pattern that starts in [from, last]
  * (and before len), into md; PCRE2's result code.  Only word starts
- * are tried: the rest of an ASCII word is stepped over at once.
+ * and the bytes that start a match alone are tried, found 64 bytes at
+ * a time (wordstarts.h).
  */
 static int
 word_match(const struct lexicon *lx, const unsigned char *t, size_t len,
     size_t from, size_t last, pcre2_match_data **md)
 {
 	const pcre2_code *re;
-	size_t p = from, start, end = last < len ? last + 1 : len;
+	size_t base, p, end = last < len ? last + 1 : len;
+	uint64_t ask;
 	int rc;
 
-	if (p > 0)
-		while (p < end && ascii_word[t[p]] && ascii_word[t[p - 1]])
-			p++;
-	for (; p < end; p++) {
-		re = firstbyte_group_at(&lx->words, t, len, start = p);
-		if (ascii_word[t[p]])
-			while (p + 1 < end && ascii_word[t[p + 1]])
-				p++;
-		if (re == NULL)
-			continue;
-		if (scan_md(lx, md) == NULL)
-			return PCRE2_ERROR_NOMEMORY;
-		rc = pcre2_match(re, t, len, start, PCRE2_NO_UTF_CHECK, *md,
-		    lx->mctx);
-		if (rc != PCRE2_ERROR_NOMATCH)
-			return rc;
+	for (base = from; base < end; base += 64) {
+		ask = wordstarts_mask(&lx->word_starts, t, base, end);
+		for (; ask != 0; ask &= ask - 1) {
+			p = base + (size_t)__builtin_ctzll(ask);
+			if ((re = firstbyte_group_at(&lx->words, t, len, p)) ==
+			    NULL)
+				continue;
+			if (scan_md(lx, md) == NULL)
+				return PCRE2_ERROR_NOMEMORY;
+			rc = pcre2_match(re, t, len, p, PCRE2_NO_UTF_CHECK,
+			    *md, lx->mctx);
+			if (rc != PCRE2_ERROR_NOMATCH)
+				return rc;
+		}
 	}
 	return PCRE2_ERROR_NOMATCH;
 }
