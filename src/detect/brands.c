@@ -62,6 +62,7 @@
 #include "detect.h"
 #include "detect/firstbyte.h"
 #include "detect/rxspace.h"
+#include "detect/wordstarts.h"
 #include "scan/scan.h"
 #include "util/buf.h"
 #include "util/str.h"
@@ -178,11 +179,11 @@ struct brands {
 	/*
 	 * walk_match()'s table, per mode (plain, claim): at index
 	 * WALK_AFTER_ALNUM (when the byte before is a letter or digit) |
-	 * byte, what to ask there (WALK_NAME, WALK_VOICE), and
-	 * WALK_AFTER_ALNUM when the byte is a letter or digit, ready to
-	 * index the next one.
+	 * byte, what to ask there (WALK_NAME, WALK_VOICE).
 	 */
-	uint16_t		 walk[2][2 * FIRSTBYTE_BYTES];
+	uint8_t			 walk[2][2 * FIRSTBYTE_BYTES];
+	/* Where walk[] may ask, found 64 bytes at a time, per mode. */
+	struct wordstarts	 walk_starts[2];
 	/*
 	 * The byte pairs (a << 8 | b) at which name_filter() may say yes,
 	 * judged on a and b alone.
@@ -716,30 +717,33 @@ name_never(const struct brands *bs, unsigned int a)
  * name may start where no ASCII letter or digit comes before and the
  * matcher has a group for the byte, the voice on its first bytes; and
  * after an ASCII letter or digit, where \b fails before a letter, only
- * on CLAIM_MARK's.  A byte that asks nothing after a letter or digit
- * and is one itself is what the walk steps over inside a word.
+ * on CLAIM_MARK's.  The bytes that ask anything in either case are
+ * what the walk's mask is made of (alnum[] is wordstarts' word
+ * character without '_').
  */
 static void
 walk_build(struct brands *bs)
 {
 	const struct firstbyte_table *m;
+	bool starts[FIRSTBYTE_BYTES], after[FIRSTBYTE_BYTES];
 	unsigned int a, b, fa, fb, mode;
-	uint16_t v;
+	uint8_t v;
 
 	for (mode = 0; mode < 2; mode++) {
 		m = mode ? &bs->claim : &bs->plain;
 		for (a = 0; a < FIRSTBYTE_BYTES; a++) {
-			v = bs->alnum[a] ? WALK_AFTER_ALNUM : 0;
-			if (mode && bs->mark_first[a])
-				v |= WALK_VOICE;
+			v = mode && bs->mark_first[a] ? WALK_VOICE : 0;
 			bs->walk[mode][WALK_AFTER_ALNUM | a] = v;
+			after[a] = v != 0;
 			if (mode && bs->voice_first[a])
 				v |= WALK_VOICE;
 			if (firstbyte_group(m, (unsigned char)a) != NULL &&
 			    !name_never(bs, a))
 				v |= WALK_NAME;
 			bs->walk[mode][a] = v;
+			starts[a] = v != 0;
 		}
+		wordstarts_init(&bs->walk_starts[mode], starts, after, false);
 	}
 	/* name_filter()'s first steps, where the second byte is no blank. */
 	for (a = 0; a < FIRSTBYTE_BYTES; a++)
@@ -1232,7 +1236,9 @@ voice_match(const struct brands *bs, pcre2_match_context *mctx,
 /*
  * The leftmost match at or after off: of the voice (claim only), which
  * wins at a position, else of a name of m; *use is vmd or md, which
- * holds it.  1 when found, 0 when none, -1 on an error.
+ * holds it.  1 when found, 0 when none, -1 on an error.  Only the bytes
+ * of the mode's mask are looked at: the walk used to step through every
+ * byte of every word to find them.
  */
 static int
 walk_match(const struct brands *bs, const struct firstbyte_table *m,
@@ -1240,40 +1246,30 @@ walk_match(const struct brands *bs, const struct firstbyte_table *m,
     size_t off, bool claim, pcre2_match_data *md, pcre2_match_data *vmd,
     pcre2_match_data **use)
 {
-	const uint16_t *walk = bs->walk[claim], *row = walk;
-	const uint16_t *in_word = walk + WALK_AFTER_ALNUM;
-	const unsigned char *s = t + off, *end = t + len;
+	const uint8_t *walk = bs->walk[claim];
 	unsigned int v;
-	size_t q;
+	uint64_t ask;
+	size_t base, q;
 	int rc;
 
-	if (off > 0 && bs->alnum[t[off - 1]])
-		row = walk + WALK_AFTER_ALNUM;
-	for (;;) {
-		/* Most bytes ask nothing: a loop of their own. */
-		do {
-			/* Inside a word, a tighter one still. */
-			if (row == in_word)
-				while (s != end &&
-				    in_word[*s] == WALK_AFTER_ALNUM)
-					s++;
-			if (s == end)
-				return 0;
-			v = row[*s++];
-			row = walk + (v & WALK_AFTER_ALNUM);
-		} while ((v & (WALK_NAME | WALK_VOICE)) == 0);
-		q = (size_t)(s - t) - 1;
-		if ((v & WALK_VOICE) &&
-		    voice_at(bs, vctx, t, len, q, vmd, &rc)) {
-			*use = vmd;
-			return rc >= 0 ? 1 : -1;
+	for (base = off; base < len; base += 64)
+		for (ask = wordstarts_mask(&bs->walk_starts[claim], t, base,
+		    len); ask != 0; ask &= ask - 1) {
+			q = base + (size_t)__builtin_ctzll(ask);
+			v = walk[(q > 0 && bs->alnum[t[q - 1]] ?
+			    WALK_AFTER_ALNUM : 0) | t[q]];
+			if ((v & WALK_VOICE) &&
+			    voice_at(bs, vctx, t, len, q, vmd, &rc)) {
+				*use = vmd;
+				return rc >= 0 ? 1 : -1;
+			}
+			if ((v & WALK_NAME) && name_may(bs, t, len, q) &&
+			    name_at(bs, m, t, len, q, md, &rc)) {
+				*use = md;
+				return rc >= 0 ? 1 : -1;
+			}
 		}
-		if ((v & WALK_NAME) && name_may(bs, t, len, q) &&
-		    name_at(bs, m, t, len, q, md, &rc)) {
-			*use = md;
-			return rc >= 0 ? 1 : -1;
-		}
-	}
+	return 0;
 }
 
 /*

@@ -532,7 +532,7 @@ groups_build(struct lexicon *lx, const char *path, char *err, size_t errlen)
 		note_captures(lx, lx->words.groups[i]);
 	for (i = 0; i < FIRSTBYTE_BYTES; i++)
 		starts[i] = lx->words.group_of[i] != FIRSTBYTE_NONE;
-	wordstarts_init(&lx->word_starts, starts);
+	wordstarts_init(&lx->word_starts, starts, NULL, true);
 	if (rxspace_ascii_spaces(LEXICON_OPTIONS, lx->ascii_space) == -1) {
 		snprintf(err, errlen, "out of memory");
 		return -1;

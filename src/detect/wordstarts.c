@@ -10,31 +10,52 @@
 
 #include "wordstarts.h"
 
-#define IS_WORD(c)	(((c) >= 'a' && (c) <= 'z') || ((c) >= 'A' &&	\
-	(c) <= 'Z') || ((c) >= '0' && (c) <= '9') || (c) == '_')
+/* What \s takes in ASCII: tab, line feed, vertical tab, form feed, CR. */
+#define IS_BLANK(c)	((c) == ' ' || ((c) >= '\t' && (c) <= '\r'))
 
 bool
-wordstarts_is_word(unsigned char c)
+wordstarts_is_word(const struct wordstarts *ws, unsigned char c)
 {
-	return IS_WORD(c);
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+	    (c >= '0' && c <= '9') || (c == '_' && ws->underscore);
+}
+
+/* Adds c to a list of WORDSTARTS_LONE; false when it is full. */
+static bool
+list_add(unsigned char *list, size_t *n, unsigned char c)
+{
+	if (*n == WORDSTARTS_LONE)
+		return false;
+	list[(*n)++] = c;
+	return true;
 }
 
 void
-wordstarts_init(struct wordstarts *ws, const bool starts[256])
+wordstarts_init(struct wordstarts *ws, const bool starts[256],
+    const bool *after_word, bool underscore)
 {
 	unsigned int c;
+	bool any, word;
 
 	memset(ws, 0, sizeof(*ws));
+	ws->underscore = underscore;
 	for (c = 0; c < 256; c++) {
-		if (!starts[c] || IS_WORD(c))
+		any = starts[c] || (after_word != NULL && after_word[c]);
+		word = wordstarts_is_word(ws, (unsigned char)c);
+		if (word && after_word != NULL && after_word[c] &&
+		    !list_add(ws->mid, &ws->n_mid, (unsigned char)c))
+			ws->every_mid = true;
+		if (!any || word)
 			continue;
 		if (c >= 0x80)
 			ws->high = true;
-		else if (ws->n_lone < WORDSTARTS_LONE)
-			ws->lone[ws->n_lone++] = (unsigned char)c;
-		else
+		else if (!list_add(ws->lone, &ws->n_lone, (unsigned char)c))
 			ws->every_lone = true;
 	}
+	for (c = 0; ws->every_lone && c < 0x80; c++)
+		if (IS_BLANK(c) && (starts[c] ||
+		    (after_word != NULL && after_word[c])))
+			ws->blanks = true;
 }
 
 #ifdef __SSE2__
@@ -46,32 +67,52 @@ in_range(__m128i v, unsigned char lo, unsigned char n)
 	    _mm_set1_epi8((char)(0x80 + n)));
 }
 
+/* Bytes of v equal to one in the list. */
+static inline __m128i
+in_list(__m128i v, const unsigned char *list, size_t n)
+{
+	__m128i m = _mm_setzero_si128();
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		m = _mm_or_si128(m, _mm_cmpeq_epi8(v,
+		    _mm_set1_epi8((char)list[i])));
+	return m;
+}
+
 /*
- * The sixteen bytes at s: word characters into *word, non-word bytes
- * asked about on their own into *alone, a bit per byte.
+ * The sixteen bytes at s, a bit per byte: word characters into *word,
+ * bytes asked whatever comes before into *alone.
  */
 static inline void
 classify16(const struct wordstarts *ws, const unsigned char *s,
     uint32_t *word, uint32_t *alone)
 {
 	__m128i v = _mm_loadu_si128((const __m128i *)(const void *)s);
-	__m128i w, o = _mm_setzero_si128();
-	size_t i;
+	__m128i w, o, ascii;
 
 	/* Upper-case letters become lower; nothing else lands in a-z. */
 	w = _mm_or_si128(in_range(_mm_or_si128(v, _mm_set1_epi8(0x20)), 'a',
-	    26), _mm_or_si128(in_range(v, '0', 10),
-	    _mm_cmpeq_epi8(v, _mm_set1_epi8('_'))));
+	    26), in_range(v, '0', 10));
+	if (ws->underscore)
+		w = _mm_or_si128(w, _mm_cmpeq_epi8(v, _mm_set1_epi8('_')));
+	o = in_list(v, ws->lone, ws->n_lone);
 	if (ws->high)	/* lead bytes 0xc0-0xff: -64 to -1 as signed */
-		o = _mm_and_si128(_mm_cmpgt_epi8(v, _mm_set1_epi8(-65)),
-		    _mm_cmplt_epi8(v, _mm_setzero_si128()));
-	if (ws->every_lone)
-		o = _mm_or_si128(o, _mm_andnot_si128(w,
-		    _mm_cmpgt_epi8(v, _mm_set1_epi8(-1))));
-	else
-		for (i = 0; i < ws->n_lone; i++)
-			o = _mm_or_si128(o, _mm_cmpeq_epi8(v,
-			    _mm_set1_epi8((char)ws->lone[i])));
+		o = _mm_or_si128(o, _mm_and_si128(_mm_cmpgt_epi8(v,
+		    _mm_set1_epi8(-65)), _mm_cmplt_epi8(v,
+		    _mm_setzero_si128())));
+	if (ws->every_lone) {
+		ascii = _mm_andnot_si128(w, _mm_cmpgt_epi8(v,
+		    _mm_set1_epi8(-1)));
+		if (!ws->blanks)
+			ascii = _mm_andnot_si128(_mm_or_si128(_mm_cmpeq_epi8(v,
+			    _mm_set1_epi8(' ')), in_range(v, '\t', 5)), ascii);
+		o = _mm_or_si128(o, ascii);
+	}
+	if (ws->every_mid)
+		o = _mm_or_si128(o, w);
+	else if (ws->n_mid > 0)
+		o = _mm_or_si128(o, in_list(v, ws->mid, ws->n_mid));
 	*word = (uint32_t)_mm_movemask_epi8(w);
 	*alone = (uint32_t)_mm_movemask_epi8(o);
 }
@@ -92,26 +133,32 @@ mask64(const struct wordstarts *ws, const unsigned char *s, bool word_before)
 	return (word & ~(word << 1 | (word_before ? 1u : 0u))) | alone;
 }
 #else
+static bool
+in_list(unsigned char c, const unsigned char *list, size_t n)
+{
+	return n > 0 && memchr(list, c, n) != NULL;
+}
+
 static uint64_t
 mask64(const struct wordstarts *ws, const unsigned char *s, bool word_before)
 {
 	uint64_t m = 0;
-	bool prev = word_before, w;
-	size_t i, k;
+	bool prev = word_before, w, ask;
+	size_t i;
 	unsigned char c;
 
 	for (i = 0; i < 64; i++, prev = w) {
 		c = s[i];
-		if ((w = IS_WORD(c))) {
-			if (!prev)
-				m |= (uint64_t)1 << i;
-			continue;
-		}
-		if (c >= 0xc0 ? ws->high : c < 0x80 && ws->every_lone)
+		if ((w = wordstarts_is_word(ws, c)))
+			ask = !prev || ws->every_mid ||
+			    in_list(c, ws->mid, ws->n_mid);
+		else if (c >= 0x80)
+			ask = c >= 0xc0 && ws->high;
+		else
+			ask = in_list(c, ws->lone, ws->n_lone) ||
+			    (ws->every_lone && (ws->blanks || !IS_BLANK(c)));
+		if (ask)
 			m |= (uint64_t)1 << i;
-		for (k = 0; k < ws->n_lone; k++)
-			if (c == ws->lone[k])
-				m |= (uint64_t)1 << i;
 	}
 	return m;
 }
@@ -122,7 +169,7 @@ wordstarts_mask(const struct wordstarts *ws, const unsigned char *s,
     size_t base, size_t end)
 {
 	unsigned char pad[64];
-	bool before = base > 0 && IS_WORD(s[base - 1]);
+	bool before = base > 0 && wordstarts_is_word(ws, s[base - 1]);
 	uint64_t m;
 
 	if (base >= end)

@@ -20,27 +20,35 @@
 #include "xorshift.h"
 
 static bool
-ref_word(unsigned char c)
+ref_word(unsigned char c, bool underscore)
 {
 	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-	    (c >= '0' && c <= '9') || c == '_';
+	    (c >= '0' && c <= '9') || (c == '_' && underscore);
+}
+
+static bool
+ref_blank(unsigned char c)
+{
+	return c == ' ' || (c >= '\t' && c <= '\r');
 }
 
 /* What must be asked at p, and what may be (the superset). */
 static void
 ref_at(const struct wordstarts *ws, const bool starts[256],
-    const unsigned char *s, size_t p, bool *must, bool *may)
+    const bool after[256], bool underscore, const unsigned char *s,
+    size_t p, bool *must, bool *may)
 {
 	unsigned char c = s[p];
-	bool before = p > 0 && ref_word(s[p - 1]);
+	bool before = p > 0 && ref_word(s[p - 1], underscore);
 
-	if (ref_word(c)) {
-		*must = *may = !before;
+	if (ref_word(c, underscore)) {
+		*must = !before || after[c];
+		*may = *must || ws->every_mid;
 		return;
 	}
-	*must = starts[c];
-	*may = *must || (c >= 0xc0 && ws->high) ||
-	    (c < 0x80 && ws->every_lone);
+	*must = starts[c] || after[c];
+	*may = *must || (c >= 0xc0 && ws->high) || (c < 0x80 &&
+	    ws->every_lone && (ws->blanks || !ref_blank(c)));
 }
 
 static const char *const pieces[] = {
@@ -51,7 +59,8 @@ static const char *const pieces[] = {
 
 /* Texts of random pieces; every (base, end) pair compared bit by bit. */
 static void
-check_table(const char *what, const bool starts[256], uint64_t seed)
+check_table(const char *what, const bool starts[256], const bool after[256],
+    bool underscore, uint64_t seed)
 {
 	struct wordstarts ws;
 	unsigned char s[200];
@@ -60,7 +69,7 @@ check_table(const char *what, const bool starts[256], uint64_t seed)
 	int round;
 	bool must, may, got;
 
-	wordstarts_init(&ws, starts);
+	wordstarts_init(&ws, starts, after, underscore);
 	for (round = 0; round < 400; round++) {
 		for (len = 0; len < 150;) {
 			k = xorshift64(&seed) % (sizeof(pieces) /
@@ -78,7 +87,8 @@ check_table(const char *what, const bool starts[256], uint64_t seed)
 						bad += got;
 						continue;
 					}
-					ref_at(&ws, starts, s, p, &must, &may);
+					ref_at(&ws, starts, after, underscore,
+					    s, p, &must, &may);
 					bad += (must && !got) || (got && !may);
 					asked += got;
 					extra += got && !must;
@@ -92,7 +102,7 @@ check_table(const char *what, const bool starts[256], uint64_t seed)
 int
 main(void)
 {
-	bool starts[256] = { false };
+	bool starts[256] = { false }, after[256] = { false };
 	unsigned c;
 
 	/* The lexicon's kind: '$' and the lead bytes of UTF-8. */
@@ -100,20 +110,46 @@ main(void)
 	for (c = 0xc0; c < 0x100; c++)
 		starts[c] = true;
 	starts['a'] = starts['k'] = true;	/* word bytes: by position */
-	check_table("'$' and lead bytes", starts, 0x9e3779b97f4a7c15u);
+	check_table("'$' and lead bytes", starts, after, true,
+	    0x9e3779b97f4a7c15u);
 
-	/* Five non-word ASCII bytes: every non-word ASCII byte asked. */
+	/* Five non-word ASCII bytes: all non-word ASCII but blanks asked. */
 	memset(starts, 0, sizeof(starts));
 	starts['.'] = starts[','] = starts['-'] = starts['('] =
 	    starts['@'] = true;
-	check_table("five ASCII bytes", starts, 0x2545f4914f6cdd1du);
+	check_table("five ASCII bytes", starts, after, true,
+	    0x2545f4914f6cdd1du);
+	starts['\n'] = true;
+	check_table("six ASCII bytes, a blank among them", starts, after,
+	    true, 0x2545f4914f6cdd1du);
+
+	/*
+	 * The brand names' kind: '_' no word character, 'c' and '(' asked
+	 * inside words too.
+	 */
+	after['c'] = after['C'] = after['('] = after[0xc2] = true;
+	check_table("'_' no word character, 'c' inside words", starts, after,
+	    false, 0x5851f42d4c957f2du);
+	after['x'] = after['y'] = after['z'] = true;
+	check_table("five word bytes inside words", starts, after, false,
+	    0x5851f42d4c957f2du);
 
 	/* Nothing but words. */
 	memset(starts, 0, sizeof(starts));
-	check_table("words only", starts, 0x853c49e6748fea9bu);
+	memset(after, 0, sizeof(after));
+	check_table("words only", starts, after, true, 0x853c49e6748fea9bu);
 
-	ok(wordstarts_is_word('_') && wordstarts_is_word('7') &&
-	    !wordstarts_is_word('-') && !wordstarts_is_word(0xc3),
-	    "word characters: letters, digits, '_'");
+	{
+		struct wordstarts ws;
+
+		wordstarts_init(&ws, starts, NULL, false);
+		ok(!wordstarts_is_word(&ws, '_') &&
+		    wordstarts_is_word(&ws, '7') &&
+		    !wordstarts_is_word(&ws, '-') &&
+		    !wordstarts_is_word(&ws, 0xc3),
+		    "word characters: letters, digits, '_' when asked");
+		wordstarts_init(&ws, starts, NULL, true);
+		ok(wordstarts_is_word(&ws, '_'), "'_' when asked");
+	}
 	return tap_done();
 }
