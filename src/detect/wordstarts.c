@@ -9,6 +9,7 @@
 #endif
 
 #include "wordstarts.h"
+#include "util/str.h"
 
 /* What \s takes in ASCII: tab, line feed, vertical tab, form feed, CR. */
 #define IS_BLANK(c)	((c) == ' ' || ((c) >= '\t' && (c) <= '\r'))
@@ -59,14 +60,6 @@ wordstarts_init(struct wordstarts *ws, const bool starts[256],
 }
 
 #ifdef __SSE2__
-/* Bytes of v in [lo, lo + n), as 0xff. */
-static inline __m128i
-in_range(__m128i v, unsigned char lo, unsigned char n)
-{
-	return _mm_cmplt_epi8(_mm_add_epi8(v, _mm_set1_epi8((char)(0x80 - lo))),
-	    _mm_set1_epi8((char)(0x80 + n)));
-}
-
 /* Bytes of v equal to one in the list. */
 static inline __m128i
 in_list(__m128i v, const unsigned char *list, size_t n)
@@ -92,8 +85,8 @@ classify16(const struct wordstarts *ws, const unsigned char *s,
 	__m128i w, o, ascii;
 
 	/* Upper-case letters become lower; nothing else lands in a-z. */
-	w = _mm_or_si128(in_range(_mm_or_si128(v, _mm_set1_epi8(0x20)), 'a',
-	    26), in_range(v, '0', 10));
+	w = _mm_or_si128(str_sse_in_range(_mm_or_si128(v,
+	    _mm_set1_epi8(0x20)), 'a', 26), str_sse_in_range(v, '0', 10));
 	if (ws->underscore)
 		w = _mm_or_si128(w, _mm_cmpeq_epi8(v, _mm_set1_epi8('_')));
 	o = in_list(v, ws->lone, ws->n_lone);
@@ -106,7 +99,8 @@ classify16(const struct wordstarts *ws, const unsigned char *s,
 		    _mm_set1_epi8(-1)));
 		if (!ws->blanks)
 			ascii = _mm_andnot_si128(_mm_or_si128(_mm_cmpeq_epi8(v,
-			    _mm_set1_epi8(' ')), in_range(v, '\t', 5)), ascii);
+			    _mm_set1_epi8(' ')), str_sse_in_range(v, '\t', 5)),
+			    ascii);
 		o = _mm_or_si128(o, ascii);
 	}
 	if (ws->every_mid)

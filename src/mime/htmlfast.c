@@ -795,17 +795,6 @@ static const unsigned char name_lc[256] = {
 
 #ifdef __SSE2__
 /*
- * Bytes in [lo, lo + n) of v, by a signed compare after moving lo to
- * -128: the one compare SSE2 has.
- */
-static inline __m128i
-in_range(__m128i v, unsigned char lo, unsigned char n)
-{
-	return _mm_cmplt_epi8(_mm_add_epi8(v, _mm_set1_epi8((char)(0x80 - lo))),
-	    _mm_set1_epi8((char)(0x80 + n)));
-}
-
-/*
  * tag_name() for a name shorter than HF_KEY with HF_KEY bytes of input
  * at p: the sixteen bytes classified, lower-cased and padded at once.
  * False (nothing read) for a longer one, left to the loop.
@@ -821,11 +810,11 @@ tag_name16(struct hf *h, char *name, struct hf_name *nm)
 
 	v = _mm_loadu_si128((const __m128i *)(const void *)h->p);
 	/* name_lc[] != 0: letters, digits, '-', '.', ':', '_'. */
-	up = in_range(v, 'A', 26);
+	up = str_sse_in_range(v, 'A', 26);
 	dot = _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('.')),
 	    _mm_cmpeq_epi8(v, _mm_set1_epi8(':')));
-	ok = _mm_or_si128(_mm_or_si128(up, in_range(v, 'a', 26)),
-	    _mm_or_si128(_mm_or_si128(in_range(v, '0', 10), dot),
+	ok = _mm_or_si128(_mm_or_si128(up, str_sse_in_range(v, 'a', 26)),
+	    _mm_or_si128(_mm_or_si128(str_sse_in_range(v, '0', 10), dot),
 	    _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('-')),
 	    _mm_cmpeq_epi8(v, _mm_set1_epi8('_')))));
 	bad = ~(unsigned)_mm_movemask_epi8(ok) & 0xffff;

@@ -100,6 +100,19 @@ str_ascii_run(const unsigned char *p, size_t i, size_t len)
 	return i;
 }
 
+#ifdef __SSE2__
+/*
+ * The bytes of v in [lo, lo + n) as 0xff, the rest 0: a signed compare
+ * after moving lo to -128, the one compare SSE2 has.
+ */
+static inline __m128i
+str_sse_in_range(__m128i v, unsigned char lo, unsigned char n)
+{
+	return _mm_cmplt_epi8(_mm_add_epi8(v, _mm_set1_epi8((char)(0x80 - lo))),
+	    _mm_set1_epi8((char)(0x80 + n)));
+}
+#endif
+
 /*
  * The first byte at or after p, before end, that is a, b, c or d, or
  * end: sixteen bytes a step where SSE2 is there, where a loop over
