@@ -36,27 +36,26 @@ wordstarts_init(struct wordstarts *ws, const bool starts[256],
     const bool *after_word, bool underscore)
 {
 	unsigned int c;
-	bool any, word;
+	bool after, word, blank_asked = false;
 
 	memset(ws, 0, sizeof(*ws));
 	ws->underscore = underscore;
 	for (c = 0; c < 256; c++) {
-		any = starts[c] || (after_word != NULL && after_word[c]);
+		after = after_word != NULL && after_word[c];
 		word = wordstarts_is_word(ws, (unsigned char)c);
-		if (word && after_word != NULL && after_word[c] &&
+		if (word && after &&
 		    !list_add(ws->mid, &ws->n_mid, (unsigned char)c))
 			ws->every_mid = true;
-		if (!any || word)
+		if (word || !(starts[c] || after))
 			continue;
 		if (c >= 0x80)
 			ws->high = true;
 		else if (!list_add(ws->lone, &ws->n_lone, (unsigned char)c))
 			ws->every_lone = true;
+		blank_asked |= IS_BLANK(c);
 	}
-	for (c = 0; ws->every_lone && c < 0x80; c++)
-		if (IS_BLANK(c) && (starts[c] ||
-		    (after_word != NULL && after_word[c])))
-			ws->blanks = true;
+	/* Blanks only matter once every_lone stands for the lone ones. */
+	ws->blanks = ws->every_lone && blank_asked;
 }
 
 #ifdef __SSE2__
