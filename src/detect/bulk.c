@@ -492,7 +492,10 @@ styles_at(const struct hiding_index *x, const char *h, const char *end,
  * hiding style, unless one was found already.  HTML runs to hundreds
  * of kilobytes: rather than searching a blank-free copy once per style,
  * each style is tried only where its first ':' (or else its first byte)
- * stands, found with memchr; '<' is also where the tags are counted.
+ * stands; '<' is also where the tags are counted.  Both bytes are found
+ * in one pass, sixteen bytes a step (str_find4): tags and style colons
+ * stand a few bytes apart, and a call per stop cost more than the
+ * search itself.  Once a style is found only the '<' still count.
  * Every style is anchored at '<' or ':'; one anchored elsewhere would
  * never be tried (test_detect's differential would miss it).
  */
@@ -500,34 +503,38 @@ static void
 read_html(const struct part *p, struct html_marks *hm)
 {
 	size_t len = p->size < BULK_MAX_HTML ? p->size : BULK_MAX_HTML;
-	const char *h = (const char *)p->data, *end = h + len, *q;
+	const unsigned char *h = p->data, *end = h + len, *q;
 	const struct hiding_index *x = &hix;
+	const char *hc = (const char *)h, *ec = (const char *)end, *qc;
+	unsigned char colon;
 	size_t left;
 
 	_Static_assert(N_HIDING <= 16, "a style is a bit of a uint16_t");
 	if (h == NULL || len == 0)
 		return;
 	(void)pthread_once(&hix_once, hiding_index_build);
-	for (q = h; (q = memchr(q, '<', (size_t)(end - q))) != NULL; q++) {
+	for (q = h; ; q++) {
+		colon = hm->hidden ? '<' : ':';
+		if ((q = str_find4(q, end, '<', colon, '<', colon)) == end)
+			break;
+		qc = (const char *)q;
+		if (*q == ':') {
+			if (style_may(x, hc, ec, qc, x->of_colon) &&
+			    styles_at(x, hc, ec, qc, x->of_colon))
+				hm->hidden = true;
+			continue;
+		}
 		left = (size_t)(end - q - 1);
-		if (left >= 3 && str_lc((unsigned char)q[1]) == 'i' &&
-		    str_lcprefix(q + 1, left, "img", 3))
+		if (left >= 3 && str_lc(q[1]) == 'i' &&
+		    str_lcprefix(qc + 1, left, "img", 3))
 			hm->images++;
-		else if (left >= 4 && str_lc((unsigned char)q[1]) == 'f' &&
-		    str_lcprefix(q + 1, left, "font", 4))
+		else if (left >= 4 && str_lc(q[1]) == 'f' &&
+		    str_lcprefix(qc + 1, left, "font", 4))
 			hm->fonts++;
-		if (!hm->hidden && style_may(x, h, end, q, x->of_lt) &&
-		    styles_at(x, h, end, q, x->of_lt))
+		if (!hm->hidden && style_may(x, hc, ec, qc, x->of_lt) &&
+		    styles_at(x, hc, ec, qc, x->of_lt))
 			hm->hidden = true;
 	}
-	if (hm->hidden)
-		return;
-	for (q = h; (q = memchr(q, ':', (size_t)(end - q))) != NULL; q++)
-		if (style_may(x, h, end, q, x->of_colon) &&
-		    styles_at(x, h, end, q, x->of_colon)) {
-			hm->hidden = true;
-			return;
-		}
 }
 
 /* Whether decoded text is all ASCII or Latin-1 letters (no UTF-8). */
