@@ -713,9 +713,33 @@ name_never(const struct brands *bs, unsigned int a)
 }
 
 /*
+ * Whether no name of matcher m is ever tried at an ASCII byte a,
+ * whatever follows: name_filter() says no there (name_never()), or the
+ * byte has no group, or no literal beginning of a name starts with it,
+ * so that firstbyte_group_at() says no.  A beginning is read from its
+ * first byte on: where the byte alone, at the end of a text, fits none,
+ * no text that starts with it does.  No name starts on punctuation, so
+ * the walk's mask leaves it out instead of asking at every byte of
+ * "-----" and ">>>" and after every word.
+ */
+static bool
+name_dead(const struct brands *bs, const struct firstbyte_table *m,
+    unsigned int a)
+{
+	unsigned char c = (unsigned char)a;
+
+	if (a >= 0x80)
+		return firstbyte_group(m, c) == NULL;
+	return firstbyte_group(m, c) == NULL || name_never(bs, a) ||
+	    (m->prefixes && !m->always[a] &&
+	    !firstbyte_prefix_at(m, &c, 1, 0));
+}
+
+/*
  * walk_match()'s tables, read off the ones the step-wise walks use: a
  * name may start where no ASCII letter or digit comes before and the
- * matcher has a group for the byte, the voice on its first bytes; and
+ * matcher may try one on the byte (name_dead()), the voice on its
+ * first bytes; and
  * after an ASCII letter or digit, where \b fails before a letter, only
  * on CLAIM_MARK's.  The bytes that ask anything in either case are
  * what the walk's mask is made of (alnum[] is wordstarts' word
@@ -737,8 +761,7 @@ walk_build(struct brands *bs)
 			after[a] = v != 0;
 			if (mode && bs->voice_first[a])
 				v |= WALK_VOICE;
-			if (firstbyte_group(m, (unsigned char)a) != NULL &&
-			    !name_never(bs, a))
+			if (!name_dead(bs, m, a))
 				v |= WALK_NAME;
 			bs->walk[mode][a] = v;
 			starts[a] = v != 0;

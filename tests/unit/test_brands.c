@@ -302,9 +302,10 @@ struct tally {
 
 /*
  * name_may() and the walk's table (name_never()) may only say no where
- * name_filter() does: at every position of the text, and at every
- * length it may be given up to.  Counts, too, where the three-byte
- * table (may3) said no by itself.
+ * name_filter() does, and name_dead() only where it or the matcher's
+ * literal beginnings (firstbyte_group_at()) do: at every position of
+ * the text, and at every length it may be given up to.  Counts, too,
+ * where the three-byte table (may3) said no by itself.
  */
 static void
 filter_compare(const struct brands *bs, const unsigned char *t, size_t len,
@@ -320,6 +321,11 @@ filter_compare(const struct brands *bs, const unsigned char *t, size_t len,
 			yes = name_filter(bs, t, n, p);
 			if (yes && (!name_may(bs, t, n, p) ||
 			    !name_may_slow(bs, t, n, p) || name_never(bs, t[p])))
+				ty->wrong++;
+			if (yes && ((name_dead(bs, &bs->plain, t[p]) &&
+			    firstbyte_group_at(&bs->plain, t, n, p) != NULL) ||
+			    (name_dead(bs, &bs->claim, t[p]) &&
+			    firstbyte_group_at(&bs->claim, t, n, p) != NULL)))
 				ty->wrong++;
 			if (p + 2 < n && t[p] < 0x80 && !BIT(bs->may3,
 			    MAY3_AT(t[p], bs->may_class[t[p + 1]],
@@ -376,6 +382,7 @@ static const char *const words[] = {
 static const char *const gaps[] = {
 	" ", " ", " ", "  ", "\n", "\r\n", "\t", "-", " - ", ", ", ". ", ": ",
 	"", "(", ")", "\"", "/", "\xc2\xa0", "\xe3\x80\x80", "_", "1",
+	"> ", "---", "@", "+",
 };
 
 /* A text of names (in any case), voice words, gaps and odd bytes. */
@@ -515,7 +522,7 @@ find_check(struct brands *bs, const char *what)
 		    what, limits[k] ? limits[k] : LEXICON_MATCH_LIMIT, ty.texts,
 		    ty.differ, ty.hits, ref_voice_errors, ref_name_errors);
 		ok(ty.wrong == 0 && ty.settled > ty.places / 20,
-		    "%s: name_may() no only where name_filter() says no "
+		    "%s: name_may(), name_dead() no only where name_filter() says no "
 		    "(%zu places, %zu wrong, %zu settled by may3)", what,
 		    ty.places, ty.wrong, ty.settled);
 	}
@@ -536,15 +543,16 @@ find_check(struct brands *bs, const char *what)
 
 /*
  * Globs the real data does not have: '?', classes, escapes, a lead '*';
- * and names the voice can start inside ("Acopyright Beta"), where the
- * walk's single pass has to look at it again.
+ * names the voice can start inside ("Acopyright Beta"), where the
+ * walk's single pass has to look at it again; and names that start on
+ * punctuation, which the walk's mask then has to ask at.
  */
 static const char awkward[] =
     "Alpha | alpha.example a?c-*.de | Alpha; Acopyright Beta; "
     "Xihr Gamma; Q(c) Beta; Y\xc2\xa9 Gamma; ~Zeta\n"
     "Beta | beta.example x[ab]-*.de *.beta.example | Beta; =BETA AG\n"
     "Gamma | gamma.example foo\\*bar.de *-gamma.co.uk g*.* | Gamma; "
-    "Ihr Delta\n";
+    "Ihr Delta; @Home; +Plus; -Minus\n";
 
 static void
 awkward_check(void)
