@@ -45,7 +45,8 @@
  * on an error the text is searched again that way (find_stepwise).
  *
  * Memory: heap, owned by struct brands, read-only after loading; a
- * search's match data and context live only for the call.
+ * search's match data and context live only for the call, made at its
+ * first call into PCRE2.
  * Limits: BRANDS_MAX brands, BRANDS_MAX_DOMAINS domains and
  * BRANDS_MAX_NAMES names each; at most BRANDS_SCAN_MAX matches are
  * looked at per text.
@@ -1057,6 +1058,19 @@ name_filter(const struct brands *bs, const unsigned char *t, size_t len,
 }
 
 /*
+ * The alternation of matcher m to try at t[p], where no letter or
+ * digit comes before it, or NULL where no name can match.
+ */
+static const pcre2_code *
+name_group(const struct brands *bs, const struct firstbyte_table *m,
+    const unsigned char *t, size_t len, size_t p)
+{
+	if (firstbyte_group(m, t[p]) == NULL || !name_filter(bs, t, len, p))
+		return NULL;
+	return firstbyte_group_at(m, t, len, p);
+}
+
+/*
  * Whether a name of matcher m matches at t[p], where no letter or digit
  * comes before it; into md, PCRE2's result code in *rc.
  */
@@ -1067,9 +1081,7 @@ name_at(const struct brands *bs, const struct firstbyte_table *m,
 {
 	const pcre2_code *re;
 
-	if (firstbyte_group(m, t[p]) == NULL ||
-	    !name_filter(bs, t, len, p) ||
-	    (re = firstbyte_group_at(m, t, len, p)) == NULL)
+	if ((re = name_group(bs, m, t, len, p)) == NULL)
 		return false;
 	*rc = pcre2_match(re, t, len, p, PCRE2_NO_UTF_CHECK, md, bs->mctx);
 	return *rc != PCRE2_ERROR_NOMATCH;
@@ -1211,24 +1223,35 @@ names_match(const struct brands *bs, const struct firstbyte_table *m,
 }
 
 /*
+ * Whether the voice may match at t[p].  Searching the text with the
+ * voice itself tries it on every 'c', 'd' and 'i'; it is tried only
+ * where one of its literal beginnings fits.  Most of those letters are
+ * followed by one no beginning goes on with ("ch", "di"): the pair
+ * alone says so.
+ */
+static inline bool
+voice_may(const struct brands *bs, const unsigned char *t, size_t len,
+    size_t p)
+{
+	const unsigned char *s = t + p;
+
+	if (!bs->voice_first[s[0]])
+		return false;
+	return bs->voice_begin.always[s[0]] || ((p + 1 >= len ||
+	    BIT(bs->voice_pairs, (unsigned int)s[0] << 8 | s[1])) &&
+	    firstbyte_prefix_at(&bs->voice_begin, t, len, p));
+}
+
+/*
  * Whether the voice matches at t[p], limited to start just there; into
- * md, PCRE2's result code in *rc.  Searching the text with the voice
- * itself tries it on every 'c', 'd' and 'i'; it is tried only where one
- * of its literal beginnings fits.  Most of those letters are followed
- * by one no beginning goes on with ("ch", "di"): the pair alone says so.
+ * md, PCRE2's result code in *rc.
  */
 static inline bool
 voice_at(const struct brands *bs, pcre2_match_context *mctx,
     const unsigned char *t, size_t len, size_t p, pcre2_match_data *md,
     int *rc)
 {
-	const unsigned char *s = t + p;
-
-	if (!bs->voice_first[s[0]])
-		return false;
-	if (!bs->voice_begin.always[s[0]] && ((p + 1 < len &&
-	    !BIT(bs->voice_pairs, (unsigned int)s[0] << 8 | s[1])) ||
-	    !firstbyte_prefix_at(&bs->voice_begin, t, len, p)))
+	if (!voice_may(bs, t, len, p))
 		return false;
 	pcre2_set_offset_limit(mctx, p);
 	*rc = pcre2_match(bs->voice, t, len, p, PCRE2_NO_UTF_CHECK, md, mctx);
@@ -1257,19 +1280,58 @@ voice_match(const struct brands *bs, pcre2_match_context *mctx,
 }
 
 /*
+ * What a search hands PCRE2: match data for a name and for the voice,
+ * and the voice's context (its offset limit is set per position).  Made
+ * when the walk first calls PCRE2: most display names, subjects and alt
+ * texts never get there, and making them cost more than their walk.
+ */
+struct find {
+	pcre2_match_context	*vctx;
+	pcre2_match_data	*md, *vmd;
+};
+
+/* Makes f's parts if not yet made; false when out of memory. */
+static bool
+find_ready(const struct brands *bs, struct find *f)
+{
+	if (f->md != NULL)
+		return true;
+	if ((f->md = pcre2_match_data_create(2, NULL)) == NULL ||
+	    (f->vmd = pcre2_match_data_create(2, NULL)) == NULL ||
+	    (f->vctx = pcre2_match_context_copy(bs->mctx)) == NULL) {
+		pcre2_match_data_free(f->md);
+		pcre2_match_data_free(f->vmd);
+		f->md = f->vmd = NULL;
+		return false;
+	}
+	return true;
+}
+
+static void
+find_free(struct find *f)
+{
+	pcre2_match_data_free(f->md);
+	pcre2_match_data_free(f->vmd);
+	pcre2_match_context_free(f->vctx);
+}
+
+#define WALK_NOMEM	(-2)
+
+/*
  * The leftmost match at or after off: of the voice (claim only), which
- * wins at a position, else of a name of m; *use is vmd or md, which
- * holds it.  1 when found, 0 when none, -1 on an error.  Only the bytes
- * of the mode's mask are looked at: the walk used to step through every
- * byte of every word to find them.
+ * wins at a position, else of a name of m; *use is f's vmd or md, which
+ * holds it.  1 when found, 0 when none, -1 on an error, WALK_NOMEM when
+ * f could not be made.  Only the bytes of the mode's mask are looked
+ * at: the walk used to step through every byte of every word to find
+ * them.
  */
 static int
 walk_match(const struct brands *bs, const struct firstbyte_table *m,
-    pcre2_match_context *vctx, const unsigned char *t, size_t len,
-    size_t off, bool claim, pcre2_match_data *md, pcre2_match_data *vmd,
-    pcre2_match_data **use)
+    struct find *f, const unsigned char *t, size_t len, size_t off,
+    bool claim, pcre2_match_data **use)
 {
 	const uint8_t *walk = bs->walk[claim];
+	const pcre2_code *re;
 	unsigned int v;
 	uint64_t ask;
 	size_t base, q;
@@ -1281,15 +1343,27 @@ walk_match(const struct brands *bs, const struct firstbyte_table *m,
 			q = base + (size_t)__builtin_ctzll(ask);
 			v = walk[(q > 0 && bs->alnum[t[q - 1]] ?
 			    WALK_AFTER_ALNUM : 0) | t[q]];
-			if ((v & WALK_VOICE) &&
-			    voice_at(bs, vctx, t, len, q, vmd, &rc)) {
-				*use = vmd;
-				return rc >= 0 ? 1 : -1;
+			if ((v & WALK_VOICE) && voice_may(bs, t, len, q)) {
+				if (!find_ready(bs, f))
+					return WALK_NOMEM;
+				pcre2_set_offset_limit(f->vctx, q);
+				rc = pcre2_match(bs->voice, t, len, q,
+				    PCRE2_NO_UTF_CHECK, f->vmd, f->vctx);
+				if (rc != PCRE2_ERROR_NOMATCH) {
+					*use = f->vmd;
+					return rc >= 0 ? 1 : -1;
+				}
 			}
 			if ((v & WALK_NAME) && name_may(bs, t, len, q) &&
-			    name_at(bs, m, t, len, q, md, &rc)) {
-				*use = md;
-				return rc >= 0 ? 1 : -1;
+			    (re = name_group(bs, m, t, len, q)) != NULL) {
+				if (!find_ready(bs, f))
+					return WALK_NOMEM;
+				rc = pcre2_match(re, t, len, q,
+				    PCRE2_NO_UTF_CHECK, f->md, bs->mctx);
+				if (rc != PCRE2_ERROR_NOMATCH) {
+					*use = f->md;
+					return rc >= 0 ? 1 : -1;
+				}
 			}
 		}
 	return 0;
@@ -1401,8 +1475,8 @@ brands_find(const struct brands *bs, struct arena *a, const char *text,
     size_t len, bool claim, struct brand_hit *hits, size_t max)
 {
 	const struct firstbyte_table *m;
-	pcre2_match_context *vctx = NULL;
-	pcre2_match_data *md = NULL, *vmd = NULL, *use;
+	struct find f = { NULL, NULL, NULL };
+	pcre2_match_data *use;
 	const unsigned char *t;
 	PCRE2_SIZE *ov, off = 0;
 	size_t n = 0, loops;
@@ -1412,21 +1486,20 @@ brands_find(const struct brands *bs, struct arena *a, const char *text,
 	    (text = detect_utf8(a, text, len)) == NULL)
 		return 0;
 	m = claim ? &bs->claim : &bs->plain;
-	if ((md = pcre2_match_data_create(2, NULL)) == NULL ||
-	    (vmd = pcre2_match_data_create(2, NULL)) == NULL ||
-	    (claim && (vctx = pcre2_match_context_copy(bs->mctx)) == NULL))
-		goto out;
 	t = (const unsigned char *)text;
 	for (loops = 0; off < len && loops < BRANDS_SCAN_MAX; loops++) {
-		if ((rc = walk_match(bs, m, vctx, t, len, off, claim, md, vmd,
+		if ((rc = walk_match(bs, m, &f, t, len, off, claim,
 		    &use)) == 0)
 			break;
+		if (rc == WALK_NOMEM)
+			goto out;	/* before any hit: f is made by then */
 		ov = pcre2_get_ovector_pointer(use);
-		if (rc < 0 || (claim && use == md &&
-		    voice_fails(bs, vctx, t, ov[1], len, ov[0] + 1, vmd))) {
+		if (rc < 0 || (claim && use == f.md &&
+		    voice_fails(bs, f.vctx, t, ov[1], len, ov[0] + 1,
+		    f.vmd))) {
 			/* Where PCRE2 fails, step by step as before. */
-			n = find_stepwise(bs, m, vctx, t, len, claim, md, vmd,
-			    hits, max);
+			n = find_stepwise(bs, m, f.vctx, t, len, claim, f.md,
+			    f.vmd, hits, max);
 			goto out;
 		}
 		hit_add(bs, use, hits, &n, max);
@@ -1436,9 +1509,7 @@ brands_find(const struct brands *bs, struct arena *a, const char *text,
 			off++;
 	}
 out:
-	pcre2_match_data_free(md);
-	pcre2_match_data_free(vmd);
-	pcre2_match_context_free(vctx);
+	find_free(&f);
 	return n;
 }
 
