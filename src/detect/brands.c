@@ -101,6 +101,7 @@ struct brand_name {
 #define MAY3_AT(a, b, c)	((unsigned int)(a) << 14 | (unsigned int)(b) << 7 | \
 	(unsigned int)(c))
 #define BIT(set, i)	(((set)[(i) / 8] >> ((i) % 8)) & 1u)
+#define HIGH_CHARS	0x10000
 #define BIT_SET(set, i)	((set)[(i) / 8] |= (uint8_t)(1u << ((i) % 8)))
 
 /*
@@ -171,6 +172,13 @@ struct brands {
 	uint8_t			 short_triples[TRIPLES / 8];
 	uint8_t			 quads[TRIPLES / 8];
 	bool			 any_second[FIRSTBYTE_BYTES];
+	/*
+	 * The characters of two and three bytes (U+0080 to U+FFFF) a
+	 * name may start with, a bit per code point; all of them when
+	 * some name starts with a blank (high_first_build()).
+	 */
+	uint8_t			 high_first[HIGH_CHARS / 8];
+	bool			 high_any;
 	/*
 	 * Where the voice can start: PCRE2's first bytes of CLAIM_BEFORE,
 	 * and its literal beginnings (voice_match).
@@ -567,6 +575,162 @@ high_first(struct brands *bs, const unsigned char *c)
 }
 
 /*
+ * Appends code point u to a character class as \x{...}.
+ */
+static int
+class_add(struct buf *p, unsigned int u)
+{
+	return buf_printf(p, "\\x{%x}", u);
+}
+
+/* The code point of the UTF-8 character at s (n bytes), or -1. */
+static long
+utf8_char(const unsigned char *s, size_t n)
+{
+	if (n >= 1 && s[0] < 0x80)
+		return s[0];
+	if (n >= 2 && s[0] >= 0xc2 && s[0] <= 0xdf && (s[1] & 0xc0) == 0x80)
+		return (long)(s[0] & 0x1f) << 6 | (s[1] & 0x3f);
+	if (n >= 3 && s[0] >= 0xe0 && s[0] <= 0xef &&
+	    (s[1] & 0xc0) == 0x80 && (s[2] & 0xc0) == 0x80 &&
+	    (s[0] != 0xe0 || s[1] >= 0xa0) && (s[0] != 0xed || s[1] < 0xa0))
+		return (long)(s[0] & 0x0f) << 12 | (long)(s[1] & 0x3f) << 6 |
+		    (s[2] & 0x3f);
+	return -1;
+}
+
+/*
+ * Every character of U+0080 to U+FFFF but the surrogates whose first
+ * byte is in first, in UTF-8, into all (at most HIGH_TEXT bytes);
+ * returns the length.
+ */
+#define HIGH_TEXT	(2 * (0x800 - 0x80) + 3 * (0x10000 - 0x800 - 0x800))
+
+static size_t
+high_text(unsigned char *all, const uint8_t first[FIRSTBYTE_SET])
+{
+	unsigned int lead, b, lo, hi, c;
+	size_t n = 0;
+
+	for (lead = 0xc2; lead <= 0xef; lead++) {
+		if (!firstbyte_may_start(first, lead))
+			continue;
+		/* No overlong forms, no surrogates (U+D800 to U+DFFF). */
+		lo = lead == 0xe0 ? 0xa0 : 0x80;
+		hi = lead == 0xed ? 0x9f : 0xbf;
+		for (b = lo; b <= hi; b++) {
+			if (lead < 0xe0) {
+				all[n++] = (unsigned char)lead;
+				all[n++] = (unsigned char)b;
+				continue;
+			}
+			for (c = 0x80; c <= 0xbf; c++) {
+				all[n++] = (unsigned char)lead;
+				all[n++] = (unsigned char)b;
+				all[n++] = (unsigned char)c;
+			}
+		}
+	}
+	return n;
+}
+
+/*
+ * Which characters of U+0080 to U+FFFF a name may start with: PCRE2
+ * itself is asked, by a class of every name's first character (in the
+ * name's case where it is marked so), since caseless matching lets
+ * U+017F start "Sparkasse" and U+212A "Konto".  It searches a text of
+ * those characters once, which costs less than a match per character,
+ * and only of those whose first byte PCRE2 says a match may start on.  A name that starts with a blank or hyphen ([\s\-]*) may
+ * start with any; so may one whose first character is not read (four
+ * bytes).  Every word of Japanese or Russian text and every quotation
+ * mark otherwise went to PCRE2.  -1 when out of memory.
+ */
+static int
+high_first_build(struct brands *bs)
+{
+	pcre2_match_data *md = NULL;
+	pcre2_code *re = NULL;
+	const unsigned char *c;
+	uint8_t first[FIRSTBYTE_SET];
+	unsigned char *all = NULL;
+	PCRE2_SIZE off, *ov;
+	struct buf p;
+	size_t i, n;
+	long f;
+	int ec, rc = -1;
+
+	/* U+0000 first: a class of no name would be "[]", not a class. */
+	buf_init(&p, BRANDS_PATTERN_MAX);
+	buf_adds(&p, "[\\x{0}");
+	for (i = 0; i < bs->n_names; i++) {
+		c = (const unsigned char *)bs->names[i].text;
+		if (name_blank(c[0]) ||
+		    (f = utf8_char(c, strlen((const char *)c))) < 0) {
+			bs->high_any = true;
+			buf_free(&p);
+			return 0;
+		}
+		if (!bs->names[i].cased)
+			class_add(&p, (unsigned int)f);
+	}
+	buf_adds(&p, "]|(?-i:[\\x{0}");
+	for (i = 0; i < bs->n_names; i++) {
+		c = (const unsigned char *)bs->names[i].text;
+		if (bs->names[i].cased)
+			class_add(&p, (unsigned int)utf8_char(c,
+			    strlen((const char *)c)));
+	}
+	if (buf_adds(&p, "])") == -1)
+		goto out;
+	if ((re = pcre2_compile((PCRE2_SPTR)p.data, p.len, BRANDS_OPTIONS,
+	    &ec, &off, NULL)) == NULL ||
+	    (md = pcre2_match_data_create(1, NULL)) == NULL ||
+	    (all = malloc(HIGH_TEXT)) == NULL)
+		goto out;
+	(void)pcre2_jit_compile(re, PCRE2_JIT_COMPLETE);
+	firstbyte_of(p.data, p.len, BRANDS_OPTIONS, first);
+	n = high_text(all, first);
+	/* Each match is one character; in doubt, every one may start. */
+	ov = pcre2_get_ovector_pointer(md);
+	for (off = 0; off < n; off = ov[1]) {
+		ec = pcre2_match(re, all, n, off, PCRE2_NO_UTF_CHECK, md,
+		    NULL);
+		if (ec == PCRE2_ERROR_NOMATCH)
+			break;
+		if (ec < 0 || ov[1] <= ov[0] ||
+		    (f = utf8_char(all + ov[0], n - ov[0])) < 0) {
+			bs->high_any = true;
+			break;
+		}
+		BIT_SET(bs->high_first, (unsigned long)f);
+	}
+	rc = 0;
+out:
+	free(all);
+	pcre2_match_data_free(md);
+	pcre2_code_free(re);
+	buf_free(&p);
+	return rc;
+}
+
+/*
+ * Whether a name may start at the non-ASCII byte t[p]: by the table
+ * of high_first_build() where it begins a character of two or three
+ * bytes, else (four bytes, a byte inside a character, broken UTF-8)
+ * maybe.
+ */
+static bool
+high_may_start(const struct brands *bs, const unsigned char *t, size_t len,
+    size_t p)
+{
+	long u;
+
+	if (bs->high_any || (u = utf8_char(t + p, len - p)) < 0)
+		return true;
+	return BIT(bs->high_first, (unsigned long)u);
+}
+
+/*
  * Files the names by their first two letters other than blanks and
  * hyphens, for name_filter, and fills the tables it reads bytes with.
  * A name without two ASCII ones there leaves every second byte
@@ -817,7 +981,7 @@ brands_load(struct brands **out, const char *path, char *err, size_t errlen)
 		snprintf(err, errlen, "out of memory");
 		goto fail;
 	}
-	if (voice_build(bs) == -1) {
+	if (high_first_build(bs) == -1 || voice_build(bs) == -1) {
 		snprintf(err, errlen, "out of memory");
 		goto fail;
 	}
@@ -1032,7 +1196,9 @@ name_filter(const struct brands *bs, const unsigned char *t, size_t len,
 	unsigned int a = t[p], b, k;
 	size_t q = p + 1, i, j;
 
-	if (a >= 0x80 || bs->any_second[a])
+	if (a >= 0x80)
+		return high_may_start(bs, t, len, p);
+	if (bs->any_second[a])
 		return true;
 	if ((a = fold[a]) >= FOLD_BLANK)
 		return false;	/* no filed name starts on a blank */
