@@ -640,9 +640,9 @@ high_text(unsigned char *all, const uint8_t first[FIRSTBYTE_SET])
  * name's case where it is marked so), since caseless matching lets
  * U+017F start "Sparkasse" and U+212A "Konto".  It searches a text of
  * those characters once, which costs less than a match per character,
- * and only of those whose first byte PCRE2 says a match may start on.  A name that starts with a blank or hyphen ([\s\-]*) may
- * start with any; so may one whose first character is not read (four
- * bytes).  Every word of Japanese or Russian text and every quotation
+ * and only of those whose first byte PCRE2 says a match may start on.
+ * A name that starts with a blank or hyphen ([\s\-]*) may start with
+ * any; so may one whose first character is not read (four bytes).  Every word of Japanese or Russian text and every quotation
  * mark otherwise went to PCRE2.  -1 when out of memory.
  */
 static int
