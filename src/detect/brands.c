@@ -642,8 +642,9 @@ high_text(unsigned char *all, const uint8_t first[FIRSTBYTE_SET])
  * those characters once, which costs less than a match per character,
  * and only of those whose first byte PCRE2 says a match may start on.
  * A name that starts with a blank or hyphen ([\s\-]*) may start with
- * any; so may one whose first character is not read (four bytes).  Every word of Japanese or Russian text and every quotation
- * mark otherwise went to PCRE2.  -1 when out of memory.
+ * any; so may one whose first character is not read (four bytes).
+ * Every word of Japanese or Russian text and every quotation mark
+ * otherwise went to PCRE2.  -1 when out of memory.
  */
 static int
 high_first_build(struct brands *bs)

@@ -4,10 +4,10 @@
  *
  * Files: brands, lexicon (compiled here into PCRE2 JIT code), free-mail,
  * url-shorteners, hosting, url-rewriters, geo-risk, tld-risk,
- * foreign-charsets, bulk-mailers, and the libloc database.  A missing list is loaded as empty with a warning (a
- * deployment may drop one); a malformed line stops the load with
- * "file:line: reason", because a half-read list would silently weaken
- * every verdict.
+ * foreign-charsets, bulk-mailers, and the libloc database.  A missing
+ * list is loaded as empty with a warning (a deployment may drop one); a
+ * malformed line stops the load with "file:line: reason", because a
+ * half-read list would silently weaken every verdict.
  *
  * Memory: the lists are heap, owned by cfg->detect and freed by
  * detect_data_free().  After loading nothing writes to them.

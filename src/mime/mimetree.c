@@ -27,9 +27,9 @@
  * are listed (attach.c).
  *
  * Memory: everything kept is in the arena; GMime objects and
- * mimeparse.c's scratch are freed before returning.  g_mime_init() and xmlInitParser() run once
- * (pthread_once); after that this file is safe to use from several
- * threads, each with its own arena.
+ * mimeparse.c's scratch are freed before returning.  g_mime_init()
+ * and xmlInitParser() run once (pthread_once); after that this file is
+ * safe to use from several threads, each with its own arena.
  */
 #include <pthread.h>
 #include <string.h>
