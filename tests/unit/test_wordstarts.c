@@ -54,7 +54,8 @@ ref_at(const struct wordstarts *ws, const bool starts[256],
 static const char *const pieces[] = {
 	"a", "Z", "q", "9", "_", " ", "  ", "\t", "\n", ".", ",", "$", "-",
 	"(", "\xc3\xa4", "\xc3\x9f", "\xe2\x82\xac", "\xf0\x9f\x98\x80",
-	"\xc2\xa0", "\x80", "\xff", "abc", "Konto", "\x7f", "@", "\x01"
+	"\xc2\xa0", "\x80", "\xff", "abc", "Konto", "\x7f", "@", "\x01",
+	"\xbf", "\xc0"
 };
 
 /* Texts of random pieces; every (base, end) pair compared bit by bit. */
