@@ -1026,6 +1026,8 @@ firstbyte_prefixes_add(struct firstbyte_table *t, const char *alt,
 	t->prefixes = true;
 	free(t->steps);		/* made for fewer alternatives */
 	t->steps = NULL;
+	free(t->quads);
+	t->quads = NULL;
 	if ((n = alt_prefixes(t, alt, alt + len, first, options)) == -1)
 		return -1;
 	if (n == 0)
@@ -1161,18 +1163,135 @@ step_pair(const struct firstbyte_table *t, unsigned char a, unsigned char b)
 }
 
 /*
- * One byte stands for each index: itself, or 0xc3 for STEP_HIGH (any
- * byte of WALK_HIGH walks the same).  Bytes of one index walk alike:
- * walk_byte[] folds only the case of letters, and walk_run[] is the
- * same for both cases.
+ * The byte that stands for step table index i: itself, or 0xc3 for
+ * STEP_HIGH (any byte of WALK_HIGH walks the same).  Bytes of one index
+ * walk alike: walk_byte[] folds only the case of letters, and
+ * walk_run[] is the same for both cases.
  */
+static unsigned char
+step_byte(unsigned int i)
+{
+	return i == STEP_HIGH ? 0xc3 : (unsigned char)i;
+}
+
+/*
+ * The window filter's class of a byte (quad_of[]): each letter, both
+ * cases one; the digits; ASCII white space; non-ASCII; the rest of
+ * ASCII.  Three classes of 5 bits index QUADS words of 32 bits, one
+ * for each class of the fourth byte.
+ */
+#define QUAD_DIGIT	26
+#define QUAD_SPACE	27
+#define QUAD_HIGH	28
+#define QUAD_OTHER	29
+#define QUADS		(1u << 15)
+
+static uint8_t
+quad_class(unsigned char c)
+{
+	unsigned char b = walk_byte[c];
+
+	if (b == WALK_HIGH)
+		return QUAD_HIGH;
+	if (b >= 'a' && b <= 'z')
+		return (uint8_t)(b - 'a');
+	if (b >= '0' && b <= '9')
+		return QUAD_DIGIT;
+	return ascii_space(b) ? QUAD_SPACE : QUAD_OTHER;
+}
+
+/* The classes of the bytes at which node n goes on (node_goes_on()). */
+static uint32_t
+quad_next(const struct firstbyte_node *n)
+{
+	uint32_t m = 0;
+	uint64_t k;
+	unsigned int i;
+
+	for (i = 0; i < 2; i++)
+		for (k = n->kids[i]; k != 0; k &= k - 1)
+			m |= 1u << quad_class((unsigned char)(64 * i +
+			    (unsigned int)__builtin_ctzll(k)));
+	if (n->runs & FIRSTBYTE_RUN_WS)
+		m |= 1u << QUAD_SPACE;
+	if (n->runs & FIRSTBYTE_RUN_DIGIT)
+		m |= 1u << QUAD_DIGIT;
+	if (n->high)
+		m |= 1u << QUAD_HIGH;
+	return m;
+}
+
+#define QUAD_ALL	0xffffffffu
+
+/*
+ * The classes of the bytes d at which prefix_walk() from node n over the
+ * text "cd" alone says yes: at c a run, stepped over to its end, then d
+ * (which may go on with the run), or the literal child, then d.
+ */
+static uint32_t
+quad_after(const struct firstbyte_table *t, const struct firstbyte_node *n,
+    unsigned char c)
+{
+	const struct firstbyte_node *w;
+	uint8_t r = n->runs & walk_run[c];
+	uint32_t m = 0, k;
+
+	if (walk_byte[c] == WALK_HIGH)
+		return n->high ? QUAD_ALL : 0;
+	if (r != 0) {
+		w = &t->nodes[r & FIRSTBYTE_RUN_WS ? n->ws : n->digits];
+		m |= w->end ? QUAD_ALL : quad_next(w) | 1u << quad_class(c);
+	}
+	if ((k = node_child(t, n, walk_byte[c])) != 0)
+		m |= t->nodes[k].end ? QUAD_ALL : quad_next(&t->nodes[k]);
+	return m;
+}
+
+/*
+ * The windows of four bytes abcd whose pair ab leads the step table to a
+ * node (STEP_NODE), where firstbyte_prefix_at() over the text "abcd"
+ * alone says yes; the walks of STEP_SLOW do not ask.  That no holds in
+ * any text that starts so: a walk that reaches the end of its text says
+ * yes, so one that says no read nothing past the window, and no run of
+ * white space or digits it stepped over went on past it.  A window's bit
+ * stands for all the bytes of its classes: set when any of them goes
+ * on.  Each of a, b and c is tried by its step table index (step_byte()),
+ * d by quad_after().
+ */
+static int
+quads_build(struct firstbyte_table *t)
+{
+	const struct firstbyte_node *n;
+	uint32_t e, q;
+	unsigned int a, b, c;
+
+	if ((t->quads = calloc(QUADS, sizeof(*t->quads))) == NULL)
+		return -1;
+	for (a = 0; a < FIRSTBYTE_BYTES; a++)
+		t->quad_of[a] = quad_class((unsigned char)a);
+	for (a = 0; a < 128; a++)
+		for (b = 0; b < 128; b++) {
+			if ((e = t->steps[a << 7 | b]) < STEP_NODE)
+				continue;
+			n = &t->nodes[e - STEP_NODE];
+			q = (uint32_t)t->quad_of[step_byte(a)] << 10 |
+			    (uint32_t)t->quad_of[step_byte(b)] << 5;
+			for (c = 0; c < 128; c++)
+				t->quads[q | t->quad_of[step_byte(c)]] |=
+				    quad_after(t, n, step_byte(c));
+		}
+	return 0;
+}
+
 int
 firstbyte_steps_build(struct firstbyte_table *t)
 {
-	unsigned int a, b, ra, rb;
+	unsigned int a, b;
 
 	free(t->steps);
 	t->steps = NULL;
+	free(t->quads);
+	t->quads = NULL;
 	if (t->n_nodes == 0 || t->n_nodes > UINT32_MAX - STEP_NODE)
 		return 0;	/* nothing to walk; or no room for a node */
 	if ((t->steps = calloc(STEPS, sizeof(*t->steps))) == NULL)
@@ -1181,13 +1300,10 @@ firstbyte_steps_build(struct firstbyte_table *t)
 		t->step_of[a] = walk_byte[a] == WALK_HIGH ? STEP_HIGH :
 		    walk_byte[a];
 	for (a = 0; a < 128; a++)
-		for (b = 0; b < 128; b++) {
-			ra = a == STEP_HIGH ? 0xc3 : a;
-			rb = b == STEP_HIGH ? 0xc3 : b;
-			t->steps[a << 7 | b] = step_pair(t, (unsigned char)ra,
-			    (unsigned char)rb);
-		}
-	return 0;
+		for (b = 0; b < 128; b++)
+			t->steps[a << 7 | b] = step_pair(t, step_byte(a),
+			    step_byte(b));
+	return quads_build(t);
 }
 
 /*
@@ -1347,5 +1463,7 @@ firstbyte_free(struct firstbyte_table *t)
 	t->n_dense = 0;
 	free(t->steps);
 	t->steps = NULL;
+	free(t->quads);
+	t->quads = NULL;
 	memset(t->root, 0, sizeof(t->root));
 }

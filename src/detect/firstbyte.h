@@ -72,6 +72,12 @@ struct firstbyte_table {
 	/* The walk's first two steps at once (firstbyte_steps_build). */
 	uint32_t	*steps;		/* by step_of[] of both bytes */
 	uint8_t		 step_of[FIRSTBYTE_BYTES];	/* 7 bits each */
+	/*
+	 * Windows of four bytes where a walk past those may fit: by
+	 * quad_of[] of the first three, a bit per class of the fourth.
+	 */
+	uint32_t	*quads;
+	uint8_t		 quad_of[FIRSTBYTE_BYTES];	/* 5 bits each */
 };
 
 /* Entries of the step table; any other is FIRSTBYTE_STEP_NODE + a node. */
@@ -149,9 +155,26 @@ void	firstbyte_pairs(const struct firstbyte_table *,
  * bytes: where firstbyte_prefix_at() then says yes or no, or the node
  * it goes on from.  For a caller that asks at many places; made once
  * every alternative is added (an alternative added later unmakes it).
- * -1 when out of memory (the walk then takes its steps one by one).
+ * With it, the windows of four bytes where a walk that the pair leaves
+ * undecided may go on (firstbyte_quad()).  -1 when out of memory (the
+ * walk then takes its steps one by one).
  */
 int	firstbyte_steps_build(struct firstbyte_table *);
+
+/*
+ * Whether a beginning may fit the four bytes at s, as far as they go
+ * (firstbyte_steps_build); where it says no, firstbyte_prefix_at()
+ * does too.  Only where t->quads is made, and for a walk the step
+ * table leaves undecided.
+ */
+static inline bool
+firstbyte_quad(const struct firstbyte_table *t, const unsigned char *s)
+{
+	uint32_t q = (uint32_t)t->quad_of[s[0]] << 10 |
+	    (uint32_t)t->quad_of[s[1]] << 5 | t->quad_of[s[2]];
+
+	return (t->quads[q] >> t->quad_of[s[3]]) & 1u;
+}
 
 /*
  * Writes the alternation for byte c into out (left empty when nothing
@@ -198,6 +221,10 @@ firstbyte_group_at(const struct firstbyte_table *t, const unsigned char *s,
 			return NULL;
 		if (e == FIRSTBYTE_STEP_YES)
 			return re;
+		/* Most walks on stop within four bytes ("to be", "the"). */
+		if (e >= FIRSTBYTE_STEP_NODE && t->quads != NULL &&
+		    p + 3 < len && !firstbyte_quad(t, s + p))
+			return NULL;
 	}
 	return firstbyte_prefix_at(t, s, len, p) ? re : NULL;
 }

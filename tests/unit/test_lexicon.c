@@ -791,11 +791,73 @@ walk_add(struct firstbyte_table *t, const char *file)
 	return 0;
 }
 
-/* The pairs of bytes firstbyte_pairs() keeps, and how it fares. */
+/*
+ * The pairs of bytes firstbyte_pairs() keeps, and how it fares; and how
+ * the windows of four bytes (firstbyte_quad()) fare.
+ */
 struct walk_pairs {
 	uint8_t	 set[FIRSTBYTE_PAIRS / 8];
 	size_t	 out, wrong;	/* left out; left out but fitting */
+	size_t	 quad_asked, quad_out, quad_wrong;
 };
+
+/*
+ * Where the step table leaves the walk at s to a node and four bytes
+ * are there, whether firstbyte_quad() lets it go on.
+ */
+static bool
+quad_stops(const struct firstbyte_table *t, const unsigned char *s,
+    size_t len, size_t p)
+{
+	uint32_t e;
+
+	if (t->quads == NULL || p + 3 >= len)
+		return false;
+	e = t->steps[(uint32_t)t->step_of[s[p]] << 7 | t->step_of[s[p + 1]]];
+	return e >= FIRSTBYTE_STEP_NODE && !firstbyte_quad(t, s + p);
+}
+
+/*
+ * Every window of four bytes where the walk over it alone says yes,
+ * its first two leading to a node: firstbyte_quad() must say yes too.
+ * Each ASCII byte and two lead bytes; a third byte after which the
+ * walk already says no is not gone on with.  Returns the misses.
+ */
+static size_t
+quad_windows(const struct firstbyte_table *t, size_t *tried)
+{
+	unsigned char w[4];
+	unsigned int a, b, c, d;
+	size_t bad = 0;
+
+	for (a = 0; a < 130; a++)
+		for (b = 0; b < 130; b++) {
+			w[0] = a < 128 ? (unsigned char)a : 0xc3 + (a - 128);
+			w[1] = b < 128 ? (unsigned char)b : 0xc3 + (b - 128);
+			if (t->steps[(uint32_t)t->step_of[w[0]] << 7 |
+			    t->step_of[w[1]]] < FIRSTBYTE_STEP_NODE)
+				continue;
+			for (c = 0; c < 130; c++) {
+				w[2] = c < 128 ? (unsigned char)c : 0xc3 +
+				    (c - 128);
+				if (!firstbyte_prefix_at(t, w, 3, 0))
+					continue;
+				for (d = 0; d < 130; d++) {
+					w[3] = d < 128 ? (unsigned char)d :
+					    0xc3 + (d - 128);
+					if (!firstbyte_prefix_at(t, w, 4, 0))
+						continue;
+					(*tried)++;
+					if (!firstbyte_quad(t, w) && bad++ < 3)
+						printf("#   window %02x %02x %02x "
+						    "%02x fits, but is left "
+						    "out\n", w[0], w[1], w[2],
+						    w[3]);
+				}
+			}
+		}
+	return bad;
+}
 
 /*
  * Every position of text: the walk and ref_walk() agree, and no pair
@@ -818,6 +880,14 @@ walk_text(const struct firstbyte_table *t, struct walk_pairs *wp,
 			    text->data, got, want);
 		*same += got == want;
 		*fits += want;
+		if (t->quads != NULL && p + 3 < text->len)
+			wp->quad_asked++;
+		if (quad_stops(t, s, text->len, p)) {
+			wp->quad_out++;
+			if (want && wp->quad_wrong++ < 3)
+				printf("#   window at %zu of \"%.80s\" left "
+				    "out, but fits\n", p, text->data);
+		}
 		if (p + 1 >= text->len)
 			continue;
 		k = (unsigned int)s[p] << 8 | s[p + 1];
@@ -843,7 +913,7 @@ walk_check(const char *path)
 	struct ref r;
 	struct buf text, words;
 	uint32_t seed = 7;
-	size_t i, same = 0, bad = 0, fits = 0;
+	size_t i, same = 0, bad = 0, fits = 0, windows = 0;
 	int pass;
 
 	memset(&t, 0, sizeof(t));
@@ -892,6 +962,12 @@ walk_check(const char *path)
 	    "on after runs and before 'k' and 's'");
 	ok(wp->wrong == 0 && wp->out > (same + bad) / 4,
 	    "walk: %zu positions' pairs left out, none fitting", wp->out);
+	ok(wp->quad_wrong == 0 && wp->quad_out > wp->quad_asked / 20,
+	    "walk: %zu of %zu positions' windows of four bytes left out, "
+	    "none fitting", wp->quad_out, wp->quad_asked);
+	ok(quad_windows(&t, &windows) == 0 && windows > 10000,
+	    "walk: the %zu windows of four bytes that fit are all kept",
+	    windows);
 	free(wp);
 	buf_free(&words);
 	buf_free(&text);
