@@ -779,7 +779,7 @@ node_new(struct firstbyte_table *t, unsigned char byte)
 /*
  * The child of node n for byte b (< 0x80), or 0: through the node's
  * table when it has one (FIRSTBYTE_DENSE children or more), else along
- * its list.  Inline: prefix_walk() takes a step per byte of the text.
+ * its list.  Inline: firstbyte_walk() takes a step per byte of the text.
  */
 static inline uint32_t
 node_child(const struct firstbyte_table *t, const struct firstbyte_node *n,
@@ -1073,51 +1073,64 @@ static const uint8_t walk_run[FIRSTBYTE_BYTES] = {
 	['5'] = R_D, ['6'] = R_D, ['7'] = R_D, ['8'] = R_D, ['9'] = R_D
 };
 
-static inline bool	prefix_walk(const struct firstbyte_table *, uint32_t,
-		    const unsigned char *, size_t, size_t);
-
 /*
- * Whether node n goes on, at a run of white space or digits at s[p],
- * with a run child from which a beginning fits (the whole ASCII run
- * stepped over, as seqs_add() made one token of it).
+ * The run child of node n for the run r (FIRSTBYTE_RUN_*) that starts
+ * at s[p], and in *end where that run ends (all of its ASCII bytes, as
+ * seqs_add() made one token of it).
  */
-static bool
-run_fits(const struct firstbyte_table *t, const struct firstbyte_node *n,
-    const unsigned char *s, size_t len, size_t p)
+static uint32_t
+run_step(const struct firstbyte_node *n, uint8_t r, const unsigned char *s,
+    size_t len, size_t p, size_t *end)
 {
-	uint8_t r = n->runs & walk_run[s[p]];
-
-	if ((r & FIRSTBYTE_RUN_WS) && (t->nodes[n->ws].end ||
-	    prefix_walk(t, n->ws, s, len, run_end(s, len, p, TOK_WS))))
-		return true;
-	return (r & FIRSTBYTE_RUN_DIGIT) && (t->nodes[n->digits].end ||
-	    prefix_walk(t, n->digits, s, len, run_end(s, len, p, TOK_DIGIT)));
+	if (r & FIRSTBYTE_RUN_WS) {
+		*end = run_end(s, len, p, TOK_WS);
+		return n->ws;
+	}
+	*end = run_end(s, len, p, TOK_DIGIT);
+	return n->digits;
 }
 
 /*
  * Whether a beginning fits at p from node at (not the root, and not
  * where a beginning ends) on.  Where the node goes on with a run of
- * white space or digits, the run is tried first (run_fits); a literal
- * character may go on there too, so both ways are tried.
+ * white space or digits, the run is tried first; a literal character
+ * may go on there too, so both ways are tried, the run by a call of its
+ * own.  Most nodes have no such character: then the walk just goes on
+ * after the run.
  */
-static inline bool
-prefix_walk(const struct firstbyte_table *t, uint32_t at,
+bool
+firstbyte_walk(const struct firstbyte_table *t, uint32_t at,
     const unsigned char *s, size_t len, size_t p)
 {
 	const struct firstbyte_node *n;
+	uint32_t k, w;
 	unsigned char b;
+	uint8_t r;
+	size_t q;
 
-	for (; p < len; p++) {
-		if ((b = walk_byte[s[p]]) == WALK_HIGH)
-			return t->nodes[at].high;
+	while (p < len) {
 		n = &t->nodes[at];
-		if ((n->runs & walk_run[s[p]]) != 0 &&
-		    run_fits(t, n, s, len, p))
-			return true;
-		if ((at = node_child(t, n, b)) == 0)
+		if ((b = walk_byte[s[p]]) == WALK_HIGH)
+			return n->high;
+		k = node_child(t, n, b);
+		if ((r = n->runs & walk_run[s[p]]) != 0) {
+			w = run_step(n, r, s, len, p, &q);
+			if (t->nodes[w].end)
+				return true;
+			if (k == 0) {
+				at = w;
+				p = q;
+				continue;
+			}
+			if (firstbyte_walk(t, w, s, len, q))
+				return true;
+		}
+		if (k == 0)
 			return false;
-		if (t->nodes[at].end)
+		if (t->nodes[k].end)
 			return true;
+		at = k;
+		p++;
 	}
 	return true;	/* the text ends inside a beginning: let PCRE2 say */
 }
@@ -1224,7 +1237,7 @@ quad_next(const struct firstbyte_node *n)
 #define QUAD_ALL	0xffffffffu
 
 /*
- * The classes of the bytes d at which prefix_walk() from node n over the
+ * The classes of the bytes d at which firstbyte_walk() from node n over the
  * text "cd" alone says yes: at c a run, stepped over to its end, then d
  * (which may go on with the run), or the literal child, then d.
  */
@@ -1307,15 +1320,18 @@ firstbyte_steps_build(struct firstbyte_table *t)
 }
 
 /*
- * The first step is by the root's table, the rest by prefix_walk();
- * or the first two at once by the step table.
+ * The first step is by the root's table, the rest by firstbyte_walk();
+ * or the first two at once by the step table.  The root goes on with a
+ * run (a beginning with a number) as firstbyte_walk()'s nodes do.
  */
 bool
 firstbyte_prefix_at(const struct firstbyte_table *t, const unsigned char *s,
     size_t len, size_t p)
 {
-	uint32_t at;
+	uint32_t at, w;
 	unsigned char b;
+	uint8_t r;
+	size_t q;
 
 	if (t->n_nodes == 0 || p >= len)
 		return true;
@@ -1323,23 +1339,25 @@ firstbyte_prefix_at(const struct firstbyte_table *t, const unsigned char *s,
 		at = t->steps[(uint32_t)t->step_of[s[p]] << 7 |
 		    t->step_of[s[p + 1]]];
 		if (at >= STEP_NODE)
-			return prefix_walk(t, at - STEP_NODE, s, len, p + 2);
+			return firstbyte_walk(t, at - STEP_NODE, s, len, p + 2);
 		if (at != STEP_SLOW)
 			return at == STEP_YES;
 	}
 	if ((b = walk_byte[s[p]]) == WALK_HIGH)
 		return true;
-	if ((t->nodes[0].runs & walk_run[s[p]]) != 0 &&
-	    run_fits(t, &t->nodes[0], s, len, p))
-		return true;
+	if ((r = t->nodes[0].runs & walk_run[s[p]]) != 0) {
+		w = run_step(&t->nodes[0], r, s, len, p, &q);
+		if (t->nodes[w].end || firstbyte_walk(t, w, s, len, q))
+			return true;
+	}
 	if ((at = t->root[b]) == 0)
 		return false;
-	return t->nodes[at].end || prefix_walk(t, at, s, len, p + 1);
+	return t->nodes[at].end || firstbyte_walk(t, at, s, len, p + 1);
 }
 
 /*
  * Whether node n has a way on at byte c: a child for it, a run it
- * starts, or a caseless partner maybe (prefix_walk()'s first step).
+ * starts, or a caseless partner maybe (firstbyte_walk()'s first step).
  */
 static bool
 node_goes_on(const struct firstbyte_node *n, unsigned char c)

@@ -141,6 +141,13 @@ bool	firstbyte_prefix_at(const struct firstbyte_table *,
 	    const unsigned char *s, size_t len, size_t p);
 
 /*
+ * firstbyte_prefix_at() from node at on, at p: for a caller that took
+ * the first steps itself (the step table's FIRSTBYTE_STEP_NODE + at).
+ */
+bool	firstbyte_walk(const struct firstbyte_table *, uint32_t at,
+	    const unsigned char *s, size_t len, size_t p);
+
+/*
  * The pairs of bytes (s[p] << 8 | s[p + 1]) a beginning may start
  * with, as a bit set: where the text's pair is not in it,
  * firstbyte_prefix_at() says no.  For a caller that asks at many
@@ -221,10 +228,14 @@ firstbyte_group_at(const struct firstbyte_table *t, const unsigned char *s,
 			return NULL;
 		if (e == FIRSTBYTE_STEP_YES)
 			return re;
-		/* Most walks on stop within four bytes ("to be", "the"). */
-		if (e >= FIRSTBYTE_STEP_NODE && t->quads != NULL &&
-		    p + 3 < len && !firstbyte_quad(t, s + p))
-			return NULL;
+		/* Most walks on stop within four bytes ("to be", "of"). */
+		if (e >= FIRSTBYTE_STEP_NODE) {
+			if (t->quads != NULL && p + 3 < len &&
+			    !firstbyte_quad(t, s + p))
+				return NULL;
+			return firstbyte_walk(t, e - FIRSTBYTE_STEP_NODE, s,
+			    len, p + 2) ? re : NULL;
+		}
 	}
 	return firstbyte_prefix_at(t, s, len, p) ? re : NULL;
 }
