@@ -1024,10 +1024,13 @@ firstbyte_prefixes_add(struct firstbyte_table *t, const char *alt,
 			t->partner[c] = bit_get(set, k);
 	}
 	t->prefixes = true;
+	t->options |= options;	/* more of them only match more */
 	free(t->steps);		/* made for fewer alternatives */
 	t->steps = NULL;
 	free(t->quads);
 	t->quads = NULL;
+	free(t->high_first);
+	t->high_first = NULL;
 	if ((n = alt_prefixes(t, alt, alt + len, first, options)) == -1)
 		return -1;
 	if (n == 0)
@@ -1296,6 +1299,127 @@ quads_build(struct firstbyte_table *t)
 	return 0;
 }
 
+/* Appends code point c to text in UTF-8 (RFC 3629 section 3). */
+static void
+utf8_put(unsigned char *text, size_t *n, uint32_t c)
+{
+	if (c < 0x800) {
+		text[(*n)++] = (unsigned char)(0xc0 | c >> 6);
+	} else if (c < 0x10000) {
+		text[(*n)++] = (unsigned char)(0xe0 | c >> 12);
+		text[(*n)++] = (unsigned char)(0x80 | (c >> 6 & 0x3f));
+	} else {
+		text[(*n)++] = (unsigned char)(0xf0 | c >> 18);
+		text[(*n)++] = (unsigned char)(0x80 | (c >> 12 & 0x3f));
+		text[(*n)++] = (unsigned char)(0x80 | (c >> 6 & 0x3f));
+	}
+	text[(*n)++] = (unsigned char)(0x80 | (c & 0x3f));
+}
+
+/*
+ * The pattern of what a beginning's first token may match: its first
+ * bytes at the root (ASCII, taken caselessly) and its runs there.
+ */
+static int
+high_first_pattern(const struct firstbyte_table *t, struct buf *pat)
+{
+	unsigned int c;
+	int rc = 0;
+
+	rc |= buf_adds(pat, "[");
+	if (t->nodes[0].runs & FIRSTBYTE_RUN_WS)
+		rc |= buf_adds(pat, "\\s");
+	if (t->nodes[0].runs & FIRSTBYTE_RUN_DIGIT)
+		rc |= buf_adds(pat, "\\d");
+	for (c = 0; c < 0x80; c++)
+		if (t->root[c] != 0)
+			rc |= buf_printf(pat, "\\x{%x}", c);
+	rc |= buf_adds(pat, "]");
+	return rc == 0 ? 0 : -1;
+}
+
+/*
+ * Every non-ASCII character below FIRSTBYTE_HIGH_CHARS (no surrogates)
+ * in one text, searched for what a beginning's first token may match:
+ * PCRE2 says which, caselessly, with its own Unicode tables (digits
+ * under UCP, 'k' and U+212A).  A beginning starts with an ASCII byte
+ * or a run of digits (seqs_add()); an alternative whose first character
+ * is another non-ASCII one has none, and its first bytes are always
+ * tried.  -1 when out of memory; a pattern PCRE2 refuses leaves
+ * t->high_first unmade, which is slower, never wrong.
+ */
+static int
+high_first_build(struct firstbyte_table *t)
+{
+	pcre2_match_data *md = NULL;
+	pcre2_code *re = NULL;
+	unsigned char *text;
+	PCRE2_SIZE eoff, *ov;
+	struct buf pat;
+	uint32_t c;
+	size_t n = 0, off;
+	int ec, rc = -1;
+
+	if (!(t->options & PCRE2_UTF))
+		return 0;
+	if ((text = malloc(4 * FIRSTBYTE_HIGH_CHARS)) == NULL)
+		return -1;
+	buf_init(&pat, 4096);
+	for (c = 0x80; c < FIRSTBYTE_HIGH_CHARS; c++)
+		if (c < 0xd800 || c > 0xdfff)
+			utf8_put(text, &n, c);
+	if (high_first_pattern(t, &pat) == -1)
+		goto out;
+	if ((re = pcre2_compile((PCRE2_SPTR)pat.data, pat.len, t->options |
+	    PCRE2_CASELESS, &ec, &eoff, NULL)) == NULL) {
+		rc = 0;
+		goto out;
+	}
+	(void)pcre2_jit_compile(re, PCRE2_JIT_COMPLETE);
+	if ((md = pcre2_match_data_create(1, NULL)) == NULL ||
+	    (t->high_first = calloc(FIRSTBYTE_HIGH_CHARS / 8, 1)) == NULL)
+		goto out;
+	ov = pcre2_get_ovector_pointer(md);
+	for (off = 0; pcre2_match(re, text, n, off, PCRE2_NO_UTF_CHECK, md,
+	    NULL) > 0; off = ov[1]) {
+		c = 0;
+		for (off = ov[0]; off < ov[1]; off++)
+			c = off == ov[0] ? text[off] & (text[off] < 0xe0 ?
+			    0x1f : text[off] < 0xf0 ? 0x0f : 0x07) :
+			    c << 6 | (text[off] & 0x3f);
+		t->high_first[c >> 3] |= (uint8_t)(1u << (c & 7));
+	}
+	rc = 0;
+out:
+	pcre2_match_data_free(md);
+	pcre2_code_free(re);
+	buf_free(&pat);
+	free(text);
+	return rc;
+}
+
+bool
+firstbyte_high_first(const struct firstbyte_table *t, const unsigned char *s,
+    size_t len, size_t p)
+{
+	uint32_t c;
+
+	if (t->high_first == NULL)
+		return true;
+	if (s[p] < 0xe0 && p + 1 < len)
+		c = (uint32_t)(s[p] & 0x1f) << 6 | (s[p + 1] & 0x3f);
+	else if (s[p] < 0xf0 && p + 2 < len)
+		c = (uint32_t)(s[p] & 0x0f) << 12 |
+		    (uint32_t)(s[p + 1] & 0x3f) << 6 | (s[p + 2] & 0x3f);
+	else if (s[p] == 0xf0 && p + 3 < len)
+		c = (uint32_t)(s[p + 1] & 0x3f) << 12 |
+		    (uint32_t)(s[p + 2] & 0x3f) << 6 | (s[p + 3] & 0x3f);
+	else
+		return true;	/* past the table, or cut short */
+	return c >= FIRSTBYTE_HIGH_CHARS ||
+	    ((t->high_first[c >> 3] >> (c & 7)) & 1u);
+}
+
 int
 firstbyte_steps_build(struct firstbyte_table *t)
 {
@@ -1305,6 +1429,8 @@ firstbyte_steps_build(struct firstbyte_table *t)
 	t->steps = NULL;
 	free(t->quads);
 	t->quads = NULL;
+	free(t->high_first);
+	t->high_first = NULL;
 	if (t->n_nodes == 0 || t->n_nodes > UINT32_MAX - STEP_NODE)
 		return 0;	/* nothing to walk; or no room for a node */
 	if ((t->steps = calloc(STEPS, sizeof(*t->steps))) == NULL)
@@ -1316,7 +1442,9 @@ firstbyte_steps_build(struct firstbyte_table *t)
 		for (b = 0; b < 128; b++)
 			t->steps[a << 7 | b] = step_pair(t, step_byte(a),
 			    step_byte(b));
-	return quads_build(t);
+	if (quads_build(t) == -1)
+		return -1;
+	return high_first_build(t);
 }
 
 /*
@@ -1483,5 +1611,7 @@ firstbyte_free(struct firstbyte_table *t)
 	t->steps = NULL;
 	free(t->quads);
 	t->quads = NULL;
+	free(t->high_first);
+	t->high_first = NULL;
 	memset(t->root, 0, sizeof(t->root));
 }

@@ -78,7 +78,16 @@ struct firstbyte_table {
 	 */
 	uint32_t	*quads;
 	uint8_t		 quad_of[FIRSTBYTE_BYTES];	/* 5 bits each */
+	/*
+	 * The non-ASCII characters below FIRSTBYTE_HIGH_CHARS that a
+	 * beginning may start with, a bit per code point; made with the
+	 * step table, under the options the alternatives were added with.
+	 */
+	uint8_t		*high_first;
+	uint32_t	 options;
 };
+
+#define FIRSTBYTE_HIGH_CHARS	0x20000	/* the BMP and the SMP (emoji) */
 
 /* Entries of the step table; any other is FIRSTBYTE_STEP_NODE + a node. */
 #define FIRSTBYTE_STEP_NO	0	/* no beginning fits */
@@ -163,8 +172,9 @@ void	firstbyte_pairs(const struct firstbyte_table *,
  * it goes on from.  For a caller that asks at many places; made once
  * every alternative is added (an alternative added later unmakes it).
  * With it, the windows of four bytes where a walk that the pair leaves
- * undecided may go on (firstbyte_quad()).  -1 when out of memory (the
- * walk then takes its steps one by one).
+ * undecided may go on (firstbyte_quad()), and the non-ASCII characters
+ * a beginning may start with (firstbyte_high_first()).  -1 when out of
+ * memory (the walk then takes its steps one by one).
  */
 int	firstbyte_steps_build(struct firstbyte_table *);
 
@@ -182,6 +192,16 @@ firstbyte_quad(const struct firstbyte_table *t, const unsigned char *s)
 
 	return (t->quads[q] >> t->quad_of[s[3]]) & 1u;
 }
+
+/*
+ * Whether a beginning may start with the non-ASCII character at s[p],
+ * valid UTF-8, by t->high_first (yes where it is not made): where it
+ * says no, firstbyte_prefix_at() says yes only because it takes any
+ * non-ASCII byte at the root for one that may be a digit or a caseless
+ * partner ("\x{212A}" for 'k').
+ */
+bool	firstbyte_high_first(const struct firstbyte_table *,
+	    const unsigned char *s, size_t len, size_t p);
 
 /*
  * Writes the alternation for byte c into out (left empty when nothing
@@ -226,8 +246,10 @@ firstbyte_group_at(const struct firstbyte_table *t, const unsigned char *s,
 		    t->step_of[s[p + 1]]];
 		if (e == FIRSTBYTE_STEP_NO)
 			return NULL;
+		/* A quotation mark or an emoji starts nothing. */
 		if (e == FIRSTBYTE_STEP_YES)
-			return re;
+			return s[p] < 0x80 || firstbyte_high_first(t, s, len,
+			    p) ? re : NULL;
 		/* Most walks on stop within four bytes ("to be", "of"). */
 		if (e >= FIRSTBYTE_STEP_NODE) {
 			if (t->quads != NULL && p + 3 < len &&

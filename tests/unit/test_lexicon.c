@@ -900,6 +900,88 @@ walk_text(const struct firstbyte_table *t, struct walk_pairs *wp,
 	}
 }
 
+/* Appends the patterns of a file's text to an alternation. */
+static void
+alternation_add(struct buf *alt, const char *file)
+{
+	const char *p, *e;
+
+	for (p = file; (p = strchr(p, '\t')) != NULL; p = e) {
+		e = strchr(++p, '\n');
+		buf_printf(alt, "%s(?:%.*s)", alt->len > 0 ? "|" : "",
+		    (int)(e - p), p);
+	}
+}
+
+static size_t
+utf8_of(uint32_t c, unsigned char *w)
+{
+	if (c < 0x800) {
+		w[0] = (unsigned char)(0xc0 | c >> 6);
+		w[1] = (unsigned char)(0x80 | (c & 0x3f));
+		return 2;
+	}
+	if (c < 0x10000) {
+		w[0] = (unsigned char)(0xe0 | c >> 12);
+		w[1] = (unsigned char)(0x80 | (c >> 6 & 0x3f));
+		w[2] = (unsigned char)(0x80 | (c & 0x3f));
+		return 3;
+	}
+	w[0] = (unsigned char)(0xf0 | c >> 18);
+	w[1] = (unsigned char)(0x80 | (c >> 12 & 0x3f));
+	w[2] = (unsigned char)(0x80 | (c >> 6 & 0x3f));
+	w[3] = (unsigned char)(0x80 | (c & 0x3f));
+	return 4;
+}
+
+/*
+ * The non-ASCII characters that firstbyte_high_first() says no
+ * beginning starts with: none may start a match of the patterns the
+ * table was made of (PCRE2 partially matching the character alone),
+ * but where its first byte is always tried.  Latin, Greek, Cyrillic,
+ * Arabic (digits), the punctuation and letterlike blocks (U+212A),
+ * fullwidth forms, mathematical digits, emoji.  Returns the misses; in
+ * *no how many it says no to.
+ */
+static size_t
+high_first_check(const struct firstbyte_table *t, const struct buf *alt,
+    size_t *no)
+{
+	static const uint32_t ranges[][2] = {
+		{ 0x80, 0x800 }, { 0x2000, 0x3000 }, { 0xff00, 0xfff0 },
+		{ 0x1d400, 0x1d800 }, { 0x1f300, 0x1f700 }
+	};
+	pcre2_match_data *md;
+	unsigned char w[4];
+	pcre2_code *re;
+	PCRE2_SIZE eoff;
+	uint32_t c;
+	size_t i, n, bad = 0;
+	int ec, rc;
+
+	re = pcre2_compile((PCRE2_SPTR)alt->data, alt->len, REF_OPTIONS |
+	    PCRE2_ANCHORED, &ec, &eoff, NULL);
+	md = pcre2_match_data_create(1, NULL);
+	if (re == NULL || md == NULL)
+		abort();
+	for (i = 0; i < sizeof(ranges) / sizeof(ranges[0]); i++)
+		for (c = ranges[i][0]; c < ranges[i][1]; c++) {
+			n = utf8_of(c, w);
+			if (t->always[w[0]] || firstbyte_high_first(t, w, n, 0))
+				continue;
+			(*no)++;
+			rc = pcre2_match(re, w, n, 0, PCRE2_PARTIAL_HARD, md,
+			    NULL);
+			if ((rc >= 0 || rc == PCRE2_ERROR_PARTIAL) &&
+			    bad++ < 3)
+				printf("#   U+%04X may start a match, but "
+				    "is said not to\n", c);
+		}
+	pcre2_match_data_free(md);
+	pcre2_code_free(re);
+	return bad;
+}
+
 /*
  * The beginnings of the test files, and the words of data/lexicon as
  * literals (many children per node: the dense tables), walked at every
@@ -911,10 +993,11 @@ walk_check(const char *path)
 	struct firstbyte_table t;
 	struct walk_pairs *wp;
 	struct ref r;
-	struct buf text, words;
+	struct buf text, words, alt;
 	uint32_t seed = 7;
-	size_t i, same = 0, bad = 0, fits = 0, windows = 0;
+	size_t i, same = 0, bad = 0, fits = 0, windows = 0, no = 0;
 	int pass;
+	unsigned char w[4];
 
 	memset(&t, 0, sizeof(t));
 	if (ref_load(&r, path) == -1) {
@@ -968,6 +1051,17 @@ walk_check(const char *path)
 	ok(quad_windows(&t, &windows) == 0 && windows > 10000,
 	    "walk: the %zu windows of four bytes that fit are all kept",
 	    windows);
+	buf_init(&alt, 1u << 20);
+	alternation_add(&alt, beginnings);
+	alternation_add(&alt, deep);
+	alternation_add(&alt, words.data);
+	ok(t.high_first != NULL && high_first_check(&t, &alt, &no) == 0 &&
+	    no > 1000 && !firstbyte_high_first(&t, w, utf8_of(0x2019, w), 0) &&
+	    firstbyte_high_first(&t, w, utf8_of(0x212a, w), 0) &&
+	    firstbyte_high_first(&t, w, utf8_of(0x17f, w), 0),
+	    "walk: %zu non-ASCII characters start no beginning (U+2019), "
+	    "none that may (U+212A for 'k')", no);
+	buf_free(&alt);
 	free(wp);
 	buf_free(&words);
 	buf_free(&text);
