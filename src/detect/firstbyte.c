@@ -1240,62 +1240,138 @@ quad_next(const struct firstbyte_node *n)
 #define QUAD_ALL	0xffffffffu
 
 /*
- * The classes of the bytes d at which firstbyte_walk() from node n over the
- * text "cd" alone says yes: at c a run, stepped over to its end, then d
- * (which may go on with the run), or the literal child, then d.
+ * Where the walks over the first bytes of a window stand: at a node
+ * (run 0), or inside a run of white space or digits (FIRSTBYTE_RUN_*)
+ * whose child the node is; yes once one of them has said yes.  More
+ * walks than QUAD_WALKS count as a yes, which only keeps more windows.
  */
-static uint32_t
-quad_after(const struct firstbyte_table *t, const struct firstbyte_node *n,
-    unsigned char c)
-{
-	const struct firstbyte_node *w;
-	uint8_t r = n->runs & walk_run[c];
-	uint32_t m = 0, k;
+#define QUAD_WALKS	16
 
-	if (walk_byte[c] == WALK_HIGH)
-		return n->high ? QUAD_ALL : 0;
-	if (r != 0) {
-		w = &t->nodes[r & FIRSTBYTE_RUN_WS ? n->ws : n->digits];
-		m |= w->end ? QUAD_ALL : quad_next(w) | 1u << quad_class(c);
+struct quad_state {
+	uint32_t	 node[QUAD_WALKS];
+	uint8_t		 run[QUAD_WALKS];
+	size_t		 n;
+	bool		 yes;
+};
+
+static void
+quad_add(struct quad_state *st, uint32_t node, uint8_t run)
+{
+	if (st->n == QUAD_WALKS) {
+		st->yes = true;
+		return;
 	}
-	if ((k = node_child(t, n, walk_byte[c])) != 0)
-		m |= t->nodes[k].end ? QUAD_ALL : quad_next(&t->nodes[k]);
+	st->node[st->n] = node;
+	st->run[st->n++] = run;
+}
+
+/*
+ * The step of firstbyte_walk() at node at over byte c, into st: a run
+ * it starts (tried first there), or its child; at the root, as
+ * firstbyte_prefix_at() takes it.
+ */
+static void
+quad_step_at(const struct firstbyte_table *t, uint32_t at, unsigned char c,
+    struct quad_state *st)
+{
+	const struct firstbyte_node *n = &t->nodes[at];
+	uint8_t r = n->runs & walk_run[c];
+	uint32_t w, k;
+
+	if (walk_byte[c] == WALK_HIGH) {
+		st->yes |= at == 0 || n->high;
+		return;
+	}
+	if (r != 0) {
+		w = r & FIRSTBYTE_RUN_WS ? n->ws : n->digits;
+		if (t->nodes[w].end)
+			st->yes = true;
+		else
+			quad_add(st, w, r);
+	}
+	k = at == 0 ? t->root[walk_byte[c]] : node_child(t, n, walk_byte[c]);
+	if (k != 0 && t->nodes[k].end)
+		st->yes = true;
+	else if (k != 0)
+		quad_add(st, k, 0);
+}
+
+/* The walks of from over byte c, into to: a run goes on, or ends at c. */
+static void
+quad_step(const struct firstbyte_table *t, const struct quad_state *from,
+    unsigned char c, struct quad_state *to)
+{
+	size_t i;
+
+	to->n = 0;
+	to->yes = from->yes;
+	for (i = 0; i < from->n && !to->yes; i++)
+		if (from->run[i] & walk_run[c])
+			quad_add(to, from->node[i], from->run[i]);
+		else
+			quad_step_at(t, from->node[i], c, to);
+}
+
+/* The classes of the bytes over which a walk of st goes on. */
+static uint32_t
+quad_mask(const struct firstbyte_table *t, const struct quad_state *st)
+{
+	uint32_t m = 0;
+	size_t i;
+
+	if (st->yes)
+		return QUAD_ALL;
+	for (i = 0; i < st->n; i++) {
+		m |= quad_next(&t->nodes[st->node[i]]);
+		if (st->run[i] & FIRSTBYTE_RUN_WS)
+			m |= 1u << QUAD_SPACE;
+		if (st->run[i] & FIRSTBYTE_RUN_DIGIT)
+			m |= 1u << QUAD_DIGIT;
+	}
 	return m;
 }
 
 /*
- * The windows of four bytes abcd whose pair ab leads the step table to a
- * node (STEP_NODE), where firstbyte_prefix_at() over the text "abcd"
- * alone says yes; the walks of STEP_SLOW do not ask.  That no holds in
- * any text that starts so: a walk that reaches the end of its text says
- * yes, so one that says no read nothing past the window, and no run of
- * white space or digits it stepped over went on past it.  A window's bit
- * stands for all the bytes of its classes: set when any of them goes
- * on.  Each of a, b and c is tried by its step table index (step_byte()),
- * d by quad_after().
+ * The windows of four bytes abcd whose pair ab the step table leaves
+ * undecided (STEP_SLOW, STEP_NODE), where firstbyte_prefix_at() over
+ * the text "abcd" alone says yes.  That no holds in any text that
+ * starts so: a walk that reaches the end of its text says yes, so one
+ * that says no read nothing past the window, and no run of white space
+ * or digits it stepped over went on past it.  A window's bit stands for
+ * all the bytes of its classes: set when any of them goes on.  The
+ * walks are followed together (struct quad_state) over each of a, b and
+ * c by its step table index (step_byte()), d by the classes each goes
+ * on with (quad_mask()).
  */
 static int
 quads_build(struct firstbyte_table *t)
 {
-	const struct firstbyte_node *n;
-	uint32_t e, q;
+	struct quad_state *st;
+	uint32_t q;
 	unsigned int a, b, c;
 
-	if ((t->quads = calloc(QUADS, sizeof(*t->quads))) == NULL)
+	if ((t->quads = calloc(QUADS, sizeof(*t->quads))) == NULL ||
+	    (st = calloc(4, sizeof(*st))) == NULL)
 		return -1;
 	for (a = 0; a < FIRSTBYTE_BYTES; a++)
 		t->quad_of[a] = quad_class((unsigned char)a);
-	for (a = 0; a < 128; a++)
+	st[0].n = 1;	/* at the root */
+	for (a = 0; a < 128; a++) {
+		quad_step(t, &st[0], step_byte(a), &st[1]);
 		for (b = 0; b < 128; b++) {
-			if ((e = t->steps[a << 7 | b]) < STEP_NODE)
-				continue;
-			n = &t->nodes[e - STEP_NODE];
+			if (t->steps[a << 7 | b] < STEP_SLOW)
+				continue;	/* settled by the pair */
+			quad_step(t, &st[1], step_byte(b), &st[2]);
 			q = (uint32_t)t->quad_of[step_byte(a)] << 10 |
 			    (uint32_t)t->quad_of[step_byte(b)] << 5;
-			for (c = 0; c < 128; c++)
+			for (c = 0; c < 128; c++) {
+				quad_step(t, &st[2], step_byte(c), &st[3]);
 				t->quads[q | t->quad_of[step_byte(c)]] |=
-				    quad_after(t, n, step_byte(c));
+				    quad_mask(t, &st[3]);
+			}
 		}
+	}
+	free(st);
 	return 0;
 }
 

@@ -182,7 +182,7 @@ int	firstbyte_steps_build(struct firstbyte_table *);
  * Whether a beginning may fit the four bytes at s, as far as they go
  * (firstbyte_steps_build); where it says no, firstbyte_prefix_at()
  * does too.  Only where t->quads is made, and for a walk the step
- * table leaves undecided.
+ * table leaves undecided (FIRSTBYTE_STEP_SLOW, FIRSTBYTE_STEP_NODE).
  */
 static inline bool
 firstbyte_quad(const struct firstbyte_table *t, const unsigned char *s)
@@ -251,13 +251,12 @@ firstbyte_group_at(const struct firstbyte_table *t, const unsigned char *s,
 			return s[p] < 0x80 || firstbyte_high_first(t, s, len,
 			    p) ? re : NULL;
 		/* Most walks on stop within four bytes ("to be", "of"). */
-		if (e >= FIRSTBYTE_STEP_NODE) {
-			if (t->quads != NULL && p + 3 < len &&
-			    !firstbyte_quad(t, s + p))
-				return NULL;
+		if (t->quads != NULL && p + 3 < len &&
+		    !firstbyte_quad(t, s + p))
+			return NULL;
+		if (e >= FIRSTBYTE_STEP_NODE)
 			return firstbyte_walk(t, e - FIRSTBYTE_STEP_NODE, s,
 			    len, p + 2) ? re : NULL;
-		}
 	}
 	return firstbyte_prefix_at(t, s, len, p) ? re : NULL;
 }

@@ -802,8 +802,8 @@ struct walk_pairs {
 };
 
 /*
- * Where the step table leaves the walk at s to a node and four bytes
- * are there, whether firstbyte_quad() lets it go on.
+ * Where the step table leaves the walk at s undecided and four bytes
+ * are there, whether firstbyte_quad() stops it.
  */
 static bool
 quad_stops(const struct firstbyte_table *t, const unsigned char *s,
@@ -814,12 +814,13 @@ quad_stops(const struct firstbyte_table *t, const unsigned char *s,
 	if (t->quads == NULL || p + 3 >= len)
 		return false;
 	e = t->steps[(uint32_t)t->step_of[s[p]] << 7 | t->step_of[s[p + 1]]];
-	return e >= FIRSTBYTE_STEP_NODE && !firstbyte_quad(t, s + p);
+	return e >= FIRSTBYTE_STEP_SLOW && !firstbyte_quad(t, s + p);
 }
 
 /*
  * Every window of four bytes where the walk over it alone says yes,
- * its first two leading to a node: firstbyte_quad() must say yes too.
+ * its first two undecided by the step table: firstbyte_quad() must say
+ * yes too.
  * Each ASCII byte and two lead bytes; a third byte after which the
  * walk already says no is not gone on with.  Returns the misses.
  */
@@ -835,7 +836,7 @@ quad_windows(const struct firstbyte_table *t, size_t *tried)
 			w[0] = a < 128 ? (unsigned char)a : 0xc3 + (a - 128);
 			w[1] = b < 128 ? (unsigned char)b : 0xc3 + (b - 128);
 			if (t->steps[(uint32_t)t->step_of[w[0]] << 7 |
-			    t->step_of[w[1]]] < FIRSTBYTE_STEP_NODE)
+			    t->step_of[w[1]]] < FIRSTBYTE_STEP_SLOW)
 				continue;
 			for (c = 0; c < 130; c++) {
 				w[2] = c < 128 ? (unsigned char)c : 0xc3 +
