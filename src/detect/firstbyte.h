@@ -229,15 +229,46 @@ firstbyte_group(const struct firstbyte_table *t, unsigned char c)
 	    t->groups[t->group_of[c]];
 }
 
-/* The alternation to try at s[p], or NULL when nothing can match there. */
+/*
+ * Whether a beginning may fit at s[p], four bytes there, by the step
+ * table and the windows (t->quads made) first: most word starts are
+ * settled by their first two bytes, most of the walks left by four.
+ */
+static inline bool
+firstbyte_fits4(const struct firstbyte_table *t, const unsigned char *s,
+    size_t len, size_t p)
+{
+	uint32_t e = t->steps[(uint32_t)t->step_of[s[p]] << 7 |
+	    t->step_of[s[p + 1]]];
+
+	if (e == FIRSTBYTE_STEP_NO)
+		return false;
+	/* A quotation mark or an emoji starts nothing. */
+	if (e == FIRSTBYTE_STEP_YES)
+		return s[p] < 0x80 || firstbyte_high_first(t, s, len, p);
+	if (!firstbyte_quad(t, s + p))
+		return false;	/* "to be", "of", "12." */
+	if (e >= FIRSTBYTE_STEP_NODE)
+		return firstbyte_walk(t, e - FIRSTBYTE_STEP_NODE, s, len,
+		    p + 2);
+	return firstbyte_prefix_at(t, s, len, p);
+}
+
+/*
+ * The alternation to try at s[p], or NULL when nothing can match there;
+ * where the windows are made, looked up only once they let it be.
+ */
 static inline const pcre2_code *
 firstbyte_group_at(const struct firstbyte_table *t, const unsigned char *s,
     size_t len, size_t p)
 {
-	const pcre2_code *re = firstbyte_group(t, s[p]);
-
+	const pcre2_code *re;
 	uint32_t e;
 
+	if (t->quads != NULL && p + 3 < len && !t->always[s[p]])
+		return firstbyte_fits4(t, s, len, p) ?
+		    firstbyte_group(t, s[p]) : NULL;
+	re = firstbyte_group(t, s[p]);
 	if (re == NULL || !t->prefixes || t->always[s[p]])
 		return re;
 	/* Most word starts are settled by their first two bytes. */
@@ -246,14 +277,9 @@ firstbyte_group_at(const struct firstbyte_table *t, const unsigned char *s,
 		    t->step_of[s[p + 1]]];
 		if (e == FIRSTBYTE_STEP_NO)
 			return NULL;
-		/* A quotation mark or an emoji starts nothing. */
 		if (e == FIRSTBYTE_STEP_YES)
 			return s[p] < 0x80 || firstbyte_high_first(t, s, len,
 			    p) ? re : NULL;
-		/* Most walks on stop within four bytes ("to be", "of"). */
-		if (t->quads != NULL && p + 3 < len &&
-		    !firstbyte_quad(t, s + p))
-			return NULL;
 		if (e >= FIRSTBYTE_STEP_NODE)
 			return firstbyte_walk(t, e - FIRSTBYTE_STEP_NODE, s,
 			    len, p + 2) ? re : NULL;
