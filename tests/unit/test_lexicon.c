@@ -43,6 +43,7 @@
 #include "detect/firstbyte.h"
 #include "util/arena.h"
 #include "util/buf.h"
+#include "util/str.h"
 #include "slurp.h"
 #include "tap.h"
 #include "tempfile.h"
@@ -914,27 +915,6 @@ alternation_add(struct buf *alt, const char *file)
 	}
 }
 
-static size_t
-utf8_of(uint32_t c, unsigned char *w)
-{
-	if (c < 0x800) {
-		w[0] = (unsigned char)(0xc0 | c >> 6);
-		w[1] = (unsigned char)(0x80 | (c & 0x3f));
-		return 2;
-	}
-	if (c < 0x10000) {
-		w[0] = (unsigned char)(0xe0 | c >> 12);
-		w[1] = (unsigned char)(0x80 | (c >> 6 & 0x3f));
-		w[2] = (unsigned char)(0x80 | (c & 0x3f));
-		return 3;
-	}
-	w[0] = (unsigned char)(0xf0 | c >> 18);
-	w[1] = (unsigned char)(0x80 | (c >> 12 & 0x3f));
-	w[2] = (unsigned char)(0x80 | (c >> 6 & 0x3f));
-	w[3] = (unsigned char)(0x80 | (c & 0x3f));
-	return 4;
-}
-
 /*
  * The non-ASCII characters that firstbyte_high_first() says no
  * beginning starts with: none may start a match of the patterns the
@@ -967,7 +947,7 @@ high_first_check(const struct firstbyte_table *t, const struct buf *alt,
 		abort();
 	for (i = 0; i < sizeof(ranges) / sizeof(ranges[0]); i++)
 		for (c = ranges[i][0]; c < ranges[i][1]; c++) {
-			n = utf8_of(c, w);
+			n = str_utf8_put(w, c);
 			if (t->always[w[0]] || firstbyte_high_first(t, w, n, 0))
 				continue;
 			(*no)++;
@@ -1057,9 +1037,9 @@ walk_check(const char *path)
 	alternation_add(&alt, deep);
 	alternation_add(&alt, words.data);
 	ok(t.high_first != NULL && high_first_check(&t, &alt, &no) == 0 &&
-	    no > 1000 && !firstbyte_high_first(&t, w, utf8_of(0x2019, w), 0) &&
-	    firstbyte_high_first(&t, w, utf8_of(0x212a, w), 0) &&
-	    firstbyte_high_first(&t, w, utf8_of(0x17f, w), 0),
+	    no > 1000 && !firstbyte_high_first(&t, w, str_utf8_put(w, 0x2019), 0) &&
+	    firstbyte_high_first(&t, w, str_utf8_put(w, 0x212a), 0) &&
+	    firstbyte_high_first(&t, w, str_utf8_put(w, 0x17f), 0),
 	    "walk: %zu non-ASCII characters start no beginning (U+2019), "
 	    "none that may (U+212A for 'k')", no);
 	buf_free(&alt);
