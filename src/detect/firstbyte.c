@@ -1375,23 +1375,6 @@ quads_build(struct firstbyte_table *t)
 	return 0;
 }
 
-/* Appends code point c to text in UTF-8 (RFC 3629 section 3). */
-static void
-utf8_put(unsigned char *text, size_t *n, uint32_t c)
-{
-	if (c < 0x800) {
-		text[(*n)++] = (unsigned char)(0xc0 | c >> 6);
-	} else if (c < 0x10000) {
-		text[(*n)++] = (unsigned char)(0xe0 | c >> 12);
-		text[(*n)++] = (unsigned char)(0x80 | (c >> 6 & 0x3f));
-	} else {
-		text[(*n)++] = (unsigned char)(0xf0 | c >> 18);
-		text[(*n)++] = (unsigned char)(0x80 | (c >> 12 & 0x3f));
-		text[(*n)++] = (unsigned char)(0x80 | (c >> 6 & 0x3f));
-	}
-	text[(*n)++] = (unsigned char)(0x80 | (c & 0x3f));
-}
-
 /*
  * The pattern of what a beginning's first token may match: its first
  * bytes at the root (ASCII, taken caselessly) and its runs there.
@@ -1443,7 +1426,7 @@ high_first_build(struct firstbyte_table *t)
 	buf_init(&pat, 4096);
 	for (c = 0x80; c < FIRSTBYTE_HIGH_CHARS; c++)
 		if (c < 0xd800 || c > 0xdfff)
-			utf8_put(text, &n, c);
+			n += str_utf8_put(text + n, c);
 	if (high_first_pattern(t, &pat) == -1)
 		goto out;
 	if ((re = pcre2_compile((PCRE2_SPTR)pat.data, pat.len, t->options |
